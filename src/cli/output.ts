@@ -1,0 +1,154 @@
+// Rendering of session events for people (coloured lines) or scripts (NDJSON), with batched writes.
+import { formatHexDump } from '../core/hexdump.js';
+import { toJsonEvent, type SessionEvent } from '../core/events.js';
+import { decodeText } from '../core/codec.js';
+
+/** A stream writer that batches lines into one write per tick (many small writes are slow). */
+export class LineWriter {
+  private buffer: string[] = [];
+  private size = 0;
+  private scheduled = false;
+
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  write(text: string): void {
+    this.buffer.push(text);
+    this.size += text.length;
+    if (this.size > 65536) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  line(text: string): void {
+    this.write(text + '\n');
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.buffer.length === 0) return;
+    const text = this.buffer.join('');
+    this.buffer = [];
+    this.size = 0;
+    this.stream.write(text);
+  }
+}
+
+/** ANSI colours, or none. */
+export interface Palette {
+  dim(s: string): string;
+  in(s: string): string;
+  out(s: string): string;
+  sys(s: string): string;
+  err(s: string): string;
+  bold(s: string): string;
+}
+
+const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+const plain = (s: string) => s;
+
+/** Colour when writing to a terminal, unless NO_COLOR is set or `--no-color` was given. */
+export function makePalette(enabled: boolean): Palette {
+  if (!enabled) return { dim: plain, in: plain, out: plain, sys: plain, err: plain, bold: plain };
+  return { dim: wrap(2, 22), in: wrap(32, 39), out: wrap(36, 39), sys: wrap(33, 39), err: wrap(31, 39), bold: wrap(1, 22) };
+}
+
+/** Whether colour suits a stream. */
+export function colorWanted(stream: NodeJS.WritableStream & { isTTY?: boolean }, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR) return true;
+  return Boolean(stream.isTTY);
+}
+
+/** Control characters shown as escapes, so a peer cannot drive the terminal. */
+export function escapeControl(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
+    switch (c) {
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      default:
+        return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
+    }
+  });
+}
+
+/** `1.2 kB`, `300 B`. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = -1;
+  do {
+    v /= 1000;
+    i++;
+  } while (v >= 1000 && i < units.length - 1);
+  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+}
+
+function clock(ts: number): string {
+  const d = new Date(ts);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** How events are shown. */
+export interface RenderOptions {
+  json: boolean;
+  hex: boolean;
+  color: boolean;
+  /** The encoding that sent bytes are shown in. */
+  encoding?: string;
+  /** Show `send` events (what we wrote). */
+  showSends?: boolean;
+  /** Show connection numbers (servers have many; a client has one). */
+  showIds?: boolean;
+}
+
+/** Renders events to a writer: one NDJSON object a line, or readable lines. */
+export function createEventRenderer(writer: LineWriter, options: RenderOptions): (e: SessionEvent) => void {
+  if (options.json) return (e) => writer.line(JSON.stringify(toJsonEvent(e)));
+  const c = makePalette(options.color);
+  const showSends = options.showSends ?? true;
+  const who = (id: number, peer: string) => (options.showIds === false ? peer : `#${id} ${peer}`);
+  const body = (payload: Buffer, text: string | undefined) => {
+    if (options.hex || text === undefined) return '\n' + indent(formatHexDump(payload));
+    return ' ' + escapeControl(text);
+  };
+  return (e) => {
+    switch (e.event) {
+      case 'listening': {
+        const where = e.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(' and ');
+        writer.line(c.sys(`listening on ${where} port ${e.port} (${e.protocol})`));
+        break;
+      }
+      case 'connect':
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys('connected')}`);
+        break;
+      case 'data':
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('←')} ${c.dim(`${e.bytes} B`)}${body(e.payload, e.text)}`);
+        break;
+      case 'send':
+        if (showSends) writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('→')} ${c.dim(`${e.bytes} B`)}${body(e.payload, e.text ?? (options.hex ? undefined : decodeText(e.payload, options.encoding)))}`);
+        break;
+      case 'close':
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`closed (${e.reason})`)} ${c.dim(`↓${formatBytes(e.bytesIn)} ↑${formatBytes(e.bytesOut)}`)}`);
+        break;
+      case 'error':
+        writer.line(c.err(`error: ${e.message} [${e.code}]`) + (e.hint ? c.dim(`\n  hint: ${e.hint}`) : ''));
+        break;
+      case 'summary':
+        writer.line(c.sys(`summary: ${e.connections} connection${e.connections === 1 ? '' : 's'}, ${formatBytes(e.bytesIn)} in (${e.messagesIn} messages), ${formatBytes(e.bytesOut)} out (${e.messagesOut} messages) in ${(e.durationMs / 1000).toFixed(1)} s`));
+        break;
+    }
+  };
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => '    ' + l).join('\n');
+}

@@ -1,0 +1,140 @@
+// The typed event model every session emits, and its NDJSON form.
+import { EventEmitter } from 'node:events';
+import { formatHex } from './hexdump.js';
+
+/** Fields every event carries. `ts` is milliseconds since the epoch (ISO in NDJSON). */
+export interface EventBase {
+  ts: number;
+  session: string;
+}
+
+/** A session is bound and ready. */
+export interface ListeningEvent extends EventBase {
+  event: 'listening';
+  protocol: 'tcp' | 'udp' | 'http' | 'proxy' | 'ui';
+  address: string;
+  port: number;
+  /** Every address the session listens on (dual-stack listeners list both families). */
+  addresses: string[];
+}
+
+/** A connection was accepted (servers) or established (clients). */
+export interface ConnectEvent extends EventBase {
+  event: 'connect';
+  peer: string;
+  id: number;
+  local: string;
+}
+
+/** One message arrived. `text` is set when the session decodes (it does by default). */
+export interface DataEvent extends EventBase {
+  event: 'data';
+  peer: string;
+  id: number;
+  /** The message's number on its connection, from 1. */
+  n: number;
+  bytes: number;
+  payload: Buffer;
+  text?: string;
+}
+
+/** Bytes were written to a peer. */
+export interface SendEvent extends EventBase {
+  event: 'send';
+  peer: string;
+  id: number;
+  bytes: number;
+  payload: Buffer;
+  text?: string;
+}
+
+/** A connection ended, with why. */
+export interface CloseEvent extends EventBase {
+  event: 'close';
+  peer: string;
+  id: number;
+  reason: string;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Something failed; for a connection, `id` and `peer` say which. */
+export interface ErrorEvent extends EventBase {
+  event: 'error';
+  code: string;
+  message: string;
+  hint?: string;
+  peer?: string;
+  id?: number;
+}
+
+/** Totals, emitted once when the session ends. */
+export interface SummaryEvent extends EventBase {
+  event: 'summary';
+  connections: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  durationMs: number;
+}
+
+/** Every event a session can emit. */
+export type SessionEvent = ListeningEvent | ConnectEvent | DataEvent | SendEvent | CloseEvent | ErrorEvent | SummaryEvent;
+
+/** Counters a session keeps whether or not anyone listens. */
+export interface SessionStats {
+  connections: number;
+  active: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+}
+
+/** Base of all sessions: one `event` channel carrying the typed union. */
+export class Session extends EventEmitter {
+  readonly name: string;
+  readonly stats: SessionStats = { connections: 0, active: 0, bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
+  protected readonly startedAt = Date.now();
+
+  constructor(name: string) {
+    super();
+    this.name = name;
+  }
+
+  /** True when someone listens: sessions skip building events nobody reads. */
+  get observed(): boolean {
+    return this.listenerCount('event') > 0;
+  }
+
+  override on(event: 'event', listener: (e: SessionEvent) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+
+  protected emitEvent(e: SessionEvent): void {
+    this.emit('event', e);
+  }
+
+  protected summary(): SummaryEvent {
+    const s = this.stats;
+    return {
+      event: 'summary', ts: Date.now(), session: this.name,
+      connections: s.connections, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
+      messagesIn: s.messagesIn, messagesOut: s.messagesOut, durationMs: Date.now() - this.startedAt,
+    };
+  }
+}
+
+/** The NDJSON shape of an event: ISO `ts`, payloads as `hex` (and `text` where decoded). */
+export function toJsonEvent(e: SessionEvent): Record<string, unknown> {
+  const { ts, ...rest } = e;
+  const out: Record<string, unknown> = { event: e.event, ts: new Date(ts).toISOString() };
+  for (const [k, v] of Object.entries(rest)) {
+    if (k === 'payload') out.hex = formatHex(v as Buffer, '');
+    else if (v !== undefined) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+// Hex views of bytes (an xxd-style dump and a compact form) and the parser of hex that people type.
+import { UsageError } from '../errors.js';
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Bytes as `48 65 6c 6c 6f`. */
+export function formatHex(bytes: Uint8Array, separator = ' '): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (i ? separator : '') + HEX[bytes[i]!];
+  return out;
+}
+
+/** An xxd-style dump: offset, 16 bytes in pairs, printable ASCII. */
+export function formatHexDump(bytes: Uint8Array, startOffset = 0): string {
+  const lines: string[] = [];
+  for (let off = 0; off < bytes.length; off += 16) {
+    const row = bytes.subarray(off, Math.min(off + 16, bytes.length));
+    let hex = '';
+    let ascii = '';
+    for (let i = 0; i < 16; i++) {
+      if (i < row.length) {
+        const b = row[i]!;
+        hex += HEX[b];
+        ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+      } else {
+        hex += '  ';
+      }
+      if (i % 2 === 1 && i < 15) hex += ' ';
+    }
+    lines.push(`${(startOffset + off).toString(16).padStart(8, '0')}: ${hex}  ${ascii}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Parses hex as people type it: `48 65 6c`, `48656c`, `0x48,0x65`, `48:65`, `\x48\x65`.
+ * Reports the first character that is not hex, with its position.
+ */
+export function parseHex(input: string, name = 'hex'): Buffer {
+  const bytes: number[] = [];
+  const tokens = /[^\s,;:-]+/g;
+  let m: RegExpExecArray | null;
+  while ((m = tokens.exec(input)) !== null) {
+    let token = m[0];
+    let base = m.index;
+    const parts = token.toLowerCase().startsWith('\\x') ? token.split(/\\x/i).slice(1) : [token];
+    if (parts.length > 1 || token.toLowerCase().startsWith('\\x')) {
+      // `\x48\x65` form: each part is one byte
+      let pos = base + 2;
+      for (const part of parts) {
+        checkDigits(part, pos, input, name);
+        if (part.length === 0 || part.length > 2) throw new UsageError(`${name}: '\\x' must be followed by one or two hex digits at position ${pos + 1}`);
+        bytes.push(parseInt(part, 16));
+        pos += part.length + 2;
+      }
+      continue;
+    }
+    if (/^0x/i.test(token)) {
+      token = token.slice(2);
+      base += 2;
+      if (token.length === 0) throw new UsageError(`${name}: '0x' without digits at position ${base - 1}`);
+      checkDigits(token, base, input, name);
+      if (token.length === 1) token = '0' + token;
+    } else {
+      checkDigits(token, base, input, name);
+    }
+    if (token.length % 2 !== 0) {
+      throw new UsageError(`${name}: odd number of hex digits in '${m[0]}' at position ${m.index + 1}; write each byte as two digits`);
+    }
+    for (let i = 0; i < token.length; i += 2) bytes.push(parseInt(token.slice(i, i + 2), 16));
+  }
+  return Buffer.from(bytes);
+}
+
+function checkDigits(token: string, base: number, input: string, name: string): void {
+  for (let i = 0; i < token.length; i++) {
+    if (!/[0-9a-f]/i.test(token[i]!)) {
+      throw new UsageError(`${name}: '${token[i]}' at position ${base + i + 1} is not a hex digit (in '${input.length > 40 ? input.slice(0, 40) + '…' : input}')`);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+// Errors with stable codes, so the CLI, the bridge and scripts can act on them without parsing messages.
+
+/** Stable error codes; the CLI maps them to exit codes. */
+export type ErrorCode =
+  | 'SOCKIT_ERR_USAGE'
+  | 'SOCKIT_ERR_ADDR_IN_USE'
+  | 'SOCKIT_ERR_ACCESS'
+  | 'SOCKIT_ERR_ADDR_NOT_AVAILABLE'
+  | 'SOCKIT_ERR_REFUSED'
+  | 'SOCKIT_ERR_HOST_NOT_FOUND'
+  | 'SOCKIT_ERR_TIMEOUT'
+  | 'SOCKIT_ERR_UNREACHABLE'
+  | 'SOCKIT_ERR_RESET'
+  | 'SOCKIT_ERR_FRAME_TOO_LARGE'
+  | 'SOCKIT_ERR_SLOW_READER'
+  | 'SOCKIT_ERR_FILE'
+  | 'SOCKIT_ERR_TLS'
+  | 'SOCKIT_ERR_NETWORK';
+
+/** Base class of every error sockit raises on purpose. `cause` keeps the system error. */
+export class SockitError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown; exitCode?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SockitError';
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** A bad argument or option value: exit code 2. */
+export class UsageError extends SockitError {
+  constructor(message: string, hint?: string) {
+    super('SOCKIT_ERR_USAGE', message, { hint, exitCode: 2 });
+    this.name = 'UsageError';
+  }
+}
+
+/** Could not bind a listening socket: exit code 3. */
+export class BindError extends SockitError {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, { ...options, exitCode: 3 });
+    this.name = 'BindError';
+  }
+}
+
+/** Could not reach a peer: exit code 4. */
+export class ConnectError extends SockitError {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(code, message, { ...options, exitCode: 4 });
+    this.name = 'ConnectError';
+  }
+}
+
+/** A length prefix announced more than the frame limit allows. */
+export class FrameTooLargeError extends SockitError {
+  constructor(size: number, limit: number, announced = true) {
+    const what = announced ? `a frame of ${size} bytes was announced` : `a message grew to ${size} bytes without its delimiter`;
+    super('SOCKIT_ERR_FRAME_TOO_LARGE', `${what}, more than the limit of ${limit} bytes`, {
+      hint: 'raise --max-frame if such frames are expected',
+    });
+    this.name = 'FrameTooLargeError';
+  }
+}
+
+/** Formats a host and port the way people type them: `[::1]:80` for IPv6. */
+export function formatEndpoint(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+interface SystemErrorLike {
+  code?: string;
+  syscall?: string;
+  message?: string;
+}
+
+/** Turns a system error from connect/lookup into one plain sentence naming host and port. */
+export function connectErrorFrom(err: unknown, host: string, port: number): SockitError {
+  if (err instanceof SockitError) return err;
+  const e = (err ?? {}) as SystemErrorLike;
+  const where = formatEndpoint(host, port);
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return new ConnectError('SOCKIT_ERR_REFUSED', `connection to ${where} was refused: nothing is listening there`, {
+        cause: err,
+        hint: 'check the port, and that the server is running and listening on that address',
+      });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new ConnectError('SOCKIT_ERR_HOST_NOT_FOUND', `host ${host} was not found (port ${port} was not tried)`, {
+        cause: err,
+        hint: 'check the spelling of the host name, or use an IP address',
+      });
+    case 'ETIMEDOUT':
+    case 'SOCKIT_TIMEOUT':
+      return new ConnectError('SOCKIT_ERR_TIMEOUT', `connection to ${where} timed out`, {
+        cause: err,
+        hint: 'a firewall may be dropping packets, or the host is down',
+      });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new ConnectError('SOCKIT_ERR_UNREACHABLE', `${where} is unreachable from this machine`, { cause: err });
+    case 'ECONNRESET':
+      return new ConnectError('SOCKIT_ERR_RESET', `connection to ${where} was reset by the peer`, { cause: err });
+    default:
+      return new ConnectError('SOCKIT_ERR_NETWORK', `could not connect to ${where}: ${e.message ?? String(err)}`, { cause: err });
+  }
+}
+
+/** Turns a system error from bind/listen into one plain sentence naming the address. */
+export function bindErrorFrom(err: unknown, host: string, port: number, owner?: string, freePort?: number): SockitError {
+  if (err instanceof SockitError) return err;
+  const e = (err ?? {}) as SystemErrorLike;
+  const where = formatEndpoint(host, port);
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new BindError('SOCKIT_ERR_ADDR_IN_USE', `port ${port} is already in use${owner ? ` by ${owner}` : ''} (could not listen on ${where})`, {
+        cause: err,
+        hint: `stop that program or choose another port${freePort ? ` (${freePort} is free)` : ''}; port 0 lets the system pick a free one`,
+      });
+    case 'EACCES':
+    case 'EPERM':
+      return new BindError('SOCKIT_ERR_ACCESS', port < 1024 && port > 0
+        ? `could not listen on ${where}: ports below 1024 need root or the CAP_NET_BIND_SERVICE capability`
+        : `could not listen on ${where}: permission denied`, {
+        cause: err,
+        hint: 'use a port of 1024 or above, or grant the capability with setcap cap_net_bind_service=+ep $(which node)',
+      });
+    case 'EADDRNOTAVAIL':
+      return new BindError('SOCKIT_ERR_ADDR_NOT_AVAILABLE', `could not listen on ${where}: no local interface has the address ${host}`, {
+        cause: err,
+        hint: 'run `sockit ifaces` to see this machine\'s addresses',
+      });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new BindError('SOCKIT_ERR_HOST_NOT_FOUND', `could not listen on ${where}: host ${host} was not found`, { cause: err });
+    default:
+      return new BindError('SOCKIT_ERR_NETWORK', `could not listen on ${where}: ${e.message ?? String(err)}`, { cause: err });
+  }
+}
