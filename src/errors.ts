@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'SOCKIT_ERR_UNREACHABLE'
   | 'SOCKIT_ERR_RESET'
   | 'SOCKIT_ERR_FRAME_TOO_LARGE'
+  | 'SOCKIT_ERR_DATAGRAM_TOO_LARGE'
   | 'SOCKIT_ERR_SLOW_READER'
   | 'SOCKIT_ERR_FILE'
   | 'SOCKIT_ERR_TLS'
@@ -64,6 +65,17 @@ export class FrameTooLargeError extends SockitError {
       hint: 'raise --max-frame if such frames are expected',
     });
     this.name = 'FrameTooLargeError';
+  }
+}
+
+/** A UDP payload larger than one datagram can carry, refused before sending: exit code 2. */
+export class DatagramTooLargeError extends SockitError {
+  constructor(size: number, limit: number, family: 'IPv4' | 'IPv6') {
+    super('SOCKIT_ERR_DATAGRAM_TOO_LARGE', `a UDP datagram over ${family} can carry at most ${limit} bytes; this one has ${size}, so it was not sent`, {
+      hint: 'send less at once; `udp send --file` splits a file into datagrams of --size bytes',
+      exitCode: 2,
+    });
+    this.name = 'DatagramTooLargeError';
   }
 }
 
