@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { SockitError } from '../errors.js';
 import { installSignalHandlers } from './signals.js';
+import { flushAllWriters } from './output.js';
 import { registerTcp } from './commands/tcp.js';
 
 /** What a command's action resolves to: its exit code. */
@@ -54,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv).then(
   (code) => {
+    flushAllWriters();
     // let piped stdout/stderr drain before exiting
     process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   },

@@ -3,13 +3,22 @@ import { formatHexDump } from '../core/hexdump.js';
 import { toJsonEvent, type SessionEvent } from '../core/events.js';
 import { decodeText } from '../core/codec.js';
 
+const writers = new Set<LineWriter>();
+
+/** Flushes every LineWriter: called before the process exits so no line is lost. */
+export function flushAllWriters(): void {
+  for (const w of writers) w.flush();
+}
+
 /** A stream writer that batches lines into one write per tick (many small writes are slow). */
 export class LineWriter {
   private buffer: string[] = [];
   private size = 0;
   private scheduled = false;
 
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  constructor(private readonly stream: NodeJS.WritableStream) {
+    writers.add(this);
+  }
 
   write(text: string): void {
     this.buffer.push(text);
