@@ -117,6 +117,16 @@ export function connectErrorFrom(err: unknown, host: string, port: number): Sock
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return new ConnectError('SOCKIT_ERR_UNREACHABLE', `${where} is unreachable from this machine`, { cause: err });
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return new ConnectError('SOCKIT_ERR_TLS', `the TLS certificate of ${where} is not trusted: ${e.message}`, {
+        cause: err,
+        hint: 'for a test server with a self-signed certificate, add --insecure',
+      });
     case 'ECONNRESET':
       return new ConnectError('SOCKIT_ERR_RESET', `connection to ${where} was reset by the peer`, { cause: err });
     default:

@@ -138,7 +138,9 @@ export class TcpServer extends Session {
         : net.createServer({ noDelay: true }, onConnection);
       if (this.options.tls) {
         server.on('tlsClientError', (err, socket) => {
-          this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_TLS', message: `TLS handshake with ${peerOf(socket)} failed: ${err.message}` });
+          // the socket is already torn down here, so its address may be gone
+          const peer = socket.remoteAddress ? ` with ${peerOf(socket)}` : '';
+          this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_TLS', message: `a TLS handshake${peer} failed: ${err.message}` });
         });
       }
       server.once('error', reject);

@@ -239,3 +239,16 @@ test('socat as a client of tcp listen --reply', async (t) => {
   const r = await run('socat', ['-', `TCP:127.0.0.1:${port}`], { input: 'ping' });
   assert.equal(r.stdout, 'pong');
 });
+
+test('--tls: a self-signed server; openssl s_client and tcp connect --tls talk to it', async (t) => {
+  const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--tls', '--reply', 'secure {data}', '--close', '--json']);
+  const port = await server.port();
+  const ok = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--tls', '--insecure', '--send', 'hi', '--wait', '300']);
+  assert.equal(ok.stdout, 'secure hi');
+  const strict = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--tls', '--send', 'hi']);
+  assert.equal(strict.code, 4);
+  assert.match(strict.stderr, /TLS certificate of 127\.0\.0\.1:\d+ is not trusted[\s\S]*--insecure/);
+  if (!hasCommand('openssl')) return t.skip('openssl is not installed');
+  const r = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-quiet'], { input: 'hello\n', timeoutMs: 10000 });
+  assert.match(r.stdout, /secure hello/);
+});
