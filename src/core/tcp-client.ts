@@ -98,7 +98,8 @@ export class TcpClient extends Session {
     socket.on('end', () => {
       this.closeReason ??= 'closed by peer';
       const rest = this.frames.flush();
-      if (rest) this.onMessage(rest);
+      const kind = this.options.frame?.kind;
+      if (rest && (kind === 'line' || kind === 'delimiter')) this.onMessage(rest);
       // the server finished; finish our side too once our own output is flushed
       if (!socket.writableEnded) socket.end();
     });

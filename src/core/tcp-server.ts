@@ -180,6 +180,9 @@ export class TcpServer extends Session {
     socket.on('close', () => this.onClose(client));
     socket.on('end', () => {
       client.closeReason ??= 'closed by peer';
+      // an unterminated last line is still a message; a partial length-prefixed frame is not
+      const rest = client.frames.flush();
+      if (rest && (this.frame.kind === 'line' || this.frame.kind === 'delimiter')) this.onMessage(client, rest);
     });
 
     const address = socket.remoteAddress ?? '';

@@ -297,3 +297,10 @@ test('library client: refused and timeout errors are one plain sentence', async 
   await new Promise((r) => probe.close(r));
   await assert.rejects(connectTcp({ host: '127.0.0.1', port }), (e) => e.code === 'SOCKIT_ERR_REFUSED' && e.exitCode === 4 && e.message === `connection to 127.0.0.1:${port} was refused: nothing is listening there`);
 });
+
+test('line framing: an unterminated last line before the peer closes is still a message', async (t) => {
+  const { port, events } = await server(t, { frame: parseFrame('line'), reply: '<{data}>' });
+  const reply = await exchange(port, 'one\ntwo', { end: true, ms: 500 });
+  assert.equal(reply.toString(), '<one><two>');
+  assert.deepEqual(events.filter((e) => e.event === 'data').map((e) => e.text), ['one', 'two']);
+});
