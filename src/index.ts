@@ -12,3 +12,5 @@ export * from './core/tcp-server.js';
 export * from './core/tcp-client.js';
 export * from './core/tls-cert.js';
 export * from './core/ports.js';
+export * from './core/resolve.js';
+export * from './core/udp-socket.js';

@@ -1,0 +1,476 @@
+// The UDP session: a listener that answers each datagram's sender, or a socket aimed at one peer; broadcast and multicast.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { bindErrorFrom, ConnectError, connectErrorFrom, DatagramTooLargeError, formatEndpoint, SockitError, UsageError } from '../errors.js';
+import { decodeText } from './codec.js';
+import { Session, type SessionEvent } from './events.js';
+import { compileTemplate, type Template } from './template.js';
+import { buildBlockList, type AccessLists } from './access.js';
+import { describePortOwner } from './port-owner.js';
+import { resolveHost } from './resolve.js';
+
+/** The largest UDP payload over IPv4: 65,535 less the 20-byte IP header and the 8-byte UDP header. */
+export const MAX_DATAGRAM_IPV4 = 65507;
+/** The largest UDP payload over IPv6 (without jumbograms): the IPv6 length field excludes its own header. */
+export const MAX_DATAGRAM_IPV6 = 65527;
+
+/** How a UDP session binds, where it sends, and how it answers. */
+export interface UdpSocketOptions extends AccessLists {
+  /** Local port (0 or omitted: any free one). */
+  port?: number;
+  /** Local address. Omitted: every interface, IPv4 and IPv6 (or the remote's family). */
+  host?: string;
+  /** Aim the socket at one peer: {@link UdpSocket.send} without a target goes there. */
+  remoteHost?: string;
+  remotePort?: number;
+  /**
+   * Connect the socket to the remote (default: yes, unless broadcasting or sending to a group).
+   * A connected socket hears ICMP "port unreachable" and only receives from that peer.
+   */
+  connect?: boolean;
+  encoding?: string;
+  /** Answer each datagram (a template: `{data}`, `{peer}`, `{n}`), to its sender. */
+  reply?: string;
+  /** Answer each datagram with its exact bytes. */
+  echo?: boolean;
+  /** Decode datagrams into `text` (default true). */
+  decode?: boolean;
+  /** Allow sending to broadcast addresses (SO_BROADCAST). */
+  broadcast?: boolean;
+  /** Multicast groups to join. */
+  join?: string[];
+  /** Local interface address for multicast: the groups are joined there and datagrams leave by it. */
+  multicastInterface?: string;
+  /** Hops a multicast datagram may take (0: this host only). */
+  multicastTtl?: number;
+  /** Share the port with other sockets (SO_REUSEADDR); the default when joining groups, as multicast receivers do. */
+  reuseAddress?: boolean;
+  name?: string;
+}
+
+/** A target for one datagram. */
+export interface UdpTarget {
+  address: string;
+  port: number;
+}
+
+/** What a UDP session knows about a peer it heard from or sent to. */
+export interface UdpPeerInfo {
+  id: number;
+  peer: string;
+  address: string;
+  port: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  lastSeen: number;
+}
+
+// peers are remembered for stdin targets and numbering; a flood of sources must not grow memory without end
+const MAX_PEERS = 10000;
+// replies wait in the kernel's and Node's queue; past this, a flood's replies are dropped, as UDP would
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+let udpCount = 0;
+
+/** The largest payload one datagram to `address` can carry. */
+export function maxDatagramBytes(address: string): number {
+  return net.isIPv6(address) && !/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? MAX_DATAGRAM_IPV6 : MAX_DATAGRAM_IPV4;
+}
+
+/** Throws DatagramTooLargeError when `bytes` cannot travel in one datagram to `address`. */
+export function checkDatagramSize(bytes: number, address: string): void {
+  const limit = maxDatagramBytes(address);
+  if (bytes > limit) throw new DatagramTooLargeError(bytes, limit, limit === MAX_DATAGRAM_IPV4 ? 'IPv4' : 'IPv6');
+}
+
+function isMulticast(address: string): boolean {
+  if (net.isIPv4(address)) {
+    const first = Number(address.split('.')[0]);
+    return first >= 224 && first <= 239;
+  }
+  return /^ff/i.test(address);
+}
+
+/** Turns a system error from sending a datagram into one plain sentence naming the peer. */
+export function udpErrorFrom(err: unknown, host: string, port: number): SockitError {
+  if (err instanceof SockitError) return err;
+  const code = (err as { code?: string } | undefined)?.code;
+  const where = formatEndpoint(host, port);
+  if (code === 'ECONNREFUSED') {
+    return new ConnectError('SOCKIT_ERR_REFUSED', `nothing is listening on ${where} (UDP): the host answered "port unreachable"`, {
+      cause: err,
+      hint: 'check the port, and that the server is running and bound to that address',
+    });
+  }
+  if (code === 'EACCES') {
+    return new ConnectError('SOCKIT_ERR_ACCESS', `sending to ${where} was not permitted`, {
+      cause: err,
+      hint: 'a broadcast address needs --broadcast; a firewall may also refuse it',
+    });
+  }
+  if (code === 'EMSGSIZE') {
+    return new ConnectError('SOCKIT_ERR_DATAGRAM_TOO_LARGE', `the datagram to ${where} is larger than the path allows`, { cause: err });
+  }
+  return connectErrorFrom(err, host, port);
+}
+
+/** `127.0.0.1:5000` or `[::1]:5000`, with IPv4-mapped IPv6 shown as IPv4. */
+function peerName(address: string, port: number): string {
+  return formatEndpoint(address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1'), port);
+}
+
+interface Peer extends UdpPeerInfo {
+  key: string;
+}
+
+/** A bound UDP socket. Create with {@link listenUdp} or {@link openUdp}. */
+export class UdpSocket extends Session {
+  readonly options: Readonly<UdpSocketOptions>;
+  /** Resolves once the socket is closed and `summary` was emitted. */
+  readonly closed: Promise<void>;
+  private socket: dgram.Socket | undefined;
+  private readonly peersByKey = new Map<string, Peer>();
+  private readonly peersById = new Map<number, Peer>();
+  private nextId = 1;
+  private readonly replyTemplate: Template | undefined;
+  private readonly blockList: ReturnType<typeof buildBlockList>;
+  private readonly encoding: string;
+  private target: UdpTarget | undefined;
+  private targetName = '';
+  private connected = false;
+  private boundPort = 0;
+  private boundAddress = '';
+  private refusals = 0;
+  private lastDropReport = 0;
+  private closing = false;
+  private resolveClosed!: () => void;
+
+  constructor(options: UdpSocketOptions) {
+    super(options.name ?? `udp-${++udpCount}`);
+    this.options = options;
+    this.encoding = options.encoding ?? 'utf8';
+    this.replyTemplate = options.reply !== undefined ? compileTemplate(options.reply, this.encoding, '--reply') : undefined;
+    this.blockList = buildBlockList(options);
+    if ((options.remoteHost === undefined) !== (options.remotePort === undefined)) {
+      throw new UsageError('a UDP remote needs both a host and a port');
+    }
+    if (options.multicastTtl !== undefined && (!Number.isInteger(options.multicastTtl) || options.multicastTtl < 0 || options.multicastTtl > 255)) {
+      throw new UsageError(`--ttl must be a whole number from 0 to 255, got '${options.multicastTtl}'`);
+    }
+    for (const group of options.join ?? []) {
+      if (!net.isIP(group) || !isMulticast(group)) throw new UsageError(`--join: '${group}' is not a multicast group address (224.0.0.0/4 or ff00::/8)`);
+    }
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  /** The local port actually bound (useful with port 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The local address actually bound. */
+  get address(): string {
+    return this.boundAddress;
+  }
+
+  /** How many ICMP "port unreachable" answers arrived (connected sockets only). */
+  get refused(): number {
+    return this.refusals;
+  }
+
+  /** The resolved address and port this socket is aimed at, if any. */
+  get remote(): UdpTarget | undefined {
+    return this.target;
+  }
+
+  /** The remote this socket is aimed at, as `host:port`, or '' when it has none. */
+  get remotePeer(): string {
+    return this.targetName;
+  }
+
+  /** True when the socket is connected to its remote (it then hears "port unreachable"). */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Resolves the remote, binds, joins groups and connects. Rejects with a Bind/ConnectError sentence. */
+  async open(): Promise<this> {
+    const o = this.options;
+    let family: 4 | 6 | undefined;
+    if (o.host !== undefined) {
+      const local = net.isIP(o.host);
+      if (local) family = local as 4 | 6;
+      else family = (await resolveHost(o.host, o.port ?? 0).catch((err) => {
+        throw bindErrorFrom((err as SockitError).cause ?? err, o.host!, o.port ?? 0);
+      })).family;
+    }
+    if (o.remoteHost !== undefined) {
+      const r = await resolveHost(o.remoteHost, o.remotePort!, family);
+      this.target = { address: r.address, port: o.remotePort! };
+      this.targetName = peerName(r.address, o.remotePort!);
+      family ??= r.family;
+    }
+    // an IPv4 group can only be joined from an IPv4 socket
+    if (family === undefined && o.join?.length) family = net.isIPv4(o.join[0]!) ? 4 : 6;
+    const localHost = o.host ?? (family === 4 ? '0.0.0.0' : '::');
+    try {
+      await this.bind(family === 4 ? 'udp4' : 'udp6', localHost, o.port ?? 0);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (family === undefined && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) {
+        // no IPv6 on this machine: IPv4 only
+        try {
+          await this.bind('udp4', '0.0.0.0', o.port ?? 0);
+        } catch (e2) {
+          throw this.bindError(e2, '0.0.0.0', o.port ?? 0);
+        }
+      } else {
+        throw this.bindError(err, localHost, o.port ?? 0);
+      }
+    }
+    const socket = this.socket!;
+    try {
+      this.configure(socket);
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    const addr = socket.address();
+    this.boundPort = addr.port;
+    this.boundAddress = addr.address;
+    const wantConnect = o.connect ?? (this.target !== undefined && !o.broadcast && !isMulticast(this.target.address));
+    if (this.target && wantConnect) {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error) => reject(udpErrorFrom(err, o.remoteHost!, this.target!.port));
+        socket.once('error', onError);
+        socket.connect(this.target!.port, this.target!.address, () => {
+          socket.off('error', onError);
+          resolve();
+        });
+      }).catch((err) => {
+        socket.close();
+        throw err;
+      });
+      this.connected = true;
+    }
+    socket.on('error', (err) => this.onSocketError(err as NodeJS.ErrnoException));
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    if (this.target) {
+      this.emitEvent({ event: 'connect', ts: Date.now(), session: this.name, peer: this.targetName, id: 1, local: formatEndpoint(addr.address, addr.port) });
+    } else {
+      const addresses = o.host === undefined && addr.address === '::' ? ['0.0.0.0', '::'] : [addr.address];
+      this.emitEvent({ event: 'listening', ts: Date.now(), session: this.name, protocol: 'udp', address: addr.address, port: addr.port, addresses });
+    }
+    return this;
+  }
+
+  private bind(type: 'udp4' | 'udp6', address: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // multicast receivers share their port by custom, so joining implies SO_REUSEADDR unless told otherwise
+      const reuseAddr = this.options.reuseAddress ?? Boolean(this.options.join?.length);
+      const socket = dgram.createSocket({ type, ipv6Only: false, reuseAddr });
+      socket.once('error', (err) => {
+        socket.close();
+        reject(err);
+      });
+      socket.bind({ port, address, exclusive: true }, () => {
+        socket.removeAllListeners('error');
+        this.socket = socket;
+        resolve();
+      });
+    });
+  }
+
+  private bindError(err: unknown, host: string, port: number): SockitError {
+    const inUse = (err as { code?: string }).code === 'EADDRINUSE';
+    return bindErrorFrom(err, host, port, inUse ? describePortOwner(port, 'udp') : undefined);
+  }
+
+  private configure(socket: dgram.Socket): void {
+    const o = this.options;
+    if (o.broadcast) socket.setBroadcast(true);
+    if (o.multicastTtl !== undefined) socket.setMulticastTTL(o.multicastTtl);
+    if (o.multicastInterface !== undefined) {
+      try {
+        socket.setMulticastInterface(o.multicastInterface);
+      } catch (err) {
+        throw new UsageError(`--iface: cannot send multicast by '${o.multicastInterface}': ${(err as Error).message}`);
+      }
+    }
+    for (const group of o.join ?? []) {
+      try {
+        socket.addMembership(group, o.multicastInterface);
+      } catch (err) {
+        throw new SockitError('SOCKIT_ERR_NETWORK', `could not join the multicast group ${group}${o.multicastInterface ? ` on ${o.multicastInterface}` : ''}: ${(err as Error).message}`, {
+          cause: err,
+          hint: 'the group must match the socket\'s family; name the interface address with --iface',
+          exitCode: 3,
+        });
+      }
+    }
+  }
+
+  private onSocketError(err: NodeJS.ErrnoException): void {
+    if (err.code === 'ECONNREFUSED' && this.target) {
+      this.refusals++;
+      const e = udpErrorFrom(err, this.options.remoteHost!, this.target.port);
+      this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: e.code, message: e.message, hint: e.hint, peer: this.targetName, id: 1 });
+      return;
+    }
+    this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: `UDP socket error: ${err.message}` });
+  }
+
+  private peerFor(address: string, port: number): Peer {
+    const key = `${address}|${port}`;
+    let peer = this.peersByKey.get(key);
+    if (peer) return peer;
+    peer = {
+      key, id: this.nextId++, peer: peerName(address, port), address, port,
+      bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, lastSeen: Date.now(),
+    };
+    if (this.peersByKey.size >= MAX_PEERS) {
+      const oldest = this.peersByKey.values().next().value as Peer;
+      this.peersByKey.delete(oldest.key);
+      this.peersById.delete(oldest.id);
+    }
+    this.peersByKey.set(key, peer);
+    this.peersById.set(peer.id, peer);
+    this.stats.connections++;
+    this.stats.active = this.peersByKey.size;
+    return peer;
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.blockList && !this.blockList.allows(rinfo.address)) return;
+    const peer = this.peerFor(rinfo.address, rinfo.port);
+    peer.lastSeen = Date.now();
+    peer.bytesIn += msg.length;
+    const n = ++peer.messagesIn;
+    this.stats.bytesIn += msg.length;
+    this.stats.messagesIn++;
+    const needText = this.options.decode !== false || (this.replyTemplate !== undefined && !this.replyTemplate.isConstant);
+    const text = needText ? decodeText(msg, this.encoding) : undefined;
+    if (this.observed) {
+      this.emitEvent({ event: 'data', ts: Date.now(), session: this.name, peer: peer.peer, id: peer.id, n, bytes: msg.length, payload: msg, text });
+    }
+    if (this.options.echo) this.reply(peer, msg);
+    if (this.replyTemplate) this.reply(peer, this.replyTemplate.render({ data: text ?? '', peer: peer.peer, n }));
+  }
+
+  private reply(peer: Peer, bytes: Buffer): void {
+    try {
+      checkDatagramSize(bytes.length, peer.address);
+    } catch (err) {
+      const e = err as SockitError;
+      this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: e.code, message: `reply to ${peer.peer}: ${e.message}`, peer: peer.peer, id: peer.id });
+      return;
+    }
+    const socket = this.socket;
+    if (!socket || this.closing) return;
+    if (socket.getSendQueueSize() + bytes.length > MAX_QUEUED_BYTES) {
+      const now = Date.now();
+      if (now - this.lastDropReport >= 1000) {
+        this.lastDropReport = now;
+        this.emitEvent({ event: 'error', ts: now, session: this.name, code: 'SOCKIT_ERR_SLOW_READER', message: `replies are queued faster than they can be sent; dropping some (UDP does not wait)`, peer: peer.peer, id: peer.id });
+      }
+      return;
+    }
+    this.transmit(socket, peer, bytes, (err) => {
+      if (err) {
+        const e = udpErrorFrom(err, peer.address, peer.port);
+        this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: e.code, message: e.message, hint: e.hint, peer: peer.peer, id: peer.id });
+      }
+    });
+  }
+
+  private transmit(socket: dgram.Socket, peer: Peer, bytes: Buffer, done: (err: Error | null) => void): void {
+    peer.bytesOut += bytes.length;
+    peer.messagesOut++;
+    this.stats.bytesOut += bytes.length;
+    this.stats.messagesOut++;
+    if (this.observed) this.emitEvent({ event: 'send', ts: Date.now(), session: this.name, peer: peer.peer, id: peer.id, bytes: bytes.length, payload: bytes });
+    if (this.connected) socket.send(bytes, (err) => done(err));
+    else socket.send(bytes, peer.port, peer.address, (err) => done(err));
+  }
+
+  /**
+   * Sends one datagram, to `to` or else to the remote. Throws at once (DatagramTooLargeError,
+   * UsageError) when it cannot be sent; resolves when the kernel took it, rejects with a sentence
+   * when it refused (no route, broadcast without permission, "port unreachable" from before).
+   */
+  send(data: Buffer, to?: UdpTarget): Promise<void> {
+    const socket = this.socket;
+    if (!socket || this.closing) throw new UsageError('the UDP socket is not open');
+    const target = to ?? this.target;
+    if (!target) throw new UsageError('no target: give an address and port, or open the socket with a remote');
+    if (this.connected && to && !(to.address === this.target!.address && to.port === this.target!.port)) {
+      throw new UsageError(`this socket is connected to ${this.targetName}; it cannot send elsewhere`);
+    }
+    checkDatagramSize(data.length, target.address);
+    const peer = this.peerFor(target.address, target.port);
+    return new Promise((resolve, reject) => {
+      this.transmit(socket, peer, data, (err) => {
+        if (!err) return resolve();
+        const name = to ? target.address : this.options.remoteHost ?? target.address;
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') this.refusals++;
+        reject(udpErrorFrom(err, name, target.port));
+      });
+    });
+  }
+
+  /** Sends one datagram to a peer heard from (by id) or to every such peer. Returns how many it went to. */
+  sendToPeer(data: Buffer, target: number | 'all' = 'all'): number {
+    if (target === 'all') {
+      for (const peer of this.peersByKey.values()) this.reply(peer, data);
+      return this.peersByKey.size;
+    }
+    const peer = this.peersById.get(target);
+    if (!peer) return 0;
+    this.reply(peer, data);
+    return 1;
+  }
+
+  /** The peers heard from or sent to, oldest first (the most recent {@link MAX_PEERS}). */
+  peers(): UdpPeerInfo[] {
+    return [...this.peersByKey.values()].map(({ key: _key, ...info }) => info);
+  }
+
+  /** Closes the socket, emits `summary` once and resolves when done. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      const finish = () => {
+        this.emitEvent(this.summary());
+        this.resolveClosed();
+      };
+      if (this.socket) {
+        for (const group of this.options.join ?? []) {
+          try {
+            this.socket.dropMembership(group, this.options.multicastInterface);
+          } catch {
+            // leaving a group can fail once the interface went away; closing leaves it anyway
+          }
+        }
+        this.socket.close(finish);
+      } else {
+        finish();
+      }
+    }
+    return this.closed;
+  }
+}
+
+/** Creates a UDP listener and binds it: every interface unless `host` is given. */
+export async function listenUdp(options: UdpSocketOptions, onEvent?: (e: SessionEvent) => void): Promise<UdpSocket> {
+  const socket = new UdpSocket(options);
+  if (onEvent) socket.on('event', onEvent);
+  return socket.open();
+}
+
+/** Opens a UDP socket aimed at `remoteHost:remotePort` (connected unless broadcasting or multicasting). */
+export async function openUdp(options: UdpSocketOptions & { remoteHost: string; remotePort: number }, onEvent?: (e: SessionEvent) => void): Promise<UdpSocket> {
+  const socket = new UdpSocket(options);
+  if (onEvent) socket.on('event', onEvent);
+  return socket.open();
+}
