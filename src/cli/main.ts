@@ -6,6 +6,7 @@ import { SockitError } from '../errors.js';
 import { installSignalHandlers } from './signals.js';
 import { flushAllWriters } from './output.js';
 import { registerTcp } from './commands/tcp.js';
+import { registerUi } from './commands/ui.js';
 import { registerUdp } from './commands/udp.js';
 
 /** What a command's action resolves to: its exit code. */
@@ -23,6 +24,7 @@ export function buildProgram(run: (fn: () => Promise<CommandResult>) => Promise<
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
   registerTcp(program, run);
+  registerUi(program, run);
   registerUdp(program, run);
   return program;
 }

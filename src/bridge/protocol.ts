@@ -1,0 +1,370 @@
+// The versioned message protocol between the browser page and the bridge: types only, shared by both sides.
+
+/** Bumped on any change a page and a server of different versions would misread. */
+export const PROTOCOL_VERSION = 1;
+
+/** The kinds of session a page can create (the server lists those it supports in `hello`). */
+export type SessionKind = 'tcp-server' | 'tcp-client' | 'udp' | 'http';
+
+/** Options every session that answers messages understands. */
+export interface ServerBehaviour {
+  /** Sent to each new TCP client (template: `{peer}` and escapes). */
+  welcome?: string;
+  /** Answer to each message (template: `{data}`, `{peer}`, `{n}` and escapes). */
+  reply?: string;
+  /** Answer each message with its exact bytes. */
+  echo?: boolean;
+  /** Close a TCP connection after the first reply. */
+  closeAfterReply?: boolean;
+  /** Close a TCP connection whose message is exactly this word. */
+  quit?: string;
+  /** Relay each TCP client's messages to every other client. */
+  chat?: boolean;
+}
+
+/** A TCP server: `host` omitted means every interface. */
+export interface TcpServerSpec extends ServerBehaviour {
+  kind: 'tcp-server';
+  host?: string;
+  port: number;
+  encoding: string;
+  /** `raw`, `line`, `len16`, `len32` or a delimiter (escapes allowed). */
+  frame: string;
+}
+
+/** A TCP client connecting to `host:port`. */
+export interface TcpClientSpec {
+  kind: 'tcp-client';
+  host: string;
+  port: number;
+  encoding: string;
+  frame: string;
+}
+
+/** A UDP socket bound to `port`; `remote` (`host:port`) is where sends go by default. */
+export interface UdpSpec {
+  kind: 'udp';
+  host?: string;
+  port: number;
+  encoding: string;
+  remote?: string;
+  reply?: string;
+  echo?: boolean;
+}
+
+/** A static web server for the folder `root`. */
+export interface HttpSpec {
+  kind: 'http';
+  root: string;
+  host?: string;
+  port: number;
+  /** Directory listings for folders without index.html. */
+  listing?: boolean;
+}
+
+/** What a page asks the bridge to create. */
+export type SessionSpec = TcpServerSpec | TcpClientSpec | UdpSpec | HttpSpec;
+
+/** Where a session stands. */
+export type SessionState = 'starting' | 'listening' | 'connected' | 'closed' | 'error';
+
+/** An error in plain words; `field` names the form field it is about, when there is one. */
+export interface WireError {
+  code: string;
+  message: string;
+  hint?: string;
+  field?: string;
+}
+
+/** Where sent bytes go: every client, one client by id, or (UDP) a `host:port`. */
+export type Target = 'all' | number | string;
+
+/** A send repeating every `intervalMs` until stopped. */
+export interface CyclicInfo {
+  intervalMs: number;
+  target: Target;
+  /** How many times it has sent so far. */
+  sent: number;
+}
+
+/** A session as the page lists it. */
+export interface SessionInfo {
+  id: string;
+  kind: SessionKind;
+  spec: SessionSpec;
+  state: SessionState;
+  /** The encoding its `text` fields are decoded with. */
+  encoding: string;
+  /** Where it listens (servers) or what it is connected to (clients). */
+  addresses?: string[];
+  port?: number;
+  peer?: string;
+  local?: string;
+  /** The last error, shown as a banner on the session until it is replaced or cleared. */
+  error?: WireError;
+  /** Why it closed. */
+  reason?: string;
+  cyclic?: CyclicInfo;
+  createdAt: number;
+}
+
+/** A connected peer of a server session. */
+export interface WireClient {
+  id: number;
+  peer: string;
+  since: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+}
+
+/** A session's counters (exact, whatever events were dropped on the way to the page). */
+export interface Counters {
+  connections: number;
+  active: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+}
+
+interface WireBase {
+  ts: number;
+  session: string;
+}
+
+/** The session bound. */
+export interface WireListening extends WireBase {
+  event: 'listening';
+  protocol: string;
+  address: string;
+  port: number;
+  addresses: string[];
+}
+
+/** A connection opened. */
+export interface WireConnect extends WireBase {
+  event: 'connect';
+  id: number;
+  peer: string;
+  local: string;
+}
+
+/** A message arrived: `data` is its bytes in base64, `text` as decoded with the session's encoding. */
+export interface WireData extends WireBase {
+  event: 'data';
+  id: number;
+  peer: string;
+  n: number;
+  /** The message's full size; `data` holds at most the bridge's payload limit. */
+  bytes: number;
+  data: string;
+  text?: string;
+  truncated?: boolean;
+}
+
+/** Bytes were sent: `data` in base64, `text` decoded with the session's encoding. */
+export interface WireSend extends WireBase {
+  event: 'send';
+  id: number;
+  peer: string;
+  bytes: number;
+  data: string;
+  text?: string;
+  truncated?: boolean;
+}
+
+/** A connection closed, with why. */
+export interface WireClose extends WireBase {
+  event: 'close';
+  id: number;
+  peer: string;
+  reason: string;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Something failed. */
+export interface WireErrorEvent extends WireBase {
+  event: 'error';
+  code: string;
+  message: string;
+  hint?: string;
+  peer?: string;
+  id?: number;
+}
+
+/** Totals when a session ends. */
+export interface WireSummary extends WireBase {
+  event: 'summary';
+  connections: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  durationMs: number;
+}
+
+/** Events the page was too slow to take were dropped here (counters stay exact). */
+export interface WireDropped extends WireBase {
+  event: 'dropped';
+  count: number;
+}
+
+/** One event of a session, as it travels to the page. */
+export type WireEvent = WireListening | WireConnect | WireData | WireSend | WireClose | WireErrorEvent | WireSummary | WireDropped;
+
+/** How sent bytes are given: text (encoded with the session's encoding), hex, or raw base64. */
+export type Payload =
+  | { kind: 'text'; text: string; eol?: LineEnding; escapes?: boolean }
+  | { kind: 'hex'; hex: string; eol?: LineEnding }
+  | { kind: 'base64'; data: string };
+
+/** What is appended to a typed message. */
+export type LineEnding = 'none' | 'lf' | 'crlf';
+
+/** What the bridge can do and the limits it keeps. */
+export interface BridgeLimits {
+  /** Payload bytes carried per event; the rest is counted in `bytes` and flagged `truncated`. */
+  maxPayloadBytes: number;
+  /** The largest message a page may send. */
+  maxPageMessageBytes: number;
+  /** Smallest interval of a cyclic send. */
+  minIntervalMs: number;
+}
+
+// ---- page → server ----
+
+/** The page introduces itself first; the server closes the socket on a version it cannot speak. */
+export interface PageHello {
+  type: 'hello';
+  version: number;
+}
+
+/** The page has taken the batch `seq`; the server sends only a few batches ahead of acks. */
+export interface PageAck {
+  type: 'ack';
+  seq: number;
+}
+
+/** Start a session. */
+export interface PageCreate {
+  type: 'create';
+  req: number;
+  spec: SessionSpec;
+}
+
+/** Stop a session (it stays listed as closed). */
+export interface PageClose {
+  type: 'close';
+  req: number;
+  session: string;
+}
+
+/** Start a closed session again with the same settings. */
+export interface PageRestart {
+  type: 'restart';
+  req: number;
+  session: string;
+}
+
+/** Stop a session and forget it. */
+export interface PageRemove {
+  type: 'remove';
+  req: number;
+  session: string;
+}
+
+/** Send bytes, once or every `repeatMs`. */
+export interface PageSend {
+  type: 'send';
+  req: number;
+  session: string;
+  target: Target;
+  payload: Payload;
+  repeatMs?: number;
+}
+
+/** Stop a session's cyclic send. */
+export interface PageStopCyclic {
+  type: 'stop-cyclic';
+  req: number;
+  session: string;
+}
+
+/** Disconnect one client of a server session. */
+export interface PageDisconnect {
+  type: 'disconnect';
+  req: number;
+  session: string;
+  client: number;
+}
+
+/** Decode payloads (base64) with an encoding the browser does not know. */
+export interface PageDecode {
+  type: 'decode';
+  req: number;
+  encoding: string;
+  items: string[];
+}
+
+/** Every message a page sends. */
+export type PageMessage = PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageDisconnect | PageDecode;
+
+/** The requests that get a `result`. */
+export type PageRequest = Exclude<PageMessage, PageHello | PageAck>;
+
+// ---- server → page ----
+
+/** The server's greeting: what it supports and the sessions that already exist. */
+export interface ServerHello {
+  type: 'hello';
+  version: number;
+  app: { name: string; version: string };
+  kinds: SessionKind[];
+  encodings: string[];
+  limits: BridgeLimits;
+  sessions: SessionInfo[];
+}
+
+/** A batch of events; `dropped` is how many this page has missed since it connected. */
+export interface ServerEvents {
+  type: 'events';
+  seq: number;
+  events: WireEvent[];
+  dropped: number;
+}
+
+/** Counters (and clients of servers) of every session, about once a second. */
+export interface ServerStats {
+  type: 'stats';
+  ts: number;
+  sessions: Record<string, { counters: Counters; clients?: WireClient[]; clientsTotal?: number; cyclicSent?: number }>;
+}
+
+/** A session was created or changed state. */
+export interface ServerSession {
+  type: 'session';
+  info: SessionInfo;
+}
+
+/** A session was removed. */
+export interface ServerRemoved {
+  type: 'removed';
+  session: string;
+}
+
+/** The answer to a request. */
+export type ServerResult =
+  | { type: 'result'; req: number; ok: true; session?: SessionInfo; texts?: string[]; delivered?: number }
+  | { type: 'result'; req: number; ok: false; error: WireError };
+
+/** The server is going away (shutdown) or refuses this page (version). */
+export interface ServerBye {
+  type: 'bye';
+  reason: string;
+}
+
+/** Every message the server sends. */
+export type ServerMessage = ServerHello | ServerEvents | ServerStats | ServerSession | ServerRemoved | ServerResult | ServerBye;
