@@ -79,8 +79,23 @@ export interface SummaryEvent extends EventBase {
   durationMs: number;
 }
 
+/** An HTTP request was answered (static server access log). */
+export interface RequestEvent extends EventBase {
+  event: 'request';
+  method: string;
+  /** The request target as received (render it escaped). */
+  url: string;
+  status: number;
+  /** Body bytes sent. */
+  bytes: number;
+  ms: number;
+  peer: string;
+  /** Why a request was refused or failed, when it was. */
+  note?: string;
+}
+
 /** Every event a session can emit. */
-export type SessionEvent = ListeningEvent | ConnectEvent | DataEvent | SendEvent | CloseEvent | ErrorEvent | SummaryEvent;
+export type SessionEvent = ListeningEvent | ConnectEvent | DataEvent | SendEvent | CloseEvent | ErrorEvent | SummaryEvent | RequestEvent;
 
 /** Counters a session keeps whether or not anyone listens. */
 export interface SessionStats {
