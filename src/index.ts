@@ -14,3 +14,8 @@ export * from './core/tls-cert.js';
 export * from './core/ports.js';
 export * from './core/resolve.js';
 export * from './core/udp-socket.js';
+export * from './core/services.js';
+export * from './core/port-scan.js';
+export * from './core/port-check.js';
+export * from './core/tcping.js';
+export * from './core/interfaces.js';

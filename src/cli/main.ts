@@ -8,6 +8,8 @@ import { flushAllWriters } from './output.js';
 import { registerTcp } from './commands/tcp.js';
 import { registerUi } from './commands/ui.js';
 import { registerUdp } from './commands/udp.js';
+import { registerPort } from './commands/port.js';
+import { registerIfaces } from './commands/ifaces.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -26,6 +28,8 @@ export function buildProgram(run: (fn: () => Promise<CommandResult>) => Promise<
   registerTcp(program, run);
   registerUi(program, run);
   registerUdp(program, run);
+  registerPort(program, run);
+  registerIfaces(program, run);
   return program;
 }
 

@@ -1,0 +1,218 @@
+// `sockit port check|free|scan|ping`: who holds a port, free ports for scripts, a TCP connect scan and tcping.
+import { Command } from 'commander';
+import { checkPort, findFreePorts, parsePortRange, type PortCheck } from '../../core/port-check.js';
+import { parsePortList, scanPorts, MAX_SCAN_CONCURRENCY, type ProbeResult } from '../../core/port-scan.js';
+import { pingTcp, type PingProbe } from '../../core/tcping.js';
+import { parseHost, parseInteger, parsePort } from '../../core/options.js';
+import { resolveHost } from '../../core/resolve.js';
+import { ConnectError, formatEndpoint, SockitError } from '../../errors.js';
+import { msOption } from '../common.js';
+import { onStopSignal } from '../signals.js';
+import { ProgressBar } from '../progress.js';
+import { LineWriter, makePalette, colorWanted, type Palette } from '../output.js';
+import type { CommandResult } from '../main.js';
+
+/** Registers `port check`, `port free`, `port scan` and `port ping`. */
+export function registerPort(program: Command, run: (fn: () => Promise<CommandResult>) => Promise<void>): void {
+  const port = program.command('port').description('port utilities: who holds a port, free ports, connect scan, tcping');
+
+  port
+    .command('check')
+    .description('is a local port free? If not, which process holds it, and the states of the connections on it (exit 0 free, 1 in use)')
+    .argument('<port>', 'port number')
+    .option('-H, --host <host>', 'address to test binding on (default: all interfaces)')
+    .option('--udp', 'check the UDP port instead of TCP')
+    .option('--json', 'one JSON object on stdout, for scripts')
+    .option('--no-color', 'no colours, even on a terminal')
+    .action((p: string, opts: Record<string, unknown>) => run(() => portCheck(p, opts)));
+
+  port
+    .command('free')
+    .description('print free ports, one a line, for scripts')
+    .option('--range <from-to>', 'where to look', '20000-30000')
+    .option('-n, --count <n>', 'how many', '1')
+    .option('-H, --host <host>', 'address they must be free on (default: all interfaces)')
+    .option('--udp', 'free for UDP instead of TCP')
+    .option('--json', 'one JSON object on stdout')
+    .action((opts: Record<string, unknown>) => run(() => portFree(opts)));
+
+  port
+    .command('scan')
+    .description('TCP connect scan: open, closed or filtered for each port (progress on stderr)')
+    .argument('<host>', 'host name or address to scan')
+    .argument('<ports>', 'ports and ranges, as 22,80,8000-8100')
+    .option('--concurrency <n>', 'connects in flight at once', '100')
+    .option('--timeout <ms>', 'a port that does not answer in this long is filtered', '1000')
+    .option('--all', 'list closed ports too (they are listed anyway when 25 ports or fewer are scanned)')
+    .option('--json', 'one JSON object per port, then a summary, on stdout')
+    .option('--no-color', 'no colours, even on a terminal')
+    .action((host: string, ports: string, opts: Record<string, unknown>) => run(() => portScan(host, ports, opts)));
+
+  port
+    .command('ping')
+    .description('tcping: connect latency like ping (count, interval, min/avg/max/mdev, loss); Ctrl-C prints the statistics')
+    .argument('<host>', 'host name or address')
+    .argument('<port>', 'TCP port')
+    .option('-c, --count <n>', 'stop after this many probes (default: until Ctrl-C)')
+    .option('-i, --interval <ms>', 'from one probe to the next', '1000')
+    .option('--timeout <ms>', 'a probe not connected in this long is lost', '2000')
+    .option('--json', 'one JSON object per probe, then the statistics, on stdout')
+    .option('--no-color', 'no colours, even on a terminal')
+    .action((host: string, p: string, opts: Record<string, unknown>) => run(() => portPing(host, p, opts)));
+}
+
+const json = (event: string, fields: Record<string, unknown>) => JSON.stringify({ event, ts: new Date().toISOString(), ...fields });
+
+function palette(opts: Record<string, unknown>): Palette {
+  return makePalette(colorWanted(process.stdout, opts.color as boolean | undefined));
+}
+
+function describeConnections(connections: Record<string, number>): string {
+  const order = ['LISTEN', 'ESTABLISHED', 'TIME_WAIT', 'CLOSE_WAIT', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'LAST_ACK', 'CLOSING', 'UNCONN'];
+  const states = Object.keys(connections).sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  return states.map((s) => `${connections[s]} ${s}`).join(', ');
+}
+
+async function portCheck(portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
+  const port = parsePort(portArg, 'port', { allowZero: false });
+  const host = opts.host === undefined ? undefined : parseHost(String(opts.host), '--host');
+  const result = await checkPort(port, { host, protocol: opts.udp ? 'udp' : 'tcp' });
+  const out = new LineWriter(process.stdout);
+  if (opts.json) {
+    out.line(json('port-check', { ...result }));
+  } else {
+    renderCheck(out, result, palette(opts));
+  }
+  out.flush();
+  return result.state === 'in-use' ? 1 : 0;
+}
+
+function renderCheck(out: LineWriter, r: PortCheck, c: Palette): void {
+  const name = `port ${r.port}/${r.protocol}`;
+  if (r.state === 'free') out.line(c.in(`${name} is free`));
+  else if (r.state === 'in-use') out.line(c.err(`${name} is in use`));
+  else out.line(c.sys(`${name} is free, but binding it needs root or the CAP_NET_BIND_SERVICE capability`));
+  for (const h of r.holders) {
+    const who = h.pid !== undefined ? `${h.command} (pid ${h.pid})${h.cmdline && h.cmdline !== h.command ? c.dim(`  ${h.cmdline}`) : ''}` : c.dim('a process this user cannot see (run as root to find out)');
+    out.line(`  ${formatEndpoint(h.address, h.port).padEnd(22)} ${h.state.padEnd(11)} ${who}`);
+  }
+  if (r.state === 'in-use' && r.holders.length === 0) out.line(c.dim('  held by a socket the kernel tables do not show to this user'));
+  const conns = describeConnections(r.connections);
+  out.line(`  ${r.protocol === 'tcp' ? 'connections' : 'sockets'}: ${conns || 'none'}`);
+}
+
+async function portFree(opts: Record<string, unknown>): Promise<CommandResult> {
+  const range = parsePortRange(String(opts.range));
+  const count = parseInteger(String(opts.count), '--count', 1, range.to - range.from + 1);
+  const host = opts.host === undefined ? undefined : parseHost(String(opts.host), '--host');
+  const ports = await findFreePorts(range, count, { host, protocol: opts.udp ? 'udp' : 'tcp' });
+  const out = new LineWriter(process.stdout);
+  if (opts.json) out.line(json('free-ports', { protocol: opts.udp ? 'udp' : 'tcp', ports }));
+  else for (const p of ports) out.line(String(p));
+  out.flush();
+  return 0;
+}
+
+const STATE_WORDS: Record<string, string> = { open: 'open', closed: 'closed', filtered: 'filtered', error: 'error' };
+
+async function portScan(hostArg: string, portsArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
+  const host = parseHost(hostArg);
+  const ports = parsePortList(portsArg);
+  const concurrency = parseInteger(String(opts.concurrency), '--concurrency', 1, MAX_SCAN_CONCURRENCY);
+  const timeoutMs = msOption(opts.timeout, '--timeout', 1)!;
+  let address: string;
+  try {
+    address = (await resolveHost(host, ports[0]!)).address;
+  } catch (err) {
+    if ((err as SockitError).code !== 'SOCKIT_ERR_HOST_NOT_FOUND') throw err;
+    throw new ConnectError('SOCKIT_ERR_HOST_NOT_FOUND', `host ${host} was not found; nothing was scanned`, {
+      cause: (err as SockitError).cause,
+      hint: 'check the spelling of the host name, or use an IP address',
+    });
+  }
+  const c = palette(opts);
+  const out = new LineWriter(process.stdout);
+  const showAll = Boolean(opts.all) || ports.length <= 25;
+  const bar = new ProgressBar(`scanning ${host}`, ports.length, process.stderr, { amount: (n) => String(Math.round(n)) });
+  const abort = new AbortController();
+  const unregister = onStopSignal(() => abort.abort());
+  const started = Date.now();
+  if (!opts.json) out.line(c.sys(`scanning ${host}${address !== host ? ` (${address})` : ''}: ${ports.length} port${ports.length === 1 ? '' : 's'}, ${concurrency} at a time, ${timeoutMs} ms timeout`));
+  out.flush();
+  let results: ProbeResult[];
+  try {
+    results = await scanPorts({ address, ports, concurrency, timeoutMs, signal: abort.signal, onResult: () => bar.add(1) });
+  } finally {
+    unregister();
+  }
+  if (bar.live) bar.finish();
+  const counts = { open: 0, closed: 0, filtered: 0, error: 0 };
+  for (const r of results) counts[r.state]++;
+  const elapsedMs = Date.now() - started;
+  if (opts.json) {
+    for (const r of results) out.line(json('scan', { host, address, ...r, ms: Math.round(r.ms * 1000) / 1000 }));
+    out.line(json('scan-summary', { host, address, scanned: results.length, ...counts, elapsedMs, interrupted: abort.signal.aborted }));
+  } else {
+    const shown = results.filter((r) => showAll || r.state !== 'closed');
+    if (shown.length) {
+      out.line(c.bold(`${'PORT'.padEnd(10)}${'STATE'.padEnd(10)}${'SERVICE'.padEnd(14)}TIME`));
+      for (const r of shown) {
+        const paint = r.state === 'open' ? c.in : r.state === 'closed' ? c.dim : c.sys;
+        const state = r.state === 'error' ? `error (${r.code})` : STATE_WORDS[r.state]!;
+        const time = r.state === 'open' || r.state === 'closed' ? `${r.ms.toFixed(2)} ms` : '';
+        out.line(`${`${r.port}/tcp`.padEnd(10)}${paint(state.padEnd(10))}${(r.service ?? '').padEnd(14)}${time}`.trimEnd());
+      }
+    }
+    if (!showAll && counts.closed) out.line(c.dim(`not shown: ${counts.closed} closed port${counts.closed === 1 ? '' : 's'} (--all lists them)`));
+    const parts = [`${counts.open} open`, `${counts.closed} closed`, `${counts.filtered} filtered`];
+    if (counts.error) parts.push(`${counts.error} failed locally`);
+    out.line(c.sys(`${results.length} port${results.length === 1 ? '' : 's'} scanned in ${(elapsedMs / 1000).toFixed(2)} s: ${parts.join(', ')}${abort.signal.aborted ? ' (interrupted)' : ''}`));
+  }
+  out.flush();
+  return 0;
+}
+
+function probeWords(p: PingProbe, timeoutMs: number): string {
+  switch (p.state) {
+    case 'open':
+      return `connected, time=${p.ms.toFixed(3)} ms`;
+    case 'closed':
+      return p.code === 'ECONNRESET' ? 'reset' : 'refused (nothing listening)';
+    case 'filtered':
+      return p.code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : `unreachable (${p.code})`;
+    default:
+      return `failed (${p.code})`;
+  }
+}
+
+async function portPing(hostArg: string, portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
+  const host = parseHost(hostArg);
+  const port = parsePort(portArg, 'port', { allowZero: false });
+  const count = opts.count === undefined ? undefined : parseInteger(String(opts.count), '--count', 1);
+  const intervalMs = msOption(opts.interval, '--interval')!;
+  const timeoutMs = msOption(opts.timeout, '--timeout', 1)!;
+  const { address } = await resolveHost(host, port);
+  const where = formatEndpoint(address, port);
+  const c = palette(opts);
+  const out = new LineWriter(process.stdout);
+  if (!opts.json) out.line(c.sys(`TCPING ${host}${address !== host ? ` (${address})` : ''} port ${port}`));
+  const ping = pingTcp({ address, port, count, intervalMs, timeoutMs }, (p) => {
+    if (opts.json) out.line(json('probe', { host, address, port, ...p, ms: Math.round(p.ms * 1000) / 1000 }));
+    else out.line(`${p.state === 'open' ? c.in(where) : c.err(where)}: seq=${p.seq} ${probeWords(p, timeoutMs)}`);
+  });
+  const unregister = onStopSignal(() => ping.stop());
+  const s = await ping.done;
+  unregister();
+  const f = (n: number) => n.toFixed(3);
+  if (opts.json) {
+    out.line(json('ping-summary', { host, address, port, ...s }));
+  } else {
+    out.line('');
+    out.line(`--- ${formatEndpoint(host, port)} tcping statistics ---`);
+    out.line(`${s.probes} probe${s.probes === 1 ? '' : 's'}, ${s.connected} connected, ${Number(s.lossPercent.toFixed(1))}% loss, time ${s.elapsedMs} ms`);
+    if (s.connected) out.line(`rtt min/avg/max/mdev = ${f(s.minMs)}/${f(s.avgMs)}/${f(s.maxMs)}/${f(s.mdevMs)} ms`);
+  }
+  out.flush();
+  // like ping: success when anything answered
+  return s.connected > 0 || s.probes === 0 ? 0 : 4;
+}
