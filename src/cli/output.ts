@@ -154,6 +154,12 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
       case 'summary':
         writer.line(c.sys(`summary: ${e.connections} connection${e.connections === 1 ? '' : 's'}, ${formatBytes(e.bytesIn)} in (${e.messagesIn} messages), ${formatBytes(e.bytesOut)} out (${e.messagesOut} messages) in ${(e.durationMs / 1000).toFixed(1)} s`));
         break;
+      case 'request': {
+        // the URL is the client's text: escaped, so it cannot drive the terminal
+        const status = e.status >= 500 ? c.err(String(e.status)) : e.status >= 400 ? c.sys(String(e.status)) : c.in(String(e.status));
+        writer.line(`${c.dim(clock(e.ts))} ${e.peer} ${escapeControl(e.method)} ${escapeControl(e.url)} ${status} ${c.dim(`${formatBytes(e.bytes)} ${e.ms} ms${e.note ? ` (${escapeControl(e.note)})` : ''}`)}`);
+        break;
+      }
     }
   };
 }
