@@ -19,3 +19,4 @@ export * from './core/port-scan.js';
 export * from './core/port-check.js';
 export * from './core/tcping.js';
 export * from './core/interfaces.js';
+export * from './http/static-server.js';
