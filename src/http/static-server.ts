@@ -1,0 +1,278 @@
+// The static web server session: binds node:http (or https), applies connection limits, emits listening/request events.
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { bindErrorFrom, formatEndpoint, SockitError, UsageError } from '../errors.js';
+import { Session, type SessionEvent } from '../core/events.js';
+import { describePortOwner } from '../core/port-owner.js';
+import { nextFreePort } from '../core/ports.js';
+import { peerOf } from '../core/tcp-server.js';
+import { StaticHandler, type ResponseLog, type StaticHandlerOptions } from './handler.js';
+
+/** A static server: what to serve (see {@link StaticHandlerOptions}), where, and how long clients may dawdle. */
+export interface StaticServerOptions extends StaticHandlerOptions {
+  /** Port (default 8000, like `python3 -m http.server`; 0: any free port). */
+  port?: number;
+  /** Address (default: localhost only, 127.0.0.1 and ::1; `0.0.0.0` or `::` share on the network). */
+  host?: string;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Time allowed to send the request headers (default 30 s): a slowloris client is cut off. */
+  headersTimeoutMs?: number;
+  /** Time allowed to send a whole request, body included (default 300 s). */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open (default 5 s). */
+  keepAliveTimeoutMs?: number;
+  /** A connection with no traffic either way for this long is closed (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Connections accepted at once (default 1024); more are dropped. */
+  maxConnections?: number;
+  /** Requests per keep-alive connection (default 10,000). */
+  maxRequestsPerSocket?: number;
+  /** Largest request head (default 16 KiB). */
+  maxHeaderBytes?: number;
+  /** The session's name in events. */
+  name?: string;
+}
+
+export { StaticHandler, folderLocation, type StaticHandlerOptions, type ResponseLog } from './handler.js';
+export { parseCredentials, type BasicCredentials } from './auth.js';
+export { decodeRequestPath, isInside, type DotfilePolicy, type RequestPath, type PathRefusal } from './resolve-path.js';
+export { parseRange, type ByteRange, type RangeDecision } from './range.js';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+let serverCount = 0;
+
+/** A static web server session. Create with {@link serveStatic}. */
+export class StaticServer extends Session {
+  readonly options: Readonly<StaticServerOptions>;
+  readonly handler: StaticHandler;
+  /** Resolves once the servers and every connection are closed. */
+  readonly closed: Promise<void>;
+  private readonly servers: http.Server[] = [];
+  private readonly sockets = new Set<net.Socket>();
+  private readonly totals: ResponseLog = { bytes: 0, bytesIn: 0 };
+  private boundPort = 0;
+  private boundAddresses: string[] = [];
+  private closing = false;
+  private resolveClosed!: () => void;
+
+  constructor(options: StaticServerOptions) {
+    super(options.name ?? `http-server-${++serverCount}`);
+    for (const [name, v] of [
+      ['headersTimeoutMs', options.headersTimeoutMs], ['requestTimeoutMs', options.requestTimeoutMs], ['keepAliveTimeoutMs', options.keepAliveTimeoutMs],
+      ['idleTimeoutMs', options.idleTimeoutMs], ['maxConnections', options.maxConnections], ['maxRequestsPerSocket', options.maxRequestsPerSocket], ['maxHeaderBytes', options.maxHeaderBytes],
+    ] as const) {
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new UsageError(`${name} must be a whole number above 0, got ${v}`);
+    }
+    const loopbackOnly = options.host === undefined || LOOPBACK.test(options.host);
+    this.options = options;
+    this.handler = new StaticHandler({ ...options, allowedHosts: options.allowedHosts ?? (loopbackOnly ? [] : 'any') });
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  /** The port bound (useful with port 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The addresses bound. */
+  get addresses(): readonly string[] {
+    return this.boundAddresses;
+  }
+
+  /** `http` or `https`. */
+  get scheme(): 'http' | 'https' {
+    return this.options.tls ? 'https' : 'http';
+  }
+
+  /** Every URL the server can be reached at: each interface's address when bound to all of them. */
+  urls(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): string[] {
+    return serverUrls(this.scheme, this.boundAddresses, this.boundPort, interfaces);
+  }
+
+  /** Binds (both 127.0.0.1 and ::1 by default). Rejects with a BindError naming the address, the program holding the port and a free one. */
+  async listen(): Promise<this> {
+    const requested = this.options.port ?? 8000;
+    const host = this.options.host;
+    const hosts = host === undefined || host.toLowerCase() === 'localhost' ? ['127.0.0.1', '::1'] : [host];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.bind(hosts[0]!, requested);
+      } catch (err) {
+        throw await this.bindError(err, hosts[0]!, requested);
+      }
+      this.boundPort = (this.servers[0]!.address() as net.AddressInfo).port;
+      this.boundAddresses = [(this.servers[0]!.address() as net.AddressInfo).address];
+      let retry = false;
+      for (const extra of hosts.slice(1)) {
+        try {
+          await this.bind(extra, this.boundPort);
+          this.boundAddresses.push(extra);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // no IPv6 loopback here: IPv4 alone will do
+          if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') continue;
+          // the system's pick for 127.0.0.1 is taken on ::1: pick again
+          if (code === 'EADDRINUSE' && requested === 0 && attempt < 5) {
+            retry = true;
+            break;
+          }
+          await this.stopServers();
+          throw await this.bindError(err, extra, this.boundPort);
+        }
+      }
+      if (!retry) break;
+      await this.stopServers();
+    }
+    const addresses = this.boundAddresses.length === 1 && this.boundAddresses[0] === '::' ? ['0.0.0.0', '::'] : [...this.boundAddresses];
+    this.emitEvent({ event: 'listening', ts: Date.now(), session: this.name, protocol: 'http', address: this.boundAddresses[0]!, port: this.boundPort, addresses });
+    return this;
+  }
+
+  private async bindError(err: unknown, host: string, port: number): Promise<SockitError> {
+    const inUse = (err as { code?: string }).code === 'EADDRINUSE';
+    const owner = inUse ? describePortOwner(port) : undefined;
+    const free = inUse ? await nextFreePort(port, host) : undefined;
+    return bindErrorFrom(err, host, port, owner, free);
+  }
+
+  private bind(host: string, port: number): Promise<void> {
+    const o = this.options;
+    const headersTimeout = o.headersTimeoutMs ?? 30_000;
+    const requestTimeout = Math.max(o.requestTimeoutMs ?? 300_000, headersTimeout);
+    const serverOptions: http.ServerOptions = {
+      maxHeaderSize: o.maxHeaderBytes ?? 16 * 1024,
+      headersTimeout,
+      requestTimeout,
+      // Node checks the two timeouts above only this often (30 s by default)
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+      noDelay: true,
+    };
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res);
+    const server = o.tls ? https.createServer({ ...serverOptions, key: o.tls.key, cert: o.tls.cert }, onRequest) : http.createServer(serverOptions, onRequest);
+    server.keepAliveTimeout = o.keepAliveTimeoutMs ?? 5_000;
+    server.maxRequestsPerSocket = o.maxRequestsPerSocket ?? 10_000;
+    server.maxConnections = o.maxConnections ?? 1024;
+    server.timeout = o.idleTimeoutMs ?? 30_000;
+    server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    if (o.tls) {
+      server.on('tlsClientError', (err: Error, socket: net.Socket) => {
+        if (this.observed) this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_TLS', message: `TLS handshake with ${peerOf(socket)} failed: ${err.message}` });
+      });
+    }
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, ipv6Only: false, backlog: 4096 }, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: e.message }));
+        this.servers.push(server);
+        resolve();
+      });
+    });
+  }
+
+  private onConnection(socket: net.Socket): void {
+    this.stats.connections++;
+    this.stats.active++;
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.stats.active--;
+      this.sockets.delete(socket);
+      if (this.closing && this.sockets.size === 0) this.finish();
+    });
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.stats.messagesIn++;
+    if (!this.observed) {
+      // nobody logs: skip the per-request bookkeeping, keep the totals
+      this.handler.handle(req, res, this.totals);
+      return;
+    }
+    const start = performance.now();
+    const log: ResponseLog = { bytes: 0, bytesIn: 0 };
+    const peer = peerOf(req.socket);
+    res.once('close', () => {
+      this.totals.bytes += log.bytes;
+      this.totals.bytesIn += log.bytesIn;
+      this.emitEvent({
+        event: 'request', ts: Date.now(), session: this.name,
+        method: req.method ?? '', url: req.url ?? '', status: res.statusCode, bytes: log.bytes,
+        ms: Math.round((performance.now() - start) * 10) / 10, peer,
+        ...(log.note ? { note: log.note } : {}),
+      });
+    });
+    this.handler.handle(req, res, log);
+  }
+
+  private stopServers(): Promise<void> {
+    const all = this.servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    return Promise.all(all).then(() => undefined);
+  }
+
+  /** Stops accepting, lets answers in progress finish (cut after `graceMs`), emits `summary` and resolves when all is closed. */
+  async close(graceMs = 2000): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      const servers = [...this.servers];
+      void this.stopServers();
+      for (const s of servers) s.closeIdleConnections();
+      if (this.sockets.size === 0) this.finish();
+      const timer = setTimeout(() => {
+        for (const s of servers) s.closeAllConnections();
+        for (const socket of this.sockets) socket.destroy();
+      }, graceMs);
+      timer.unref();
+      void this.closed.then(() => clearTimeout(timer));
+    }
+    return this.closed;
+  }
+
+  private finished = false;
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stats.bytesOut = this.totals.bytes;
+    this.stats.bytesIn = this.totals.bytesIn;
+    this.stats.messagesOut = this.stats.messagesIn;
+    this.emitEvent(this.summary());
+    this.resolveClosed();
+  }
+}
+
+/**
+ * The URLs a server bound to `addresses` answers at. A wildcard address stands for every
+ * interface's address of its family (`::` for both); IPv6 link-local ones are left out, as they
+ * need a zone to be usable.
+ */
+export function serverUrls(scheme: string, addresses: readonly string[], port: number, interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>): string[] {
+  const hosts: string[] = [];
+  for (const a of addresses) {
+    if (a === '0.0.0.0' || a === '::') {
+      for (const list of Object.values(interfaces)) {
+        for (const i of list ?? []) {
+          if (i.family === 'IPv4' || (a === '::' && i.family === 'IPv6' && !/^fe80:/i.test(i.address))) hosts.push(i.address);
+        }
+      }
+    } else hosts.push(a);
+  }
+  const unique = [...new Set(hosts)];
+  // loopback first: the address people type on this machine
+  unique.sort((x, y) => Number(!LOOPBACK.test(x)) - Number(!LOOPBACK.test(y)));
+  return unique.map((h) => `${scheme}://${formatEndpoint(h, port)}/`);
+}
+
+/** True for an address only this machine can reach. */
+export function isLoopback(address: string): boolean {
+  return LOOPBACK.test(address);
+}
+
+/** Creates a static server session and binds it. */
+export async function serveStatic(options: StaticServerOptions, onEvent?: (e: SessionEvent) => void): Promise<StaticServer> {
+  const server = new StaticServer(options);
+  if (onEvent) server.on('event', onEvent);
+  return server.listen();
+}
