@@ -6,6 +6,7 @@ import { SockitError } from '../errors.js';
 import { installSignalHandlers } from './signals.js';
 import { flushAllWriters } from './output.js';
 import { registerTcp } from './commands/tcp.js';
+import { registerServe } from './commands/serve.js';
 import { registerUi } from './commands/ui.js';
 import { registerUdp } from './commands/udp.js';
 import { registerPort } from './commands/port.js';
@@ -26,6 +27,7 @@ export function buildProgram(run: (fn: () => Promise<CommandResult>) => Promise<
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
   registerTcp(program, run);
+  registerServe(program, run);
   registerUi(program, run);
   registerUdp(program, run);
   registerPort(program, run);
