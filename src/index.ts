@@ -20,3 +20,5 @@ export * from './core/port-check.js';
 export * from './core/tcping.js';
 export * from './core/interfaces.js';
 export * from './http/static-server.js';
+export * from './core/histogram.js';
+export * from './core/load.js';

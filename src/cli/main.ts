@@ -11,6 +11,7 @@ import { registerUi } from './commands/ui.js';
 import { registerUdp } from './commands/udp.js';
 import { registerPort } from './commands/port.js';
 import { registerIfaces } from './commands/ifaces.js';
+import { registerLoad } from './commands/load.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -32,6 +33,7 @@ export function buildProgram(run: (fn: () => Promise<CommandResult>) => Promise<
   registerUdp(program, run);
   registerPort(program, run);
   registerIfaces(program, run);
+  registerLoad(program, run);
   return program;
 }
 

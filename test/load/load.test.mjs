@@ -1,0 +1,231 @@
+// The load generator: against sockit's own echo server, a python3 asyncio echo server and raw servers; bounded runs only.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { spawnCli, runCli, rawServer, PEERS, ROOT } from '../helpers/index.mjs';
+import { runLoad, LatencyHistogram, defaultPayload } from '../../dist/index.js';
+
+const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers', 'offline-dns.mjs')}` };
+const cli = (args, options = {}) => runCli(args, { ...options, env: { ...OFFLINE, ...options.env } });
+const report = (r) => JSON.parse(r.stdout.trim().split('\n').at(-1));
+
+async function echoServer(t) {
+  return rawServer(t, (s) => {
+    s.on('data', (d) => s.write(d));
+    s.on('error', () => {});
+  });
+}
+
+async function closedPort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function startPeer(t, script) {
+  const child = spawn('python3', [join(PEERS, script)]);
+  t.after(() => child.kill());
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (s) => {
+      out += s;
+      const m = /listening on (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    setTimeout(() => reject(new Error(`${script} did not start`)), 5000);
+  });
+}
+
+function checkLatency(l) {
+  assert.ok(l.count > 0);
+  assert.ok(l.min > 0 && l.min <= l.p50, JSON.stringify(l));
+  assert.ok(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, JSON.stringify(l));
+}
+
+test('the histogram: exact min and max, percentiles within 1%, constant memory', () => {
+  const h = new LatencyHistogram();
+  for (let v = 1; v <= 100000; v++) h.record(v);
+  assert.equal(h.count, 100000);
+  assert.equal(h.min, 1);
+  assert.equal(h.max, 100000);
+  assert.ok(Math.abs(h.mean - 50000.5) < 1e-6);
+  for (const [p, want] of [[50, 50000], [90, 90000], [99, 99000], [99.9, 99900]]) {
+    const got = h.percentile(p);
+    assert.ok(Math.abs(got - want) / want < 0.01, `p${p}: ${got} vs ${want}`);
+  }
+  assert.equal(h.percentile(100), 100000);
+  const small = new LatencyHistogram();
+  for (const v of [3, 3, 3, 250]) small.record(v);
+  assert.equal(small.percentile(50), 3);
+  assert.equal(small.percentile(75), 3);
+  assert.equal(small.percentile(100), 250);
+  small.record(5e12); // clamped, not an out-of-range index
+  assert.equal(small.max, 0x7fffffff);
+  h.merge(small);
+  assert.equal(h.count, 100005);
+  h.reset();
+  assert.equal(h.count, 0);
+  assert.equal(h.percentile(50), 0);
+});
+
+test('the default message is letters ending in a newline', () => {
+  assert.equal(defaultPayload(5).toString(), 'abcd\n');
+  assert.equal(defaultPayload(30).toString(), 'abcdefghijklmnopqrstuvwxyzabc\n');
+});
+
+test('runLoad in request mode: every answer timed, bounded by the duration', async (t) => {
+  const port = await echoServer(t);
+  const started = Date.now();
+  const run = runLoad({ host: '127.0.0.1', port, connections: 4, sizeBytes: 100, durationMs: 400 });
+  const r = await run.done;
+  assert.ok(Date.now() - started < 2000);
+  assert.equal(r.established, 4);
+  assert.equal(r.failed, 0);
+  assert.equal(r.dropped, 0);
+  assert.ok(r.messagesReceived > 50, `${r.messagesReceived} answers`);
+  assert.ok(r.messagesSent - r.messagesReceived <= 4);
+  assert.equal(r.bytesOut, r.messagesSent * 100);
+  assert.equal(r.latency.count, r.messagesReceived);
+  checkLatency(r.latency);
+  assert.ok(r.messagesPerSec > 0 && r.mbPerSecOut > 0);
+});
+
+test('runLoad with a rate keeps to it', async (t) => {
+  const port = await echoServer(t);
+  const r = await runLoad({ host: '127.0.0.1', port, connections: 2, ratePerConnection: 50, durationMs: 1000 }).done;
+  // 2 connections x 50/s x 1 s, less the first interval's spread
+  assert.ok(r.messagesReceived >= 70 && r.messagesReceived <= 102, `${r.messagesReceived} answers`);
+});
+
+test('runLoad in stream mode writes with backpressure and counts what comes back', async (t) => {
+  const port = await echoServer(t);
+  const r = await runLoad({ host: '127.0.0.1', port, connections: 2, sizeBytes: 1000, mode: 'stream', durationMs: 300 }).done;
+  assert.equal(r.mode, 'stream');
+  assert.ok(r.bytesOut > 1e6, `${r.bytesOut} bytes out`);
+  assert.ok(r.bytesIn > 0);
+  assert.equal(r.latency, undefined);
+  const paced = await runLoad({ host: '127.0.0.1', port, connections: 1, sizeBytes: 10, mode: 'stream', ratePerConnection: 200, durationMs: 500 }).done;
+  assert.ok(paced.messagesSent >= 80 && paced.messagesSent <= 102, `${paced.messagesSent} sent`);
+});
+
+test('runLoad refuses bad options by name', () => {
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 0 }), /port must be a whole number from 1 to 65535/);
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, connections: 0 }), /--connections must be a whole number from 1 to 20000/);
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, durationMs: 0 }), /--duration must be above 0/);
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, mode: 'flood' }), /--mode must be request or stream/);
+});
+
+test('sockit load against sockit tcp listen --echo: JSON report with percentiles', async (t) => {
+  const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--quiet', '--json']);
+  const port = await server.port();
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '8', '-d', '1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = report(r);
+  assert.equal(rep.event, 'load');
+  assert.equal(rep.established, 8);
+  assert.equal(rep.mode, 'request');
+  assert.ok(rep.messagesPerSec > 100, `${rep.messagesPerSec} msg/s`);
+  checkLatency(rep.latency);
+  assert.match(r.stderr, /load: 1 s +\d+\/8 conns +[\d,]+ msg\/s/);
+});
+
+test('sockit load against a python3 asyncio echo server: readable table', async (t) => {
+  const port = await startPeer(t, 'tcp_echo_asyncio.py');
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '4', '-d', '1', '--size', '256']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^load on 127\\.0\\.0\\.1:${port}: request/response, 256 B messages, 256 B answers, 4 connections, unlimited rate, 1\\.\\d s\n`));
+  assert.match(r.stdout, /\n  connections 4 established, 0 failed\n/);
+  assert.match(r.stdout, /\n  messages    [\d,]+ sent, [\d,]+ answered, [\d,]+ msg\/s\n/);
+  assert.match(r.stdout, /\n  throughput  \d+\.\d\d MB\/s out, \d+\.\d\d MB\/s in\n/);
+  assert.match(r.stdout, /\n  latency     p50 [\d.]+ ms +p90 [\d.]+ ms +p99 [\d.]+ ms +max [\d.]+ ms/);
+});
+
+test('sockit load --mode stream reports MB/s without latency', async (t) => {
+  const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--quiet', '--json']);
+  const port = await server.port();
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '1', '-d', '0.5', '--mode', 'stream', '--size', '16k', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = report(r);
+  assert.equal(rep.mode, 'stream');
+  assert.ok(rep.mbPerSecOut > 1, `${rep.mbPerSecOut} MB/s`);
+  assert.equal(rep.latency, undefined);
+});
+
+test('--data and --expect drive a server that answers with its own reply', async (t) => {
+  const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--frame', 'line', '--reply', 'OK\\n', '--quiet', '--json']);
+  const port = await server.port();
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '0.5', '--data', 'ping\\n', '--expect', '3', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = report(r);
+  assert.equal(rep.sizeBytes, 5);
+  assert.equal(rep.expectBytes, 3);
+  assert.ok(rep.messagesReceived > 10);
+  // at most a partial answer per connection is left over when the run ends
+  assert.ok(rep.bytesIn - rep.messagesReceived * 3 < 2 * 3, `${rep.bytesIn} bytes for ${rep.messagesReceived} answers`);
+});
+
+test('a server that closes each connection: dropped connections are reported', async (t) => {
+  const port = await rawServer(t, (s) => {
+    s.once('data', () => s.end('x'.repeat(64)));
+    s.on('error', () => {});
+  });
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '3', '-d', '0.5', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = report(r);
+  assert.equal(rep.established, 3);
+  assert.equal(rep.dropped, 3);
+  assert.equal(rep.messagesReceived, 3);
+});
+
+test('a server that never answers: zero answers and a hint about stream mode', async (t) => {
+  const port = await rawServer(t, (s) => {
+    s.resume();
+    s.on('error', () => {});
+  });
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '0.3']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /2 sent, 0 answered/);
+  assert.match(r.stderr, /no answer of 64 bytes came back; .* use --mode stream/);
+});
+
+test('nothing listening: exit 4 with one sentence; bad arguments: exit 2 naming them', async () => {
+  const port = await closedPort();
+  const refused = await cli(['load', '127.0.0.1', String(port), '-c', '3', '-d', '0.5']);
+  assert.equal(refused.code, 4);
+  assert.match(refused.stderr, new RegExp(`error: connection to 127\\.0\\.0\\.1:${port} was refused: nothing is listening there \\[SOCKIT_ERR_REFUSED\\]`));
+  assert.match(refused.stdout, /0 established, 3 failed/);
+  const cases = [
+    [['-c', '0'], /--connections must be a whole number from 1 to 20000, got '0'/],
+    [['--size', '0'], /--size must be from 1 to 16777216 bytes, got '0'/],
+    [['-d', '0'], /--duration must be a number of seconds above 0, got '0'/],
+    [['-d', '100000'], /--duration must be at most 86400 seconds/],
+    [['--rate', '-5'], /--rate must be a number of messages per second/],
+    [['--mode', 'flood'], /--mode must be request or stream, got 'flood'/],
+    [['--data', '\\q'], /--data: unknown escape '\\q'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(['load', '127.0.0.1', String(port), ...args]);
+    assert.equal(r.code, 2, `${args}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  const host = await cli(['load', 'no-such-host.invalid', '80', '-d', '0.2']);
+  assert.equal(host.code, 4);
+  assert.match(host.stderr, /host no-such-host\.invalid was not found/);
+});
+
+test('Ctrl-C ends a long run early and still prints the report', async (t) => {
+  const port = await echoServer(t);
+  const load = spawnCli(t, ['load', '127.0.0.1', String(port), '-c', '2', '-d', '30', '--json'], { env: OFFLINE });
+  await load.waitStderr('load: 1 s');
+  load.child.kill('SIGINT');
+  const { code } = await load.exited;
+  assert.equal(code, 0, load.stderr);
+  const rep = JSON.parse(load.stdout.trim());
+  assert.ok(rep.durationMs < 5000, `${rep.durationMs} ms`);
+  assert.ok(rep.messagesReceived > 0);
+});
