@@ -206,6 +206,18 @@ export interface WireSummary extends WireBase {
   durationMs: number;
 }
 
+/** An HTTP request was answered (static server sessions). */
+export interface WireRequest extends WireBase {
+  event: 'request';
+  method: string;
+  url: string;
+  status: number;
+  bytes: number;
+  ms: number;
+  peer: string;
+  note?: string;
+}
+
 /** Events the page was too slow to take were dropped here (counters stay exact). */
 export interface WireDropped extends WireBase {
   event: 'dropped';
@@ -213,7 +225,7 @@ export interface WireDropped extends WireBase {
 }
 
 /** One event of a session, as it travels to the page. */
-export type WireEvent = WireListening | WireConnect | WireData | WireSend | WireClose | WireErrorEvent | WireSummary | WireDropped;
+export type WireEvent = WireListening | WireConnect | WireData | WireSend | WireClose | WireErrorEvent | WireSummary | WireRequest | WireDropped;
 
 /** How sent bytes are given: text (encoded with the session's encoding), hex, or raw base64. */
 export type Payload =

@@ -269,5 +269,7 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
     }
     case 'summary':
       return { event: 'summary', ts, session, connections: e.connections, bytesIn: e.bytesIn, bytesOut: e.bytesOut, messagesIn: e.messagesIn, messagesOut: e.messagesOut, durationMs: e.durationMs };
+    case 'request':
+      return { event: 'request', ts, session, method: e.method, url: e.url, status: e.status, bytes: e.bytes, ms: e.ms, peer: e.peer, ...(e.note ? { note: e.note } : {}) };
   }
 }

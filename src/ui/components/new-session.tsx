@@ -1,0 +1,273 @@
+// The new-session form: a short form per kind, each value checked next to its field before anything is sent.
+import type { JSX } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import type { SessionKind } from '../../bridge/protocol.js';
+import { store, type DialogState } from '../store.js';
+import { Icon, kindIcon } from './icons.js';
+
+const KIND_LABEL: Record<SessionKind, string> = { 'tcp-server': 'TCP server', 'tcp-client': 'TCP client', udp: 'UDP', http: 'Static HTTP' };
+const KIND_HELP: Record<SessionKind, string> = {
+  'tcp-server': 'Listen on a port; many clients at once; answer as told.',
+  'tcp-client': 'Connect to a server and talk to it.',
+  udp: 'Bind a port; send datagrams and see who answers.',
+  http: 'Serve a folder over HTTP.',
+};
+
+/** Common encodings first; every other name iconv-lite knows is in the suggestions too. */
+export const COMMON_ENCODINGS = ['utf8', 'gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr', 'latin1', 'utf16le', 'windows-1251'];
+
+interface FieldProps {
+  d: DialogState;
+  name: string;
+  label: string;
+  hint?: string;
+  placeholder?: string;
+  list?: string;
+  wide?: boolean;
+  mono?: boolean;
+  autoFocus?: boolean;
+  inputMode?: 'numeric' | 'text';
+}
+
+function Field({ d, name, label, hint, placeholder, list, wide, mono, autoFocus, inputMode }: FieldProps): JSX.Element {
+  const error = d.errors[name];
+  const id = `f-${name}`;
+  return (
+    <div class={`field${wide ? ' wide' : ''}${error ? ' invalid' : ''}`}>
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        class={mono ? 'mono' : undefined}
+        value={String(d.values[name] ?? '')}
+        placeholder={placeholder}
+        list={list}
+        autoComplete="off"
+        spellcheck={false}
+        inputMode={inputMode}
+        autoFocus={autoFocus}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `${id}-err` : hint ? `${id}-hint` : undefined}
+        onInput={(e) => store.setField(name, (e.currentTarget as HTMLInputElement).value)}
+        onBlur={() => store.blurField(name)}
+      />
+      {error ? (
+        <span class="field-error" id={`${id}-err`} role="alert">
+          {error}
+        </span>
+      ) : hint ? (
+        <span class="field-hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+function Check({ d, name, label, hint }: { d: DialogState; name: string; label: string; hint: string }): JSX.Element {
+  const error = d.errors[name];
+  return (
+    <div class={`check${error ? ' invalid' : ''}`}>
+      <label>
+        <input type="checkbox" name={name} checked={Boolean(d.values[name])} onChange={(e) => store.setField(name, (e.currentTarget as HTMLInputElement).checked)} />
+        <span>
+          <strong>{label}</strong> <span class="muted">{hint}</span>
+        </span>
+      </label>
+      {error && (
+        <span class="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function FrameField({ d }: { d: DialogState }): JSX.Element {
+  const frame = String(d.values.frame ?? 'raw');
+  return (
+    <>
+      <div class="field">
+        <label for="f-frame">Message framing</label>
+        <select id="f-frame" name="frame" value={frame} onChange={(e) => store.setField('frame', (e.currentTarget as HTMLSelectElement).value)}>
+          <option value="raw">raw — one read is one message</option>
+          <option value="line">line — split at \n</option>
+          <option value="len16">len16 — 2-byte length prefix</option>
+          <option value="len32">len32 — 4-byte length prefix</option>
+          <option value="delimiter">delimiter…</option>
+        </select>
+      </div>
+      {frame === 'delimiter' && <Field d={d} name="delimiter" label="Delimiter" placeholder="\r\n or \x03" mono hint="escapes: \r \n \t \xHH" />}
+    </>
+  );
+}
+
+function EncodingField({ d }: { d: DialogState }): JSX.Element {
+  return <Field d={d} name="encoding" label="Encoding" list="encodings" placeholder="utf8" hint="utf8, gbk, big5, shift_jis, latin1…" />;
+}
+
+function Fields({ d }: { d: DialogState }): JSX.Element {
+  switch (d.kind) {
+    case 'tcp-server':
+      return (
+        <>
+          <div class="grid2">
+            <Field d={d} name="host" label="Listen on" placeholder="all interfaces (IPv4 and IPv6)" list="hosts" />
+            <Field d={d} name="port" label="Port" placeholder="8000" inputMode="numeric" autoFocus hint="0 picks any free port" />
+            <EncodingField d={d} />
+            <FrameField d={d} />
+          </div>
+          <fieldset class="behaviour">
+            <legend>Server behaviour</legend>
+            <div class="grid2">
+              <Field d={d} name="welcome" label="Welcome message" placeholder="Welcome!\n" mono hint="sent to each new client" />
+              <Field d={d} name="reply" label="Reply template" placeholder="ACK: {data}\r\n" mono hint="{data} {peer} {n}, escapes \n \r \xHH" />
+              <Field d={d} name="quit" label="Quit word" placeholder="exit" hint="a client sending exactly this is closed" />
+            </div>
+            <div class="checks">
+              <Check d={d} name="echo" label="Echo" hint="answer each message with its bytes" />
+              <Check d={d} name="closeAfterReply" label="Close after reply" hint="ACK and hang up" />
+              <Check d={d} name="chat" label="Chat" hint="relay each message to the other clients" />
+            </div>
+          </fieldset>
+        </>
+      );
+    case 'tcp-client':
+      return (
+        <div class="grid2">
+          <Field d={d} name="host" label="Server host" placeholder="127.0.0.1" list="hosts" autoFocus />
+          <Field d={d} name="port" label="Port" placeholder="8000" inputMode="numeric" />
+          <EncodingField d={d} />
+          <FrameField d={d} />
+        </div>
+      );
+    case 'udp':
+      return (
+        <>
+          <div class="grid2">
+            <Field d={d} name="host" label="Bind to" placeholder="all interfaces" list="hosts" />
+            <Field d={d} name="port" label="Local port" placeholder="9999" inputMode="numeric" autoFocus hint="0 picks any free port" />
+            <Field d={d} name="remote" label="Send to (optional)" placeholder="127.0.0.1:9000" mono hint="host:port the send box aims at" />
+            <EncodingField d={d} />
+          </div>
+          <fieldset class="behaviour">
+            <legend>Answering</legend>
+            <div class="grid2">
+              <Field d={d} name="reply" label="Reply template" placeholder="ACK {n}" mono hint="answer each datagram to its sender" />
+            </div>
+            <div class="checks">
+              <Check d={d} name="echo" label="Echo" hint="send each datagram back to its sender" />
+            </div>
+          </fieldset>
+        </>
+      );
+    case 'http':
+      return (
+        <div class="grid2">
+          <Field d={d} name="root" label="Folder" placeholder="." wide autoFocus />
+          <Field d={d} name="host" label="Listen on" placeholder="127.0.0.1" list="hosts" />
+          <Field d={d} name="port" label="Port" placeholder="8000" inputMode="numeric" />
+        </div>
+      );
+  }
+}
+
+/** The modal form. Escape closes it; Enter starts the session. */
+export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
+  const kinds = store.hello?.kinds ?? ['tcp-server', 'tcp-client'];
+  const ref = useRef<HTMLFormElement>(null);
+  const opener = useRef<Element | null>(document.activeElement);
+  useEffect(() => {
+    const prev = opener.current;
+    return () => {
+      if (prev instanceof HTMLElement) prev.focus();
+    };
+  }, []);
+  useEffect(() => {
+    // move focus into the form when it opens or the kind changes
+    const el = ref.current?.querySelector<HTMLElement>('[autofocus], input, select');
+    el?.focus();
+  }, [d.kind]);
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      store.closeDialog();
+    } else if (e.key === 'Tab') {
+      // keep Tab inside the dialog
+      const items = [...(ref.current?.querySelectorAll<HTMLElement>('button, input, select, textarea') ?? [])].filter((x) => !(x as HTMLButtonElement).disabled);
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last?.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first?.focus();
+      }
+    }
+  };
+  return (
+    <div class="overlay" onMouseDown={(e) => e.target === e.currentTarget && store.closeDialog()}>
+      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="new-title" data-testid="new-dialog">
+      <form
+        ref={ref}
+        class="dialog-form"
+        onKeyDown={onKey}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void store.submitNew();
+        }}
+        noValidate
+      >
+        <header class="dialog-head">
+          <h2 id="new-title">New session</h2>
+          <button type="button" class="icon-btn" onClick={() => store.closeDialog()} aria-label="Close">
+            <Icon name="x" />
+          </button>
+        </header>
+        <div class="kinds" role="radiogroup" aria-label="Kind of session">
+          {kinds.map((k) => (
+            <button type="button" role="radio" aria-checked={d.kind === k} key={k} class={`kind${d.kind === k ? ' active' : ''}`} onClick={() => store.setKind(k)} data-kind={k}>
+              <Icon name={kindIcon(k)} size={18} />
+              <span class="kind-name">{KIND_LABEL[k]}</span>
+              <span class="kind-help">{KIND_HELP[k]}</span>
+            </button>
+          ))}
+        </div>
+        <div class="dialog-body">
+          <Fields d={d} />
+          {d.formError && (
+            <div class="banner error" role="alert">
+              <Icon name="warn" />
+              <div>
+                <div>{d.formError.message}</div>
+                {d.formError.hint && <div class="muted small">{d.formError.hint}</div>}
+              </div>
+            </div>
+          )}
+        </div>
+        <footer class="dialog-foot">
+          <span class="muted small">Enter starts · Esc closes</span>
+          <span class="spacer" />
+          <button type="button" class="btn" onClick={() => store.closeDialog()}>
+            Cancel
+          </button>
+          <button type="submit" class="btn primary" disabled={d.busy} data-testid="start-session">
+            <Icon name="play" /> {d.busy ? 'Starting…' : d.kind === 'tcp-client' ? 'Connect' : 'Start'}
+          </button>
+        </footer>
+        <datalist id="encodings">
+          {[...COMMON_ENCODINGS, ...store.encodings.filter((e) => !COMMON_ENCODINGS.includes(e))].map((e) => (
+            <option key={e} value={e} />
+          ))}
+        </datalist>
+        <datalist id="hosts">
+          {['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].map((h) => (
+            <option key={h} value={h} />
+          ))}
+        </datalist>
+      </form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,207 @@
+// The send box: text or hex, line ending, target, cyclic sending with a visible stop, files with progress.
+import type { JSX } from 'preact';
+import { useRef } from 'preact/hooks';
+import { store, type SessionModel } from '../store.js';
+import { formatBytes } from '../format.js';
+import { checkHex } from '../validate.js';
+import { Icon } from './icons.js';
+
+function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
+  const d = m.draft;
+  const kind = m.info.kind;
+  if (kind === 'tcp-client') return null;
+  const error = d.error?.field === 'target';
+  const set = (target: string) => store.setDraft(m.id, { target });
+  const peers = m.clients;
+  const remote = m.info.spec.kind === 'udp' ? m.info.spec.remote : undefined;
+  return (
+    <>
+      <label class={`select-wrap${error ? ' invalid' : ''}`}>
+        <span class="label-inline">To</span>
+        <select value={d.target} onChange={(e) => set((e.currentTarget as HTMLSelectElement).value)} data-testid="target" aria-invalid={error ? 'true' : undefined}>
+          {kind === 'udp' && remote && <option value="remote">{remote}</option>}
+          <option value="all">
+            {kind === 'udp' ? `every peer heard (${peers.length})` : `all clients (${peers.length})`}
+          </option>
+          {peers.map((c) => (
+            <option value={String(c.id)} key={c.id}>
+              #{c.id} {c.peer}
+            </option>
+          ))}
+          {kind === 'udp' && <option value="address">address…</option>}
+          {d.target !== 'all' && d.target !== 'remote' && d.target !== 'address' && !peers.some((c) => String(c.id) === d.target) && <option value={d.target}>#{d.target} (gone)</option>}
+        </select>
+      </label>
+      {kind === 'udp' && d.target === 'address' && (
+        <input
+          class={`address mono${error ? ' invalid' : ''}`}
+          placeholder="host:port"
+          value={d.address}
+          aria-label="Send to address"
+          onInput={(e) => store.setDraft(m.id, { address: (e.currentTarget as HTMLInputElement).value })}
+          spellcheck={false}
+          data-testid="address"
+        />
+      )}
+    </>
+  );
+}
+
+/** The send box of one session. */
+export function SendBox({ m }: { m: SessionModel }): JSX.Element {
+  const d = m.draft;
+  const fileInput = useRef<HTMLInputElement>(null);
+  const area = useRef<HTMLTextAreaElement>(null);
+  const historyAt = useRef(-1);
+  const closed = m.info.state === 'closed';
+  const cyclic = m.info.cyclic;
+  const live = store.draftProblem(m);
+  const problem = d.error ?? (d.text ? live : undefined);
+  const hexInfo = d.mode === 'hex' && d.text ? checkHex(d.text) : undefined;
+  const file = d.file;
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void store.send(m.id);
+      historyAt.current = -1;
+      return;
+    }
+    const ta = e.currentTarget as HTMLTextAreaElement;
+    // shell-like history: Up at the start of the box, Down at its end
+    if (e.key === 'ArrowUp' && ta.selectionStart === 0 && ta.selectionEnd === 0 && d.history.length) {
+      e.preventDefault();
+      historyAt.current = historyAt.current < 0 ? d.history.length - 1 : Math.max(0, historyAt.current - 1);
+      store.setDraft(m.id, { text: d.history[historyAt.current]! });
+    } else if (e.key === 'ArrowDown' && historyAt.current >= 0 && ta.selectionStart === ta.value.length) {
+      e.preventDefault();
+      historyAt.current++;
+      store.setDraft(m.id, { text: historyAt.current < d.history.length ? d.history[historyAt.current]! : '' });
+      if (historyAt.current >= d.history.length) historyAt.current = -1;
+    }
+  };
+
+  return (
+    <section class={`sendbox${closed ? ' disabled' : ''}`} aria-label="Send">
+      <div class="send-controls">
+        <TargetPicker m={m} />
+        <div class="seg" role="radiogroup" aria-label="Type the message as">
+          {(['text', 'hex'] as const).map((mode) => (
+            <button type="button" role="radio" aria-checked={d.mode === mode} class={d.mode === mode ? 'on' : ''} key={mode} onClick={() => store.setDraft(m.id, { mode })} data-testid={`send-${mode}`}>
+              {mode === 'text' ? 'Text' : 'Hex'}
+            </button>
+          ))}
+        </div>
+        <label class="select-wrap">
+          <span class="label-inline">End</span>
+          <select value={d.eol} onChange={(e) => store.setDraft(m.id, { eol: (e.currentTarget as HTMLSelectElement).value as typeof d.eol })} data-testid="eol">
+            <option value="none">none</option>
+            <option value="lf">LF \n</option>
+            <option value="crlf">CRLF \r\n</option>
+          </select>
+        </label>
+        {d.mode === 'text' && (
+          <label class="check-inline" title="read \n \r \t \\ \xHH in the text as escapes">
+            <input type="checkbox" checked={d.escapes} onChange={(e) => store.setDraft(m.id, { escapes: (e.currentTarget as HTMLInputElement).checked })} />
+            <span class="mono">\x</span> escapes
+          </label>
+        )}
+        <label class={`check-inline${d.error?.field === 'interval' ? ' invalid' : ''}`}>
+          <input type="checkbox" checked={d.repeat} disabled={Boolean(cyclic)} onChange={(e) => store.setDraft(m.id, { repeat: (e.currentTarget as HTMLInputElement).checked })} data-testid="repeat" />
+          every
+          <input
+            class="interval mono"
+            value={d.intervalMs}
+            inputMode="numeric"
+            aria-label="Interval in milliseconds"
+            disabled={Boolean(cyclic)}
+            onInput={(e) => store.setDraft(m.id, { intervalMs: (e.currentTarget as HTMLInputElement).value })}
+            data-testid="interval"
+          />
+          ms
+        </label>
+        <span class="spacer" />
+        <input
+          ref={fileInput}
+          type="file"
+          class="sr-only"
+          tabIndex={-1}
+          onChange={(e) => {
+            const f = (e.currentTarget as HTMLInputElement).files?.[0];
+            if (f) void store.sendFile(m.id, f);
+            (e.currentTarget as HTMLInputElement).value = '';
+          }}
+          data-testid="file-input"
+        />
+        <button type="button" class="icon-btn" disabled={closed || file?.state === 'sending'} onClick={() => fileInput.current?.click()} title="Send a file" aria-label="Send a file" data-testid="send-file">
+          <Icon name="clip" />
+        </button>
+        <button type="button" class="icon-btn" onClick={() => store.saveQuick(m.id)} title="Save as a quick message" aria-label="Save as a quick message" data-testid="save-quick">
+          <Icon name="star" />
+        </button>
+      </div>
+
+      <div class="send-row">
+        <textarea
+          ref={area}
+          class={`mono${problem?.field === 'message' ? ' invalid' : ''}`}
+          rows={2}
+          placeholder={closed ? 'This session is closed.' : d.mode === 'hex' ? 'Hex bytes: 48 65 6c 6c 6f  ·  Enter sends, Shift+Enter is a new line' : 'Message  ·  Enter sends, Shift+Enter is a new line, ↑ recalls'}
+          value={d.text}
+          disabled={closed}
+          aria-label="Message"
+          aria-invalid={problem?.field === 'message' ? 'true' : undefined}
+          aria-describedby="send-status"
+          onInput={(e) => store.setDraft(m.id, { text: (e.currentTarget as HTMLTextAreaElement).value })}
+          onKeyDown={onKey}
+          spellcheck={false}
+          data-testid="message"
+        />
+        {cyclic ? (
+          <button type="button" class="btn danger send-btn" onClick={() => void store.stopCyclic(m.id)} data-testid="stop-cyclic">
+            <span class="pulse" aria-hidden="true" />
+            Stop
+            <span class="send-sub">{cyclic.sent.toLocaleString('en-US')} sent · {cyclic.intervalMs} ms</span>
+          </button>
+        ) : (
+          <button type="button" class="btn primary send-btn" disabled={closed || d.busy || Boolean(live)} onClick={() => void store.send(m.id)} data-testid="send">
+            <Icon name={d.repeat ? 'repeat' : 'send'} />
+            {d.repeat ? 'Start' : 'Send'}
+            <span class="send-sub">{d.repeat ? `every ${d.intervalMs} ms` : 'Enter'}</span>
+          </button>
+        )}
+      </div>
+
+      <div class="send-status" id="send-status" aria-live="polite">
+        {problem ? (
+          <span class="field-error" data-testid="send-error">
+            {problem.message}
+          </span>
+        ) : hexInfo && 'bytes' in hexInfo ? (
+          <span class="muted">{hexInfo.bytes} byte{hexInfo.bytes === 1 ? '' : 's'}</span>
+        ) : null}
+        {file && (
+          <span class={`file-progress ${file.state}`} data-testid="file-progress">
+            <Icon name="clip" size={13} />
+            <span class="file-name">{file.name}</span>
+            <span class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={file.size} aria-valuenow={file.sent}>
+              <span class="bar-fill" style={{ width: `${file.size ? Math.round((file.sent / file.size) * 100) : 100}%` }} />
+            </span>
+            <span class="muted">
+              {formatBytes(file.sent)} / {formatBytes(file.size)} {file.state === 'done' ? '· sent' : file.state === 'cancelled' ? '· cancelled' : file.state === 'failed' ? '· failed' : ''}
+            </span>
+            {file.state === 'sending' ? (
+              <button type="button" class="btn small" onClick={() => store.cancelFile(m.id)}>
+                Cancel
+              </button>
+            ) : (
+              <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => store.setDraft(m.id, { file: undefined })}>
+                <Icon name="x" size={12} />
+              </button>
+            )}
+          </span>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,247 @@
+// The centre column for one session: its header and state, the log toolbar, the log, the detail of a line, the send box.
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { store, titleOf, whereOf, type SessionModel } from '../store.js';
+import { clock, formatBytes, formatCount, hexDump } from '../format.js';
+import { Vis } from './vis.js';
+import { decodesLocally } from '../decode.js';
+import { Icon, kindIcon } from './icons.js';
+import { LogView } from './log-view.js';
+import { SendBox } from './send-box.js';
+import { COMMON_ENCODINGS } from './new-session.js';
+
+function StatePill({ m }: { m: SessionModel }): JSX.Element {
+  const s = m.info.state;
+  return (
+    <span class={`pill pill-${s}`} data-testid="state">
+      <span class={`dot dot-${s}`} aria-hidden="true" />
+      {whereOf(m.info)}
+    </span>
+  );
+}
+
+function Header({ m }: { m: SessionModel }): JSX.Element {
+  const i = m.info;
+  const live = i.state !== 'closed';
+  const frame = 'frame' in i.spec ? i.spec.frame : undefined;
+  return (
+    <header class="pane-head">
+      <div class="title-row">
+        <span class="kind-badge">
+          <Icon name={kindIcon(i.kind)} size={18} />
+        </span>
+        <div class="title-block">
+          <h1>{titleOf(i)}</h1>
+          <div class="title-meta">
+            <StatePill m={m} />
+            <span class="meta">{i.encoding}</span>
+            {frame && frame !== 'raw' && <span class="meta">frame {frame}</span>}
+            {i.kind === 'tcp-server' && i.spec.kind === 'tcp-server' && (
+              <>
+                {i.spec.echo && <span class="meta">echo</span>}
+                {i.spec.reply && <span class="meta mono" title="reply template">↩ {i.spec.reply}</span>}
+                {i.spec.closeAfterReply && <span class="meta">close after reply</span>}
+                {i.spec.quit && <span class="meta">quit “{i.spec.quit}”</span>}
+                {i.spec.chat && <span class="meta">chat</span>}
+              </>
+            )}
+          </div>
+        </div>
+        <span class="spacer" />
+        {live ? (
+          <button type="button" class="btn" onClick={() => void store.stop(i.id)} title={i.kind === 'tcp-client' ? 'Disconnect' : 'Stop listening'} data-testid="stop">
+            <Icon name="stop" /> {i.kind === 'tcp-client' ? 'Disconnect' : 'Stop'}
+          </button>
+        ) : (
+          <button type="button" class="btn" onClick={() => void store.restart(i.id)} data-testid="restart">
+            <Icon name="restart" /> {i.kind === 'tcp-client' ? 'Reconnect' : 'Start again'}
+          </button>
+        )}
+        <button type="button" class="icon-btn" onClick={() => void store.remove(i.id)} title="Close and remove this session" aria-label="Remove session">
+          <Icon name="trash" />
+        </button>
+      </div>
+      {i.error && (
+        <div class="banner error" role="alert" data-testid="banner">
+          <Icon name="warn" />
+          <div>
+            <div>{i.error.message}</div>
+            {i.error.hint && <div class="muted small">{i.error.hint}</div>}
+          </div>
+        </div>
+      )}
+    </header>
+  );
+}
+
+function Toolbar({ m }: { m: SessionModel }): JSX.Element {
+  const v = m.view;
+  const [exportOpen, setExportOpen] = useState(false);
+  const encodings = [...new Set([m.info.encoding, ...COMMON_ENCODINGS])];
+  const custom = !encodings.includes(v.encoding);
+  const remote = !decodesLocally(v.encoding) && v.encoding !== m.info.encoding;
+  return (
+    <div class="toolbar" role="toolbar" aria-label="Log view">
+      <div class="seg" role="radiogroup" aria-label="Show data as">
+        {(['text', 'hex'] as const).map((mode) => (
+          <button type="button" role="radio" aria-checked={v.mode === mode} class={v.mode === mode ? 'on' : ''} onClick={() => store.setView(m.id, { mode })} key={mode} data-testid={`view-${mode}`}>
+            {mode === 'text' ? 'Text' : 'Hex'}
+          </button>
+        ))}
+      </div>
+      <label class="select-wrap" title={remote ? 'decoded by the server (iconv-lite)' : 'decoded in the page'}>
+        <span class="sr-only">Encoding</span>
+        <select
+          value={custom ? '__custom' : v.encoding}
+          disabled={v.mode === 'hex'}
+          onChange={(e) => {
+            const val = (e.currentTarget as HTMLSelectElement).value;
+            if (val === '__custom') {
+              const name = prompt('Encoding (any name iconv-lite knows):', v.encoding);
+              if (name && store.encodings.some((x) => x.toLowerCase() === name.trim().toLowerCase())) store.setView(m.id, { encoding: name.trim().toLowerCase() });
+              else if (name) store.flash(`unknown encoding '${name}'`, 'error');
+            } else store.setView(m.id, { encoding: val });
+          }}
+          data-testid="view-encoding"
+        >
+          {encodings.map((e) => (
+            <option value={e} key={e}>
+              {e}
+              {e === m.info.encoding ? ' (session)' : ''}
+            </option>
+          ))}
+          {custom && <option value={v.encoding}>{v.encoding}</option>}
+          <option value="__custom">other…</option>
+        </select>
+      </label>
+      <div class="dirs" role="group" aria-label="Show lines">
+        {(['in', 'out', 'sys'] as const).map((d) => (
+          <button type="button" aria-pressed={v.dirs[d]} class={`chip ${d}${v.dirs[d] ? ' on' : ''}`} key={d} onClick={() => store.setView(m.id, { dirs: { ...v.dirs, [d]: !v.dirs[d] } })} title={`Show ${d === 'in' ? 'received' : d === 'out' ? 'sent' : 'events and errors'}`}>
+            {d === 'in' ? '← in' : d === 'out' ? '→ out' : '• events'}
+          </button>
+        ))}
+      </div>
+      <label class="search">
+        <Icon name="search" size={14} />
+        <span class="sr-only">Filter</span>
+        <input
+          id="filter"
+          type="search"
+          placeholder="Filter (/)"
+          value={v.filter}
+          onInput={(e) => store.setView(m.id, { filter: (e.currentTarget as HTMLInputElement).value })}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              store.setView(m.id, { filter: '' });
+              (e.currentTarget as HTMLInputElement).blur();
+            }
+          }}
+          spellcheck={false}
+          data-testid="filter"
+        />
+      </label>
+      <span class="spacer" />
+      {m.dropped > 0 && (
+        <span class="warn-chip" title="events the page could not keep up with; counters stay exact">
+          <Icon name="warn" size={13} /> {formatCount(m.dropped)} dropped
+        </span>
+      )}
+      {m.log.evicted > 0 && <span class="muted small" title="the oldest lines make room for new ones">{formatCount(m.log.evicted)} older lines gone</span>}
+      <button type="button" class={`icon-btn${v.autoscroll ? ' on' : ''}`} aria-pressed={!v.autoscroll} onClick={() => store.setView(m.id, { autoscroll: !v.autoscroll })} title={v.autoscroll ? 'Pause autoscroll' : 'Resume autoscroll'} aria-label={v.autoscroll ? 'Pause autoscroll' : 'Resume autoscroll'} data-testid="autoscroll">
+        <Icon name={v.autoscroll ? 'pause' : 'down'} />
+      </button>
+      <button type="button" class="icon-btn" onClick={() => store.clearLog(m.id)} title="Clear the log" aria-label="Clear the log" data-testid="clear">
+        <Icon name="clear" />
+      </button>
+      <div class="menu-wrap">
+        <button type="button" class="icon-btn" aria-haspopup="menu" aria-expanded={exportOpen} onClick={() => setExportOpen(!exportOpen)} title="Export the log" aria-label="Export the log" data-testid="export">
+          <Icon name="download" />
+        </button>
+        {exportOpen && (
+          <div class="menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setExportOpen(false)}>
+            <button type="button" role="menuitem" autoFocus onClick={() => (setExportOpen(false), store.exportLog(m.id, 'text'))}>
+              Text (.txt)
+            </button>
+            <button type="button" role="menuitem" onClick={() => (setExportOpen(false), store.exportLog(m.id, 'ndjson'))} data-testid="export-ndjson">
+              NDJSON (.ndjson)
+            </button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function Detail({ m }: { m: SessionModel }): JSX.Element | null {
+  const seq = m.view.selected;
+  if (seq === undefined) return null;
+  const idx = m.log.indexOf(seq);
+  const e = idx >= 0 ? m.log.items[idx] : undefined;
+  if (!e) return null;
+  const server = m.info.kind !== 'tcp-client';
+  const who = e.peer ? (server && e.id !== undefined ? `#${e.id} ${e.peer}` : e.peer) : '';
+  const text = e.data ? store.textOf(m, e) : e.msg;
+  const copy = (s: string, what: string) => {
+    void navigator.clipboard?.writeText(s).then(
+      () => store.flash(`copied the ${what}`),
+      () => store.flash('the browser did not allow copying', 'error'),
+    );
+  };
+  const verb = e.dir === 'in' ? 'Received' : e.dir === 'out' ? 'Sent' : e.dir === 'err' ? 'Error' : 'Event';
+  return (
+    <section class="detail" aria-label="Selected line" data-testid="detail">
+      <header class="detail-head">
+        <span class={`dir-tag ${e.dir}`}>{verb}</span>
+        <span>{who}</span>
+        {e.data && <span class="muted">{formatBytes(e.bytes ?? 0)}{e.n ? ` · message ${e.n}` : ''}</span>}
+        <span class="muted">{clock(e.ts)}</span>
+        <span class="spacer" />
+        {e.data && (
+          <>
+            <button type="button" class="btn small" onClick={() => copy(text ?? '', 'text')}>
+              <Icon name="copy" size={13} /> Text
+            </button>
+            <button type="button" class="btn small" onClick={() => copy(hexDump(e.data!), 'hex dump')}>
+              <Icon name="copy" size={13} /> Hex
+            </button>
+          </>
+        )}
+        <button type="button" class="icon-btn" onClick={() => store.setView(m.id, { selected: undefined })} aria-label="Close the detail">
+          <Icon name="x" />
+        </button>
+      </header>
+      {e.data ? (
+        <div class="detail-body">
+          <div class="detail-col">
+            <div class="detail-label">Text · {m.view.encoding}</div>
+            <pre class="detail-text">{text === undefined ? 'decoding…' : <Vis text={text} multiline />}</pre>
+          </div>
+          <div class="detail-col">
+            <div class="detail-label">Hex dump</div>
+            <pre class="detail-hex">{hexDump(e.data)}</pre>
+          </div>
+          {e.truncated && <p class="muted small">Only the first {formatBytes(e.data.length)} of this {formatBytes(e.bytes ?? 0)} message are kept here; the counters have all of it.</p>}
+        </div>
+      ) : (
+        <div class="detail-body single">
+          <pre class="detail-text">{e.msg}</pre>
+          {e.hint && <p class="muted small">{e.hint}</p>}
+          {e.code && <p class="muted small mono">{e.code}</p>}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The centre column. */
+export function SessionPane({ m }: { m: SessionModel }): JSX.Element {
+  return (
+    <section class="pane" id="session-pane" role="tabpanel" aria-labelledby={`tab-${m.id}`} data-session={m.id}>
+      <Header m={m} />
+      <Toolbar m={m} />
+      <LogView m={m} />
+      <Detail m={m} />
+      <SendBox m={m} />
+    </section>
+  );
+}

@@ -1,0 +1,173 @@
+// The right column: a server's clients (each with its counters and a disconnect button), live counters, and the throughput chart.
+import type { JSX } from 'preact';
+import { store, type Sample, type SessionModel } from '../store.js';
+import { clockShort, formatBytes, formatCount, formatRate, since } from '../format.js';
+import { Icon } from './icons.js';
+
+function Clients({ m }: { m: SessionModel }): JSX.Element {
+  const i = m.info;
+  if (i.kind === 'tcp-client') {
+    return (
+      <section class="card" aria-label="Connection">
+        <h2>Connection</h2>
+        <dl class="kv">
+          <dt>Server</dt>
+          <dd class="mono">{i.peer ?? (i.spec.kind === 'tcp-client' ? `${i.spec.host}:${i.spec.port}` : '')}</dd>
+          <dt>Local</dt>
+          <dd class="mono">{i.local ?? '—'}</dd>
+          <dt>State</dt>
+          <dd>{i.state === 'closed' ? `closed${i.reason ? ` (${i.reason})` : ''}` : 'connected'}</dd>
+        </dl>
+      </section>
+    );
+  }
+  const udp = i.kind === 'udp';
+  const list = m.clients;
+  const now = Date.now();
+  return (
+    <section class="card clients" aria-label={udp ? 'Peers' : 'Clients'}>
+      <h2>
+        {udp ? 'Peers' : 'Clients'} <span class="count">{formatCount(m.clientsTotal || list.length)}</span>
+      </h2>
+      {list.length === 0 ? (
+        <p class="muted small">{udp ? 'No datagram yet.' : i.state === 'closed' ? 'The server is stopped.' : `Waiting for clients on port ${i.port ?? ''}…`}</p>
+      ) : (
+        <ul class="client-list" data-testid="clients">
+          {list.map((c) => (
+            <li key={c.id} class="client">
+              <div class="client-top">
+                <span class="client-id">#{c.id}</span>
+                <span class="client-peer mono" title={c.peer}>
+                  {c.peer}
+                </span>
+                {!udp && (
+                  <button type="button" class="icon-btn danger-hover" onClick={() => void store.disconnect(m.id, c.id)} aria-label={`Disconnect #${c.id} ${c.peer}`} title="Disconnect" data-testid={`disconnect-${c.id}`}>
+                    <Icon name="unplug" size={14} />
+                  </button>
+                )}
+              </div>
+              <div class="client-stats">
+                <span title={udp ? 'last heard' : 'connected since'}>
+                  {udp ? 'heard' : 'since'} {clockShort(c.since)} <span class="muted">({since(c.since, now)})</span>
+                </span>
+                <span class="in" title="received from it">↓ {formatBytes(c.bytesIn)}</span>
+                <span class="out" title="sent to it">↑ {formatBytes(c.bytesOut)}</span>
+              </div>
+            </li>
+          ))}
+          {m.clientsTotal > list.length && <li class="muted small">…and {formatCount(m.clientsTotal - list.length)} more</li>}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function niceMax(v: number): number {
+  if (v <= 0) return 1000;
+  const p = Math.pow(10, Math.floor(Math.log10(v)));
+  for (const f of [1, 2, 2.5, 5, 10]) if (f * p >= v) return f * p;
+  return 10 * p;
+}
+
+/** Throughput over the last minutes: received and sent bytes per second, as two areas. */
+export function Chart({ series }: { series: Sample[] }): JSX.Element {
+  const W = 300;
+  const H = 84;
+  const span = 300; // seconds shown
+  const now = series.length ? series[series.length - 1]!.ts : Date.now();
+  const max = niceMax(Math.max(0, ...series.map((s) => Math.max(s.inBps, s.outBps))));
+  const x = (ts: number) => W - ((now - ts) / 1000 / span) * W;
+  const y = (v: number) => H - (v / max) * (H - 4);
+  const path = (pick: (s: Sample) => number) => {
+    const pts = series.filter((s) => now - s.ts <= span * 1000);
+    if (pts.length < 2) return { line: '', area: '' };
+    const line = pts.map((s, i) => `${i ? 'L' : 'M'}${x(s.ts).toFixed(1)},${y(pick(s)).toFixed(1)}`).join('');
+    const area = `${line}L${x(pts[pts.length - 1]!.ts).toFixed(1)},${H}L${x(pts[0]!.ts).toFixed(1)},${H}Z`;
+    return { line, area };
+  };
+  const a = path((s) => s.inBps);
+  const b = path((s) => s.outBps);
+  return (
+    <figure class="chart" aria-label="Throughput over the last five minutes">
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img">
+        <line x1="0" x2={W} y1={H / 2} y2={H / 2} class="grid" />
+        <line x1="0" x2={W} y1="4" y2="4" class="grid" />
+        <path d={a.area} class="area in" />
+        <path d={b.area} class="area out" />
+        <path d={a.line} class="line in" />
+        <path d={b.line} class="line out" />
+      </svg>
+      <figcaption>
+        <span>5 min</span>
+        <span class="muted">peak scale {formatRate(max)}</span>
+        <span>now</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+function Traffic({ m }: { m: SessionModel }): JSX.Element {
+  const c = m.counters;
+  const last = m.series[m.series.length - 1];
+  const udp = m.info.kind === 'udp';
+  return (
+    <section class="card" aria-label="Traffic">
+      <h2>Traffic</h2>
+      <div class="rates">
+        <div class="rate in">
+          <span class="rate-label">↓ in</span>
+          <span class="rate-value" data-testid="rate-in">{formatRate(last?.inBps ?? 0)}</span>
+          <span class="muted small">{(last?.inMps ?? 0).toFixed(last && last.inMps < 10 ? 1 : 0)} msg/s</span>
+        </div>
+        <div class="rate out">
+          <span class="rate-label">↑ out</span>
+          <span class="rate-value">{formatRate(last?.outBps ?? 0)}</span>
+          <span class="muted small">{(last?.outMps ?? 0).toFixed(last && last.outMps < 10 ? 1 : 0)} msg/s</span>
+        </div>
+      </div>
+      <Chart series={m.series} />
+      <dl class="counters" data-testid="counters">
+        <div>
+          <dt>Messages in</dt>
+          <dd data-testid="messages-in">{formatCount(c.messagesIn)}</dd>
+        </div>
+        <div>
+          <dt>Messages out</dt>
+          <dd>{formatCount(c.messagesOut)}</dd>
+        </div>
+        <div>
+          <dt>Bytes in</dt>
+          <dd>{formatBytes(c.bytesIn)}</dd>
+        </div>
+        <div>
+          <dt>Bytes out</dt>
+          <dd>{formatBytes(c.bytesOut)}</dd>
+        </div>
+        <div>
+          <dt>{udp ? 'Peers' : 'Connections'}</dt>
+          <dd>
+            {formatCount(c.active)}
+            <span class="muted small"> now · {formatCount(c.connections)} total</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Log</dt>
+          <dd>
+            {formatCount(m.log.length)}
+            <span class="muted small"> lines</span>
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+/** The right column for a session. */
+export function SidePanel({ m }: { m: SessionModel }): JSX.Element {
+  return (
+    <aside class="side" aria-label="Clients and traffic">
+      <Clients m={m} />
+      <Traffic m={m} />
+    </aside>
+  );
+}

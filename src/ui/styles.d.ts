@@ -1,0 +1,2 @@
+// Lets TypeScript accept the stylesheet import that esbuild bundles into app.css.
+declare module '*.css';
