@@ -1,5 +1,6 @@
-// The static server's memory: what a path resolved to, its headers, and the bytes of small files, bounded and checked against stat.
-import type { Stats } from 'node:fs';
+// The static server's memory: what a path resolved to, its headers, and the bytes of small files, bounded, and dropped when the file changes.
+import fs, { type Stats } from 'node:fs';
+import path from 'node:path';
 import type { Encoding } from './compression.js';
 
 /** What identifies one version of a file: if any of these changed, the cached copy is stale. */
@@ -43,6 +44,10 @@ export interface CachedFile {
   body?: Buffer;
   /** Compressed copies of `body`; null when compressing did not pay. */
   encoded: Partial<Record<Encoding, Buffer | null>>;
+  /** When stat last confirmed this version (ms since the epoch). */
+  checkedAt: number;
+  /** True while change notifications cover the file's folder(s), so stat can wait. */
+  watched: boolean;
 }
 
 /** Sizes that bound the cache. */
@@ -53,6 +58,19 @@ export interface FileCacheLimits {
   maxFileBytes?: number;
   /** Most paths remembered, bodies or not (default 10,000). */
   maxEntries?: number;
+  /**
+   * How long a watched entry is trusted without a stat (default 1000 ms). Changes are normally
+   * seen at once through fs.watch; this bounds staleness where the file system does not report
+   * them (network mounts, a parent folder swapped for another). 0: stat on every request.
+   */
+  revalidateMs?: number;
+  /** Most folders watched for changes (default 1000); files elsewhere are stat-ed on every request. */
+  maxWatchedDirs?: number;
+}
+
+interface DirWatch {
+  watcher: fs.FSWatcher;
+  keys: Set<string>;
 }
 
 /** A least-recently-used map of files, bounded in bytes and in entries. */
@@ -60,13 +78,23 @@ export class FileCache {
   readonly maxBytes: number;
   readonly maxFileBytes: number;
   readonly maxEntries: number;
+  readonly revalidateMs: number;
+  private readonly maxWatchedDirs: number;
   private readonly map = new Map<string, CachedFile>();
+  private readonly watches = new Map<string, DirWatch>();
   private bytes = 0;
 
   constructor(limits: FileCacheLimits = {}) {
     this.maxBytes = limits.maxBytes ?? 64 * 1024 * 1024;
     this.maxFileBytes = Math.min(limits.maxFileBytes ?? 1024 * 1024, this.maxBytes);
     this.maxEntries = limits.maxEntries ?? 10_000;
+    this.revalidateMs = limits.revalidateMs ?? 1000;
+    this.maxWatchedDirs = limits.maxWatchedDirs ?? 1000;
+  }
+
+  /** Folders watched now. */
+  get watchedDirs(): number {
+    return this.watches.size;
   }
 
   /** Bytes held now. */
@@ -94,7 +122,55 @@ export class FileCache {
     this.delete(key);
     this.map.set(key, entry);
     this.bytes += weight(entry);
+    entry.watched = this.revalidateMs > 0 && this.watch(path.dirname(entry.real), key) && (path.dirname(entry.abs) === path.dirname(entry.real) || this.watch(path.dirname(entry.abs), key));
     this.evict();
+  }
+
+  /** True when a hit may skip its stat: change notifications are on and the last check is recent. */
+  fresh(entry: CachedFile, now: number): boolean {
+    return entry.watched && now - entry.checkedAt < this.revalidateMs;
+  }
+
+  // One watcher per folder: the real file's (edits, atomic saves, deletes) and the asked path's (a relinked symlink).
+  private watch(dir: string, key: string): boolean {
+    let w = this.watches.get(dir);
+    if (!w) {
+      if (this.watches.size >= this.maxWatchedDirs) return false;
+      let watcher: fs.FSWatcher;
+      try {
+        watcher = fs.watch(dir, { persistent: false }, (_type, filename) => this.changed(dir, filename === null ? null : String(filename)));
+      } catch {
+        return false;
+      }
+      const created: DirWatch = { watcher, keys: new Set() };
+      // a watch that fails (folder gone, limit reached) stops vouching for its entries
+      watcher.on('error', () => this.unwatch(dir, true));
+      this.watches.set(dir, created);
+      w = created;
+    }
+    w.keys.add(key);
+    return true;
+  }
+
+  private changed(dir: string, filename: string | null): void {
+    const w = this.watches.get(dir);
+    if (!w) return;
+    for (const key of [...w.keys]) {
+      const entry = this.map.get(key);
+      if (!entry) {
+        w.keys.delete(key);
+        continue;
+      }
+      if (filename === null || path.basename(entry.real) === filename || path.basename(entry.abs) === filename) this.delete(key);
+    }
+  }
+
+  private unwatch(dir: string, failed: boolean): void {
+    const w = this.watches.get(dir);
+    if (!w) return;
+    this.watches.delete(dir);
+    w.watcher.close();
+    if (failed) for (const key of w.keys) this.delete(key);
   }
 
   /** Attaches a body or compressed copy to an entry that is still current, within the byte limit. */
@@ -113,13 +189,18 @@ export class FileCache {
     if (old) {
       this.map.delete(key);
       this.bytes -= weight(old);
+      for (const dir of new Set([path.dirname(old.real), path.dirname(old.abs)])) {
+        const w = this.watches.get(dir);
+        if (w && w.keys.delete(key) && w.keys.size === 0) this.unwatch(dir, false);
+      }
     }
   }
 
-  /** Forgets everything. */
+  /** Forgets everything and stops watching. */
   clear(): void {
     this.map.clear();
     this.bytes = 0;
+    for (const dir of [...this.watches.keys()]) this.unwatch(dir, false);
   }
 
   private evict(): void {

@@ -129,6 +129,11 @@ export class StaticHandler {
     this.allowList = ['GET', 'HEAD', ...(o.cors ? ['OPTIONS'] : []), ...(o.upload ? ['PUT', 'POST'] : [])].join(', ');
   }
 
+  /** Drops the cache and stops watching folders. */
+  close(): void {
+    this.cache.clear();
+  }
+
   /** Answers one request. Never throws: failures become 4xx/5xx answers or a closed connection. */
   handle(req: IncomingMessage, res: ServerResponse, log: ResponseLog): void {
     try {
@@ -180,13 +185,19 @@ export class StaticHandler {
     const key = segments.join('/');
     const cached = this.cache.get(key);
     if (cached) {
+      const now = Date.now();
+      // a syscall costs more than the rest of a cached answer: stat only when no watcher vouches
+      if (this.cache.fresh(cached, now)) return { kind: 'file', entry: cached };
       let st: fs.Stats | undefined;
       try {
         st = fs.statSync(cached.abs, { throwIfNoEntry: false });
       } catch {
         st = undefined;
       }
-      if (st && sameFile(st, cached.identity)) return { kind: 'file', entry: cached };
+      if (st && sameFile(st, cached.identity)) {
+        cached.checkedAt = now;
+        return { kind: 'file', entry: cached };
+      }
       this.cache.delete(key);
     }
     const resolved = resolveInRoot(this.served, segments, { followSymlinks: this.followSymlinks, dotfiles: this.dotfiles });
@@ -220,6 +231,8 @@ export class StaticHandler {
       okHeaders: ['Content-Type', contentType, ...baseHeaders, 'Content-Length', String(st.size)],
       notModifiedHeaders: [...validators, ...this.common],
       encoded: {},
+      checkedAt: Date.now(),
+      watched: false,
     };
   }
 

@@ -33,6 +33,8 @@ export interface StaticServerOptions extends StaticHandlerOptions {
   maxRequestsPerSocket?: number;
   /** Largest request head (default 16 KiB). */
   maxHeaderBytes?: number;
+  /** Emit a `request` event for each answer (default true); off saves the per-request bookkeeping. */
+  accessLog?: boolean;
   /** The session's name in events. */
   name?: string;
 }
@@ -58,6 +60,7 @@ export class StaticServer extends Session {
   private boundAddresses: string[] = [];
   private closing = false;
   private resolveClosed!: () => void;
+  private readonly logRequests: boolean;
 
   constructor(options: StaticServerOptions) {
     super(options.name ?? `http-server-${++serverCount}`);
@@ -69,6 +72,7 @@ export class StaticServer extends Session {
     }
     const loopbackOnly = options.host === undefined || LOOPBACK.test(options.host);
     this.options = options;
+    this.logRequests = options.accessLog ?? true;
     this.handler = new StaticHandler({ ...options, allowedHosts: options.allowedHosts ?? (loopbackOnly ? [] : 'any') });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
@@ -187,7 +191,7 @@ export class StaticServer extends Session {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.stats.messagesIn++;
-    if (!this.observed) {
+    if (!this.logRequests || !this.observed) {
       // nobody logs: skip the per-request bookkeeping, keep the totals
       this.handler.handle(req, res, this.totals);
       return;
@@ -238,6 +242,7 @@ export class StaticServer extends Session {
     this.stats.bytesOut = this.totals.bytes;
     this.stats.bytesIn = this.totals.bytesIn;
     this.stats.messagesOut = this.stats.messagesIn;
+    this.handler.close();
     this.emitEvent(this.summary());
     this.resolveClosed();
   }

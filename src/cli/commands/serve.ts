@@ -84,6 +84,7 @@ async function serve(dirArg: string | undefined, opts: Record<string, unknown>):
     tls: tls ? { key: tls.key, cert: tls.cert } : undefined,
     idleTimeoutMs, headersTimeoutMs: Math.min(idleTimeoutMs, 60_000), maxConnections,
     allowedHosts: opts.allowHost as string[] | undefined,
+    accessLog: !opts.quiet,
   });
   const out = new LineWriter(process.stdout);
   const err = new LineWriter(process.stderr);
