@@ -1,5 +1,7 @@
 // The sessions a browser page drives: created from specs with the core's validators, shared by every open page.
 import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { SockitError, UsageError } from '../errors.js';
 import { decodeText, encodeText, resolveEncoding } from '../core/codec.js';
 import type { Session, SessionEvent } from '../core/events.js';
@@ -10,6 +12,7 @@ import { compileTemplate, unescapeText } from '../core/template.js';
 import { TcpServer } from '../core/tcp-server.js';
 import { TcpClient } from '../core/tcp-client.js';
 import { UdpSocket } from '../core/udp-socket.js';
+import { StaticServer } from '../http/static-server.js';
 import type { Counters, Payload, SessionInfo, SessionKind, SessionSpec, Target, WireClient, WireError } from './protocol.js';
 
 /** An error meant for the page: a sentence, its code, and the form field it is about. */
@@ -68,6 +71,8 @@ interface Driver {
   clients?(): WireClient[];
   /** Where it stands once started: addresses, peer, local. */
   describe(): Partial<SessionInfo>;
+  /** Counters, where the session's own are only complete at its end. */
+  counters?(): Counters;
 }
 
 interface Managed {
@@ -109,7 +114,7 @@ export class SessionHub extends EventEmitter {
 
   /** The kinds of session this hub can create. */
   kinds(): SessionKind[] {
-    return ['tcp-server', 'tcp-client', 'udp'];
+    return ['tcp-server', 'tcp-client', 'udp', 'http'];
   }
 
   /** Every session, oldest first. */
@@ -227,7 +232,7 @@ export class SessionHub extends EventEmitter {
   async send(id: string, target: Target, payload: Payload, repeatMs?: number): Promise<number> {
     const m = this.live(id);
     const bytes = check('message', () => encodePayload(payload, m.info.encoding, m.frame));
-    if (m.info.kind === 'udp' && typeof target === 'string' && target !== 'all') check('target', () => parseEndpoint(target, 'target'));
+    if (m.info.kind === 'udp' && typeof target === 'string' && target !== 'all' && target !== '') check('target', () => parseEndpoint(target, 'target'));
     if (repeatMs === undefined) return this.deliver(m, target, bytes);
     if (!Number.isInteger(repeatMs) || repeatMs < this.minIntervalMs || repeatMs > 86_400_000) {
       throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: `the interval must be a whole number of milliseconds from ${this.minIntervalMs} to 86400000, got '${repeatMs}'`, field: 'interval' });
@@ -300,7 +305,9 @@ export class SessionHub extends EventEmitter {
     const out: Record<string, { counters: Counters; clients?: WireClient[]; clientsTotal?: number; cyclicSent?: number }> = {};
     for (const m of this.sessions.values()) {
       if (!m.driver) continue;
-      const entry: { counters: Counters; clients?: WireClient[]; clientsTotal?: number; cyclicSent?: number } = { counters: { ...m.driver.session.stats } };
+      const entry: { counters: Counters; clients?: WireClient[]; clientsTotal?: number; cyclicSent?: number } = {
+        counters: m.driver.counters ? m.driver.counters() : { ...m.driver.session.stats },
+      };
       if (m.driver.clients && m.info.state !== 'closed') {
         const all = m.driver.clients();
         entry.clientsTotal = all.length;
@@ -379,6 +386,23 @@ export function normaliseSpec(spec: SessionSpec): SessionSpec {
       if (spec.echo) out.echo = true;
       return out;
     }
+    case 'http': {
+      const root = text(spec.root, 'root');
+      if (root === undefined) throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: 'give the folder to serve', field: 'root' });
+      const abs = resolvePath(root);
+      let isDir = false;
+      try {
+        isDir = statSync(abs).isDirectory();
+      } catch {
+        throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: `there is no folder ${abs}`, field: 'root' });
+      }
+      if (!isDir) throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: `${abs} is a file, not a folder`, field: 'root' });
+      const out: SessionSpec = { kind: 'http', root: abs, port: check('port', () => parsePort(spec.port, 'port')) };
+      const host = optionalHost(spec.host);
+      if (host !== undefined) out.host = host;
+      if (spec.listing === false) out.listing = false;
+      return out;
+    }
     default:
       throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: `this sockit cannot create '${(spec as { kind?: string }).kind}' sessions`, field: 'kind' });
   }
@@ -411,8 +435,10 @@ function createDriver(spec: SessionSpec, frame: FrameSpec, name: string): Driver
       return tcpClientDriver(spec, frame, name);
     case 'udp':
       return udpDriver(spec, name);
+    case 'http':
+      return httpDriver(spec, name);
     default:
-      throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: `cannot create '${spec.kind}' sessions`, field: 'kind' });
+      throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: `cannot create '${(spec as { kind?: string }).kind}' sessions`, field: 'kind' });
   }
 }
 
@@ -505,5 +531,32 @@ function udpDriver(spec: Extract<SessionSpec, { kind: 'udp' }>, name: string): D
     close: () => socket.close(),
     clients: () => socket.peers().map(({ id, peer, lastSeen, bytesIn, bytesOut, messagesIn, messagesOut }) => ({ id, peer, since: lastSeen, bytesIn, bytesOut, messagesIn, messagesOut })),
     describe: () => ({ addresses, port: socket.port, ...(socket.remotePeer ? { peer: socket.remotePeer } : {}), local: socket.address }),
+  };
+}
+
+function httpDriver(spec: Extract<SessionSpec, { kind: 'http' }>, name: string): Driver {
+  const server = new StaticServer({ name, root: spec.root, port: spec.port, host: spec.host, listing: spec.listing });
+  let bytesOut = 0;
+  let answered = 0;
+  let addresses: string[] = [];
+  server.on('event', (e: SessionEvent) => {
+    if (e.event === 'listening') addresses = e.addresses;
+    else if (e.event === 'request') {
+      bytesOut += e.bytes;
+      answered++;
+    }
+  });
+  return {
+    session: server,
+    closed: server.closed,
+    start: async () => {
+      await server.listen();
+    },
+    send: async () => {
+      throw new UsageError('a static web server has nothing to send: open its address in a browser');
+    },
+    close: () => server.close(),
+    describe: () => ({ addresses, port: server.port }),
+    counters: () => ({ ...server.stats, bytesOut, messagesOut: answered }),
   };
 }

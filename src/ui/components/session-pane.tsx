@@ -20,6 +20,13 @@ function StatePill({ m }: { m: SessionModel }): JSX.Element {
   );
 }
 
+/** The host to open a static site at: loopback when it listens there or everywhere. */
+function siteHost(addresses: string[]): string {
+  const a = addresses[0] ?? '127.0.0.1';
+  if (a === '0.0.0.0' || a === '::' || a === '127.0.0.1' || a === '::1') return '127.0.0.1';
+  return a.includes(':') ? `[${a}]` : a;
+}
+
 function Header({ m }: { m: SessionModel }): JSX.Element {
   const i = m.info;
   const live = i.state !== 'closed';
@@ -48,6 +55,11 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
           </div>
         </div>
         <span class="spacer" />
+        {i.kind === 'http' && live && i.port !== undefined && (
+          <a class="btn" href={`http://${siteHost(i.addresses ?? [])}:${i.port}/`} target="_blank" rel="noopener noreferrer" data-testid="open-site">
+            <Icon name="globe" /> Open site
+          </a>
+        )}
         {live ? (
           <button type="button" class="btn" onClick={() => void store.stop(i.id)} title={i.kind === 'tcp-client' ? 'Disconnect' : 'Stop listening'} data-testid="stop">
             <Icon name="stop" /> {i.kind === 'tcp-client' ? 'Disconnect' : 'Stop'}
@@ -241,7 +253,7 @@ export function SessionPane({ m }: { m: SessionModel }): JSX.Element {
       <Toolbar m={m} />
       <LogView m={m} />
       <Detail m={m} />
-      <SendBox m={m} />
+      {m.info.kind !== 'http' && <SendBox m={m} />}
     </section>
   );
 }

@@ -21,6 +21,23 @@ function Clients({ m }: { m: SessionModel }): JSX.Element {
       </section>
     );
   }
+  if (i.kind === 'http') {
+    return (
+      <section class="card" aria-label="Site">
+        <h2>Site</h2>
+        <dl class="kv">
+          <dt>Folder</dt>
+          <dd class="mono" title={i.spec.kind === 'http' ? i.spec.root : ''}>
+            {i.spec.kind === 'http' ? i.spec.root : ''}
+          </dd>
+          <dt>Open</dt>
+          <dd class="mono">{(i.addresses ?? []).map((a) => `${a.includes(':') ? `[${a}]` : a}:${i.port}`).join(', ')}</dd>
+          <dt>Clients</dt>
+          <dd>{formatCount(m.counters.active)} connected now</dd>
+        </dl>
+      </section>
+    );
+  }
   const udp = i.kind === 'udp';
   const list = m.clients;
   const now = Date.now();
@@ -110,6 +127,7 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
   const c = m.counters;
   const last = m.series[m.series.length - 1];
   const udp = m.info.kind === 'udp';
+  const http = m.info.kind === 'http';
   return (
     <section class="card" aria-label="Traffic">
       <h2>Traffic</h2>
@@ -128,11 +146,11 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
       <Chart series={m.series} />
       <dl class="counters" data-testid="counters">
         <div>
-          <dt>Messages in</dt>
+          <dt>{http ? 'Requests' : 'Messages in'}</dt>
           <dd data-testid="messages-in">{formatCount(c.messagesIn)}</dd>
         </div>
         <div>
-          <dt>Messages out</dt>
+          <dt>{http ? 'Answered' : 'Messages out'}</dt>
           <dd>{formatCount(c.messagesOut)}</dd>
         </div>
         <div>
