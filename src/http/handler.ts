@@ -245,7 +245,8 @@ export class StaticHandler {
         const encodings = acceptedEncodings(h['accept-encoding']);
         if (encodings.length > 0) {
           const encoded = this.serveEncoded(req, res, entry, segments, encodings, log);
-          if (encoded) return encoded;
+          if (encoded === true) return;
+          if (encoded !== false) return encoded;
         }
       }
       if (isNotModified(req, entry.etag, entry.identity.mtimeMs)) return this.notModified(res, entry.notModifiedHeaders);
@@ -303,41 +304,42 @@ export class StaticHandler {
   /**
    * Serves a compressed representation if one suits: a precompressed sibling (`.br`, `.gz`) first,
    * else the file compressed on the fly when its type is text-like and large enough.
-   * Returns undefined to fall back to the identity representation.
+   * Returns true when it answered, false to fall back to the identity representation, or a
+   * promise of the answer.
    */
-  private serveEncoded(req: IncomingMessage, res: ServerResponse, entry: CachedFile, segments: readonly string[], encodings: Encoding[], log: ResponseLog): Promise<void> | void | undefined {
+  private serveEncoded(req: IncomingMessage, res: ServerResponse, entry: CachedFile, segments: readonly string[], encodings: Encoding[], log: ResponseLog): Promise<void> | boolean {
     const last = segments[segments.length - 1];
-    if (last === undefined) return undefined;
+    if (last === undefined) return false;
     for (const encoding of encodings) {
       const sibling = this.lookup([...segments.slice(0, -1), last + SIBLING_SUFFIX[encoding]]);
       if (isRefusal(sibling) || sibling.kind !== 'file') continue;
       const s = sibling.entry;
       const validators = ['ETag', s.etag, 'Last-Modified', s.lastModified, 'Cache-Control', this.cacheControl];
-      if (isNotModified(req, s.etag, s.identity.mtimeMs)) return this.notModified(res, [...validators, ...this.common]);
+      if (isNotModified(req, s.etag, s.identity.mtimeMs)) return answered(this.notModified(res, [...validators, ...this.common]));
       const headers = ['Content-Type', entry.contentType, 'Content-Encoding', encoding, ...validators, ...this.common, ...sandboxOf(entry), 'Content-Length', String(s.identity.size)];
-      if (s.body) return this.sendBuffer(req, res, 200, headers, s.body, log);
+      if (s.body) return answered(this.sendBuffer(req, res, 200, headers, s.body, log));
       if (s.identity.size <= this.cache.maxFileBytes && req.method !== 'HEAD') {
         return this.loadBody(s).then((body) => {
           if (body && body.length === s.identity.size) this.sendBuffer(req, res, 200, headers, body, log);
           else this.streamFile(req, res, s.real, 200, headers, { start: 0, end: s.identity.size - 1 }, log);
         });
       }
-      return this.streamFile(req, res, s.real, 200, headers, { start: 0, end: s.identity.size - 1 }, log);
+      return answered(this.streamFile(req, res, s.real, 200, headers, { start: 0, end: s.identity.size - 1 }, log));
     }
     const size = entry.identity.size;
-    if (!entry.compressible || size < this.compressMinBytes) return undefined;
+    if (!entry.compressible || size < this.compressMinBytes) return false;
     const encoding = encodings[0]!;
     const etag = entry.etag.slice(0, -1) + (encoding === 'br' ? '-br"' : '-gz"');
     const validators = ['ETag', etag, 'Last-Modified', entry.lastModified, 'Cache-Control', this.cacheControl];
-    if (isNotModified(req, etag, entry.identity.mtimeMs)) return this.notModified(res, [...validators, ...this.common]);
+    if (isNotModified(req, etag, entry.identity.mtimeMs)) return answered(this.notModified(res, [...validators, ...this.common]));
     const head = ['Content-Type', entry.contentType, 'Content-Encoding', encoding, ...validators, ...this.common, ...sandboxOf(entry)];
     if (size > this.cache.maxFileBytes) {
       // too large to keep: compress while streaming, length unknown (chunked)
-      return this.streamFile(req, res, entry.real, 200, head, { start: 0, end: size - 1 }, log, createCompressor(encoding));
+      return answered(this.streamFile(req, res, entry.real, 200, head, { start: 0, end: size - 1 }, log, createCompressor(encoding)));
     }
     const known = entry.encoded[encoding];
-    if (known === null) return undefined;
-    if (known) return this.sendBuffer(req, res, 200, [...head, 'Content-Length', String(known.length)], known, log);
+    if (known === null) return false;
+    if (known) return answered(this.sendBuffer(req, res, 200, [...head, 'Content-Length', String(known.length)], known, log));
     return this.once(entry, encoding, async () => {
       const body = entry.body ?? (await this.loadBody(entry));
       if (!body) return null;
@@ -434,6 +436,10 @@ export class StaticHandler {
       }
     });
     source.once('ready', () => {
+      if (res.headersSent || res.destroyed) {
+        source.destroy();
+        return;
+      }
       res.writeHead(status, headers);
       let read = 0;
       source.on('data', (chunk: string | Buffer) => {
@@ -574,6 +580,11 @@ export class StaticHandler {
     const body = Buffer.from(stored.map((s) => s + '\n').join(''), 'utf8');
     this.sendBuffer(req, res, 201, ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff', ...this.corsHeaders, 'Content-Length', String(body.length)], body, log);
   }
+}
+
+// Marks a synchronous answer as given.
+function answered(_: void): true {
+  return true;
 }
 
 function sandboxOf(entry: CachedFile): string[] {

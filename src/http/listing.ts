@@ -35,7 +35,8 @@ export function compareEntries(a: ListingEntry, b: ListingEntry): number {
  */
 export async function readListing(dir: string, served: ServedRoot, options: { dotfiles: DotfilePolicy; followSymlinks: boolean; maxEntries?: number }): Promise<Listing> {
   const dirents = await fs.promises.readdir(dir, { withFileTypes: true });
-  const visible = dirents.filter((d) => options.dotfiles === 'allow' || hiddenSegment([d.name]) < 0);
+  // names the path rules would refuse (a backslash) could not be fetched: not listed either
+  const visible = dirents.filter((d) => (options.dotfiles === 'allow' || hiddenSegment([d.name]) < 0) && !d.name.includes('\\'));
   // sort before cutting, so a long folder shows its first entries in order rather than any of them
   visible.sort((a, b) => compareEntries(
     { name: a.name, isDir: a.isDirectory(), size: 0, mtimeMs: 0 },
