@@ -208,11 +208,11 @@ test('nothing listening: exit 4 with one sentence; bad arguments: exit 2 naming 
     [['--mode', 'flood'], /--mode must be request or stream, got 'flood'/],
     [['--data', '\\q'], /--data: unknown escape '\\q'/],
   ];
-  for (const [args, message] of cases) {
-    const r = await cli(['load', '127.0.0.1', String(port), ...args]);
-    assert.equal(r.code, 2, `${args}: ${r.stderr}`);
-    assert.match(r.stderr, message);
-  }
+  const runs = await Promise.all(cases.map(([args]) => cli(['load', '127.0.0.1', String(port), ...args])));
+  runs.forEach((r, i) => {
+    assert.equal(r.code, 2, `${cases[i][0]}: ${r.stderr}`);
+    assert.match(r.stderr, cases[i][1]);
+  });
   const host = await cli(['load', 'no-such-host.invalid', '80', '-d', '0.2']);
   assert.equal(host.code, 4);
   assert.match(host.stderr, /host no-such-host\.invalid was not found/);

@@ -148,21 +148,18 @@ test('too large for one datagram: refused before sending, exit 2', async (t) => 
 });
 
 test('bad arguments name the argument (exit 2); an unknown host is exit 4', async () => {
-  const bad = await cli(['udp', 'send', '127.0.0.1', '70000', 'x']);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /port must be a whole number from 1 to 65535, got '70000'/);
-  const listen = await cli(['udp', 'listen', 'abc']);
-  assert.equal(listen.code, 2);
-  assert.match(listen.stderr, /port must be a whole number from 0 to 65535, got 'abc'/);
-  const hex = await cli(['udp', 'send', '127.0.0.1', '9', '4g', '--send-hex']);
-  assert.equal(hex.code, 2);
-  assert.match(hex.stderr, /'g' at position 2 is not a hex digit/);
-  const join1 = await cli(['udp', 'listen', '0', '--join', '10.1.2.3']);
-  assert.equal(join1.code, 2);
-  assert.match(join1.stderr, /--join: '10\.1\.2\.3' is not a multicast group address/);
-  const host = await cli(['udp', 'send', 'no-such-host.invalid', '9', 'x']);
-  assert.equal(host.code, 4);
-  assert.match(host.stderr, /host no-such-host\.invalid was not found/);
+  const cases = [
+    [['udp', 'send', '127.0.0.1', '70000', 'x'], 2, /port must be a whole number from 1 to 65535, got '70000'/],
+    [['udp', 'listen', 'abc'], 2, /port must be a whole number from 0 to 65535, got 'abc'/],
+    [['udp', 'send', '127.0.0.1', '9', '4g', '--send-hex'], 2, /'g' at position 2 is not a hex digit/],
+    [['udp', 'listen', '0', '--join', '10.1.2.3'], 2, /--join: '10\.1\.2\.3' is not a multicast group address/],
+    [['udp', 'send', 'no-such-host.invalid', '9', 'x'], 4, /host no-such-host\.invalid was not found/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cli(args)));
+  runs.forEach((r, i) => {
+    assert.equal(r.code, cases[i][1], `${cases[i][0].join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, cases[i][2]);
+  });
 });
 
 test('a UDP port in use is exit 3, naming the program that holds it', async (t) => {
