@@ -274,9 +274,6 @@ class LoadGenerator {
       }
       if (!this.running && this.active === 0 && this.connecting === 0) this.finish();
     });
-    socket.on('end', () => {
-      if (this.running) socket.end();
-    });
   }
 
   private sendRequest(c: Connection): void {

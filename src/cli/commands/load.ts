@@ -66,7 +66,7 @@ async function load(hostArg: string, portArg: string, opts: Record<string, unkno
     const { error, ...rest } = report;
     out.line(JSON.stringify({ event: 'load', ts: new Date().toISOString(), host, ...rest, ...(error ? { error: { code: error.code, message: error.message } } : {}) }));
   } else {
-    renderReport(out, report, host, opts);
+    renderReport(out, report, formatEndpoint(host, port), opts);
   }
   out.flush();
   if (report.error) throw report.error;
@@ -112,9 +112,8 @@ function showProgress(run: LoadRun, durationMs: number, connections: number, opt
   return () => clearInterval(timer);
 }
 
-function renderReport(out: LineWriter, r: LoadReport, host: string, opts: Record<string, unknown>): void {
+function renderReport(out: LineWriter, r: LoadReport, target: string, opts: Record<string, unknown>): void {
   const c = makePalette(colorWanted(process.stdout, opts.color as boolean | undefined));
-  const target = formatEndpoint(host, Number(r.target.slice(r.target.lastIndexOf(':') + 1)));
   const shape = r.mode === 'request' ? `request/response, ${r.sizeBytes} B messages, ${r.expectBytes} B answers` : `streaming ${r.sizeBytes} B messages`;
   const rate = r.ratePerConnection ? `${fixed(r.ratePerConnection, 0)} msg/s per connection` : 'unlimited rate';
   out.line(c.bold(`load on ${target}: ${shape}, ${r.connections} connection${r.connections === 1 ? '' : 's'}, ${rate}, ${(r.durationMs / 1000).toFixed(1)} s`));

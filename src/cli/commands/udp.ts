@@ -173,7 +173,9 @@ async function udpSend(hostArg: string, portArg: string, text: string | undefine
     if (e.event === 'error' && e.code === 'SOCKIT_ERR_REFUSED') {
       refusal ??= new SockitError('SOCKIT_ERR_REFUSED', e.message, { hint: e.hint, exitCode: 4 });
       stopAll();
-      return; // reported once, as the command's error
+      // people read it once, as the command's error; scripts also get the event
+      if (render) render(e);
+      return;
     }
     if (render) return render(e);
     switch (e.event) {
