@@ -54,7 +54,9 @@ export class StaticServer extends Session {
   /** Resolves once the servers and every connection are closed. */
   readonly closed: Promise<void>;
   private readonly servers: http.Server[] = [];
-  private readonly sockets = new Set<net.Socket>();
+  /** Each open connection, with the bytes it had moved and when that last changed. */
+  private readonly sockets = new Map<net.Socket, { seen: number; at: number }>();
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly totals: ResponseLog = { bytes: 0, bytesIn: 0 };
   private boundPort = 0;
   private boundAddresses: string[] = [];
@@ -160,7 +162,9 @@ export class StaticServer extends Session {
     server.keepAliveTimeout = o.keepAliveTimeoutMs ?? 5_000;
     server.maxRequestsPerSocket = o.maxRequestsPerSocket ?? 10_000;
     server.maxConnections = o.maxConnections ?? 1024;
-    server.timeout = o.idleTimeoutMs ?? 30_000;
+    // idle connections are swept below: Node's per-socket timer does not fire once headersTimeout
+    // checks are on, and re-arming it on every read and write costs time on the hot path
+    server.timeout = 0;
     server.on('connection', (socket: net.Socket) => this.onConnection(socket));
     if (o.tls) {
       server.on('tlsClientError', (err: Error, socket: net.Socket) => {
@@ -181,12 +185,35 @@ export class StaticServer extends Session {
   private onConnection(socket: net.Socket): void {
     this.stats.connections++;
     this.stats.active++;
-    this.sockets.add(socket);
+    this.sockets.set(socket, { seen: 0, at: Date.now() });
+    this.sweeper ??= this.startSweeper();
     socket.once('close', () => {
       this.stats.active--;
       this.sockets.delete(socket);
       if (this.closing && this.sockets.size === 0) this.finish();
     });
+  }
+
+  /**
+   * Closes connections that moved no byte either way for idleTimeoutMs: a client that connects and
+   * says nothing, or stops reading what it is sent, cannot hold a connection for ever.
+   */
+  private startSweeper(): NodeJS.Timeout {
+    const idle = this.options.idleTimeoutMs ?? 30_000;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      for (const [socket, a] of this.sockets) {
+        const seen = socket.bytesRead + socket.bytesWritten;
+        if (seen !== a.seen) {
+          a.seen = seen;
+          a.at = now;
+        } else if (now - a.at >= idle) {
+          socket.destroy();
+        }
+      }
+    }, Math.max(25, Math.min(1000, Math.floor(idle / 4))));
+    timer.unref();
+    return timer;
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -227,7 +254,7 @@ export class StaticServer extends Session {
       if (this.sockets.size === 0) this.finish();
       const timer = setTimeout(() => {
         for (const s of servers) s.closeAllConnections();
-        for (const socket of this.sockets) socket.destroy();
+        for (const socket of this.sockets.keys()) socket.destroy();
       }, graceMs);
       timer.unref();
       void this.closed.then(() => clearTimeout(timer));
@@ -239,6 +266,7 @@ export class StaticServer extends Session {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     this.stats.bytesOut = this.totals.bytes;
     this.stats.bytesIn = this.totals.bytesIn;
     this.stats.messagesOut = this.stats.messagesIn;
