@@ -1,6 +1,5 @@
 // TLS material for servers: read a given key/certificate, or make a self-signed one on the fly.
 import { readFileSync } from 'node:fs';
-import { generate } from 'selfsigned';
 import { SockitError, UsageError } from '../errors.js';
 
 /** A PEM key and certificate pair. */
@@ -24,10 +23,12 @@ export async function loadTlsMaterial(opts: { certPath?: string; keyPath?: strin
   const names = new Set(['localhost', ...(opts.names ?? [])]);
   const altNames = [...names].map((n) => (/^[\d.]+$|:/.test(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n }));
   altNames.push({ type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' });
+  // loaded only when needed: it costs a fifth of a second at startup
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'sockit' }], {
     keySize: 2048,
     days: 30,
     extensions: [{ name: 'subjectAltName', altNames }],
-  } as Parameters<typeof generate>[1]);
+  } as Parameters<typeof import('selfsigned').generate>[1]);
   return { key: pems.private, cert: pems.cert, selfSigned: true };
 }
