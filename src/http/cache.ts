@@ -48,6 +48,8 @@ export interface CachedFile {
   checkedAt: number;
   /** True while change notifications cover the file's folder(s), so stat can wait. */
   watched: boolean;
+  /** Used since eviction last looked at it. */
+  used?: boolean;
 }
 
 /** Sizes that bound the cache. */
@@ -73,7 +75,7 @@ interface DirWatch {
   keys: Set<string>;
 }
 
-/** A least-recently-used map of files, bounded in bytes and in entries. */
+/** A map of files, bounded in bytes and in entries, evicting the least recently used (approximately). */
 export class FileCache {
   readonly maxBytes: number;
   readonly maxFileBytes: number;
@@ -107,13 +109,10 @@ export class FileCache {
     return this.map.size;
   }
 
-  /** The entry for a key, marked as just used. */
+  /** The entry for a key, marked as used. */
   get(key: string): CachedFile | undefined {
     const entry = this.map.get(key);
-    if (entry) {
-      this.map.delete(key);
-      this.map.set(key, entry);
-    }
+    if (entry) entry.used = true;
     return entry;
   }
 
@@ -203,9 +202,19 @@ export class FileCache {
     for (const dir of [...this.watches.keys()]) this.unwatch(dir, false);
   }
 
+  // CLOCK, an LRU approximation: the oldest entry goes unless used since its last chance, in which
+  // case it moves to the back; hits only set a flag instead of reordering the map
   private evict(): void {
+    let chances = this.map.size;
     while ((this.bytes > this.maxBytes || this.map.size > this.maxEntries) && this.map.size > 0) {
-      this.delete(this.map.keys().next().value as string);
+      const [key, entry] = this.map.entries().next().value as [string, CachedFile];
+      if (entry.used && chances-- > 0) {
+        entry.used = false;
+        this.map.delete(key);
+        this.map.set(key, entry);
+      } else {
+        this.delete(key);
+      }
     }
   }
 }

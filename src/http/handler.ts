@@ -15,6 +15,7 @@ import {
   decodeRequestPath, dotfileRefusal, isInside, isRefusal, resolveForWrite, resolveInRoot, servedRoot,
   type DotfilePolicy, type PathRefusal, type RequestPath, type ServedRoot,
 } from './resolve-path.js';
+import { BufferPool, sendFileRange } from './send-file.js';
 import { receiveMultipart, receivePut, UploadError } from './upload.js';
 
 /** How the handler serves a folder. Only `root` is required; risky features are off unless asked for. */
@@ -88,14 +89,17 @@ export class StaticHandler {
   private readonly compressMinBytes: number;
   private readonly maxRanges: number;
   private readonly streamChunk: number;
+  private readonly pool: BufferPool;
   private readonly maxUploadBytes: number;
   private readonly cacheControl: string;
   private readonly common: string[];
+  private readonly vary: string[];
   private readonly corsHeaders: string[];
   private readonly checkAuth: ((authorization: string | undefined) => boolean) | undefined;
   private readonly allowedHosts: Set<string> | undefined;
   private readonly pending = new WeakMap<CachedFile, Map<string, Promise<Buffer | null>>>();
   private readonly allowList: string;
+  private lastGoodHost: string | undefined;
 
   constructor(readonly options: StaticHandlerOptions) {
     const o = options;
@@ -120,10 +124,12 @@ export class StaticHandler {
     this.compressMinBytes = o.compressMinBytes ?? 1024;
     this.maxRanges = o.maxRanges ?? DEFAULT_MAX_RANGES;
     this.streamChunk = o.streamChunkBytes ?? DEFAULT_STREAM_CHUNK;
+    this.pool = new BufferPool(this.streamChunk);
     this.maxUploadBytes = o.maxUploadBytes ?? 1024 ** 3;
     this.cacheControl = o.cacheSeconds ? `public, max-age=${o.cacheSeconds}` : 'no-cache';
     this.corsHeaders = o.cors ? ['Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', 'Content-Length, Content-Range, Content-Encoding, ETag, Accept-Ranges'] : [];
-    this.common = ['X-Content-Type-Options', 'nosniff', ...(this.compress ? ['Vary', 'Accept-Encoding'] : []), ...this.corsHeaders];
+    this.common = ['X-Content-Type-Options', 'nosniff', ...this.corsHeaders];
+    this.vary = this.compress ? ['Vary', 'Accept-Encoding'] : [];
     this.checkAuth = o.auth ? createBasicAuth(typeof o.auth === 'string' ? parseCredentials(o.auth, 'auth') : o.auth) : undefined;
     this.allowedHosts = o.allowedHosts === undefined || o.allowedHosts === 'any' ? undefined : new Set(o.allowedHosts.map((h) => h.toLowerCase()));
     this.allowList = ['GET', 'HEAD', ...(o.cors ? ['OPTIONS'] : []), ...(o.upload ? ['PUT', 'POST'] : [])].join(', ');
@@ -173,7 +179,13 @@ export class StaticHandler {
 
   // DNS rebinding defence: a page on evil.example resolving to 127.0.0.1 sends `Host: evil.example`.
   private hostAllowed(host: string | undefined): boolean {
-    if (host === undefined) return true;
+    if (host === undefined || host === this.lastGoodHost) return true;
+    const ok = this.checkHost(host);
+    if (ok) this.lastGoodHost = host;
+    return ok;
+  }
+
+  private checkHost(host: string): boolean {
     let name = host.toLowerCase();
     if (name.startsWith('[')) name = name.slice(1, name.indexOf(']') > 0 ? name.indexOf(']') : undefined);
     else if (name.indexOf(':') === name.lastIndexOf(':')) name = name.split(':', 1)[0]!;
@@ -222,14 +234,18 @@ export class StaticHandler {
     const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
     const lastModified = new Date(st.mtimeMs).toUTCString();
     const sandbox = this.options.upload && ACTIVE_TYPES.test(contentType) ? ['Content-Security-Policy', 'sandbox'] : [];
+    const compressible = this.compress && isCompressible(contentType);
+    // Vary where the answer may differ by Accept-Encoding: text-like types, and every encoded
+    // answer; an identity answer is right for any client, so other types can do without it
+    const vary = compressible ? this.vary : [];
     const validators = ['ETag', etag, 'Last-Modified', lastModified, 'Cache-Control', this.cacheControl];
-    const baseHeaders = [...validators, 'Accept-Ranges', 'bytes', ...this.common, ...sandbox];
+    const baseHeaders = [...validators, 'Accept-Ranges', 'bytes', ...this.common, ...vary, ...sandbox];
     return {
       key, abs, real, identity: identityOf(st), contentType, etag, lastModified,
-      compressible: this.compress && isCompressible(contentType),
+      compressible,
       baseHeaders,
       okHeaders: ['Content-Type', contentType, ...baseHeaders, 'Content-Length', String(st.size)],
-      notModifiedHeaders: [...validators, ...this.common],
+      notModifiedHeaders: [...validators, ...this.common, ...vary],
       encoded: {},
       checkedAt: Date.now(),
       watched: false,
@@ -315,8 +331,8 @@ export class StaticHandler {
       if (isRefusal(sibling) || sibling.kind !== 'file') continue;
       const s = sibling.entry;
       const validators = ['ETag', s.etag, 'Last-Modified', s.lastModified, 'Cache-Control', this.cacheControl];
-      if (isNotModified(req, s.etag, s.identity.mtimeMs)) return answered(this.notModified(res, [...validators, ...this.common]));
-      const headers = ['Content-Type', entry.contentType, 'Content-Encoding', encoding, ...validators, ...this.common, ...sandboxOf(entry), 'Content-Length', String(s.identity.size)];
+      if (isNotModified(req, s.etag, s.identity.mtimeMs)) return answered(this.notModified(res, [...validators, ...this.common, ...this.vary]));
+      const headers = ['Content-Type', entry.contentType, 'Content-Encoding', encoding, ...validators, ...this.common, ...this.vary, ...sandboxOf(entry), 'Content-Length', String(s.identity.size)];
       if (s.body) return answered(this.sendBuffer(req, res, 200, headers, s.body, log));
       if (s.identity.size <= this.cache.maxFileBytes && req.method !== 'HEAD') {
         return this.loadBody(s).then((body) => {
@@ -331,8 +347,8 @@ export class StaticHandler {
     const encoding = encodings[0]!;
     const etag = entry.etag.slice(0, -1) + (encoding === 'br' ? '-br"' : '-gz"');
     const validators = ['ETag', etag, 'Last-Modified', entry.lastModified, 'Cache-Control', this.cacheControl];
-    if (isNotModified(req, etag, entry.identity.mtimeMs)) return answered(this.notModified(res, [...validators, ...this.common]));
-    const head = ['Content-Type', entry.contentType, 'Content-Encoding', encoding, ...validators, ...this.common, ...sandboxOf(entry)];
+    if (isNotModified(req, etag, entry.identity.mtimeMs)) return answered(this.notModified(res, [...validators, ...this.common, ...this.vary]));
+    const head = ['Content-Type', entry.contentType, 'Content-Encoding', encoding, ...validators, ...this.common, ...this.vary, ...sandboxOf(entry)];
     if (size > this.cache.maxFileBytes) {
       // too large to keep: compress while streaming, length unknown (chunked)
       return answered(this.streamFile(req, res, entry.real, 200, head, { start: 0, end: size - 1 }, log, createCompressor(encoding)));
@@ -408,9 +424,9 @@ export class StaticHandler {
   }
 
   /**
-   * Streams a file region with backpressure. Headers go out only once the file is open, so a
-   * file that vanished still gets a clean error; a short read closes the connection rather than
-   * leave the client waiting for bytes promised by Content-Length.
+   * Streams a file region with backpressure, compressed or not. Headers go out only once the file
+   * is open, so a file that vanished still gets a clean error; a short read closes the connection
+   * rather than leave the client waiting for bytes promised by Content-Length.
    */
   private streamFile(req: IncomingMessage, res: ServerResponse, file: string, status: number, headers: string[], range: ByteRange, log: ResponseLog, compressor?: Transform): void {
     if (req.method === 'HEAD') {
@@ -423,6 +439,23 @@ export class StaticHandler {
     if (expected <= 0) {
       res.writeHead(status, headers);
       res.end();
+      return;
+    }
+    if (!compressor) {
+      fs.open(file, 'r', (err, fd) => {
+        if (err) {
+          log.note = `open failed: ${err.code ?? err.message}`;
+          return this.sendError(req, res, err.code === 'ENOENT' ? 404 : err.code === 'EACCES' ? 403 : 500, log);
+        }
+        if (res.headersSent || res.destroyed) {
+          fs.close(fd, () => {});
+          return;
+        }
+        res.writeHead(status, headers);
+        sendFileRange(fd, res, range.start, range.end, this.pool, log, (failure) => {
+          if (failure) log.note = failure;
+        });
+      });
       return;
     }
     const source = fs.createReadStream(file, { start: range.start, end: range.end, highWaterMark: this.streamChunk });
@@ -442,22 +475,14 @@ export class StaticHandler {
       }
       res.writeHead(status, headers);
       let read = 0;
-      source.on('data', (chunk: string | Buffer) => {
-        read += chunk.length;
-        if (!compressor) log.bytes += chunk.length;
-      });
-      const done = (err: NodeJS.ErrnoException | null | undefined) => {
+      source.on('data', (chunk: string | Buffer) => (read += chunk.length));
+      compressor.on('data', (chunk: Buffer) => (log.bytes += chunk.length));
+      pipeline(source, compressor, res, (err) => {
         if (err || read !== expected) {
           if (!err) log.note = 'file changed while being sent';
           res.destroy();
         }
-      };
-      if (compressor) {
-        compressor.on('data', (chunk: Buffer) => (log.bytes += chunk.length));
-        pipeline(source, compressor, res, done);
-      } else {
-        pipeline(source, res, done);
-      }
+      });
     });
   }
 
