@@ -6,7 +6,7 @@
 // Every server answers on 127.0.0.1 only; peers that are not installed are skipped with a note.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -152,13 +152,16 @@ async function startPeer(id, dir, www, o) {
     return { id, skipped: 'unknown server' };
   }
   const [c, a] = pinned(0, cmd, args, o.pin);
-  const child = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1', npm_config_yes: 'true' } });
-  let stderr = '';
-  child.stderr.on('data', (b) => (stderr = (stderr + b).slice(-2000)));
+  // output goes to a file: a pipe nobody drains while wrk runs (spawnSync) would stall a server that logs
+  const logFile = join(dir, `${id}.log`);
+  const log = openSync(logFile, 'w');
+  const child = spawn(c, a, { stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1', npm_config_yes: 'true' } });
+  closeSync(log);
   child.on('error', () => {});
   if (!(await waitForPort(port, waitMs, child))) {
     child.kill('SIGKILL');
-    return { id, skipped: `did not start${stderr ? `: ${stderr.trim().split('\n').pop()}` : ''}` };
+    const last = readFileSync(logFile, 'utf8').trim().split('\n').pop();
+    return { id, skipped: `did not start${last ? `: ${last}` : ''}` };
   }
   return { id, label, port, child };
 }
