@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -266,6 +266,9 @@ async function main() {
     process.exit(1);
   }
   if (o.pin && !(has('taskset') && cpus().length >= 2)) o.pin = false;
+  const load = loadavg()[0];
+  // other work on the machine skews whichever server runs at that moment: say so
+  if (load > 0.5) console.log(`note: load average is ${load.toFixed(2)}; results are unreliable while other work runs`);
   const wanted = o.only ?? ['sockit', 'nginx', 'http-server', 'python'];
   const { dir, www } = makeFiles();
   const peers = [];
@@ -287,7 +290,7 @@ async function main() {
     }
     if (!peers.length) throw new Error('no server could be started');
     const machine = `${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'CPU'}, Node ${process.versions.node}${o.pin ? ', servers on CPU 0, wrk on CPU 1' : ''}`;
-    const results = { date: new Date().toISOString(), machine, connections: o.connections, duration: o.duration, runs: o.runs, servers: peers.map((p) => ({ id: p.id, label: p.label })), files: [], bars: BARS };
+    const results = { date: new Date().toISOString(), machine, loadAverage: load, connections: o.connections, duration: o.duration, runs: o.runs, servers: peers.map((p) => ({ id: p.id, label: p.label })), files: [], bars: BARS };
     const started = Date.now();
     for (const f of FILES) {
       const samples = Object.fromEntries(peers.map((p) => [p.id, []]));

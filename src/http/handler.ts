@@ -579,7 +579,7 @@ export class StaticHandler {
     const count = (n: number) => (log.bytesIn += n);
     if (req.method === 'PUT') {
       if (target.trailingSlash || target.segments.length === 0) throw new UploadError(405, 'PUT names a file, not a folder');
-      const where = resolveForWrite(this.served, target.segments);
+      const where = resolveForWrite(this.served, target.segments, this.dotfiles);
       if (isRefusal(where)) throw new UploadError(where.status, where.reason);
       const created = await receivePut(req, where.dir, where.name, limits, count);
       res.writeHead(created ? 201 : 204, ['Content-Length', '0', ...this.corsHeaders]);

@@ -28,6 +28,7 @@ export function isRefusal(value: unknown): value is PathRefusal {
   return typeof value === 'object' && value !== null && 'status' in value && 'reason' in value;
 }
 
+const NOT_FOUND = 'not found';
 const refuse = (status: PathRefusal['status'], reason: string): PathRefusal => ({ status, reason });
 
 /**
@@ -124,7 +125,7 @@ export function resolveInRoot(served: ServedRoot, segments: readonly string[], o
     real = fs.realpathSync.native(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return refuse(404, 'not found');
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return refuse(404, NOT_FOUND);
     return refuse(403, `cannot resolve (${code ?? 'error'})`);
   }
   if (isInside(served.realRoot, real)) {
@@ -140,11 +141,12 @@ export function resolveInRoot(served: ServedRoot, segments: readonly string[], o
  * Resolves where a write may go: the parent folder must exist and really be inside the root,
  * whatever `--follow-symlinks` says, so an upload never lands outside through a link.
  */
-export function resolveForWrite(served: ServedRoot, segments: readonly string[]): { dir: string; name: string } | PathRefusal {
+export function resolveForWrite(served: ServedRoot, segments: readonly string[], dotfiles: DotfilePolicy = 'ignore'): { dir: string; name: string } | PathRefusal {
   if (segments.length === 0) return refuse(403, 'cannot write the root');
   const name = segments[segments.length - 1]!;
-  const parent = resolveInRoot(served, segments.slice(0, -1), { dotfiles: 'allow' });
-  if (isRefusal(parent)) return parent.status === 404 ? refuse(409, 'parent folder does not exist') : parent;
+  // the dotfile rule applies to where a link leads too: `uploads -> .git` is not a way in
+  const parent = resolveInRoot(served, segments.slice(0, -1), { dotfiles });
+  if (isRefusal(parent)) return parent.status === 404 && parent.reason === NOT_FOUND ? refuse(409, 'parent folder does not exist') : parent;
   if (!isInside(served.realRoot, parent.real)) return refuse(403, 'write outside the root');
   return { dir: parent.real, name };
 }

@@ -28,6 +28,7 @@ function hostileTree(t) {
   symlinkSync(join(base, 'pub-secret'), join(root, 'dirlink-out'));
   symlinkSync(join(root, 'docs', 'a.txt'), join(root, 'link-in'));
   symlinkSync('.env', join(root, 'link-dot'));
+  symlinkSync('.git', join(root, 'gitdir'));
   return { base, root };
 }
 
@@ -90,7 +91,7 @@ test('traversal in every encoding gets 400/403/404 and never a byte from outside
 test('symlinks leaving the root are refused (and followed only when asked); links inside work', async (t) => {
   const { root } = hostileTree(t);
   const { port } = await startServer(t, { root });
-  for (const target of ['/link-out', '/dirlink-out/key.txt', '/dirlink-out/', '/dirlink-out', '/link-dot']) {
+  for (const target of ['/link-out', '/dirlink-out/key.txt', '/dirlink-out/', '/dirlink-out', '/link-dot', '/gitdir/config']) {
     const res = await rawGet(port, target);
     assert.ok([403, 404].includes(res.status), `${target}: ${res.status}`);
     assertNoLeak(res, target);
@@ -100,7 +101,7 @@ test('symlinks leaving the root are refused (and followed only when asked); link
   assert.equal(inside.body.toString(), 'public a');
   const listing = (await rawGet(port, '/')).body.toString();
   assert.ok(listing.includes('link-in'));
-  assert.ok(!listing.includes('link-out') && !listing.includes('dirlink-out') && !listing.includes('link-dot'), 'unreachable links are not listed');
+  assert.ok(!listing.includes('link-out') && !listing.includes('dirlink-out') && !listing.includes('link-dot') && !listing.includes('gitdir'), 'unreachable links are not listed');
 
   const follow = await startServer(t, { root, followSymlinks: true });
   const out = await rawGet(follow.port, '/link-out');
@@ -261,7 +262,7 @@ test('uploads never land outside the root, through links, or as dotfiles, and re
   const put = (target, body, headers = '') => rawHttp(port, `PUT ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers}Connection: close\r\n\r\n${body}`);
   for (const [target, status] of [
     ['/../evil.txt', 403], ['/%2e%2e/evil.txt', 403], ['/..%2fevil.txt', 403], ['/docs/..%5c..%5cevil.txt', 403],
-    ['/dirlink-out/evil.txt', 403], ['/.git/hooks/post-commit', 404], ['/.htaccess', 404], ['/nowhere/evil.txt', 409],
+    ['/dirlink-out/evil.txt', 403], ['/.git/hooks/post-commit', 404], ['/gitdir/evil', 404], ['/.htaccess', 404], ['/nowhere/evil.txt', 409],
     ['/docs/', 405], ['/evil%00.txt', 400],
   ]) {
     const res = await put(target, 'EVIL');
