@@ -490,3 +490,20 @@ test('bad options are refused up front, naming the option', async (t) => {
   await assert.rejects(serveStatic({ root, port: 0, auth: 'nobody' }), /user:password/);
   mkdirSync(join(root, 'x'));
 });
+
+test('edge files: empty, odd names, an empty folder, a root reached through a symlink', async (t) => {
+  const real = tmpTree(t, { 'empty.txt': '', '100% done.txt': 'pct', 'empty-dir/': null, 'sp ace/é.txt': 'accent' });
+  const link = tmpTree(t, { 'root': { symlink: real } });
+  const { base } = await startServer(t, { root: join(link, 'root') });
+  const empty = await get(base + '/empty.txt');
+  assert.equal(empty.status, 200);
+  assert.equal(empty.headers.get('content-length'), '0');
+  assert.equal((await empty.arrayBuffer()).byteLength, 0);
+  assert.equal((await get(base + '/empty.txt', { range: 'bytes=0-' })).status, 416);
+  assert.equal(await (await get(base + '/100%25%20done.txt')).text(), 'pct');
+  assert.equal((await get(base + '/100% done.txt')).status, 400);
+  assert.equal(await (await get(base + '/sp%20ace/%C3%A9.txt')).text(), 'accent');
+  const dir = await get(base + '/empty-dir/');
+  assert.equal(dir.status, 200);
+  assert.match(await dir.text(), /0 entries/);
+});
