@@ -155,22 +155,33 @@ async function startPeer(id, dir, www, o) {
   // output goes to a file: a pipe nobody drains while wrk runs (spawnSync) would stall a server that logs
   const logFile = join(dir, `${id}.log`);
   const log = openSync(logFile, 'w');
-  const child = spawn(c, a, { stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1', npm_config_yes: 'true' } });
+  // its own process group, so stopping it also stops what it started (npx runs http-server as a child)
+  const child = spawn(c, a, { stdio: ['ignore', log, log], detached: true, env: { ...process.env, NO_COLOR: '1', npm_config_yes: 'true' } });
   closeSync(log);
   child.on('error', () => {});
   if (!(await waitForPort(port, waitMs, child))) {
-    child.kill('SIGKILL');
+    await stopPeer({ child });
     const last = readFileSync(logFile, 'utf8').trim().split('\n').pop();
     return { id, skipped: `did not start${last ? `: ${last}` : ''}` };
   }
   return { id, label, port, child };
 }
 
-function stopPeer(p) {
-  if (p.child && p.child.exitCode === null) {
-    p.child.kill('SIGTERM');
-    setTimeout(() => p.child.exitCode === null && p.child.kill('SIGKILL'), 2000).unref();
-  }
+/** Stops a server and everything it started: SIGTERM to its process group, SIGKILL a moment later. */
+async function stopPeer(p) {
+  if (!p.child?.pid) return;
+  const group = (signal) => {
+    try {
+      process.kill(-p.child.pid, signal);
+      return true;
+    } catch {
+      return false; // already gone
+    }
+  };
+  if (!group('SIGTERM')) return;
+  for (let i = 0; i < 20 && p.child.exitCode === null && p.child.signalCode === null; i++) await sleep(50);
+  await sleep(200);
+  group('SIGKILL');
 }
 
 function parseDuration(text) {
@@ -272,13 +283,12 @@ async function main() {
   const wanted = o.only ?? ['sockit', 'nginx', 'http-server', 'python'];
   const { dir, www } = makeFiles();
   const peers = [];
-  const cleanup = () => {
-    for (const p of peers) stopPeer(p);
+  const cleanup = async () => {
+    await Promise.all(peers.map(stopPeer));
     rmSync(dir, { recursive: true, force: true });
   };
   process.on('SIGINT', () => {
-    cleanup();
-    process.exit(130);
+    void cleanup().then(() => process.exit(130));
   });
   try {
     for (const id of wanted) {
@@ -350,7 +360,7 @@ async function main() {
     writeFileSync(join(o.out, 'serve.svg'), renderSvg(results));
     console.log(`\nwrote ${join(o.out, 'serve.json')} and serve.svg (${results.seconds} s)`);
   } finally {
-    cleanup();
+    await cleanup();
   }
 }
 
