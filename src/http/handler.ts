@@ -100,6 +100,7 @@ export class StaticHandler {
   private readonly pending = new WeakMap<CachedFile, Map<string, Promise<Buffer | null>>>();
   private readonly allowList: string;
   private lastGoodHost: string | undefined;
+  private readonly targets = new Map<string, RequestPath | PathRefusal>();
 
   constructor(readonly options: StaticHandlerOptions) {
     const o = options;
@@ -164,10 +165,8 @@ export class StaticHandler {
     }
     const isUpload = this.options.upload && (method === 'PUT' || method === 'POST');
     if (!isGet && !isUpload) return this.sendError(req, res, 405, log, ['Allow', this.allowList]);
-    const target = decodeRequestPath(req.url ?? '/');
+    const target = this.target(req.url ?? '/');
     if (isRefusal(target)) return this.refuse(req, res, target, log);
-    const hidden = dotfileRefusal(target.segments, this.dotfiles);
-    if (hidden) return this.refuse(req, res, hidden, log);
     if (isUpload) return this.upload(req, res, target, log);
 
     const found = this.lookup(target.segments);
@@ -175,6 +174,18 @@ export class StaticHandler {
     if (found.kind === 'dir') return this.serveDir(req, res, target, found.real, log);
     if (target.trailingSlash) return this.notFound(req, res, target, log);
     return this.serveFile(req, res, found.entry, target.segments, log, 200);
+  }
+
+  /** The decoded path, or why it is refused; the same URLs come again and again, so answers are remembered. */
+  private target(url: string): RequestPath | PathRefusal {
+    let t = this.targets.get(url);
+    if (t === undefined) {
+      const decoded = decodeRequestPath(url);
+      t = isRefusal(decoded) ? decoded : (dotfileRefusal(decoded.segments, this.dotfiles) ?? decoded);
+      if (this.targets.size >= 1000) this.targets.clear();
+      this.targets.set(url, t);
+    }
+    return t;
   }
 
   // DNS rebinding defence: a page on evil.example resolving to 127.0.0.1 sends `Host: evil.example`.
