@@ -236,7 +236,7 @@ function renderSvg(results) {
   const left = 170;
   const plotW = W - left - 200;
   const max = Math.max(1.2, ...results.files.flatMap((f) => ids.map((id) => f.servers[id]?.vsNginx ?? 0))) * 1.05;
-  const x = (v) => left + (Math.min(v, max) / max) * plotW;
+  const x = (v) => Math.round((left + (Math.min(v, max) / max) * plotW) * 10) / 10;
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui,-apple-system,Segoe UI,sans-serif" font-size="13">`,
@@ -254,7 +254,7 @@ function renderSvg(results) {
       if (!s) continue;
       const v = s.vsNginx ?? 0;
       parts.push(`<text x="${left - 8}" y="${y + 12}" text-anchor="end" fill="#333">${esc(id)}</text>`);
-      parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(v) - left)}" height="16" fill="${colors[id] ?? '#888'}" rx="2"/>`);
+      parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, Math.round((x(v) - left) * 10) / 10)}" height="16" fill="${colors[id] ?? '#888'}" rx="2"/>`);
       parts.push(`<text x="${x(v) + 6}" y="${y + 12}" fill="#333">${Number.isFinite(s.vsNginx) ? Math.round(s.vsNginx * 100) + '%' : ''}  ${fmtRate(s.rps)} req/s  p99 ${fmtMs(s.p99Ms)}</text>`);
       y += 22;
     }
