@@ -73,6 +73,8 @@ export interface FileCacheLimits {
 interface DirWatch {
   watcher: fs.FSWatcher;
   keys: Set<string>;
+  /** The folder's inode when the watch began: a folder deleted and made again needs a new watch. */
+  ino: number;
 }
 
 /** A map of files, bounded in bytes and in entries, evicting the least recently used (approximately). */
@@ -136,12 +138,14 @@ export class FileCache {
     if (!w) {
       if (this.watches.size >= this.maxWatchedDirs) return false;
       let watcher: fs.FSWatcher;
+      let ino: number;
       try {
+        ino = fs.statSync(dir).ino;
         watcher = fs.watch(dir, { persistent: false }, (_type, filename) => this.changed(dir, filename === null ? null : String(filename)));
       } catch {
         return false;
       }
-      const created: DirWatch = { watcher, keys: new Set() };
+      const created: DirWatch = { watcher, keys: new Set(), ino };
       // a watch that fails (folder gone, limit reached) stops vouching for its entries
       watcher.on('error', () => this.unwatch(dir, true));
       this.watches.set(dir, created);
@@ -154,6 +158,11 @@ export class FileCache {
   private changed(dir: string, filename: string | null): void {
     const w = this.watches.get(dir);
     if (!w) return;
+    // the folder itself went away or was replaced (`rm -rf dist && build`): this watch sees no more
+    if (fs.statSync(dir, { throwIfNoEntry: false })?.ino !== w.ino) {
+      this.unwatch(dir, true);
+      return;
+    }
     for (const key of [...w.keys]) {
       const entry = this.map.get(key);
       if (!entry) {

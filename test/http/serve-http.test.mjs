@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync, utimesSync, mkdirSync } from 'node:fs';
+import { writeFileSync, utimesSync, mkdirSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -488,7 +488,6 @@ test('bad options are refused up front, naming the option', async (t) => {
   await assert.rejects(serveStatic({ root, port: 0, cacheSeconds: -1 }), /cache seconds/);
   await assert.rejects(serveStatic({ root, port: 0, headersTimeoutMs: 0 }), /headersTimeoutMs/);
   await assert.rejects(serveStatic({ root, port: 0, auth: 'nobody' }), /user:password/);
-  mkdirSync(join(root, 'x'));
 });
 
 test('edge files: empty, odd names, an empty folder, a root reached through a symlink', async (t) => {
@@ -506,4 +505,29 @@ test('edge files: empty, odd names, an empty folder, a root reached through a sy
   const dir = await get(base + '/empty-dir/');
   assert.equal(dir.status, 200);
   assert.match(await dir.text(), /0 entries/);
+});
+
+test('cache: a folder deleted and built again is served fresh', async (t) => {
+  const root = tmpTree(t, { 'dist/app.js': 'build 1' });
+  const { base, server } = await startServer(t, { root });
+  assert.equal(await (await get(base + '/dist/app.js')).text(), 'build 1');
+  rmSync(join(root, 'dist'), { recursive: true });
+  mkdirSync(join(root, 'dist'));
+  writeFileSync(join(root, 'dist', 'app.js'), 'build 2');
+  let text = '';
+  for (let i = 0; i < 40 && text !== 'build 2'; i++) {
+    await sleep(50);
+    text = await (await get(base + '/dist/app.js')).text();
+  }
+  assert.equal(text, 'build 2');
+  // and later edits are seen through a new watch
+  assert.equal(await (await get(base + '/dist/app.js')).text(), 'build 2');
+  writeFileSync(join(root, 'dist', 'app.js'), 'build 3');
+  text = '';
+  for (let i = 0; i < 40 && text !== 'build 3'; i++) {
+    await sleep(50);
+    text = await (await get(base + '/dist/app.js')).text();
+  }
+  assert.equal(text, 'build 3');
+  assert.ok(server.handler.cache.watchedDirs <= 1);
 });
