@@ -13,15 +13,24 @@ export interface QueueLimits {
   maxBatchBytes: number;
   /** Batches sent but not yet acknowledged by the page. */
   maxInFlight: number;
+  /** Estimated bytes sent but not yet acknowledged by the page. */
+  maxInFlightBytes: number;
 }
 
-/** Defaults: a page never has more than about 4 MiB unprocessed, and the server holds at most about 8 MiB for it. */
+/**
+ * Defaults: a page never has more than about 8 MiB unprocessed, and the server holds at most
+ * about 8 MiB for it. The window is counted in bytes as well as batches because the round trip
+ * to a page (through the browser's network process and its frames) is long: a window of a few
+ * batches would cap small messages at a few tens of thousands a second, far below what a page
+ * can take.
+ */
 export const DEFAULT_QUEUE_LIMITS: QueueLimits = {
-  maxQueuedEvents: 10_000,
+  maxQueuedEvents: 20_000,
   maxQueuedBytes: 8 * 1024 * 1024,
   maxBatchEvents: 1000,
-  maxBatchBytes: 1024 * 1024,
-  maxInFlight: 4,
+  maxBatchBytes: 512 * 1024,
+  maxInFlight: 64,
+  maxInFlightBytes: 8 * 1024 * 1024,
 };
 
 interface Item {
@@ -42,6 +51,9 @@ export class PageQueue {
   private bytes = 0;
   private seq = 0;
   private acked = 0;
+  /** Sizes of the batches in flight, oldest first, and their sum. */
+  private flights: { seq: number; size: number }[] = [];
+  private flightBytes = 0;
   private readonly markers = new Map<string, WireDropped>();
   /** Events dropped for this page since it connected. */
   dropped = 0;
@@ -63,14 +75,20 @@ export class PageQueue {
     return this.seq - this.acked;
   }
 
+  /** Estimated bytes sent and not yet acknowledged. */
+  get inFlightBytes(): number {
+    return this.flightBytes;
+  }
+
   /**
-   * Offers an event of `session`. `make` builds its wire form only when it is kept, so a
-   * flood costs little beyond counting. Returns whether it was kept.
+   * Offers an event of `session`, `estimate` bytes in its wire form (for the decision to drop).
+   * `make` builds that form only when it is kept, so a flood costs little beyond counting.
+   * Returns whether it was kept.
    */
-  offer(session: string, essential: boolean, size: number, make: () => WireEvent): boolean {
+  offer(session: string, essential: boolean, estimate: number, make: () => WireEvent): boolean {
     const { maxQueuedEvents, maxQueuedBytes } = this.limits;
     const factor = essential ? 2 : 1;
-    if (this.length >= maxQueuedEvents * factor || this.bytes + size > maxQueuedBytes * factor) {
+    if (this.length >= maxQueuedEvents * factor || this.bytes + estimate > maxQueuedBytes * factor) {
       this.dropped++;
       const marker = this.markers.get(session);
       if (marker) marker.count++;
@@ -82,7 +100,8 @@ export class PageQueue {
       return false;
     }
     this.markers.delete(session);
-    this.push(make(), size);
+    const event = make();
+    this.push(event, approxSize(event));
     return true;
   }
 
@@ -93,7 +112,7 @@ export class PageQueue {
 
   /** The next batch, if there is one and the page is not too far behind; undefined otherwise. */
   take(): ServerEvents | undefined {
-    if (this.length === 0 || this.inFlight >= this.limits.maxInFlight) return undefined;
+    if (this.length === 0 || this.inFlight >= this.limits.maxInFlight || this.flightBytes >= this.limits.maxInFlightBytes) return undefined;
     const events: WireEvent[] = [];
     let size = 0;
     while (this.head < this.items.length && events.length < this.limits.maxBatchEvents) {
@@ -109,11 +128,22 @@ export class PageQueue {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    return { type: 'events', seq: ++this.seq, events, dropped: this.dropped };
+    const seq = ++this.seq;
+    this.flights.push({ seq, size });
+    this.flightBytes += size;
+    return { type: 'events', seq, events, dropped: this.dropped };
   }
 
   /** The page took every batch up to `seq`. */
   ack(seq: number): void {
-    if (Number.isInteger(seq) && seq > this.acked && seq <= this.seq) this.acked = seq;
+    if (!Number.isInteger(seq) || seq <= this.acked || seq > this.seq) return;
+    this.acked = seq;
+    while (this.flights.length && this.flights[0]!.seq <= seq) this.flightBytes -= this.flights.shift()!.size;
   }
+}
+
+/** About how many bytes an event takes as JSON (field names and numbers included). */
+export function approxSize(e: WireEvent): number {
+  if (e.event === 'data' || e.event === 'send') return 110 + e.peer.length + (e.data?.length ?? 0) + (e.text ? e.text.length * 1.5 : 0);
+  return 200;
 }

@@ -177,7 +177,7 @@ export class WsBridge {
   private fanOut(session: string, e: SessionEvent, encoding: string): void {
     if (this.pages.size === 0) return;
     const essential = e.event !== 'data' && e.event !== 'send';
-    const size = essential ? 200 : Math.min(e.bytes, this.opts.maxPayloadBytes) * 2.4 + 160;
+    const size = essential ? 200 : Math.min(e.bytes, this.opts.maxPayloadBytes) * 2.4 + 130;
     let wire: WireEvent | undefined;
     const make = () => (wire ??= toWireEvent(session, e, encoding, this.opts.maxPayloadBytes));
     for (const page of this.pages) {
@@ -241,6 +241,11 @@ export class WsBridge {
   }
 }
 
+function isUtf8(encoding: string): boolean {
+  const c = encoding.toLowerCase().replace(/[^0-9a-z]/g, '');
+  return c === 'utf8';
+}
+
 /** A core event in its wire form: payloads as base64 (cut to `maxPayloadBytes`), sent bytes decoded too. */
 export function toWireEvent(session: string, e: SessionEvent, encoding: string, maxPayloadBytes: number): WireEvent {
   const ts = e.ts;
@@ -251,7 +256,9 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
       const shown = truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload;
       let text = e.text;
       if (text === undefined || (truncated && text.length > maxPayloadBytes)) text = decodeText(shown, encoding);
-      const base = { ts, session, id: e.id, peer: e.peer, bytes: e.bytes, data: shown.toString('base64'), text, ...(truncated ? { truncated: true } : {}) };
+      // UTF-8 text that encodes back to exactly these bytes carries them already
+      const implied = !truncated && isUtf8(encoding) && Buffer.byteLength(text) === shown.length && Buffer.from(text, 'utf8').equals(shown);
+      const base = { ts, session, id: e.id, peer: e.peer, bytes: e.bytes, ...(implied ? {} : { data: shown.toString('base64') }), text, ...(truncated ? { truncated: true } : {}) };
       return e.event === 'data' ? { event: 'data', n: e.n, ...base } : { event: 'send', ...base };
     }
     case 'listening':

@@ -58,7 +58,7 @@ export class TextSource {
 
   /** The text of a data line in `encoding`, or undefined while the server is asked. */
   text(entry: LogEntry, encoding: string, sessionEncoding: string): string | undefined {
-    if (!entry.data) return entry.msg ?? '';
+    if (entry.bytes === undefined || !entry.data) return entry.msg ?? '';
     const key = canonicalEncoding(encoding);
     if (entry.text !== undefined && key === canonicalEncoding(sessionEncoding)) return entry.text;
     if (LATIN1.has(key)) return latin1(entry.data);

@@ -13,7 +13,9 @@ export interface LogEntry {
   id?: number;
   peer?: string;
   n?: number;
+  /** Set on data lines (received or sent): the message's full size. */
   bytes?: number;
+  /** The bytes (for UTF-8 text lines, encoded from `text` when first asked for). */
   data?: Uint8Array;
   /** Decoded by the server with the session's encoding (split characters joined). */
   text?: string;
@@ -22,6 +24,18 @@ export interface LogEntry {
   msg?: string;
   hint?: string;
   code?: string;
+}
+
+const PAYLOAD_CAP = 64 * 1024;
+
+/** About how many payload bytes a line holds (without making lazy bytes real). */
+function held(e: LogEntry): number {
+  return e.bytes === undefined ? 0 : Math.min(e.bytes, PAYLOAD_CAP) + (e.text ? e.text.length * 2 : 0);
+}
+
+/** True for lines that carry a message (received or sent), as opposed to events. */
+export function isData(e: LogEntry): e is LogEntry & { bytes: number; data: Uint8Array } {
+  return e.bytes !== undefined;
 }
 
 /** Defaults: room for far more than the 100,000 lines the view must stay smooth with. */
@@ -56,7 +70,7 @@ export class LogStore {
     const e = entry as LogEntry;
     e.seq = this.nextSeq++;
     this.items.push(e);
-    this.payloadBytes += e.data ? e.data.length : 0;
+    this.payloadBytes += held(e);
     this.version++;
     if (this.items.length > this.maxEntries || this.payloadBytes > this.maxPayloadBytes) this.evict();
     return e;
@@ -66,9 +80,9 @@ export class LogStore {
     let count = Math.max(1, Math.ceil(this.items.length / 10));
     count = Math.max(count, this.items.length - this.maxEntries);
     let freed = 0;
-    for (let i = 0; i < count; i++) freed += this.items[i]!.data?.length ?? 0;
+    for (let i = 0; i < count; i++) freed += held(this.items[i]!);
     // still over the byte budget (a few huge messages): keep going
-    while (count < this.items.length - 1 && this.payloadBytes - freed > this.maxPayloadBytes * 0.9) freed += this.items[count++]!.data?.length ?? 0;
+    while (count < this.items.length - 1 && this.payloadBytes - freed > this.maxPayloadBytes * 0.9) freed += held(this.items[count++]!);
     this.items = this.items.slice(count);
     this.payloadBytes -= freed;
     this.evicted += count;

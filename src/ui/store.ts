@@ -3,7 +3,7 @@ import type {
   Counters, LineEnding, Payload, ServerHello, ServerMessage, ServerResult, SessionInfo, SessionKind, SessionSpec, Target, WireClient, WireEvent,
 } from '../bridge/protocol.js';
 import { Link, type LinkState } from './connection.js';
-import { LogStore, FilteredLog, type LogEntry } from './log-store.js';
+import { LogStore, FilteredLog, isData, type Dir, type LogEntry } from './log-store.js';
 import { TextSource, canonicalEncoding } from './decode.js';
 import { clock, formatBytes, fromBase64, hexBytes, isoTime, toBase64, visible } from './format.js';
 import { loadQuick, loadSettings, saveQuick, saveSettings, type QuickMessage, type Settings } from './persist.js';
@@ -80,6 +80,24 @@ export interface DialogState {
 }
 
 const MAX_SAMPLES = 300;
+const STREAM_RENDER_MS = 100;
+
+function clearTimer(t: ReturnType<typeof setTimeout> | undefined): undefined {
+  if (t) clearTimeout(t);
+  return undefined;
+}
+const utf8 = new TextEncoder();
+
+/** A data line whose bytes are the UTF-8 of its text: encoded only if someone looks at them (hex view, export). */
+function textLine(ts: number, dir: Dir, event: string, id: number, peer: string, n: number | undefined, bytes: number, text: string): Omit<LogEntry, 'seq'> {
+  let data: Uint8Array | undefined;
+  return {
+    ts, dir, event, id, peer, n, bytes, text,
+    get data() {
+      return (data ??= utf8.encode(text));
+    },
+  };
+}
 const ZERO: Counters = { connections: 0, active: 0, bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
 
 /** Form defaults per kind, before the person's own last values. */
@@ -133,6 +151,8 @@ export class Store {
   readonly text: TextSource;
   private readonly listeners = new Set<Listener>();
   private scheduled = false;
+  private lastRender = 0;
+  private streamTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly orphans = new Map<string, WireEvent[]>();
 
   constructor() {
@@ -171,14 +191,30 @@ export class Store {
 
   /** Marks the state changed; listeners run once in the next animation frame. */
   notify(): void {
+    this.streamTimer = clearTimer(this.streamTimer);
     if (this.scheduled) return;
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
+      this.lastRender = performance.now();
       for (const fn of this.listeners) fn();
     };
     if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(run);
     else setTimeout(run, 100);
+  }
+
+  /**
+   * Marks a change that traffic made: rendered at most ten times a second, so a flood leaves
+   * the page free to take in events (and a person can read nothing faster anyway).
+   */
+  private notifyStream(): void {
+    if (this.scheduled || this.streamTimer) return;
+    const wait = STREAM_RENDER_MS - (performance.now() - this.lastRender);
+    if (wait <= 0) this.notify();
+    else this.streamTimer = setTimeout(() => {
+      this.streamTimer = undefined;
+      this.notify();
+    }, wait);
   }
 
   private request(body: Parameters<Link['request']>[0]): Promise<ServerResult> {
@@ -214,6 +250,7 @@ export class Store {
         break;
       case 'session':
         this.upsert(msg.info);
+        if (!this.selected) this.selected = msg.info.id;
         break;
       case 'removed':
         this.sessions.delete(msg.session);
@@ -229,7 +266,8 @@ export class Store {
         this.linkDetail = msg.reason;
         break;
     }
-    this.notify();
+    if (msg.type === 'events' || msg.type === 'stats') this.notifyStream();
+    else this.notify();
   }
 
   private upsert(info: SessionInfo): SessionModel {
@@ -280,10 +318,11 @@ export class Store {
     switch (e.event) {
       case 'data':
       case 'send':
-        log.push({
-          ts: e.ts, dir: e.event === 'data' ? 'in' : 'out', event: e.event, id: e.id, peer: e.peer,
-          ...(e.event === 'data' ? { n: e.n } : {}), bytes: e.bytes, data: fromBase64(e.data), text: e.text, truncated: e.truncated,
-        });
+        log.push(
+          e.data !== undefined
+            ? { ts: e.ts, dir: e.event === 'data' ? 'in' : 'out', event: e.event, id: e.id, peer: e.peer, n: e.event === 'data' ? e.n : undefined, bytes: e.bytes, data: fromBase64(e.data), text: e.text, truncated: e.truncated }
+            : textLine(e.ts, e.event === 'data' ? 'in' : 'out', e.event, e.id, e.peer, e.event === 'data' ? e.n : undefined, e.bytes, e.text ?? ''),
+        );
         if (this.selected !== m.id && e.event === 'data') m.unseen++;
         break;
       case 'listening': {
@@ -718,7 +757,7 @@ export class Store {
         if (e.peer !== undefined) o.peer = e.peer;
         if (e.id !== undefined) o.id = e.id;
         if (e.n !== undefined) o.n = e.n;
-        if (e.data) {
+        if (isData(e)) {
           o.bytes = e.bytes;
           o.hex = hexBytes(e.data).replace(/ /g, '');
           const t = this.textOf(m, e);
@@ -733,8 +772,8 @@ export class Store {
       } else {
         const who = e.peer ? (server && e.id !== undefined ? `#${e.id} ${e.peer}` : e.peer) : '';
         const arrow = e.dir === 'in' ? '<-' : e.dir === 'out' ? '->' : e.dir === 'err' ? '!!' : '--';
-        const body = e.data ? (m.view.mode === 'hex' ? hexBytes(e.data) : visible(this.textOf(m, e) ?? hexBytes(e.data))) : e.msg ?? '';
-        lines.push(`${clock(e.ts)} ${arrow} ${who}${e.data ? ` ${e.bytes} B` : ''} ${body}`.replace(/ {2,}/g, ' '));
+        const body = isData(e) ? (m.view.mode === 'hex' ? hexBytes(e.data) : visible(this.textOf(m, e) ?? hexBytes(e.data))) : e.msg ?? '';
+        lines.push(`${clock(e.ts)} ${arrow} ${who}${isData(e) ? ` ${e.bytes} B` : ''} ${body}`.replace(/ {2,}/g, ' '));
       }
     }
     const blob = new Blob([lines.join('\n') + '\n'], { type: format === 'ndjson' ? 'application/x-ndjson' : 'text/plain' });

@@ -1,9 +1,9 @@
 // The per-page queue: batches, bounds, drop markers in place, and sending only a few batches ahead of acks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PageQueue } from '../../dist/bridge/page-queue.js';
+import { PageQueue, approxSize } from '../../dist/bridge/page-queue.js';
 
-const limits = { maxQueuedEvents: 10, maxQueuedBytes: 10_000, maxBatchEvents: 4, maxBatchBytes: 1_000_000, maxInFlight: 2 };
+const limits = { maxQueuedEvents: 10, maxQueuedBytes: 10_000, maxBatchEvents: 4, maxBatchBytes: 1_000_000, maxInFlight: 2, maxInFlightBytes: 1_000_000 };
 const data = (session, i) => () => ({ event: 'data', ts: i, session, id: 1, peer: 'p', n: i, bytes: 1, data: 'AA==' });
 const conn = (session, i) => () => ({ event: 'connect', ts: i, session, id: i, peer: 'p', local: 'l' });
 
@@ -19,7 +19,7 @@ test('events go out in batches, in order, with sequence numbers', () => {
   assert.equal(q.take(), undefined);
 });
 
-test('no more than maxInFlight batches are sent before the page acknowledges', () => {
+test('no more than maxInFlight batches, nor maxInFlightBytes, are sent before the page acknowledges', () => {
   const q = new PageQueue(limits);
   for (let i = 1; i <= 10; i++) q.offer('s1', false, 10, data('s1', i));
   assert.ok(q.take());
@@ -29,6 +29,23 @@ test('no more than maxInFlight batches are sent before the page acknowledges', (
   assert.equal(q.take().seq, 3);
   q.ack(99); // an ack from the future is ignored
   assert.equal(q.inFlight, 2);
+
+  const small = new PageQueue({ ...limits, maxInFlight: 100, maxInFlightBytes: 800 });
+  for (let i = 1; i <= 10; i++) small.offer('s1', false, 10, data('s1', i));
+  assert.ok(small.take());
+  assert.ok(small.take());
+  assert.equal(small.take(), undefined, 'two batches of 4 events pass 800 bytes: wait');
+  assert.ok(small.inFlightBytes >= 800);
+  small.ack(2);
+  assert.equal(small.inFlightBytes, 0);
+  assert.ok(small.take());
+});
+
+test('the size of an event is estimated from its fields', () => {
+  const text = { event: 'data', ts: 1, session: 's', id: 1, peer: '127.0.0.1:5', n: 1, bytes: 5, text: 'hello' };
+  assert.ok(approxSize(text) > 100 && approxSize(text) < 150);
+  assert.ok(approxSize({ ...text, data: 'A'.repeat(1000) }) > 1100);
+  assert.equal(approxSize({ event: 'connect', ts: 1, session: 's', id: 1, peer: 'p', local: 'l' }), 200);
 });
 
 test('a full queue drops new data, counts it, and leaves one marker where the gap is', () => {
@@ -56,8 +73,10 @@ test('a full queue drops new data, counts it, and leaves one marker where the ga
 
 test('the byte bound drops too, and lifecycle events get more room than data', () => {
   const q = new PageQueue(limits);
-  assert.equal(q.offer('s1', false, 9_000, data('s1', 1)), true);
-  assert.equal(q.offer('s1', false, 2_000, data('s1', 2)), false, 'over the byte bound');
+  const big = (i) => () => ({ ...data('s1', i)(), data: 'A'.repeat(6000) });
+  assert.equal(q.offer('s1', false, 6_000, big(1)), true);
+  assert.ok(q.queuedBytes >= 6000);
+  assert.equal(q.offer('s1', false, 6_000, big(2)), false, 'over the byte bound');
   assert.equal(q.offer('s1', true, 200, conn('s1', 3)), true, 'a connect still fits in the larger room');
   for (let i = 0; i < 20; i++) q.offer('s2', true, 10, conn('s2', i));
   assert.ok(q.length <= 2 * limits.maxQueuedEvents + 2, `queue stays bounded (${q.length})`);

@@ -135,11 +135,16 @@ test('a TCP client session: connects, receives, sends, and reports the server cl
     s.write('Welcome!\n');
   });
   const r = await page.request({ type: 'create', spec: { kind: 'tcp-client', host: '127.0.0.1', port, encoding: 'utf8', frame: 'line' } });
+  // UTF-8 text that is exactly the bytes travels once, as text; anything else carries its bytes too
   assert.equal(r.ok, true, JSON.stringify(r));
   assert.equal(r.session.state, 'connected');
   assert.equal(r.session.peer, `127.0.0.1:${port}`);
   const welcome = await page.waitEvent((e) => e.event === 'data');
   assert.equal(welcome.text, 'Welcome!');
+  assert.equal(welcome.data, undefined);
+  serverSide.write(Buffer.from([0xff, 0xfe, 0x0a]));
+  const binary = await page.waitEvent((e) => e.event === 'data' && e.bytes === 2);
+  assert.deepEqual(b64(binary.data), Buffer.from([0xff, 0xfe]));
   await page.request({ type: 'send', session: r.session.id, target: 'all', payload: { kind: 'text', text: 'PING', eol: 'lf' } });
   while (Buffer.concat(got).length < 5) await sleep(10);
   assert.equal(Buffer.concat(got).toString(), 'PING\n');

@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { store, type SessionModel } from '../store.js';
-import type { LogEntry } from '../log-store.js';
+import { isData, type LogEntry } from '../log-store.js';
 import { clock, hexBytes } from '../format.js';
 import { Vis } from './vis.js';
 import { Icon } from './icons.js';
@@ -24,7 +24,7 @@ export function visibleEntries(m: SessionModel): LogEntry[] {
     if (q === '') return true;
     if (e.peer && e.peer.toLowerCase().includes(q)) return true;
     if (e.id !== undefined && `#${e.id}` === q) return true;
-    if (!e.data) return (e.msg ?? '').toLowerCase().includes(q);
+    if (!isData(e)) return (e.msg ?? '').toLowerCase().includes(q);
     if (v.mode === 'hex') return hexBytes(e.data).includes(q) || hexBytes(e.data).replace(/ /g, '').includes(q.replace(/\s/g, ''));
     return (store.textOf(m, e) ?? '').toLowerCase().includes(q);
   });
@@ -32,7 +32,7 @@ export function visibleEntries(m: SessionModel): LogEntry[] {
 
 function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; top: number; selected: boolean; server: boolean }): JSX.Element {
   let body: JSX.Element;
-  if (e.data) {
+  if (isData(e)) {
     if (m.view.mode === 'hex') body = <span class="data hex">{hexBytes(e.data, HEX_IN_ROW)}</span>;
     else {
       const t = store.textOf(m, e);
@@ -61,7 +61,7 @@ function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; to
       <span class="who" title={who}>
         {who}
       </span>
-      <span class="size">{e.data ? `${e.bytes} B` : ''}</span>
+      <span class="size">{isData(e) ? `${e.bytes} B` : ''}</span>
       {body}
     </div>
   );
@@ -91,9 +91,12 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el || !v.autoscroll) return;
-    const bottom = Math.max(0, total * ROW - el.clientHeight);
-    if (Math.abs(el.scrollTop - bottom) > 1) el.scrollTop = bottom;
-    if (scrollTop !== el.scrollTop) setScrollTop(el.scrollTop);
+    // from the known height, not clientHeight: reading layout here would force a reflow per frame
+    const bottom = Math.max(0, total * ROW - height);
+    if (Math.abs(scrollTop - bottom) > 1 || lastSeen.current !== total) {
+      el.scrollTop = bottom;
+      if (scrollTop !== bottom) setScrollTop(bottom);
+    }
     lastSeen.current = total;
   });
 

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { store, titleOf, whereOf, type SessionModel } from '../store.js';
 import { clock, formatBytes, formatCount, hexDump } from '../format.js';
 import { Vis } from './vis.js';
+import { isData } from '../log-store.js';
 import { decodesLocally } from '../decode.js';
 import { Icon, kindIcon } from './icons.js';
 import { LogView } from './log-view.js';
@@ -192,7 +193,7 @@ function Detail({ m }: { m: SessionModel }): JSX.Element | null {
   if (!e) return null;
   const server = m.info.kind !== 'tcp-client';
   const who = e.peer ? (server && e.id !== undefined ? `#${e.id} ${e.peer}` : e.peer) : '';
-  const text = e.data ? store.textOf(m, e) : e.msg;
+  const text = isData(e) ? store.textOf(m, e) : e.msg;
   const copy = (s: string, what: string) => {
     void navigator.clipboard?.writeText(s).then(
       () => store.flash(`copied the ${what}`),
@@ -205,10 +206,10 @@ function Detail({ m }: { m: SessionModel }): JSX.Element | null {
       <header class="detail-head">
         <span class={`dir-tag ${e.dir}`}>{verb}</span>
         <span>{who}</span>
-        {e.data && <span class="muted">{formatBytes(e.bytes ?? 0)}{e.n ? ` · message ${e.n}` : ''}</span>}
+        {isData(e) && <span class="muted">{formatBytes(e.bytes ?? 0)}{e.n ? ` · message ${e.n}` : ''}</span>}
         <span class="muted">{clock(e.ts)}</span>
         <span class="spacer" />
-        {e.data && (
+        {isData(e) && (
           <>
             <button type="button" class="btn small" onClick={() => copy(text ?? '', 'text')}>
               <Icon name="copy" size={13} /> Text
@@ -222,7 +223,7 @@ function Detail({ m }: { m: SessionModel }): JSX.Element | null {
           <Icon name="x" />
         </button>
       </header>
-      {e.data ? (
+      {isData(e) ? (
         <div class="detail-body">
           <div class="detail-col">
             <div class="detail-label">Text · {m.view.encoding}</div>

@@ -1,0 +1,44 @@
+// `sockit ui` from the command line: the URL with its token, the warning when bound beyond loopback, bad options.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnCli, runCli } from '../helpers/index.mjs';
+import { rawRequest, statusOf } from '../bridge/helpers.mjs';
+
+test('sockit ui --json prints the listening event with the URL, and serves the page there', async (t) => {
+  const ui = spawnCli(t, ['ui', '--json']);
+  const e = await ui.waitEvent((x) => x.event === 'listening');
+  assert.equal(e.protocol, 'ui');
+  assert.equal(e.address, '127.0.0.1');
+  assert.match(e.url, new RegExp(`^http://127\\.0\\.0\\.1:${e.port}/\\?token=[A-Za-z0-9_-]{32}$`));
+  const url = new URL(e.url);
+  const answer = await rawRequest(e.port, `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
+  assert.equal(statusOf(answer), 200);
+  assert.equal(statusOf(await rawRequest(e.port, `GET / HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`)), 403);
+  const refused = await ui.waitEvent((x) => x.event === 'error');
+  assert.match(refused.message, /needs the token/);
+  const { code } = await ui.stop();
+  assert.equal(code, 0);
+});
+
+test('sockit ui prints the address for people, and --open is harmless without a display', async (t) => {
+  const ui = spawnCli(t, ['ui', '--open'], { env: { DISPLAY: '', WAYLAND_DISPLAY: '' } });
+  await ui.waitStdout(/sockit ui is running at http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+  await ui.waitStdout('only this machine can reach it');
+  await ui.waitStderr('no display here to open a browser on; open the address above yourself');
+  const { code } = await ui.stop();
+  assert.equal(code, 0);
+});
+
+test('binding beyond loopback needs --host and prints a warning', async (t) => {
+  const ui = spawnCli(t, ['ui', '--host', '0.0.0.0', '--json']);
+  const e = await ui.waitEvent((x) => x.event === 'listening');
+  assert.equal(e.address, '0.0.0.0');
+  await ui.waitStderr(/warning: listening on 0\.0\.0\.0: other machines can reach the assistant/);
+  await ui.stop();
+});
+
+test('bad options are usage errors', async () => {
+  const r = await runCli(['ui', '--port', '70000']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--port must be a whole number from 0 to 65535, got '70000'/);
+});
