@@ -126,12 +126,14 @@ async function serve(dirArg: string | undefined, opts: Record<string, unknown>):
 function openBrowser(url: string, err: LineWriter): void {
   const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
   const note = () => {
-    err.line(`could not open a browser (${cmd} is not available here); open ${url} yourself`);
+    err.line(`could not open a browser (${cmd} failed or is not available here); open ${url} yourself`);
     err.flush();
   };
   try {
     const child = spawn(cmd as string, args as string[], { detached: true, stdio: 'ignore' });
     child.on('error', note);
+    // xdg-open without a desktop exits non-zero rather than failing to start
+    child.on('exit', (code) => code && note());
     child.unref();
   } catch {
     note();
