@@ -125,7 +125,10 @@ async function serve(dirArg: string | undefined, opts: Record<string, unknown>):
 /** Opens the system browser; where there is none (a server, a container) it says so and goes on. */
 function openBrowser(url: string, err: LineWriter): void {
   const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  let noted = false;
   const note = () => {
+    if (noted) return;
+    noted = true;
     err.line(`could not open a browser (${cmd} failed or is not available here); open ${url} yourself`);
     err.flush();
   };
