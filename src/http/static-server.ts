@@ -21,7 +21,7 @@ export interface StaticServerOptions extends StaticHandlerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Time allowed to send the request headers (default 30 s): a slowloris client is cut off. */
   headersTimeoutMs?: number;
-  /** Time allowed to send a whole request, body included (default 300 s). */
+  /** Time allowed to send a whole request, body included (default 300 s; no limit with uploads on, where only stalls count). */
   requestTimeoutMs?: number;
   /** How long an idle keep-alive connection stays open (default 5 s). */
   keepAliveTimeoutMs?: number;
@@ -148,11 +148,13 @@ export class StaticServer extends Session {
   private bind(host: string, port: number): Promise<void> {
     const o = this.options;
     const headersTimeout = o.headersTimeoutMs ?? 30_000;
-    const requestTimeout = Math.max(o.requestTimeoutMs ?? 300_000, headersTimeout);
+    // an upload of gigabytes may take longer than any fixed limit: with uploads on, only stalls
+    // (the idle sweep) and slow headers end a request
+    const requestTimeout = o.requestTimeoutMs ?? (o.upload ? 0 : 300_000);
     const serverOptions: http.ServerOptions = {
       maxHeaderSize: o.maxHeaderBytes ?? 16 * 1024,
       headersTimeout,
-      requestTimeout,
+      requestTimeout: requestTimeout === 0 ? 0 : Math.max(requestTimeout, headersTimeout),
       // Node checks the two timeouts above only this often (30 s by default)
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
       noDelay: true,
