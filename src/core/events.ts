@@ -118,9 +118,20 @@ export class Session extends EventEmitter {
     this.name = name;
   }
 
+  /**
+   * Whether `data` and `send` events are wanted (default true). A face that shows only
+   * connections turns this off, and the data path then builds, decodes and emits nothing.
+   */
+  messageEvents = true;
+
   /** True when someone listens: sessions skip building events nobody reads. */
   get observed(): boolean {
     return this.listenerCount('event') > 0;
+  }
+
+  /** True when someone listens and wants `data` and `send` events. */
+  get messagesObserved(): boolean {
+    return this.messageEvents && this.listenerCount('event') > 0;
   }
 
   override on(event: 'event', listener: (e: SessionEvent) => void): this;
@@ -145,11 +156,26 @@ export class Session extends EventEmitter {
 
 /** The NDJSON shape of an event: ISO `ts`, payloads as `hex` (and `text` where decoded). */
 export function toJsonEvent(e: SessionEvent): Record<string, unknown> {
-  const { ts, ...rest } = e;
-  const out: Record<string, unknown> = { event: e.event, ts: new Date(ts).toISOString() };
-  for (const [k, v] of Object.entries(rest)) {
-    if (k === 'payload') out.hex = formatHex(v as Buffer, '');
+  const out: Record<string, unknown> = { event: e.event, ts: isoTime(e.ts) };
+  // for..in and native hex: this runs twice per echoed message under --json
+  const fields = e as unknown as Record<string, unknown>;
+  for (const k in fields) {
+    if (k === 'ts') continue;
+    const v = fields[k];
+    if (k === 'payload') out.hex = Buffer.isBuffer(v) ? v.toString('hex') : formatHex(v as Uint8Array, '');
     else if (v !== undefined) out[k] = v;
   }
   return out;
+}
+
+let lastTs = NaN;
+let lastIso = '';
+
+/** ISO time of a timestamp; events come many to a millisecond, so the last one is kept. */
+function isoTime(ts: number): string {
+  if (ts !== lastTs) {
+    lastTs = ts;
+    lastIso = new Date(ts).toISOString();
+  }
+  return lastIso;
 }
