@@ -53,6 +53,9 @@ class RawDecoder implements FrameDecoder {
   }
 }
 
+// stateless, so every raw connection shares one (10,000 idle clients need no decoder each)
+const RAW_DECODER = new RawDecoder();
+
 class DelimitedDecoder implements FrameDecoder {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -165,7 +168,7 @@ class LengthPrefixDecoder implements FrameDecoder {
 export function createFrameDecoder(spec: FrameSpec, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): FrameDecoder {
   switch (spec.kind) {
     case 'raw':
-      return new RawDecoder();
+      return RAW_DECODER;
     case 'line':
       return new DelimitedDecoder(Buffer.from('\n'), true, maxFrameBytes);
     case 'delimiter':

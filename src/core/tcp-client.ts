@@ -32,7 +32,10 @@ export class TcpClient extends Session {
   readonly closed: Promise<void>;
   private socket: net.Socket | undefined;
   private frames: FrameDecoder;
+  /** Created on the first message that is shown decoded. */
   private text: StreamDecoder | undefined;
+  private readonly decodeShown: boolean;
+  private readonly rawFraming: boolean;
   private closeReason: string | undefined;
   private peer = '';
   private resolveClosed!: () => void;
@@ -42,7 +45,8 @@ export class TcpClient extends Session {
     super(options.name ?? `tcp-client-${++clientCount}`);
     this.options = options;
     this.frames = createFrameDecoder(options.frame ?? { kind: 'raw' }, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-    this.text = options.decode === false ? undefined : createDecoder(options.encoding ?? 'utf8');
+    this.decodeShown = options.decode !== false;
+    this.rawFraming = (options.frame ?? { kind: 'raw' }).kind === 'raw';
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
@@ -117,6 +121,11 @@ export class TcpClient extends Session {
     }
     socket.on('data', (chunk: Buffer) => {
       this.stats.bytesIn += chunk.length;
+      // raw framing: one read is one message, no array per chunk
+      if (this.rawFraming) {
+        this.onMessage(chunk);
+        return;
+      }
       let messages: Buffer[];
       try {
         messages = this.frames.push(chunk);
@@ -133,8 +142,13 @@ export class TcpClient extends Session {
 
   private onMessage(message: Buffer): void {
     this.stats.messagesIn++;
-    const text = this.text?.write(message);
-    if (this.observed) this.emitEvent({ event: 'data', ts: Date.now(), session: this.name, peer: this.peer, id: 1, n: this.stats.messagesIn, bytes: message.length, payload: message, text });
+    if (!this.messagesObserved) {
+      // nothing is shown, so nothing is decoded; a later decoder starts clean
+      this.text = undefined;
+      return;
+    }
+    const text = this.decodeShown ? (this.text ??= createDecoder(this.options.encoding ?? 'utf8')).write(message) : undefined;
+    this.emitEvent({ event: 'data', ts: Date.now(), session: this.name, peer: this.peer, id: 1, n: this.stats.messagesIn, bytes: message.length, payload: message, text });
   }
 
   /** Sends bytes as given. Resolves once the socket has taken them (backpressure for loops). */
@@ -143,7 +157,7 @@ export class TcpClient extends Session {
     if (!socket || socket.destroyed || socket.writableEnded) return Promise.resolve();
     this.stats.bytesOut += data.length;
     this.stats.messagesOut++;
-    if (this.observed) this.emitEvent({ event: 'send', ts: Date.now(), session: this.name, peer: this.peer, id: 1, bytes: data.length, payload: data });
+    if (this.messagesObserved) this.emitEvent({ event: 'send', ts: Date.now(), session: this.name, peer: this.peer, id: 1, bytes: data.length, payload: data });
     if (socket.write(data)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {

@@ -53,8 +53,10 @@ export interface ClientInfo {
 }
 
 interface Client extends ClientInfo {
+  server: TcpServer;
   socket: net.Socket;
   frames: FrameDecoder;
+  /** Created on the first message that is decoded. */
   text: StreamDecoder | undefined;
   closeReason: string | undefined;
   paused: boolean;
@@ -62,6 +64,9 @@ interface Client extends ClientInfo {
 
 const DEFAULT_MAX_PENDING = 16 * 1024 * 1024;
 let serverCount = 0;
+
+const CLIENT = Symbol('sockit.client');
+type ClientSocket = net.Socket & { [CLIENT]: Client };
 
 /** A listening TCP server. Create with {@link listenTcp}. */
 export class TcpServer extends Session {
@@ -75,7 +80,13 @@ export class TcpServer extends Session {
   private readonly replyTemplate: Template | undefined;
   private readonly welcomeTemplate: Template | undefined;
   private readonly blockList: ReturnType<typeof buildBlockList>;
-  private readonly needText: boolean;
+  /** `--reply` with `{data}` or `--quit` read the text of every message. */
+  private readonly textForLogic: boolean;
+  /** Observers get `text` in data events (`decode`, default true). */
+  private readonly decodeShown: boolean;
+  private readonly encoding: string;
+  private readonly raw: boolean;
+  private readonly maxPending: number;
   private closing = false;
   private resolveClosed!: () => void;
   private boundPort = 0;
@@ -88,7 +99,11 @@ export class TcpServer extends Session {
     this.replyTemplate = options.reply !== undefined ? compileTemplate(options.reply, encoding, '--reply') : undefined;
     this.welcomeTemplate = options.welcome !== undefined ? compileTemplate(options.welcome, encoding, '--welcome') : undefined;
     this.blockList = buildBlockList(options);
-    this.needText = options.decode !== false || (this.replyTemplate !== undefined && !this.replyTemplate.isConstant) || options.quit !== undefined;
+    this.textForLogic = (this.replyTemplate !== undefined && !this.replyTemplate.isConstant) || options.quit !== undefined;
+    this.decodeShown = options.decode !== false;
+    this.encoding = encoding;
+    this.raw = this.frame.kind === 'raw';
+    this.maxPending = options.maxPendingBytes ?? DEFAULT_MAX_PENDING;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
@@ -162,28 +177,22 @@ export class TcpServer extends Session {
     const peer = peerOf(socket);
     const client: Client = {
       id, peer, since: Date.now(), bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0,
-      socket,
+      server: this, socket,
       frames: createFrameDecoder(this.frame, this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
-      text: this.needText ? createDecoder(this.options.encoding ?? 'utf8') : undefined,
+      text: undefined,
       closeReason: undefined,
       paused: false,
     };
+    (socket as ClientSocket)[CLIENT] = client;
     this.stats.connections++;
     this.stats.active++;
     this.clientsById.set(id, client);
     if (this.observed) {
       this.emitEvent({ event: 'connect', ts: Date.now(), session: this.name, peer, id, local: formatEndpoint(socket.localAddress ?? '', socket.localPort ?? 0) });
     }
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      client.closeReason ??= err.code === 'ECONNRESET' ? 'reset by peer' : err.code === 'EPIPE' ? 'peer went away' : `error: ${err.message}`;
-    });
-    socket.on('close', () => this.onClose(client));
-    socket.on('end', () => {
-      client.closeReason ??= 'closed by peer';
-      // an unterminated last line is still a message; a partial length-prefixed frame is not
-      const rest = client.frames.flush();
-      if (rest && (this.frame.kind === 'line' || this.frame.kind === 'delimiter')) this.onMessage(client, rest);
-    });
+    socket.on('error', TcpServer.onSocketError);
+    socket.on('close', TcpServer.onSocketClose);
+    socket.on('end', TcpServer.onSocketEnd);
 
     const address = socket.remoteAddress ?? '';
     if (this.blockList && !this.blockList.allows(address)) {
@@ -197,18 +206,52 @@ export class TcpServer extends Session {
       return;
     }
     if (this.options.idleTimeoutMs) {
-      socket.setTimeout(this.options.idleTimeoutMs, () => {
-        client.closeReason = `idle for ${this.options.idleTimeoutMs! / 1000} s`;
-        socket.destroy();
-      });
+      socket.setTimeout(this.options.idleTimeoutMs);
+      socket.on('timeout', TcpServer.onSocketTimeout);
     }
-    socket.on('data', (chunk: Buffer) => this.onData(client, chunk));
+    socket.on('data', TcpServer.onSocketData);
     if (this.welcomeTemplate) this.write(client, this.welcomeTemplate.render({ data: '', peer, n: 0 }));
+  }
+
+  // Listeners shared by every socket (the client rides on the socket), not closures per
+  // connection: an idle client then costs its socket and one small record.
+  private static onSocketData(this: ClientSocket, chunk: Buffer): void {
+    const client = this[CLIENT];
+    client.server.onData(client, chunk);
+  }
+
+  private static onSocketError(this: ClientSocket, err: NodeJS.ErrnoException): void {
+    this[CLIENT].closeReason ??= err.code === 'ECONNRESET' ? 'reset by peer' : err.code === 'EPIPE' ? 'peer went away' : `error: ${err.message}`;
+  }
+
+  private static onSocketClose(this: ClientSocket): void {
+    const client = this[CLIENT];
+    client.server.onClose(client);
+  }
+
+  private static onSocketEnd(this: ClientSocket): void {
+    const client = this[CLIENT];
+    const server = client.server;
+    client.closeReason ??= 'closed by peer';
+    // an unterminated last line is still a message; a partial length-prefixed frame is not
+    const rest = client.frames.flush();
+    if (rest && (server.frame.kind === 'line' || server.frame.kind === 'delimiter')) server.onMessage(client, rest);
+  }
+
+  private static onSocketTimeout(this: ClientSocket): void {
+    const client = this[CLIENT];
+    client.closeReason = `idle for ${client.server.options.idleTimeoutMs! / 1000} s`;
+    this.destroy();
   }
 
   private onData(client: Client, chunk: Buffer): void {
     client.bytesIn += chunk.length;
     this.stats.bytesIn += chunk.length;
+    // raw framing: one read is one message; no decoder call, no array per chunk
+    if (this.raw) {
+      this.onMessage(client, chunk);
+      return;
+    }
     let messages: Buffer[];
     try {
       messages = client.frames.push(chunk);
@@ -230,8 +273,12 @@ export class TcpServer extends Session {
   private onMessage(client: Client, message: Buffer): void {
     const n = ++client.messagesIn;
     this.stats.messagesIn++;
-    const text = client.text ? client.text.write(message) : undefined;
-    if (this.observed) {
+    const shown = this.messagesObserved;
+    let text: string | undefined;
+    // decode only when the text is shown or --reply/--quit read it
+    if (this.textForLogic || (shown && this.decodeShown)) text = (client.text ??= createDecoder(this.encoding)).write(message);
+    else if (client.text) client.text = undefined; // decoding again later must not glue on bytes held from before
+    if (shown) {
       this.emitEvent({ event: 'data', ts: Date.now(), session: this.name, peer: client.peer, id: client.id, n, bytes: message.length, payload: message, text });
     }
     const o = this.options;
@@ -242,7 +289,7 @@ export class TcpServer extends Session {
     }
     let replied = false;
     if (o.echo) {
-      this.write(client, this.frame.kind === 'raw' ? message : encodeFrame(this.frame, message, true));
+      this.write(client, this.raw ? message : encodeFrame(this.frame, message, true));
       replied = true;
     }
     if (this.replyTemplate) {
@@ -263,7 +310,7 @@ export class TcpServer extends Session {
   private write(client: Client, bytes: Buffer): void {
     const socket = client.socket;
     if (socket.destroyed || !socket.writable) return;
-    const limit = this.options.maxPendingBytes ?? DEFAULT_MAX_PENDING;
+    const limit = this.maxPending;
     if (socket.writableLength + bytes.length > limit) {
       client.closeReason = `slow reader: more than ${limit} bytes were waiting to be read`;
       this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_SLOW_READER', message: `${client.peer} does not read what it is sent; disconnected`, peer: client.peer, id: client.id });
@@ -274,7 +321,7 @@ export class TcpServer extends Session {
     client.messagesOut++;
     this.stats.bytesOut += bytes.length;
     this.stats.messagesOut++;
-    if (this.observed) this.emitEvent({ event: 'send', ts: Date.now(), session: this.name, peer: client.peer, id: client.id, bytes: bytes.length, payload: bytes });
+    if (this.messagesObserved) this.emitEvent({ event: 'send', ts: Date.now(), session: this.name, peer: client.peer, id: client.id, bytes: bytes.length, payload: bytes });
     if (!socket.write(bytes) && !client.paused) {
       // stop reading from this client until it takes what it is sent (echo floods stay bounded)
       client.paused = true;

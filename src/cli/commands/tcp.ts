@@ -69,7 +69,9 @@ async function tcpListen(portArg: string, opts: Record<string, unknown>): Promis
   });
   const { out, render } = stdoutRenderer(data);
   const quiet = Boolean(opts.quiet);
-  server.on('event', quiet ? (e) => e.event !== 'data' && e.event !== 'send' && render(e) : render);
+  // quiet: the server then neither decodes messages nor builds their events
+  server.messageEvents = !quiet;
+  server.on('event', render);
   await server.listen();
   out.flush();
 
