@@ -100,10 +100,17 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
 }
 
+let clockTs = NaN;
+let clockText = '';
+
 function clock(ts: number): string {
+  // a busy log has many events a millisecond: format each millisecond once
+  if (ts === clockTs) return clockText;
   const d = new Date(ts);
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  clockTs = ts;
+  clockText = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  return clockText;
 }
 
 /** How events are shown. */
