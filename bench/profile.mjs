@@ -1,5 +1,5 @@
 // Profiles one echo server under the benchmark's C load and prints where the time or the memory goes.
-// usage: node bench/profile.mjs <rr100|stream|idle> [--seconds=5] [--conns=10000] [--server=node] [-- sockit args]
+// usage: node bench/profile.mjs <rr100|stream|idle> [--seconds=5] [--conns=10000] [--server=node|bridge] [-- sockit args]
 //   rr100, stream: node --cpu-prof (self time by function) and --heap-prof (allocation sites still live at exit)
 //   idle:          a heap snapshot (--heapsnapshot-signal) taken while every connection is held, summed by constructor
 // Run `npm run bench` (or `npx tsc -p .` and gcc) first; profiles stay in bench/build/prof.
@@ -19,10 +19,10 @@ const own = dash >= 0 ? argv.slice(0, dash) : argv;
 const opts = Object.fromEntries(own.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')).map(([k, v]) => [k, v ?? true]));
 const scenario = own.find((a) => !a.startsWith('--')) ?? 'rr100';
 const seconds = Number(opts.seconds ?? 5);
-const target =
-  opts.server === 'node'
-    ? [path.join(ROOT, 'bench/peers/echo-bare.mjs'), HOST, '0']
-    : [path.join(ROOT, 'dist/cli/main.js'), ...(dash >= 0 ? argv.slice(dash + 1) : ['tcp', 'listen', '0', '-H', HOST, '--echo', '--quiet'])];
+const peers = { node: 'bench/peers/echo-bare.mjs', bridge: 'bench/peers/sockit-bridge.mjs' };
+const target = peers[opts.server]
+  ? [path.join(ROOT, peers[opts.server]), HOST, '0']
+  : [path.join(ROOT, 'dist/cli/main.js'), ...(dash >= 0 ? argv.slice(dash + 1) : ['tcp', 'listen', '0', '-H', HOST, '--echo', '--quiet'])];
 
 fs.rmSync(PROF, { recursive: true, force: true });
 fs.mkdirSync(PROF, { recursive: true });
@@ -34,7 +34,7 @@ async function profileLoad() {
   const flags = ['--cpu-prof', '--heap-prof', `--cpu-prof-dir=${PROF}`, `--heap-prof-dir=${PROF}`];
   const server = await start(flags);
   const load = scenario === 'stream' ? ['stream', HOST, server.port, 65536, 0.5, seconds] : ['rr', HOST, server.port, 100, 64, 0.5, seconds];
-  const result = await run(LOAD, load.map(String));
+  const result = await run('taskset', ['-c', '1', LOAD, ...load.map(String)]);
   console.log(`load: ${result.trim()}`);
   await server.stop('SIGINT');
   const cpu = fs.readdirSync(PROF).find((f) => f.endsWith('.cpuprofile'));
@@ -46,7 +46,7 @@ async function profileLoad() {
 async function profileIdle() {
   const n = Number(opts.conns ?? 10000);
   const server = await start(['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${PROF}`]);
-  const client = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', LOAD, 'idle', HOST, String(server.port), String(n), '60', '120'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const client = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec taskset -c 1 "$@"', 'bash', LOAD, 'idle', HOST, String(server.port), String(n), '60', '120'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise((resolve) => {
     let out = '';
     client.stdout.on('data', (b) => {
@@ -124,7 +124,8 @@ function printSnapshot(snap, n) {
 async function start(flags) {
   const out = path.join(PROF, 'server.out');
   const fd = fs.openSync(out, 'w');
-  const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...flags, ...target], { stdio: ['ignore', fd, fd], cwd: PROF });
+  // pinned like bench/run.mjs: the server on CPU 0, the load on CPU 1
+  const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec taskset -c 0 "$@"', 'bash', process.execPath, ...flags, ...target], { stdio: ['ignore', fd, fd], cwd: PROF });
   fs.closeSync(fd);
   const exited = new Promise((r) => child.on('exit', r));
   let port;
@@ -132,7 +133,10 @@ async function start(flags) {
   while (!port) {
     const text = fs.readFileSync(out, 'utf8');
     port = Number((/port (\d+)/.exec(text) ?? /"port":(\d+)/.exec(text) ?? /^(\d+)$/m.exec(text) ?? [])[1]) || undefined;
-    if (!port && Date.now() > deadline) throw new Error(`server did not start: ${text}`);
+    if (!port && Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start: ${text}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {

@@ -1,5 +1,5 @@
 // The TCP benchmark: builds sockit and the C programs, runs every echo server side by side on loopback, prints one table of ratios, writes JSON and an SVG chart.
-// usage: node bench/run.mjs [--rounds=3] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
+// usage: node bench/run.mjs [--rounds=3] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -92,12 +92,15 @@ async function main() {
   fs.mkdirSync(TMP, { recursive: true });
   fs.mkdirSync(RESULTS, { recursive: true });
   if (!args['no-build']) build();
+  const only = args.servers ? String(args.servers).split(',') : undefined;
   const servers = SERVERS.filter((s) => {
+    if (only && !only.includes(s.id)) return false;
     if (s.face && !wanted('faces')) return false;
     const why = s.missing?.();
     if (why) note(`${s.label}: not measured: ${why}`);
     return !why;
   });
+  if (servers.some((s) => s.id === 'sockit-bridge')) note('browser bridge row: the page (a WebSocket client that parses and acknowledges every batch) runs in the server\'s process, so the row also carries the page\'s work');
   const throughputScenarios = SCENARIOS.filter((s) => wanted(s.part ?? s.id) && (!s.client || sockitLoadWorks()));
   const runsPerRound = throughputScenarios.reduce((n, sc) => n + (sc.servers ? servers.filter((s) => sc.servers.includes(s.id)).length : servers.length), 0);
   const minutes = (runsPerRound * config.rounds * (config.warmup + config.seconds + 0.4)) / 60;
@@ -271,16 +274,20 @@ async function startServer(def) {
   const child = spawnPinned(0, def.cmd(fixed), { stdio: ['ignore', outFd, outFd] });
   fs.closeSync(outFd);
   const exited = new Promise((r) => child.on('exit', r));
+  const fail = (what) => {
+    child.kill('SIGKILL');
+    throw new Error(`${def.label} ${what}:\n${fs.readFileSync(outPath, 'utf8')}`);
+  };
   let port = fixed;
   const deadline = Date.now() + 15000;
   while (port === undefined) {
     const m = def.port.exec(fs.readFileSync(outPath, 'utf8'));
     if (m) port = Number(m[1]);
-    else if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${def.label} did not start:\n${fs.readFileSync(outPath, 'utf8')}`);
+    else if (child.exitCode !== null || Date.now() > deadline) fail('did not start');
     else await sleep(50);
   }
   while (!(await canConnect(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${def.label} does not accept connections:\n${fs.readFileSync(outPath, 'utf8')}`);
+    if (child.exitCode !== null || Date.now() > deadline) fail('does not accept connections');
     await sleep(50);
   }
   return {
