@@ -1,5 +1,5 @@
 // The TCP benchmark: builds sockit and the C programs, runs every echo server side by side on loopback, prints one table of ratios, writes JSON and an SVG chart.
-// usage: node bench/run.mjs [--rounds=3] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
+// usage: node bench/run.mjs [--rounds=5] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -19,7 +19,7 @@ const HOST = '127.0.0.1';
 const args = parseArgs(process.argv.slice(2));
 const quick = Boolean(args.quick);
 const config = {
-  rounds: num(args.rounds, quick ? 1 : 3),
+  rounds: num(args.rounds, quick ? 1 : 5),
   seconds: num(args.seconds, quick ? 1 : 2),
   warmup: num(args.warmup, 0.5),
   idleConnections: num(args.idle, quick ? 2000 : 10000),
