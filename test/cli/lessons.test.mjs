@@ -27,6 +27,7 @@ test('lesson 1, readable output: the data line shows the Chinese text', async (t
 test('lesson 2: a one-shot GBK server; sockit tcp connect sends and prints the answer', async (t) => {
   const peer = spawn('python3', [join(PEERS, 'lesson_oneshot_server.py')]);
   t.after(() => peer.kill());
+  const peerExited = new Promise((resolve) => peer.on('exit', resolve));
   let peerOut = '';
   peer.stdout.setEncoding('utf8');
   const port = await new Promise((resolve) => peer.stdout.once('data', (s) => {
@@ -37,7 +38,7 @@ test('lesson 2: a one-shot GBK server; sockit tcp connect sends and prints the a
   const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--encoding', 'gbk', '--send', 'I Love Python!']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '信息已收到,over!');
-  await new Promise((resolve) => peer.on('exit', resolve));
+  await peerExited;
   assert.match(peerOut, /from client: I Love Python!/);
 });
 
