@@ -1,4 +1,5 @@
 // Option groups shared by commands, declared once and parsed once into typed values.
+import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { resolveEncoding } from '../core/codec.js';
 import { parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../core/framing.js';
@@ -81,4 +82,28 @@ export function msOption(value: unknown, name: string, min = 0): number | undefi
 export function stdoutRenderer(data: DataOptions, extra: { showSends?: boolean; showIds?: boolean } = {}): { out: LineWriter; render: (e: SessionEvent) => void } {
   const out = new LineWriter(process.stdout);
   return { out, render: createEventRenderer(out, { json: data.json, hex: data.hex, color: data.color, encoding: data.encoding, ...extra }) };
+}
+
+/**
+ * Reads stdin by lines for servers: `@<id> text` goes to one peer, other lines to all.
+ * `encode` turns a line into bytes; its errors are printed and the line skipped.
+ * Returns a function that stops reading.
+ */
+export function readTargetedLines(encode: (text: string) => Buffer, send: (target: number | 'all', bytes: Buffer) => void): () => void {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  rl.on('line', (line) => {
+    const m = /^@(\d+)\s(.*)$/s.exec(line);
+    const target: number | 'all' = m ? Number(m[1]) : 'all';
+    try {
+      send(target, encode(m ? m[2]! : line));
+    } catch (err) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+    }
+  });
+  // stdin closing (a pipe, /dev/null) must not stop a server
+  rl.on('error', () => {});
+  return () => {
+    rl.close();
+    process.stdin.destroy();
+  };
 }

@@ -87,18 +87,8 @@ export function escapeControl(text: string): string {
   });
 }
 
-/** `1.2 kB`, `300 B`. */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1000;
-    i++;
-  } while (v >= 1000 && i < units.length - 1);
-  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes } from '../core/format-bytes.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 let clockTs = NaN;
 let clockText = '';

@@ -1,4 +1,5 @@
 // Directory listing pages: read a folder within the rules, render it with every name escaped and encoded.
+import { formatBytes } from '../core/format-bytes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hiddenSegment, isInside, type DotfilePolicy, type ServedRoot } from './resolve-path.js';
@@ -86,17 +87,9 @@ export function entryHref(name: string, isDir: boolean): string {
   return './' + encodeURIComponent(name) + (isDir ? '/' : '');
 }
 
-/** `1.5 kB`, `300 B`. */
+/** `1.5 kB`, `300 B`: one decimal is enough in a listing. */
 export function formatSize(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1000;
-    i++;
-  } while (v >= 1000 && i < units.length - 1);
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return formatBytes(n, 1);
 }
 
 function formatDate(ms: number): string {

@@ -6,17 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, runCli, run, hasCommand, tmpDir, rawServer, exchange, sleep, CLI, PEERS } from '../helpers/index.mjs';
+import { spawnCli, runCli, run, hasCommand, tmpDir, rawServer, exchange, sleep, closedPort, CLI, PEERS } from '../helpers/index.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('bad arguments are usage errors naming the argument: exit 2, no stack trace', async () => {
   const cases = [
@@ -58,7 +51,7 @@ test('a port below 1024 without privilege: says why, exit 3', async (t) => {
 });
 
 test('connection refused: one sentence naming host and port, exit 4', async () => {
-  const port = await freePort();
+  const port = await closedPort();
   const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port)]);
   assert.equal(r.code, 4);
   assert.equal(r.stderr.split('\n')[0], `error: connection to 127.0.0.1:${port} was refused: nothing is listening there [SOCKIT_ERR_REFUSED]`);
@@ -81,7 +74,7 @@ test('unknown host: exit 4, in a network namespace with no way out', async (t) =
 });
 
 test('--debug shows the stack of an error', async () => {
-  const port = await freePort();
+  const port = await closedPort();
   const r = await runCli(['--debug', 'tcp', 'connect', '127.0.0.1', String(port)]);
   assert.equal(r.code, 4);
   assert.match(r.stderr, /\n\s+at /);
@@ -164,7 +157,7 @@ test('nc -l as the server of tcp connect: stdin to the socket; end of stdin half
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'got 6 bytes after your FIN');
 
-  const ncPort = await freePort();
+  const ncPort = await closedPort();
   const nc = spawn('nc', ['-l', '127.0.0.1', String(ncPort)]);
   t.after(() => nc.kill());
   let ncOut = '';

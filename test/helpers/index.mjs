@@ -197,3 +197,12 @@ export function exchange(port, payload, { host = '127.0.0.1', ms = 1000, end = f
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A port on 127.0.0.1 that was just free: nothing listens there (for refused-connection cases). */
+export async function closedPort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}

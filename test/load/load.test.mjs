@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { spawnCli, runCli, rawServer, PEERS, ROOT } from '../helpers/index.mjs';
+import { spawnCli, runCli, rawServer, PEERS, ROOT, closedPort } from '../helpers/index.mjs';
 import { runLoad, LatencyHistogram, defaultPayload } from '../../dist/index.js';
 
 const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers', 'offline-dns.mjs')}` };
@@ -18,13 +18,6 @@ async function echoServer(t) {
   });
 }
 
-async function closedPort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function startPeer(t, script) {
   const child = spawn('python3', [join(PEERS, script)]);

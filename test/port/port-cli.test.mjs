@@ -5,7 +5,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { spawnCli, runCli, PEERS, ROOT, sleep } from '../helpers/index.mjs';
+import { spawnCli, runCli, PEERS, ROOT, sleep, closedPort } from '../helpers/index.mjs';
 
 const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers', 'offline-dns.mjs')}` };
 const cli = (args, options = {}) => runCli(args, { ...options, env: { ...OFFLINE, ...options.env } });
@@ -27,13 +27,6 @@ async function listener(t) {
   return { server, port: server.address().port, sockets };
 }
 
-async function closedPort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function connect(t, port) {
   return new Promise((resolve, reject) => {

@@ -11,7 +11,7 @@ import { parseHost, parseInteger, parsePort } from '../../core/options.js';
 import { unescapeText } from '../../core/template.js';
 import { loadTlsMaterial } from '../../core/tls-cert.js';
 import { SockitError, UsageError } from '../../errors.js';
-import { addDataOptions, addServerOptions, collect, msOption, readDataOptions, secondsOption, stdoutRenderer, type DataOptions } from '../common.js';
+import { addDataOptions, addServerOptions, collect, readTargetedLines, msOption, readDataOptions, secondsOption, stdoutRenderer, type DataOptions } from '../common.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
 import { formatHexDump } from '../../core/hexdump.js';
@@ -75,7 +75,9 @@ async function tcpListen(portArg: string, opts: Record<string, unknown>): Promis
   await server.listen();
   out.flush();
 
-  const stopInput = readStdinLines(data, (target, bytes) => {
+  const encodeLine = (text: string) =>
+    data.sendHex ? encodeFrame(data.frame, parseHex(text, 'typed hex')) : encodeFrame(data.frame, encodeText(text, data.encoding), true);
+  const stopInput = readTargetedLines(encodeLine, (target, bytes) => {
     const count = server.send(bytes, target);
     if (count === 0) process.stderr.write(target === 'all' ? 'no client is connected; nothing sent\n' : `no client #${target}; nothing sent\n`);
   });
@@ -85,33 +87,6 @@ async function tcpListen(portArg: string, opts: Record<string, unknown>): Promis
   stopInput();
   out.flush();
   return 0;
-}
-
-/** Reads stdin by lines for servers: `@<id> text` to one client, other lines to all. */
-function readStdinLines(data: DataOptions, send: (target: number | 'all', bytes: Buffer) => void): () => void {
-  if (process.stdin.isTTY === undefined && process.stdin.readable === false) return () => {};
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', (line) => {
-    let target: number | 'all' = 'all';
-    let text = line;
-    const m = /^@(\d+)\s(.*)$/s.exec(line);
-    if (m) {
-      target = Number(m[1]);
-      text = m[2]!;
-    }
-    try {
-      const bytes = data.sendHex ? encodeFrame(data.frame, parseHex(text, 'typed hex')) : encodeFrame(data.frame, encodeText(text, data.encoding), true);
-      send(target, bytes);
-    } catch (err) {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
-    }
-  });
-  // stdin closing (a pipe, /dev/null) must not stop a server
-  rl.on('error', () => {});
-  return () => {
-    rl.close();
-    process.stdin.destroy();
-  };
 }
 
 async function tcpConnect(hostArg: string, portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {

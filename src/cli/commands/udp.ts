@@ -8,7 +8,7 @@ import { formatHexDump, parseHex } from '../../core/hexdump.js';
 import { parseHost, parseInteger, parsePort } from '../../core/options.js';
 import { unescapeText } from '../../core/template.js';
 import { SockitError, UsageError } from '../../errors.js';
-import { collect, msOption, readDataOptions, stdoutRenderer, type DataOptions } from '../common.js';
+import { collect, msOption, readTargetedLines, readDataOptions, stdoutRenderer, type DataOptions } from '../common.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
 import { LineWriter, makePalette, colorWanted, formatBytes } from '../output.js';
@@ -81,7 +81,7 @@ async function udpListen(portArg: string, opts: Record<string, unknown>): Promis
   await socket.open();
   out.flush();
 
-  const stopInput = readStdinLines(data, (target, bytes) => {
+  const stopInput = readTargetedLines((text) => toDatagram(text, data, 'typed hex', false), (target, bytes) => {
     const count = socket.sendToPeer(bytes, target);
     if (count === 0) process.stderr.write(target === 'all' ? 'no peer has sent anything yet; nothing sent\n' : `no peer #${target}; nothing sent\n`);
   });
@@ -97,31 +97,6 @@ async function udpListen(portArg: string, opts: Record<string, unknown>): Promis
 function toDatagram(text: string, data: DataOptions, name: string, escapes: boolean): Buffer {
   if (data.sendHex) return parseHex(text, name);
   return escapes ? unescapeText(text, data.encoding, name) : encodeText(text, data.encoding);
-}
-
-/** stdin lines for a listener: `@<id> text` to one peer, other lines to every peer heard from. */
-function readStdinLines(data: DataOptions, send: (target: number | 'all', bytes: Buffer) => void): () => void {
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', (line) => {
-    let target: number | 'all' = 'all';
-    let text = line;
-    const m = /^@(\d+)\s(.*)$/s.exec(line);
-    if (m) {
-      target = Number(m[1]);
-      text = m[2]!;
-    }
-    try {
-      send(target, toDatagram(text, data, 'typed hex', false));
-    } catch (err) {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
-    }
-  });
-  // stdin closing (a pipe, /dev/null) must not stop a server
-  rl.on('error', () => {});
-  return () => {
-    rl.close();
-    process.stdin.destroy();
-  };
 }
 
 async function udpSend(hostArg: string, portArg: string, text: string | undefined, opts: Record<string, unknown>): Promise<CommandResult> {
