@@ -352,7 +352,7 @@ export interface ServerEvents {
   dropped: number;
 }
 
-/** Counters (and clients of servers) of every session, about once a second. */
+/** Counters (and clients of servers) of every session, twice a second. */
 export interface ServerStats {
   type: 'stats';
   ts: number;

@@ -23,7 +23,7 @@ export interface BridgeOptions {
   maxPageMessageBytes?: number;
   /** How long events gather before a batch goes (default 25 ms). */
   flushMs?: number;
-  /** How often counters go to pages (default 1000 ms). */
+  /** How often counters go to pages (default 500 ms). */
   statsMs?: number;
   /** A page socket with more than this unsent is not sent more (default 4 MiB). */
   highWaterBytes?: number;
@@ -55,7 +55,7 @@ export class WsBridge {
       maxPayloadBytes: options.maxPayloadBytes ?? 64 * 1024,
       maxPageMessageBytes: options.maxPageMessageBytes ?? 1024 * 1024,
       flushMs: options.flushMs ?? 25,
-      statsMs: options.statsMs ?? 1000,
+      statsMs: options.statsMs ?? 500,
       highWaterBytes: options.highWaterBytes ?? 4 * 1024 * 1024,
       app: options.app ?? { name: 'sockit', version: '' },
       queue: { ...DEFAULT_QUEUE_LIMITS, ...options.queue },

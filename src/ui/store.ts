@@ -44,7 +44,7 @@ export interface SendDraft {
   history: string[];
 }
 
-/** One throughput sample (per second). */
+/** One throughput sample (rates over the half second before `ts`). */
 export interface Sample {
   ts: number;
   inBps: number;
@@ -79,7 +79,8 @@ export interface DialogState {
   busy: boolean;
 }
 
-const MAX_SAMPLES = 300;
+// five minutes of samples, two a second
+const MAX_SAMPLES = 600;
 const STREAM_RENDER_MS = 100;
 
 function clearTimer(t: ReturnType<typeof setTimeout> | undefined): undefined {

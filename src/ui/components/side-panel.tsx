@@ -64,8 +64,8 @@ function Clients({ m }: { m: SessionModel }): JSX.Element {
                 )}
               </div>
               <div class="client-stats">
-                <span title={udp ? 'last heard' : 'connected since'}>
-                  {udp ? 'heard' : 'since'} {clockShort(c.since)} <span class="muted">({since(c.since, now)})</span>
+                <span class="client-since" title={`${udp ? 'last heard' : 'connected'} at ${clockShort(c.since)}`}>
+                  {udp ? `${since(c.since, now)} ago` : `for ${since(c.since, now)}`}
                 </span>
                 <span class="in" title="received from it">↓ {formatBytes(c.bytesIn)}</span>
                 <span class="out" title="sent to it">↑ {formatBytes(c.bytesOut)}</span>
@@ -86,12 +86,17 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-/** Throughput over the last minutes: received and sent bytes per second, as two areas. */
+function spanLabel(seconds: number): string {
+  return seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
+}
+
+/** Throughput over the last minutes (up to five): received and sent bytes per second, as two areas. */
 export function Chart({ series }: { series: Sample[] }): JSX.Element {
   const W = 300;
   const H = 84;
-  const span = 300; // seconds shown
   const now = series.length ? series[series.length - 1]!.ts : Date.now();
+  // a young session fills the width with what it has (at least a minute), then scrolls
+  const span = Math.min(300, Math.max(60, series.length ? (now - series[0]!.ts) / 1000 : 60));
   const max = niceMax(Math.max(0, ...series.map((s) => Math.max(s.inBps, s.outBps))));
   const x = (ts: number) => W - ((now - ts) / 1000 / span) * W;
   const y = (v: number) => H - (v / max) * (H - 4);
@@ -105,7 +110,7 @@ export function Chart({ series }: { series: Sample[] }): JSX.Element {
   const a = path((s) => s.inBps);
   const b = path((s) => s.outBps);
   return (
-    <figure class="chart" aria-label="Throughput over the last five minutes">
+    <figure class="chart" aria-label={`Throughput over the last ${spanLabel(span)}`}>
       <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img">
         <line x1="0" x2={W} y1={H / 2} y2={H / 2} class="grid" />
         <line x1="0" x2={W} y1="4" y2="4" class="grid" />
@@ -115,7 +120,7 @@ export function Chart({ series }: { series: Sample[] }): JSX.Element {
         <path d={b.line} class="line out" />
       </svg>
       <figcaption>
-        <span>5 min</span>
+        <span>{spanLabel(span)} ago</span>
         <span class="muted">peak scale {formatRate(max)}</span>
         <span>now</span>
       </figcaption>
@@ -125,7 +130,10 @@ export function Chart({ series }: { series: Sample[] }): JSX.Element {
 
 function Traffic({ m }: { m: SessionModel }): JSX.Element {
   const c = m.counters;
-  const last = m.series[m.series.length - 1];
+  // the rates shown are the mean of the last two seconds: steadier to read than one sample
+  const recent = m.series.slice(-4);
+  const mean = (pick: (s: Sample) => number) => (recent.length ? recent.reduce((n, s) => n + pick(s), 0) / recent.length : 0);
+  const last = recent.length ? { inBps: mean((s) => s.inBps), outBps: mean((s) => s.outBps), inMps: mean((s) => s.inMps), outMps: mean((s) => s.outMps) } : undefined;
   const udp = m.info.kind === 'udp';
   const http = m.info.kind === 'http';
   return (
