@@ -124,7 +124,7 @@ test('bad settings are named by field; a port in use says so and where', async (
   assert.equal(ui.bridge.hub.list().length, 0, 'failed sessions are not kept');
 });
 
-test('a TCP client session: connects, receives, sends, and reports the server closing', async (t) => {
+test('a TCP client session: connects, receives, sends, and reports the server closing, a reset, a refusal', async (t) => {
   const ui = await uiServer(t);
   const page = await openPage(t, ui);
   let serverSide;
@@ -151,6 +151,16 @@ test('a TCP client session: connects, receives, sends, and reports the server cl
   serverSide.destroy();
   const closed = await page.waitFor((m) => m.type === 'session' && m.info.id === r.session.id && m.info.state === 'closed');
   assert.ok(closed.info.reason);
+
+  // a reset shows as the session's banner, in words
+  let victim;
+  const resetPort = await rawServer(t, (s) => (victim = s));
+  const second = await page.request({ type: 'create', spec: { kind: 'tcp-client', host: '127.0.0.1', port: resetPort, encoding: 'utf8', frame: 'raw' } });
+  while (!victim) await sleep(10);
+  victim.resetAndDestroy();
+  const reset = await page.waitFor((m) => m.type === 'session' && m.info.id === second.session.id && m.info.state === 'closed');
+  assert.equal(reset.info.error.code, 'SOCKIT_ERR_RESET');
+  assert.match(reset.info.error.message, /was reset by the peer/);
 
   const refused = await page.request({ type: 'create', spec: { kind: 'tcp-client', host: '127.0.0.1', port: await closedPort(), encoding: 'utf8', frame: 'raw' } });
   assert.equal(refused.ok, false);
