@@ -116,7 +116,8 @@ test('runLoad refuses bad options by name', () => {
 test('sockit load against sockit tcp listen --echo: JSON report with percentiles', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--quiet', '--json']);
   const port = await server.port();
-  const r = await cli(['load', '127.0.0.1', String(port), '-c', '8', '-d', '1', '--json']);
+  // two seconds, so the one-second progress line is printed before the run ends
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '8', '-d', '2', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const rep = report(r);
   assert.equal(rep.event, 'load');
