@@ -22,3 +22,4 @@ export * from './core/interfaces.js';
 export * from './http/static-server.js';
 export * from './core/histogram.js';
 export * from './core/load.js';
+export * from './core/listen.js';

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { bindErrorFrom, formatEndpoint } from '../errors.js';
+import { formatEndpoint } from '../errors.js';
 import { Session, type SessionEvent } from '../core/events.js';
-import { describePortOwner } from '../core/port-owner.js';
+import { bindFailure, listenServer } from '../core/listen.js';
 import { WsBridge, type BridgeOptions } from './ws-bridge.js';
 import { checkHost, checkOrigin, contentSecurityPolicy, createToken, isLoopbackName, tokenMatches } from './guard.js';
 
@@ -122,16 +122,13 @@ export class UiServer extends Session {
   async listen(): Promise<this> {
     this.loadAssets();
     const port = this.options.port ?? 0;
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: this.host, port }, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    }).catch((err) => {
-      const inUse = (err as { code?: string }).code === 'EADDRINUSE';
-      throw bindErrorFrom(err, this.host, port, inUse ? describePortOwner(port) : undefined);
-    });
+    try {
+      await listenServer(this.server, { host: this.host, port }, (e) =>
+        this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: e.message }),
+      );
+    } catch (err) {
+      throw await bindFailure(err, this.host, port);
+    }
     const addr = this.server.address() as net.AddressInfo;
     this.boundPort = addr.port;
     this.emitEvent({ event: 'listening', ts: Date.now(), session: this.name, protocol: 'ui', address: addr.address, port: addr.port, addresses: [addr.address] });

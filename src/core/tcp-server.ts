@@ -1,13 +1,12 @@
 // The TCP server session: many clients at once, lesson-style behaviours, backpressure per client.
 import net from 'node:net';
 import tls from 'node:tls';
-import { bindErrorFrom, formatEndpoint, FrameTooLargeError, SockitError } from '../errors.js';
+import { formatEndpoint, FrameTooLargeError, type SockitError } from '../errors.js';
 import { createDecoder, type StreamDecoder } from './codec.js';
 import { Session, type SessionEvent } from './events.js';
 import { createFrameDecoder, encodeFrame, DEFAULT_MAX_FRAME_BYTES, type FrameDecoder, type FrameSpec } from './framing.js';
 import { compileTemplate, type Template } from './template.js';
-import { describePortOwner } from './port-owner.js';
-import { nextFreePort } from './ports.js';
+import { bindFailure, listenServer } from './listen.js';
 import { buildBlockList, type AccessLists } from './access.js';
 
 /** How a TCP server session behaves. Every field is optional but `port`. */
@@ -138,34 +137,26 @@ export class TcpServer extends Session {
     return this;
   }
 
-  private async bindError(err: unknown, host: string, port: number): Promise<SockitError> {
-    const inUse = (err as { code?: string }).code === 'EADDRINUSE';
-    const owner = inUse ? describePortOwner(port) : undefined;
-    const free = inUse ? await nextFreePort(port, this.options.host) : undefined;
-    return bindErrorFrom(err, host, port, owner, free);
+  private bindError(err: unknown, host: string, port: number): Promise<SockitError> {
+    return bindFailure(err, host, port, { probeHost: this.options.host });
   }
 
-  private bind(host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onConnection = (socket: net.Socket) => this.accept(socket);
-      const server = this.options.tls
-        ? tls.createServer({ key: this.options.tls.key, cert: this.options.tls.cert }, onConnection)
-        : net.createServer({ noDelay: true }, onConnection);
-      if (this.options.tls) {
-        server.on('tlsClientError', (err, socket) => {
-          // the socket is already torn down here, so its address may be gone
-          const peer = socket.remoteAddress ? ` with ${peerOf(socket)}` : '';
-          this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_TLS', message: `a TLS handshake${peer} failed: ${err.message}` });
-        });
-      }
-      server.once('error', reject);
-      server.listen({ host, port, ipv6Only: false, backlog: 4096 }, () => {
-        server.off('error', reject);
-        server.on('error', (e) => this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: e.message }));
-        this.servers.push(server);
-        resolve();
+  private async bind(host: string, port: number): Promise<void> {
+    const onConnection = (socket: net.Socket) => this.accept(socket);
+    const server = this.options.tls
+      ? tls.createServer({ key: this.options.tls.key, cert: this.options.tls.cert }, onConnection)
+      : net.createServer({ noDelay: true }, onConnection);
+    if (this.options.tls) {
+      server.on('tlsClientError', (err, socket) => {
+        // the socket is already torn down here, so its address may be gone
+        const peer = socket.remoteAddress ? ` with ${peerOf(socket)}` : '';
+        this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_TLS', message: `a TLS handshake${peer} failed: ${err.message}` });
       });
-    });
+    }
+    await listenServer(server, { host, port, ipv6Only: false, backlog: 4096 }, (e) =>
+      this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: e.message }),
+    );
+    this.servers.push(server);
   }
 
   private accept(socket: net.Socket): void {
@@ -288,8 +279,10 @@ export class TcpServer extends Session {
       return;
     }
     let replied = false;
+    // the message as it goes back out: echo and chat share one framed copy
+    const relayed = o.echo || o.chat ? (this.raw ? message : encodeFrame(this.frame, message, true)) : message;
     if (o.echo) {
-      this.write(client, this.raw ? message : encodeFrame(this.frame, message, true));
+      this.write(client, relayed);
       replied = true;
     }
     if (this.replyTemplate) {
@@ -297,7 +290,6 @@ export class TcpServer extends Session {
       replied = true;
     }
     if (o.chat) {
-      const relayed = this.frame.kind === 'raw' ? message : encodeFrame(this.frame, message, true);
       for (const other of this.clientsById.values()) if (other !== client) this.write(other, relayed);
     }
     if (replied && o.closeAfterReply) {

@@ -6,7 +6,7 @@ import { decodeText } from './codec.js';
 import { Session, type SessionEvent } from './events.js';
 import { compileTemplate, type Template } from './template.js';
 import { buildBlockList, type AccessLists } from './access.js';
-import { describePortOwner } from './port-owner.js';
+import { bindFailure } from './listen.js';
 import { resolveHost } from './resolve.js';
 
 /** The largest UDP payload over IPv4: 65,535 less the 20-byte IP header and the 8-byte UDP header. */
@@ -223,10 +223,10 @@ export class UdpSocket extends Session {
         try {
           await this.bind('udp4', '0.0.0.0', o.port ?? 0);
         } catch (e2) {
-          throw this.bindError(e2, '0.0.0.0', o.port ?? 0);
+          throw await bindFailure(e2, '0.0.0.0', o.port ?? 0, { protocol: 'udp' });
         }
       } else {
-        throw this.bindError(err, localHost, o.port ?? 0);
+        throw await bindFailure(err, localHost, o.port ?? 0, { protocol: 'udp' });
       }
     }
     const socket = this.socket!;
@@ -280,11 +280,6 @@ export class UdpSocket extends Session {
         resolve();
       });
     });
-  }
-
-  private bindError(err: unknown, host: string, port: number): SockitError {
-    const inUse = (err as { code?: string }).code === 'EADDRINUSE';
-    return bindErrorFrom(err, host, port, inUse ? describePortOwner(port, 'udp') : undefined);
   }
 
   private configure(socket: dgram.Socket): void {

@@ -4,10 +4,9 @@ import https from 'node:https';
 import type net from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { bindErrorFrom, formatEndpoint, SockitError, UsageError } from '../errors.js';
+import { formatEndpoint, SockitError, UsageError } from '../errors.js';
 import { Session, type SessionEvent } from '../core/events.js';
-import { describePortOwner } from '../core/port-owner.js';
-import { nextFreePort } from '../core/ports.js';
+import { bindFailure, listenServer } from '../core/listen.js';
 import { peerOf } from '../core/tcp-server.js';
 import { StaticHandler, type ResponseLog, type StaticHandlerOptions } from './handler.js';
 
@@ -138,14 +137,11 @@ export class StaticServer extends Session {
     return this;
   }
 
-  private async bindError(err: unknown, host: string, port: number): Promise<SockitError> {
-    const inUse = (err as { code?: string }).code === 'EADDRINUSE';
-    const owner = inUse ? describePortOwner(port) : undefined;
-    const free = inUse ? await nextFreePort(port, host) : undefined;
-    return bindErrorFrom(err, host, port, owner, free);
+  private bindError(err: unknown, host: string, port: number): Promise<SockitError> {
+    return bindFailure(err, host, port);
   }
 
-  private bind(host: string, port: number): Promise<void> {
+  private async bind(host: string, port: number): Promise<void> {
     const o = this.options;
     const headersTimeout = o.headersTimeoutMs ?? 30_000;
     // an upload of gigabytes may take longer than any fixed limit: with uploads on, only stalls
@@ -173,15 +169,10 @@ export class StaticServer extends Session {
         if (this.observed) this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_TLS', message: `TLS handshake with ${peerOf(socket)} failed: ${err.message}` });
       });
     }
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host, port, ipv6Only: false, backlog: 4096 }, () => {
-        server.off('error', reject);
-        server.on('error', (e) => this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: e.message }));
-        this.servers.push(server);
-        resolve();
-      });
-    });
+    await listenServer(server, { host, port, ipv6Only: false, backlog: 4096 }, (e) =>
+      this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: e.message }),
+    );
+    this.servers.push(server);
   }
 
   private onConnection(socket: net.Socket): void {

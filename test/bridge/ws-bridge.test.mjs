@@ -7,7 +7,7 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uiServer, openPage } from './helpers.mjs';
-import { rawServer, sleep, tmpDir } from '../helpers/index.mjs';
+import { rawServer, sleep, tmpDir, closedPort } from '../helpers/index.mjs';
 
 const b64 = (s) => Buffer.from(s, 'base64');
 
@@ -168,13 +168,6 @@ test('a TCP client session: connects, receives, sends, and reports the server cl
   assert.match(refused.error.message, /was refused: nothing is listening there/);
 });
 
-async function closedPort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('a UDP session: datagrams from a peer arrive, sends go to the remote, a typed address, or a peer by number', async (t) => {
   const ui = await uiServer(t);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import dgram from 'node:dgram';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -202,6 +203,15 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function closedPort() {
   const s = net.createServer();
   await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A UDP port on 127.0.0.1 that was just free: datagrams sent there draw "port unreachable". */
+export async function closedUdpPort() {
+  const s = dgram.createSocket('udp4');
+  await new Promise((r) => s.bind(0, '127.0.0.1', r));
   const { port } = s.address();
   await new Promise((r) => s.close(r));
   return port;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, runCli, runPeer, run, hasCommand, tmpDir, PEERS, ROOT } from '../helpers/index.mjs';
+import { spawnCli, runCli, runPeer, run, hasCommand, tmpDir, PEERS, ROOT, closedUdpPort } from '../helpers/index.mjs';
 
 // host names other than localhost fail inside the CLI without asking a resolver
 const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers', 'offline-dns.mjs')}` };
@@ -39,13 +39,6 @@ async function sendDatagram(port, payload, host = '127.0.0.1') {
   s.close();
 }
 
-async function closedPort() {
-  const s = dgram.createSocket('udp4');
-  await new Promise((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test("the lesson's UDP server: udp listen --reply 'Hello, {data}!' answers a python client", async (t) => {
   const server = spawnCli(t, ['udp', 'listen', '0', '-H', '127.0.0.1', '--reply', 'Hello, {data}!', '--json']);
@@ -120,7 +113,7 @@ test('udp send --file splits a file into datagrams of --size bytes, all arriving
 });
 
 test('nothing listening: exit 4 with one sentence, no stack', async () => {
-  const port = await closedPort();
+  const port = await closedUdpPort();
   const r = await cli(['udp', 'send', '127.0.0.1', port, 'hello?', '--repeat', '5', '--interval', '50']);
   assert.equal(r.code, 4);
   assert.match(r.stderr, new RegExp(`error: nothing is listening on 127\\.0\\.0\\.1:${port} \\(UDP\\): the host answered "port unreachable" \\[SOCKIT_ERR_REFUSED\\]`));
@@ -224,7 +217,7 @@ test('nc -u as a client of udp listen --echo', { skip: !hasCommand('nc') && 'nc 
 
 test('udp send is heard by nc -u -l', { skip: !hasCommand('nc') && 'nc (netcat-openbsd) is not installed' }, async (t) => {
   // nc cannot report a port it chose, so the port comes from a socket we bound and released
-  const port = await closedPort();
+  const port = await closedUdpPort();
   const nc = spawn('nc', ['-u', '-l', '-W', '1', '127.0.0.1', String(port)]);
   t.after(() => nc.kill());
   let got = '';

@@ -4,6 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { listenUdp, openUdp, UdpSocket, MAX_DATAGRAM_IPV4, MAX_DATAGRAM_IPV6, SockitError } from '../../dist/index.js';
+import { closedUdpPort } from '../helpers/index.mjs';
 
 /** A plain dgram socket on loopback for the other side; closed when the test ends. */
 async function peerSocket(t, type = 'udp4', host = type === 'udp4' ? '127.0.0.1' : '::1') {
@@ -51,13 +52,6 @@ function collectEvents(session) {
   };
 }
 
-async function closedPort() {
-  const s = dgram.createSocket('udp4');
-  await new Promise((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('a listener answers each datagram to its sender, with {data}, {peer} and {n}', async (t) => {
   const server = await listenUdp({ port: 0, host: '127.0.0.1', reply: 'Hello, {data}! ({n})' });
@@ -172,7 +166,7 @@ test('a datagram over the protocol limit is refused before sending; the limit it
 });
 
 test('port unreachable on a connected socket is an error event saying nothing listens, not a crash', async (t) => {
-  const port = await closedPort();
+  const port = await closedUdpPort();
   const client = await openUdp({ remoteHost: '127.0.0.1', remotePort: port });
   const seen = collectEvents(client);
   await client.send(Buffer.from('anyone?'));

@@ -133,7 +133,6 @@ async function tcpConnect(hostArg: string, portArg: string, opts: Record<string,
           err.line(c.sys(`connected to ${e.peer} from ${e.local}`));
           break;
         case 'data':
-          lastActivity = Date.now();
           if (outFile) outFile.write(e.payload);
           else if (data.hex) out.line(formatHexDump(e.payload));
           else out.write(data.frame.kind === 'raw' ? e.text ?? '' : (e.text ?? '') + '\n');
@@ -163,6 +162,7 @@ async function tcpConnect(hostArg: string, portArg: string, opts: Record<string,
       };
       tick();
     });
+  // any mode: what arrives resets the --wait silence
   client.on('event', (e) => {
     if (e.event === 'data') lastActivity = Date.now();
   });

@@ -1,0 +1,32 @@
+// Binding listeners: one place for the first-error-rejects rule and for what a failed bind says.
+import type net from 'node:net';
+import { bindErrorFrom, type SockitError } from '../errors.js';
+import { describePortOwner } from './port-owner.js';
+import { nextFreePort } from './ports.js';
+
+/**
+ * Binds a server. An error while binding rejects; errors after that go to `onLaterError`
+ * (a listener must stay, or Node would throw them).
+ */
+export function listenServer(server: net.Server, options: net.ListenOptions, onLaterError: (err: Error) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => {
+      server.off('error', reject);
+      server.on('error', onLaterError);
+      resolve();
+    });
+  });
+}
+
+/**
+ * The BindError for a failed bind. A port in use names the program holding it where Linux
+ * tells, and for TCP the next port that is free on `probeHost` (default: the host tried).
+ */
+export async function bindFailure(err: unknown, host: string, port: number, options: { protocol?: 'tcp' | 'udp'; probeHost?: string } = {}): Promise<SockitError> {
+  const protocol = options.protocol ?? 'tcp';
+  const inUse = (err as { code?: string } | undefined)?.code === 'EADDRINUSE';
+  const owner = inUse ? describePortOwner(port, protocol) : undefined;
+  const free = inUse && protocol === 'tcp' ? await nextFreePort(port, 'probeHost' in options ? options.probeHost : host) : undefined;
+  return bindErrorFrom(err, host, port, owner, free);
+}
