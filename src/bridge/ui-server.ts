@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { formatEndpoint } from '../errors.js';
-import { Session, type SessionEvent } from '../core/events.js';
-import { bindFailure, listenServer } from '../core/listen.js';
+import { formatEndpoint } from '../wire/endpoint.js';
+import { Session, type SessionEvent } from '../net/session.js';
+import { bindFailure, listenServer } from '../net/listen.js';
 import { WsBridge, type BridgeOptions } from './ws-bridge.js';
 import { checkHost, checkOrigin, contentSecurityPolicy, createToken, isLoopbackName, tokenMatches } from './guard.js';
 

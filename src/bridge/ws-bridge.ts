@@ -1,7 +1,7 @@
 // The WebSocket bridge: pages drive the session hub with typed requests and receive its events, batched and bounded per page.
 import type { WebSocket } from 'ws';
-import { decodeText, listEncodings } from '../core/codec.js';
-import type { SessionEvent } from '../core/events.js';
+import { decodeText, listEncodings } from '../wire/codec.js';
+import type { SessionEvent } from '../net/session.js';
 import { PageQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './page-queue.js';
 import { SessionHub, toWireError, HubError, type HubOptions } from './session-hub.js';
 import {

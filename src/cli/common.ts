@@ -1,12 +1,12 @@
 // Option groups shared by commands, declared once and parsed once into typed values.
 import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
-import { resolveEncoding } from '../core/codec.js';
-import { parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../core/framing.js';
-import { parseInteger, parseSize } from '../core/options.js';
+import { resolveEncoding } from '../wire/codec.js';
+import { parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
+import { parseInteger, parseSize } from '../wire/endpoint.js';
 import { UsageError } from '../errors.js';
 import { colorWanted, createEventRenderer, LineWriter } from './output.js';
-import type { SessionEvent } from '../core/events.js';
+import type { SessionEvent } from '../net/session.js';
 
 /** Collects a repeatable option into an array. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -1,7 +1,7 @@
 // Rendering of session events for people (coloured lines) or scripts (NDJSON), with batched writes.
-import { formatHexDump } from '../core/hexdump.js';
-import { toJsonEvent, type SessionEvent } from '../core/events.js';
-import { decodeText } from '../core/codec.js';
+import { formatHexDump } from '../wire/hex.js';
+import { toJsonEvent, type SessionEvent } from '../net/session.js';
+import { decodeText } from '../wire/codec.js';
 
 const writers = new Set<LineWriter>();
 
@@ -87,8 +87,8 @@ export function escapeControl(text: string): string {
   });
 }
 
-export { formatBytes } from '../core/format-bytes.js';
-import { formatBytes } from '../core/format-bytes.js';
+export { formatBytes } from '../wire/format-bytes.js';
+import { formatBytes } from '../wire/format-bytes.js';
 
 let clockTs = NaN;
 let clockText = '';

@@ -1,5 +1,5 @@
 // Directory listing pages: read a folder within the rules, render it with every name escaped and encoded.
-import { formatBytes } from '../core/format-bytes.js';
+import { formatBytes } from '../wire/format-bytes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hiddenSegment, isInside, type DotfilePolicy, type ServedRoot } from './resolve-path.js';

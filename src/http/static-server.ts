@@ -4,10 +4,11 @@ import https from 'node:https';
 import type net from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { formatEndpoint, SockitError, UsageError } from '../errors.js';
-import { Session, type SessionEvent } from '../core/events.js';
-import { bindFailure, listenServer } from '../core/listen.js';
-import { peerOf } from '../core/tcp-server.js';
+import { SockitError, UsageError } from '../errors.js';
+import { formatEndpoint } from '../wire/endpoint.js';
+import { Session, type SessionEvent } from '../net/session.js';
+import { bindFailure, listenServer } from '../net/listen.js';
+import { peerOf } from '../net/address.js';
 import { StaticHandler, type ResponseLog, type StaticHandlerOptions } from './handler.js';
 
 /** A static server: what to serve (see {@link StaticHandlerOptions}), where, and how long clients may dawdle. */

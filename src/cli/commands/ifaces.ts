@@ -1,6 +1,6 @@
 // `sockit ifaces`: this machine's interfaces and addresses, like `ip addr` written for people.
 import { Command } from 'commander';
-import { listInterfaces, type NetworkInterface } from '../../core/interfaces.js';
+import { listInterfaces, type NetworkInterface } from '../../ports/interfaces.js';
 import { LineWriter, makePalette, colorWanted } from '../output.js';
 import type { CommandResult } from '../main.js';
 

@@ -1,10 +1,11 @@
 // `sockit load`: the TCP load generator's CLI face: live progress on stderr, a final table or JSON on stdout.
 import { Command } from 'commander';
-import { runLoad, LOAD_LIMITS, type LoadReport, type LoadProgress, type LoadRun } from '../../core/load.js';
-import { parseHost, parseInteger, parsePort, parseSize } from '../../core/options.js';
-import { resolveHost } from '../../core/resolve.js';
-import { unescapeText } from '../../core/template.js';
-import { formatEndpoint, UsageError } from '../../errors.js';
+import { runLoad, LOAD_LIMITS, type LoadReport, type LoadProgress, type LoadRun } from '../../load/load.js';
+import { parseHost, parseInteger, parsePort, parseSize } from '../../wire/endpoint.js';
+import { resolveHost } from '../../net/resolve.js';
+import { unescapeText } from '../../wire/template.js';
+import { UsageError } from '../../errors.js';
+import { formatEndpoint } from '../../wire/endpoint.js';
 import { msOption, secondsOption } from '../common.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';

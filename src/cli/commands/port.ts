@@ -1,11 +1,12 @@
 // `sockit port check|free|scan|ping`: who holds a port, free ports for scripts, a TCP connect scan and tcping.
 import { Command } from 'commander';
-import { checkPort, findFreePorts, parsePortRange, type PortCheck } from '../../core/port-check.js';
-import { parsePortList, scanPorts, MAX_SCAN_CONCURRENCY, type ProbeResult } from '../../core/port-scan.js';
-import { pingTcp, type PingProbe } from '../../core/tcping.js';
-import { parseHost, parseInteger, parsePort } from '../../core/options.js';
-import { resolveHost } from '../../core/resolve.js';
-import { ConnectError, formatEndpoint, SockitError } from '../../errors.js';
+import { checkPort, findFreePorts, parsePortRange, type PortCheck } from '../../ports/check.js';
+import { parsePortList, scanPorts, MAX_SCAN_CONCURRENCY, type ProbeResult } from '../../ports/scan.js';
+import { pingTcp, type PingProbe } from '../../ports/tcping.js';
+import { parseHost, parseInteger, parsePort } from '../../wire/endpoint.js';
+import { resolveHost } from '../../net/resolve.js';
+import { ConnectError, SockitError } from '../../errors.js';
+import { formatEndpoint } from '../../wire/endpoint.js';
 import { msOption } from '../common.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';

@@ -2,19 +2,19 @@
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { TcpServer } from '../../core/tcp-server.js';
-import { TcpClient } from '../../core/tcp-client.js';
-import { encodeText, createDecoder } from '../../core/codec.js';
-import { encodeFrame } from '../../core/framing.js';
-import { parseHex } from '../../core/hexdump.js';
-import { parseHost, parseInteger, parsePort } from '../../core/options.js';
-import { unescapeText } from '../../core/template.js';
-import { loadTlsMaterial } from '../../core/tls-cert.js';
+import { TcpServer } from '../../net/tcp-server.js';
+import { TcpClient } from '../../net/tcp-client.js';
+import { encodeText, createDecoder } from '../../wire/codec.js';
+import { encodeFrame } from '../../wire/framing.js';
+import { parseHex } from '../../wire/hex.js';
+import { parseHost, parseInteger, parsePort } from '../../wire/endpoint.js';
+import { unescapeText } from '../../wire/template.js';
+import { loadTlsMaterial } from '../../net/tls-cert.js';
 import { SockitError, UsageError } from '../../errors.js';
 import { addDataOptions, addServerOptions, collect, readTargetedLines, msOption, readDataOptions, secondsOption, stdoutRenderer, type DataOptions } from '../common.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
-import { formatHexDump } from '../../core/hexdump.js';
+import { formatHexDump } from '../../wire/hex.js';
 import { LineWriter, makePalette, colorWanted, formatBytes } from '../output.js';
 import type { CommandResult } from '../main.js';
 

@@ -2,11 +2,11 @@
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { UdpSocket, checkDatagramSize, MAX_DATAGRAM_IPV6 } from '../../core/udp-socket.js';
-import { encodeText } from '../../core/codec.js';
-import { formatHexDump, parseHex } from '../../core/hexdump.js';
-import { parseHost, parseInteger, parsePort } from '../../core/options.js';
-import { unescapeText } from '../../core/template.js';
+import { UdpSocket, checkDatagramSize, MAX_DATAGRAM_IPV6 } from '../../net/udp-socket.js';
+import { encodeText } from '../../wire/codec.js';
+import { formatHexDump, parseHex } from '../../wire/hex.js';
+import { parseHost, parseInteger, parsePort } from '../../wire/endpoint.js';
+import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import { collect, msOption, readTargetedLines, readDataOptions, stdoutRenderer, type DataOptions } from '../common.js';
 import { onStopSignal } from '../signals.js';

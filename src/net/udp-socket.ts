@@ -1,10 +1,12 @@
 // The UDP session: a listener that answers each datagram's sender, or a socket aimed at one peer; broadcast and multicast.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { bindErrorFrom, ConnectError, connectErrorFrom, DatagramTooLargeError, formatEndpoint, SockitError, UsageError } from '../errors.js';
-import { decodeText } from './codec.js';
-import { Session, type SessionEvent } from './events.js';
-import { compileTemplate, type Template } from './template.js';
+import { ConnectError, DatagramTooLargeError, SockitError, UsageError } from '../errors.js';
+import { bindErrorFrom, connectErrorFrom } from './system-errors.js';
+import { formatEndpoint } from '../wire/endpoint.js';
+import { decodeText } from '../wire/codec.js';
+import { Session, type SessionEvent } from './session.js';
+import { compileTemplate, type Template } from '../wire/template.js';
 import { buildBlockList, type AccessLists } from './access.js';
 import { bindFailure } from './listen.js';
 import { resolveHost } from './resolve.js';

@@ -1,12 +1,14 @@
 // The TCP server session: many clients at once, lesson-style behaviours, backpressure per client.
 import net from 'node:net';
 import tls from 'node:tls';
-import { formatEndpoint, FrameTooLargeError, type SockitError } from '../errors.js';
-import { createDecoder, type StreamDecoder } from './codec.js';
-import { Session, type SessionEvent } from './events.js';
-import { createFrameDecoder, encodeFrame, DEFAULT_MAX_FRAME_BYTES, type FrameDecoder, type FrameSpec } from './framing.js';
-import { compileTemplate, type Template } from './template.js';
+import { FrameTooLargeError, type SockitError } from '../errors.js';
+import { formatEndpoint } from '../wire/endpoint.js';
+import { createDecoder, type StreamDecoder } from '../wire/codec.js';
+import { Session, type SessionEvent } from './session.js';
+import { createFrameDecoder, encodeFrame, DEFAULT_MAX_FRAME_BYTES, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
+import { compileTemplate, type Template } from '../wire/template.js';
 import { bindFailure, listenServer } from './listen.js';
+import { peerOf } from './address.js';
 import { buildBlockList, type AccessLists } from './access.js';
 
 /** How a TCP server session behaves. Every field is optional but `port`. */
@@ -400,12 +402,6 @@ export class TcpServer extends Session {
     this.emitEvent(this.summary());
     this.resolveClosed();
   }
-}
-
-/** `127.0.0.1:50122` or `[::1]:50122`, with IPv4-mapped IPv6 shown as IPv4. */
-export function peerOf(socket: net.Socket): string {
-  const address = (socket.remoteAddress ?? '?').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
-  return formatEndpoint(address, socket.remotePort ?? 0);
 }
 
 /** Creates a TCP server session and binds it. */

@@ -1,6 +1,6 @@
 // tcping: TCP connect latency measured like ping measures echo replies, with ping's statistics.
 import { UsageError } from '../errors.js';
-import { probeTcp, type PortState } from './port-scan.js';
+import { probeTcp, type PortState } from './scan.js';
 
 /** How often and how long to probe. */
 export interface TcpPingOptions {

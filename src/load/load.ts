@@ -1,7 +1,9 @@
 // The TCP load generator: many connections, fixed-size messages, request/response or streaming, bounded in time.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { connectErrorFrom, formatEndpoint, SockitError, UsageError } from '../errors.js';
+import { SockitError, UsageError } from '../errors.js';
+import { connectErrorFrom } from '../net/system-errors.js';
+import { formatEndpoint } from '../wire/endpoint.js';
 import { LatencyHistogram } from './histogram.js';
 
 /** How a load run behaves. */

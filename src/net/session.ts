@@ -1,6 +1,6 @@
 // The typed event model every session emits, and its NDJSON form.
 import { EventEmitter } from 'node:events';
-import { formatHex } from './hexdump.js';
+import { formatHex } from '../wire/hex.js';
 
 /** Fields every event carries. `ts` is milliseconds since the epoch (ISO in NDJSON). */
 export interface EventBase {

@@ -58,3 +58,8 @@ export function parseEndpoint(value: string, name = 'address', defaultHost = '12
   if (text.indexOf(':') !== idx) throw new UsageError(`${name} '${value}': write IPv6 addresses in brackets, as [::1]:8080`);
   return { host: parseHost(text.slice(0, idx), name), port: parsePort(text.slice(idx + 1), `${name} port`) };
 }
+
+/** Formats a host and port the way people type them: `[::1]:80` for IPv6. */
+export function formatEndpoint(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

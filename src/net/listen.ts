@@ -1,8 +1,9 @@
 // Binding listeners: one place for the first-error-rejects rule and for what a failed bind says.
 import type net from 'node:net';
-import { bindErrorFrom, type SockitError } from '../errors.js';
-import { describePortOwner } from './port-owner.js';
-import { nextFreePort } from './ports.js';
+import { type SockitError } from '../errors.js';
+import { bindErrorFrom } from './system-errors.js';
+import { describePortOwner } from '../ports/owner.js';
+import { nextFreePort } from '../ports/free.js';
 
 /**
  * Binds a server. An error while binding rejects; errors after that go to `onLaterError`

@@ -1,11 +1,13 @@
 // The TCP client session: connect, send, receive framed and decoded messages, half-close.
 import net from 'node:net';
 import tls from 'node:tls';
-import { connectErrorFrom, formatEndpoint, FrameTooLargeError } from '../errors.js';
-import { createDecoder, type StreamDecoder } from './codec.js';
-import { Session, type SessionEvent } from './events.js';
-import { createFrameDecoder, DEFAULT_MAX_FRAME_BYTES, type FrameDecoder, type FrameSpec } from './framing.js';
-import { peerOf } from './tcp-server.js';
+import { FrameTooLargeError } from '../errors.js';
+import { connectErrorFrom } from './system-errors.js';
+import { formatEndpoint } from '../wire/endpoint.js';
+import { createDecoder, type StreamDecoder } from '../wire/codec.js';
+import { Session, type SessionEvent } from './session.js';
+import { createFrameDecoder, DEFAULT_MAX_FRAME_BYTES, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
+import { peerOf } from './address.js';
 
 /** How to reach the server and read its messages. */
 export interface TcpClientOptions {

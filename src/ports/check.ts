@@ -1,8 +1,9 @@
 // Is a local port free? Who holds it, and what connections use it? Free ports for scripts. Answers by binding, then from /proc.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { bindErrorFrom, SockitError, UsageError } from '../errors.js';
-import { findSocketOwners, readSocketTable } from './port-owner.js';
+import { SockitError, UsageError } from '../errors.js';
+import { bindErrorFrom } from '../net/system-errors.js';
+import { findSocketOwners, readSocketTable } from './owner.js';
 
 /** A socket bound to the port, and the process holding it where this user may see it. */
 export interface PortHolder {
