@@ -352,11 +352,20 @@ export interface ServerEvents {
   dropped: number;
 }
 
+/** One session's counters, the clients of a server (the newest, when there are many) and a cyclic send's progress. */
+export interface SessionStats {
+  counters: Counters;
+  clients?: WireClient[];
+  /** How many clients there are, listed or not. */
+  clientsTotal?: number;
+  cyclicSent?: number;
+}
+
 /** Counters (and clients of servers) of every session, twice a second. */
 export interface ServerStats {
   type: 'stats';
   ts: number;
-  sessions: Record<string, { counters: Counters; clients?: WireClient[]; clientsTotal?: number; cyclicSent?: number }>;
+  sessions: Record<string, SessionStats>;
 }
 
 /** A session was created or changed state. */

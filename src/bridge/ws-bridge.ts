@@ -3,7 +3,8 @@ import type { WebSocket } from 'ws';
 import { decodeText, listEncodings } from '../wire/codec.js';
 import type { SessionEvent } from '../net/session.js';
 import { PageQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './page-queue.js';
-import { SessionHub, toWireError, HubError, type HubOptions } from './session-hub.js';
+import { SessionHub, type HubOptions } from './session-hub.js';
+import { toWireError, usage } from './hub-error.js';
 import {
   PROTOCOL_VERSION,
   type BridgeLimits,
@@ -162,7 +163,7 @@ export class WsBridge {
         return { session: hub.stopCyclicSend(String(msg.session)) };
       case 'disconnect':
         if (!hub.disconnect(String(msg.session), Number(msg.client))) {
-          throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: `client #${msg.client} is not connected` });
+          throw usage(`client #${msg.client} is not connected`);
         }
         return {};
       case 'decode': {
@@ -170,7 +171,7 @@ export class WsBridge {
         return { texts: hub.decode(String(msg.encoding), items.map((b) => Buffer.from(String(b), 'base64'))) };
       }
       default:
-        throw new HubError({ code: 'SOCKIT_ERR_USAGE', message: `unknown request '${(msg as { type: string }).type}'` });
+        throw usage(`unknown request '${(msg as { type: string }).type}'`);
     }
   }
 

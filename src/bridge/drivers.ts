@@ -1,0 +1,178 @@
+// One driver per kind of session: starts the core session a spec describes and keeps what the hub needs from its events.
+import { UsageError } from '../errors.js';
+import type { Session, SessionEvent } from '../net/session.js';
+import type { FrameSpec } from '../wire/framing.js';
+import { parseEndpoint } from '../wire/endpoint.js';
+import { TcpServer } from '../net/tcp-server.js';
+import { TcpClient } from '../net/tcp-client.js';
+import { UdpSocket } from '../net/udp-socket.js';
+import { StaticServer } from '../http/static-server.js';
+import { usage } from './hub-error.js';
+import type { SpecOf } from './spec.js';
+import type { Counters, SessionInfo, SessionKind, SessionSpec, Target, WireClient } from './protocol.js';
+
+/** What the hub needs from each kind of session. */
+export interface Driver {
+  readonly session: Session;
+  readonly closed: Promise<void>;
+  /** A client's one connection is the session: its close closes the session. */
+  readonly client?: boolean;
+  start(): Promise<void>;
+  send(target: Target, bytes: Buffer): Promise<number>;
+  close(): Promise<void>;
+  disconnect?(client: number): boolean;
+  clients?(): WireClient[];
+  /** Where it stands once started: addresses, peer, local. */
+  describe(): Partial<SessionInfo>;
+  /** Counters, where the session's own are only complete at its end. */
+  counters?(): Counters;
+}
+
+/** What every driver is given besides its spec. */
+export interface DriverContext {
+  /** The session's id, stamped on its events. */
+  name: string;
+  /** The spec's framing, parsed. */
+  frame: FrameSpec;
+}
+
+/** One driver factory per kind; a kind without one is refused by the type checker. */
+const DRIVERS: { [K in SessionKind]: (spec: SpecOf<K>, ctx: DriverContext) => Driver } = {
+  'tcp-server': tcpServerDriver,
+  'tcp-client': tcpClientDriver,
+  udp: udpDriver,
+  http: httpDriver,
+};
+
+/** The kinds of session there is a driver for. */
+export const DRIVER_KINDS = Object.keys(DRIVERS) as SessionKind[];
+
+/** The driver of a checked spec (the session is not started yet). */
+export function createDriver(spec: SessionSpec, ctx: DriverContext): Driver {
+  if (!Object.hasOwn(DRIVERS, spec.kind)) throw usage(`cannot create '${spec.kind}' sessions`, 'kind');
+  return (DRIVERS[spec.kind] as (spec: SessionSpec, ctx: DriverContext) => Driver)(spec, ctx);
+}
+
+/** Keeps the addresses of a server's `listening` event, and hands every other event to `more`. */
+function watchListening(session: Session, more?: (e: SessionEvent) => void): () => string[] {
+  let addresses: string[] = [];
+  session.on('event', (e: SessionEvent) => {
+    if (e.event === 'listening') addresses = e.addresses;
+    else more?.(e);
+  });
+  return () => addresses;
+}
+
+function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverContext): Driver {
+  const server = new TcpServer({
+    name, port: spec.port, host: spec.host, encoding: spec.encoding, frame,
+    welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat,
+  });
+  const addresses = watchListening(server);
+  return {
+    session: server,
+    closed: server.closed,
+    start: async () => {
+      await server.listen();
+    },
+    send: async (target, bytes) => {
+      if (target !== 'all' && typeof target !== 'number') throw new UsageError(`target must be 'all' or a client number, got '${target}'`);
+      const count = server.send(bytes, target);
+      if (count === 0) throw new UsageError(target === 'all' ? 'no client is connected; nothing was sent' : `client #${target} is not connected; nothing was sent`);
+      return count;
+    },
+    close: () => server.close(),
+    disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
+    clients: () => server.clients(),
+    describe: () => ({ addresses: addresses(), port: server.port }),
+  };
+}
+
+function tcpClientDriver(spec: SpecOf<'tcp-client'>, { name, frame }: DriverContext): Driver {
+  const client = new TcpClient({ name, host: spec.host, port: spec.port, encoding: spec.encoding, frame, connectTimeoutMs: 10_000 });
+  let peer = '';
+  let local = '';
+  client.on('event', (e: SessionEvent) => {
+    if (e.event === 'connect') {
+      peer = e.peer;
+      local = e.local;
+    }
+  });
+  return {
+    session: client,
+    closed: client.closed,
+    client: true,
+    start: async () => {
+      await client.connect();
+    },
+    send: async (_target, bytes) => {
+      await client.send(bytes);
+      return 1;
+    },
+    close: () => client.close(),
+    describe: () => ({ peer, local }),
+  };
+}
+
+function udpDriver(spec: SpecOf<'udp'>, { name }: DriverContext): Driver {
+  const remote = spec.remote ? parseEndpoint(spec.remote, 'remote') : undefined;
+  const socket = new UdpSocket({
+    name, port: spec.port, host: spec.host, encoding: spec.encoding, reply: spec.reply, echo: spec.echo,
+    // not connected: a debugging socket hears every sender, not just the remote it sends to
+    ...(remote ? { remoteHost: remote.host, remotePort: remote.port, connect: false } : {}),
+  });
+  const listening = watchListening(socket);
+  return {
+    session: socket,
+    closed: socket.closed,
+    start: async () => {
+      await socket.open();
+    },
+    send: async (target, bytes) => {
+      if (target === 'all' || typeof target === 'number') {
+        const count = socket.sendToPeer(bytes, target);
+        if (count === 0) throw new UsageError(target === 'all' ? 'no peer yet: give an address and port to send to' : `peer #${target} is not known`);
+        return count;
+      }
+      if (target === '') {
+        // '' is the remote the socket was opened with
+        await socket.send(bytes);
+        return 1;
+      }
+      const to = parseEndpoint(target, 'target');
+      await socket.send(bytes, { address: to.host, port: to.port });
+      return 1;
+    },
+    close: () => socket.close(),
+    clients: () => socket.peers().map(({ id, peer, lastSeen, bytesIn, bytesOut, messagesIn, messagesOut }) => ({ id, peer, since: lastSeen, bytesIn, bytesOut, messagesIn, messagesOut })),
+    describe: () => {
+      const addresses = listening();
+      return { addresses: addresses.length ? addresses : [socket.address], port: socket.port, ...(socket.remotePeer ? { peer: socket.remotePeer } : {}), local: socket.address };
+    },
+  };
+}
+
+function httpDriver(spec: SpecOf<'http'>, { name }: DriverContext): Driver {
+  const server = new StaticServer({ name, root: spec.root, port: spec.port, host: spec.host, listing: spec.listing });
+  let bytesOut = 0;
+  let answered = 0;
+  const addresses = watchListening(server, (e) => {
+    if (e.event === 'request') {
+      bytesOut += e.bytes;
+      answered++;
+    }
+  });
+  return {
+    session: server,
+    closed: server.closed,
+    start: async () => {
+      await server.listen();
+    },
+    send: async () => {
+      throw new UsageError('a static web server has nothing to send: open its address in a browser');
+    },
+    close: () => server.close(),
+    describe: () => ({ addresses: addresses(), port: server.port }),
+    counters: () => ({ ...server.stats, bytesOut, messagesOut: answered }),
+  };
+}

@@ -1,0 +1,143 @@
+// Checking what a page asks to create: each kind's fields through the core's validators, normalised, errors naming the field.
+import { statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { resolveEncoding } from '../wire/codec.js';
+import { parseFrame } from '../wire/framing.js';
+import { parseEndpoint, parseHost, parsePort } from '../wire/endpoint.js';
+import { compileTemplate } from '../wire/template.js';
+import { checkField, usage } from './hub-error.js';
+import type { SessionKind, SessionSpec } from './protocol.js';
+
+/** The spec of one kind of session. */
+export type SpecOf<K extends SessionKind> = Extract<SessionSpec, { kind: K }>;
+
+/** The fields of a spec as the page sent them, each read through the core's validators. */
+export class SpecFields {
+  /** The spec's encoding, checked (utf8 when not given). */
+  readonly encoding: string;
+
+  constructor(private readonly raw: Record<string, unknown>) {
+    this.encoding = checkField('encoding', () => resolveEncoding(String(raw.encoding ?? 'utf8'), 'encoding'));
+  }
+
+  /** The field as sent, unchecked. */
+  value(field: string): unknown {
+    return this.raw[field];
+  }
+
+  /** Optional text: undefined when absent or empty. */
+  text(field: string): string | undefined {
+    const v = this.raw[field];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string') throw usage(`${field} must be text`, field);
+    return v;
+  }
+
+  /** Text that must be given; `missing` is the sentence when it is not. */
+  required(field: string, missing: string): string {
+    const t = this.text(field);
+    if (t === undefined) throw usage(missing, field);
+    return t;
+  }
+
+  /** True when the box is ticked, else undefined (left out of the spec). */
+  flag(field: string): true | undefined {
+    return this.raw[field] ? true : undefined;
+  }
+
+  /** A port; 0 (any free port) unless `allowZero` is false. */
+  port(field = 'port', allowZero = true): number {
+    return checkField(field, () => parsePort(this.raw[field] as string | number, field, { allowZero }));
+  }
+
+  /** An optional host to bind (every interface when absent). */
+  host(field = 'host'): string | undefined {
+    const h = this.text(field);
+    return h === undefined ? undefined : this.hostOf(h, field);
+  }
+
+  /** A host that must be given. */
+  requiredHost(field: string, missing: string): string {
+    return this.hostOf(this.required(field, missing), field);
+  }
+
+  private hostOf(h: string, field: string): string {
+    return checkField(field, () => parseHost(h, field));
+  }
+
+  /** An optional template, compiled once to check it in the spec's encoding. */
+  template(field: string): string | undefined {
+    const t = this.text(field);
+    if (t !== undefined) checkField(field, () => compileTemplate(t, this.encoding, field));
+    return t;
+  }
+
+  /** The framing (`raw` when not given). */
+  frame(field = 'frame'): string {
+    const frame = this.text(field) ?? 'raw';
+    checkField(field, () => parseFrame(frame, field));
+    return frame;
+  }
+
+  /** An optional `host:port` to send to; port 0 is refused. */
+  remote(field: string): string | undefined {
+    const remote = this.text(field);
+    if (remote === undefined) return undefined;
+    const r = checkField(field, () => parseEndpoint(remote, field));
+    if (r.port === 0) throw usage(`${field} port must be from 1 to 65535`, field);
+    return remote.trim();
+  }
+
+  /** A folder that exists, as an absolute path. */
+  folder(field: string, missing: string): string {
+    const abs = resolvePath(this.required(field, missing));
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      throw usage(`there is no folder ${abs}`, field);
+    }
+    if (!isDir) throw usage(`${abs} is a file, not a folder`, field);
+    return abs;
+  }
+}
+
+/** Leaves out the fields that were not given, as the page would have. */
+function given<T extends object>(spec: T): T {
+  for (const k of Object.keys(spec) as (keyof T)[]) if (spec[k] === undefined) delete spec[k];
+  return spec;
+}
+
+/**
+ * One check per kind of session. Object literals evaluate in order, so each field's error is
+ * the one a person filling the form from the top would meet first.
+ */
+const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
+  'tcp-server': (f) => {
+    const frame = f.frame();
+    return given({
+      kind: 'tcp-server', port: f.port(), encoding: f.encoding, frame, host: f.host(),
+      welcome: f.template('welcome'), reply: f.template('reply'), quit: f.text('quit'),
+      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'),
+    });
+  },
+  'tcp-client': (f) => {
+    const frame = f.frame();
+    return { kind: 'tcp-client', host: f.requiredHost('host', "host: give the server's name or address"), port: f.port('port', false), encoding: f.encoding, frame };
+  },
+  udp: (f) =>
+    given({ kind: 'udp', port: f.port(), encoding: f.encoding, host: f.host(), remote: f.remote('remote'), reply: f.template('reply'), echo: f.flag('echo') }),
+  http: (f) => {
+    const root = f.folder('root', 'give the folder to serve');
+    return given({ kind: 'http', root, port: f.port(), host: f.host(), listing: f.value('listing') === false ? false : undefined });
+  },
+};
+
+/** Checks every field of a spec with the core's validators; the error names the field. */
+export function normaliseSpec(spec: SessionSpec): SessionSpec {
+  if (!spec || typeof spec !== 'object') throw usage('missing session settings');
+  const fields = new SpecFields(spec as unknown as Record<string, unknown>);
+  const kind = (spec as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !Object.hasOwn(SPEC_CHECKS, kind)) throw usage(`this sockit cannot create '${kind}' sessions`, 'kind');
+  return SPEC_CHECKS[kind as SessionKind](fields);
+}
