@@ -78,3 +78,9 @@ export class DatagramTooLargeError extends SockitError {
     this.name = 'DatagramTooLargeError';
   }
 }
+
+/** True when a bind failed because this machine has no IPv6 (then IPv4 alone will do). */
+export function isNoIpv6(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL';
+}

@@ -23,5 +23,5 @@ export * from './http/static-server.js';
 export * from './load/histogram.js';
 export * from './load/load.js';
 export * from './net/listen.js';
-export * from './net/system-errors.js';
+export * from './system-errors.js';
 export * from './net/address.js';

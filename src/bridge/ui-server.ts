@@ -72,8 +72,6 @@ let uiCount = 0;
 export class UiServer extends Session {
   readonly token: string;
   readonly bridge: WsBridge;
-  /** Resolves once the server is closed. */
-  readonly closed: Promise<void>;
   private readonly options: UiServerOptions;
   private readonly host: string;
   private readonly server: http.Server;
@@ -83,7 +81,6 @@ export class UiServer extends Session {
   private built = false;
   private boundPort = 0;
   private nextPage = 1;
-  private resolveClosed!: () => void;
   private closing = false;
 
   constructor(options: UiServerOptions = {}) {
@@ -92,7 +89,6 @@ export class UiServer extends Session {
     this.host = options.host ?? '127.0.0.1';
     this.token = options.token ?? createToken();
     this.bridge = new WsBridge(options.bridge);
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.bridge.limits.maxPageMessageBytes, perMessageDeflate: false });
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as net.Socket, head));
@@ -124,14 +120,14 @@ export class UiServer extends Session {
     const port = this.options.port ?? 0;
     try {
       await listenServer(this.server, { host: this.host, port }, (e) =>
-        this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: e.message }),
+        this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_NETWORK', message: e.message }),
       );
     } catch (err) {
       throw await bindFailure(err, this.host, port);
     }
     const addr = this.server.address() as net.AddressInfo;
     this.boundPort = addr.port;
-    this.emitEvent({ event: 'listening', ts: Date.now(), session: this.name, protocol: 'ui', address: addr.address, port: addr.port, addresses: [addr.address] });
+    this.announceListening('ui', addr.address, addr.port, [addr.address]);
     return this;
   }
 
@@ -148,7 +144,7 @@ export class UiServer extends Session {
 
   private refuse(req: http.IncomingMessage, reason: string): void {
     this.emitEvent({
-      event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_FORBIDDEN',
+      event: 'error', code: 'SOCKIT_ERR_FORBIDDEN',
       message: `refused ${req.method} ${(req.url ?? '').replace(/token=[^&]*/, 'token=…')} from ${peerOfRequest(req)}: ${reason}`,
     });
   }
@@ -222,10 +218,10 @@ export class UiServer extends Session {
       const peer = peerOfRequest(req);
       this.stats.connections++;
       this.stats.active++;
-      this.emitEvent({ event: 'connect', ts: Date.now(), session: this.name, peer, id, local: formatEndpoint(socket.localAddress ?? '', socket.localPort ?? 0) });
+      this.emitEvent({ event: 'connect', peer, id, local: formatEndpoint(socket.localAddress ?? '', socket.localPort ?? 0) });
       ws.on('close', () => {
         this.stats.active--;
-        this.emitEvent({ event: 'close', ts: Date.now(), session: this.name, peer, id, reason: 'page closed', bytesIn: 0, bytesOut: 0 });
+        this.emitEvent({ event: 'close', peer, id, reason: 'page closed', bytesIn: 0, bytesOut: 0 });
       });
       this.bridge.attach(ws);
     });
@@ -237,10 +233,7 @@ export class UiServer extends Session {
       this.closing = true;
       await this.bridge.close();
       this.wss.close();
-      this.server.close(() => {
-        this.emitEvent(this.summary());
-        this.resolveClosed();
-      });
+      this.server.close(() => this.finish());
       // let goodbyes flush, then cut keep-alive connections that would hold the server open
       setTimeout(() => {
         for (const s of this.sockets) s.destroy();

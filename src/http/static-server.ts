@@ -4,7 +4,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { SockitError, UsageError } from '../errors.js';
+import { isNoIpv6, SockitError, UsageError } from '../errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
 import { Session, type SessionEvent } from '../net/session.js';
 import { bindFailure, listenServer } from '../net/listen.js';
@@ -51,8 +51,6 @@ let serverCount = 0;
 export class StaticServer extends Session {
   readonly options: Readonly<StaticServerOptions>;
   readonly handler: StaticHandler;
-  /** Resolves once the servers and every connection are closed. */
-  readonly closed: Promise<void>;
   private readonly servers: http.Server[] = [];
   /** Each open connection, with the bytes it had moved and when that last changed. */
   private readonly sockets = new Map<net.Socket, { seen: number; at: number }>();
@@ -61,7 +59,6 @@ export class StaticServer extends Session {
   private boundPort = 0;
   private boundAddresses: string[] = [];
   private closing = false;
-  private resolveClosed!: () => void;
   private readonly logRequests: boolean;
 
   constructor(options: StaticServerOptions) {
@@ -76,17 +73,11 @@ export class StaticServer extends Session {
     this.options = options;
     this.logRequests = options.accessLog ?? true;
     this.handler = new StaticHandler({ ...options, allowedHosts: options.allowedHosts ?? (loopbackOnly ? [] : 'any') });
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
   /** The port bound (useful with port 0). */
   get port(): number {
     return this.boundPort;
-  }
-
-  /** The addresses bound. */
-  get addresses(): readonly string[] {
-    return this.boundAddresses;
   }
 
   /** `http` or `https`. */
@@ -120,7 +111,7 @@ export class StaticServer extends Session {
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           // no IPv6 loopback here: IPv4 alone will do
-          if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') continue;
+          if (isNoIpv6(err)) continue;
           // the system's pick for 127.0.0.1 is taken on ::1: pick again
           if (code === 'EADDRINUSE' && requested === 0 && attempt < 5) {
             retry = true;
@@ -134,7 +125,7 @@ export class StaticServer extends Session {
       await this.stopServers();
     }
     const addresses = this.boundAddresses.length === 1 && this.boundAddresses[0] === '::' ? ['0.0.0.0', '::'] : [...this.boundAddresses];
-    this.emitEvent({ event: 'listening', ts: Date.now(), session: this.name, protocol: 'http', address: this.boundAddresses[0]!, port: this.boundPort, addresses });
+    this.announceListening('http', this.boundAddresses[0]!, this.boundPort, addresses);
     return this;
   }
 
@@ -167,11 +158,11 @@ export class StaticServer extends Session {
     server.on('connection', (socket: net.Socket) => this.onConnection(socket));
     if (o.tls) {
       server.on('tlsClientError', (err: Error, socket: net.Socket) => {
-        if (this.observed) this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_TLS', message: `TLS handshake with ${peerOf(socket)} failed: ${err.message}` });
+        if (this.observed) this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_TLS', message: `TLS handshake with ${peerOf(socket)} failed: ${err.message}` });
       });
     }
     await listenServer(server, { host, port, ipv6Only: false, backlog: 4096 }, (e) =>
-      this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: e.message }),
+      this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_NETWORK', message: e.message }),
     );
     this.servers.push(server);
   }
@@ -256,17 +247,14 @@ export class StaticServer extends Session {
     return this.closed;
   }
 
-  private finished = false;
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
+  protected override finish(): void {
+    if (this.ended) return;
     if (this.sweeper) clearInterval(this.sweeper);
     this.stats.bytesOut = this.totals.bytes;
     this.stats.bytesIn = this.totals.bytesIn;
     this.stats.messagesOut = this.stats.messagesIn;
     this.handler.close();
-    this.emitEvent(this.summary());
-    this.resolveClosed();
+    super.finish();
   }
 }
 

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { SockitError, UsageError } from '../errors.js';
-import { connectErrorFrom } from '../net/system-errors.js';
+import { connectErrorFrom } from '../system-errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
 import { LatencyHistogram } from './histogram.js';
 

@@ -1,7 +1,7 @@
 // Binding listeners: one place for the first-error-rejects rule and for what a failed bind says.
 import type net from 'node:net';
-import { type SockitError } from '../errors.js';
-import { bindErrorFrom } from './system-errors.js';
+import { isNoIpv6, type SockitError } from '../errors.js';
+import { bindErrorFrom } from '../system-errors.js';
 import { describePortOwner } from '../ports/owner.js';
 import { nextFreePort } from '../ports/free.js';
 
@@ -30,4 +30,36 @@ export async function bindFailure(err: unknown, host: string, port: number, opti
   const owner = inUse ? describePortOwner(port, protocol) : undefined;
   const free = inUse && protocol === 'tcp' ? await nextFreePort(port, 'probeHost' in options ? options.probeHost : host) : undefined;
   return bindErrorFrom(err, host, port, owner, free);
+}
+
+/**
+ * Binds on `host`, or when none is given on every interface: `::` (dual-stack), or `0.0.0.0`
+ * where the machine has no IPv6. Failures are explained by `explain`. Returns the host bound.
+ */
+export async function bindHostOrAll(host: string | undefined, bind: (host: string) => Promise<void>, explain: (err: unknown, host: string) => Promise<SockitError>): Promise<string> {
+  if (host !== undefined) {
+    try {
+      await bind(host);
+      return host;
+    } catch (err) {
+      throw await explain(err, host);
+    }
+  }
+  try {
+    await bind('::');
+    return '::';
+  } catch (err) {
+    if (!isNoIpv6(err)) throw await explain(err, '0.0.0.0');
+  }
+  try {
+    await bind('0.0.0.0');
+    return '0.0.0.0';
+  } catch (err) {
+    throw await explain(err, '0.0.0.0');
+  }
+}
+
+/** The addresses a listener serves: a dual-stack `::` bound for "every interface" serves both families. */
+export function servedAddresses(requestedHost: string | undefined, bound: string): string[] {
+  return requestedHost === undefined && bound === '::' ? ['0.0.0.0', '::'] : [bound];
 }

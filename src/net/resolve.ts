@@ -1,7 +1,7 @@
 // Resolving a host name once, up front, so every later step and message uses one address.
 import dns from 'node:dns';
 import net from 'node:net';
-import { connectErrorFrom } from './system-errors.js';
+import { connectErrorFrom } from '../system-errors.js';
 
 /** A host as typed and the address it stands for. */
 export interface ResolvedHost {

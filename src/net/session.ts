@@ -1,101 +1,8 @@
-// The typed event model every session emits, and its NDJSON form.
+// The base of every session: one typed event channel, counters, and a lifecycle that ends exactly once.
 import { EventEmitter } from 'node:events';
-import { formatHex } from '../wire/hex.js';
+import type { EventInput, SessionEvent, SummaryEvent, ListeningEvent } from './events.js';
 
-/** Fields every event carries. `ts` is milliseconds since the epoch (ISO in NDJSON). */
-export interface EventBase {
-  ts: number;
-  session: string;
-}
-
-/** A session is bound and ready. */
-export interface ListeningEvent extends EventBase {
-  event: 'listening';
-  protocol: 'tcp' | 'udp' | 'http' | 'proxy' | 'ui';
-  address: string;
-  port: number;
-  /** Every address the session listens on (dual-stack listeners list both families). */
-  addresses: string[];
-}
-
-/** A connection was accepted (servers) or established (clients). */
-export interface ConnectEvent extends EventBase {
-  event: 'connect';
-  peer: string;
-  id: number;
-  local: string;
-}
-
-/** One message arrived. `text` is set when the session decodes (it does by default). */
-export interface DataEvent extends EventBase {
-  event: 'data';
-  peer: string;
-  id: number;
-  /** The message's number on its connection, from 1. */
-  n: number;
-  bytes: number;
-  payload: Buffer;
-  text?: string;
-}
-
-/** Bytes were written to a peer. */
-export interface SendEvent extends EventBase {
-  event: 'send';
-  peer: string;
-  id: number;
-  bytes: number;
-  payload: Buffer;
-  text?: string;
-}
-
-/** A connection ended, with why. */
-export interface CloseEvent extends EventBase {
-  event: 'close';
-  peer: string;
-  id: number;
-  reason: string;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-/** Something failed; for a connection, `id` and `peer` say which. */
-export interface ErrorEvent extends EventBase {
-  event: 'error';
-  code: string;
-  message: string;
-  hint?: string;
-  peer?: string;
-  id?: number;
-}
-
-/** Totals, emitted once when the session ends. */
-export interface SummaryEvent extends EventBase {
-  event: 'summary';
-  connections: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
-  durationMs: number;
-}
-
-/** An HTTP request was answered (static server access log). */
-export interface RequestEvent extends EventBase {
-  event: 'request';
-  method: string;
-  /** The request target as received (render it escaped). */
-  url: string;
-  status: number;
-  /** Body bytes sent. */
-  bytes: number;
-  ms: number;
-  peer: string;
-  /** Why a request was refused or failed, when it was. */
-  note?: string;
-}
-
-/** Every event a session can emit. */
-export type SessionEvent = ListeningEvent | ConnectEvent | DataEvent | SendEvent | CloseEvent | ErrorEvent | SummaryEvent | RequestEvent;
+export * from './events.js';
 
 /** Counters a session keeps whether or not anyone listens. */
 export interface SessionStats {
@@ -107,22 +14,31 @@ export interface SessionStats {
   messagesOut: number;
 }
 
-/** Base of all sessions: one `event` channel carrying the typed union. */
-export class Session extends EventEmitter {
+/**
+ * Base of all sessions: one `event` channel carrying the typed union, `closed` that resolves
+ * once, after the one `summary` event.
+ */
+export abstract class Session extends EventEmitter {
   readonly name: string;
   readonly stats: SessionStats = { connections: 0, active: 0, bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
+  /** Resolves once the session has ended and emitted its `summary`. */
+  readonly closed: Promise<void>;
   protected readonly startedAt = Date.now();
-
-  constructor(name: string) {
-    super();
-    this.name = name;
-  }
+  private resolveClosed!: () => void;
+  private done = false;
+  private listenAddresses: readonly string[] = [];
 
   /**
    * Whether `data` and `send` events are wanted (default true). A face that shows only
    * connections turns this off, and the data path then builds, decodes and emits nothing.
    */
   messageEvents = true;
+
+  constructor(name: string) {
+    super();
+    this.name = name;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
 
   /** True when someone listens: sessions skip building events nobody reads. */
   get observed(): boolean {
@@ -134,48 +50,53 @@ export class Session extends EventEmitter {
     return this.messageEvents && this.listenerCount('event') > 0;
   }
 
+  /** Every address the session listens on, as its `listening` event said (dual-stack lists both families). */
+  get addresses(): readonly string[] {
+    return this.listenAddresses;
+  }
+
+  /** True once the session has ended (its `summary` was emitted). */
+  get ended(): boolean {
+    return this.done;
+  }
+
   override on(event: 'event', listener: (e: SessionEvent) => void): this;
   override on(event: string | symbol, listener: (...args: any[]) => void): this;
   override on(event: string | symbol, listener: (...args: any[]) => void): this {
     return super.on(event, listener);
   }
 
-  protected emitEvent(e: SessionEvent): void {
-    this.emit('event', e);
+  /** Stops the session; resolves when it has ended. */
+  abstract close(): Promise<void>;
+
+  /** Emits an event, stamping `ts` (now, unless the event has one) and `session`. */
+  protected emitEvent(e: EventInput): void {
+    const stamped = e as SessionEvent;
+    stamped.ts ??= Date.now();
+    stamped.session = this.name;
+    this.emit('event', stamped);
   }
 
-  protected summary(): SummaryEvent {
+  /** Records the bound addresses and emits `listening`. */
+  protected announceListening(protocol: ListeningEvent['protocol'], address: string, port: number, addresses: readonly string[]): void {
+    this.listenAddresses = addresses;
+    this.emitEvent({ event: 'listening', protocol, address, port, addresses: [...addresses] });
+  }
+
+  /** Ends the session: the `summary` event, then `closed` resolves. Later calls do nothing. */
+  protected finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.emitEvent(this.summary());
+    this.resolveClosed();
+  }
+
+  /** The totals so far, as a `summary` event. */
+  protected summary(): Omit<SummaryEvent, 'ts' | 'session'> {
     const s = this.stats;
     return {
-      event: 'summary', ts: Date.now(), session: this.name,
-      connections: s.connections, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
+      event: 'summary', connections: s.connections, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
       messagesIn: s.messagesIn, messagesOut: s.messagesOut, durationMs: Date.now() - this.startedAt,
     };
   }
-}
-
-/** The NDJSON shape of an event: ISO `ts`, payloads as `hex` (and `text` where decoded). */
-export function toJsonEvent(e: SessionEvent): Record<string, unknown> {
-  const out: Record<string, unknown> = { event: e.event, ts: isoTime(e.ts) };
-  // for..in and native hex: this runs twice per echoed message under --json
-  const fields = e as unknown as Record<string, unknown>;
-  for (const k in fields) {
-    if (k === 'ts') continue;
-    const v = fields[k];
-    if (k === 'payload') out.hex = Buffer.isBuffer(v) ? v.toString('hex') : formatHex(v as Uint8Array, '');
-    else if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
-let lastTs = NaN;
-let lastIso = '';
-
-/** ISO time of a timestamp; events come many to a millisecond, so the last one is kept. */
-function isoTime(ts: number): string {
-  if (ts !== lastTs) {
-    lastTs = ts;
-    lastIso = new Date(ts).toISOString();
-  }
-  return lastIso;
 }

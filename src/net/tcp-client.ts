@@ -1,16 +1,15 @@
 // The TCP client session: connect, send, receive framed and decoded messages, half-close.
 import net from 'node:net';
 import tls from 'node:tls';
-import { FrameTooLargeError } from '../errors.js';
-import { connectErrorFrom } from './system-errors.js';
-import { formatEndpoint } from '../wire/endpoint.js';
-import { createDecoder, type StreamDecoder } from '../wire/codec.js';
+import { DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
+import { localOf, peerOf } from './address.js';
+import { Behaviour, type BehaviourOptions } from './behaviour.js';
 import { Session, type SessionEvent } from './session.js';
-import { createFrameDecoder, DEFAULT_MAX_FRAME_BYTES, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
-import { peerOf } from './address.js';
+import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
+import { connectErrorFrom } from '../system-errors.js';
 
-/** How to reach the server and read its messages. */
-export interface TcpClientOptions {
+/** How to reach the server, read its messages and (optionally) answer them. */
+export interface TcpClientOptions extends Omit<BehaviourOptions, 'chat'> {
   host: string;
   port: number;
   encoding?: string;
@@ -27,45 +26,67 @@ export interface TcpClientOptions {
 
 let clientCount = 0;
 
+/** The one connection of a client session. */
+class ClientConnection extends SocketConversation {
+  constructor(
+    private readonly client: TcpClient,
+    settings: SocketSettings,
+    socket: net.Socket,
+  ) {
+    super(settings, 1, peerOf(socket), socket);
+  }
+
+  override handleEnd(): void {
+    super.handleEnd();
+    // the server finished; finish our side too once our own output is flushed
+    if (!this.socket.writableEnded) this.socket.end();
+  }
+
+  handleClose(): void {
+    this.client.connectionClosed(this);
+  }
+}
+
 /** A connected TCP client. Create with {@link connectTcp}. */
 export class TcpClient extends Session {
   readonly options: Readonly<TcpClientOptions>;
-  /** Resolves when the connection is fully closed. */
-  readonly closed: Promise<void>;
-  private socket: net.Socket | undefined;
-  private frames: FrameDecoder;
-  /** Created on the first message that is shown decoded. */
-  private text: StreamDecoder | undefined;
-  private readonly decodeShown: boolean;
-  private readonly rawFraming: boolean;
-  private closeReason: string | undefined;
-  private peer = '';
-  private resolveClosed!: () => void;
+  private connection: ClientConnection | undefined;
+  private readonly settings: SocketSettings;
   private paused = false;
 
   constructor(options: TcpClientOptions) {
     super(options.name ?? `tcp-client-${++clientCount}`);
     this.options = options;
-    this.frames = createFrameDecoder(options.frame ?? { kind: 'raw' }, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-    this.decodeShown = options.decode !== false;
-    this.rawFraming = (options.frame ?? { kind: 'raw' }).kind === 'raw';
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    const frame = options.frame ?? { kind: 'raw' };
+    const encoding = options.encoding ?? 'utf8';
+    const behaviour = new Behaviour(options, encoding, frame);
+    this.settings = {
+      session: this,
+      emit: (e) => this.emitEvent(e),
+      frame,
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      encoding,
+      decodeShown: options.decode !== false,
+      behaviour: behaviour.active || options.welcome !== undefined ? behaviour : undefined,
+      maxPendingBytes: DEFAULT_MAX_PENDING_BYTES,
+      idleTimeoutMs: options.idleTimeoutMs,
+    };
   }
 
   /** The underlying socket, for callers that stream into it (files, stdin). */
   get raw(): net.Socket {
-    if (!this.socket) throw new Error('not connected');
-    return this.socket;
+    if (!this.connection) throw new Error('not connected');
+    return this.connection.socket;
   }
 
   /** Connects; rejects with a ConnectError sentence naming host and port. */
   connect(): Promise<this> {
     const { host, port } = this.options;
     return new Promise((resolve, reject) => {
-      const socket = this.options.tls
-        ? tls.connect({ host, port, servername: this.options.tls.servername ?? (net.isIP(host) ? undefined : host), rejectUnauthorized: this.options.tls.rejectUnauthorized ?? true, ca: this.options.tls.ca })
+      const t = this.options.tls;
+      const socket = t
+        ? tls.connect({ host, port, servername: t.servername ?? (net.isIP(host) ? undefined : host), rejectUnauthorized: t.rejectUnauthorized ?? true, ca: t.ca })
         : net.connect({ host, port, allowHalfOpen: true, noDelay: true });
-      this.socket = socket;
       let settled = false;
       const timer = this.options.connectTimeoutMs
         ? setTimeout(() => {
@@ -82,7 +103,7 @@ export class TcpClient extends Session {
         reject(connectErrorFrom(err, host, port));
       };
       socket.once('error', onError);
-      socket.once(this.options.tls ? 'secureConnect' : 'connect', () => {
+      socket.once(t ? 'secureConnect' : 'connect', () => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
@@ -94,72 +115,28 @@ export class TcpClient extends Session {
   }
 
   private attach(socket: net.Socket): void {
-    this.peer = peerOf(socket);
+    const connection = new ClientConnection(this, this.settings, socket);
+    this.connection = connection;
     this.stats.connections = 1;
     this.stats.active = 1;
-    this.emitEvent({ event: 'connect', ts: Date.now(), session: this.name, peer: this.peer, id: 1, local: formatEndpoint(socket.localAddress ?? '', socket.localPort ?? 0) });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      this.closeReason ??= err.code === 'ECONNRESET' ? 'reset by peer' : `error: ${err.message}`;
-    });
-    socket.on('end', () => {
-      this.closeReason ??= 'closed by peer';
-      const rest = this.frames.flush();
-      const kind = this.options.frame?.kind;
-      if (rest && (kind === 'line' || kind === 'delimiter')) this.onMessage(rest);
-      // the server finished; finish our side too once our own output is flushed
-      if (!socket.writableEnded) socket.end();
-    });
-    socket.on('close', () => {
-      this.stats.active = 0;
-      this.emitEvent({ event: 'close', ts: Date.now(), session: this.name, peer: this.peer, id: 1, reason: this.closeReason ?? 'closed', bytesIn: this.stats.bytesIn, bytesOut: this.stats.bytesOut });
-      this.emitEvent(this.summary());
-      this.resolveClosed();
-    });
-    if (this.options.idleTimeoutMs) {
-      socket.setTimeout(this.options.idleTimeoutMs, () => {
-        this.closeReason = `idle for ${this.options.idleTimeoutMs! / 1000} s`;
-        socket.destroy();
-      });
-    }
-    socket.on('data', (chunk: Buffer) => {
-      this.stats.bytesIn += chunk.length;
-      // raw framing: one read is one message, no array per chunk
-      if (this.rawFraming) {
-        this.onMessage(chunk);
-        return;
-      }
-      let messages: Buffer[];
-      try {
-        messages = this.frames.push(chunk);
-      } catch (err) {
-        if (!(err instanceof FrameTooLargeError)) throw err;
-        this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: err.code, message: err.message, hint: err.hint, peer: this.peer, id: 1 });
-        this.closeReason = 'frame too large';
-        socket.destroy();
-        return;
-      }
-      for (const m of messages) this.onMessage(m);
-    });
+    this.emitEvent({ event: 'connect', peer: connection.peer, id: 1, local: localOf(socket) });
+    connection.start();
+    this.settings.behaviour?.welcome(connection);
   }
 
-  private onMessage(message: Buffer): void {
-    this.stats.messagesIn++;
-    if (!this.messagesObserved) {
-      // nothing is shown, so nothing is decoded; a later decoder starts clean
-      this.text = undefined;
-      return;
-    }
-    const text = this.decodeShown ? (this.text ??= createDecoder(this.options.encoding ?? 'utf8')).write(message) : undefined;
-    this.emitEvent({ event: 'data', ts: Date.now(), session: this.name, peer: this.peer, id: 1, n: this.stats.messagesIn, bytes: message.length, payload: message, text });
+  /** The connection closed: say why and end the session. */
+  connectionClosed(connection: ClientConnection): void {
+    this.stats.active = 0;
+    this.emitEvent({ event: 'close', peer: connection.peer, id: 1, reason: connection.closeReason ?? 'closed', bytesIn: this.stats.bytesIn, bytesOut: this.stats.bytesOut });
+    this.finish();
   }
 
   /** Sends bytes as given. Resolves once the socket has taken them (backpressure for loops). */
   send(data: Buffer): Promise<void> {
-    const socket = this.socket;
-    if (!socket || socket.destroyed || socket.writableEnded) return Promise.resolve();
-    this.stats.bytesOut += data.length;
-    this.stats.messagesOut++;
-    if (this.messagesObserved) this.emitEvent({ event: 'send', ts: Date.now(), session: this.name, peer: this.peer, id: 1, bytes: data.length, payload: data });
+    const c = this.connection;
+    const socket = c?.socket;
+    if (!c || !socket || socket.destroyed || socket.writableEnded) return Promise.resolve();
+    c.countWritten(data);
     if (socket.write(data)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -175,32 +152,33 @@ export class TcpClient extends Session {
   /** Counts bytes that were streamed into {@link raw} directly (files). */
   countSent(bytes: number): void {
     this.stats.bytesOut += bytes;
+    if (this.connection) this.connection.bytesOut += bytes;
   }
 
   /** Half-closes: no more sending, but what the server sends still arrives. */
   end(): void {
-    if (this.socket && !this.socket.writableEnded) this.socket.end();
+    const socket = this.connection?.socket;
+    if (socket && !socket.writableEnded) socket.end();
   }
 
   /** Closes the connection (gracefully, or at once with `force`). */
   close(force = false): Promise<void> {
-    if (this.socket && !this.socket.destroyed) {
-      this.closeReason ??= 'closed by us';
-      if (force) this.socket.destroy();
-      else {
-        this.socket.end();
-        setTimeout(() => this.socket?.destroy(), 2000).unref();
-      }
+    const c = this.connection;
+    if (c && !c.socket.destroyed) {
+      const reason = c.closeReason ?? 'closed by us';
+      if (force) c.destroy(reason);
+      else c.end(reason, 2000);
     }
     return this.closed;
   }
 
   /** Stops reading (the kernel then pushes back on the server) or resumes. */
   setPaused(paused: boolean): void {
-    if (paused === this.paused || !this.socket) return;
+    const socket = this.connection?.socket;
+    if (paused === this.paused || !socket) return;
     this.paused = paused;
-    if (paused) this.socket.pause();
-    else this.socket.resume();
+    if (paused) socket.pause();
+    else socket.resume();
   }
 }
 

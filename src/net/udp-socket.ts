@@ -1,20 +1,19 @@
 // The UDP session: a listener that answers each datagram's sender, or a socket aimed at one peer; broadcast and multicast.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { ConnectError, DatagramTooLargeError, SockitError, UsageError } from '../errors.js';
-import { bindErrorFrom, connectErrorFrom } from './system-errors.js';
+import { isNoIpv6, SockitError, UsageError } from '../errors.js';
+import { bindErrorFrom } from '../system-errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
-import { decodeText } from '../wire/codec.js';
 import { Session, type SessionEvent } from './session.js';
-import { compileTemplate, type Template } from '../wire/template.js';
 import { buildBlockList, type AccessLists } from './access.js';
-import { bindFailure } from './listen.js';
+import { unmapAddress } from './address.js';
+import { Behaviour } from './behaviour.js';
+import { Conversation, type ReadSettings } from './conversation.js';
+import { bindFailure, servedAddresses } from './listen.js';
 import { resolveHost } from './resolve.js';
+import { checkDatagramSize, isMulticast, udpErrorFrom } from './udp-datagram.js';
 
-/** The largest UDP payload over IPv4: 65,535 less the 20-byte IP header and the 8-byte UDP header. */
-export const MAX_DATAGRAM_IPV4 = 65507;
-/** The largest UDP payload over IPv6 (without jumbograms): the IPv6 length field excludes its own header. */
-export const MAX_DATAGRAM_IPV6 = 65527;
+export { MAX_DATAGRAM_IPV4, MAX_DATAGRAM_IPV6, checkDatagramSize, maxDatagramBytes, udpErrorFrom } from './udp-datagram.js';
 
 /** How a UDP session binds, where it sends, and how it answers. */
 export interface UdpSocketOptions extends AccessLists {
@@ -75,67 +74,52 @@ const MAX_PEERS = 10000;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 let udpCount = 0;
 
-/** The largest payload one datagram to `address` can carry. */
-export function maxDatagramBytes(address: string): number {
-  return net.isIPv6(address) && !/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? MAX_DATAGRAM_IPV6 : MAX_DATAGRAM_IPV4;
-}
+/** A peer heard from or sent to: its datagrams are messages, answered by the session's behaviour. */
+class Peer extends Conversation implements UdpPeerInfo {
+  lastSeen = Date.now();
 
-/** Throws DatagramTooLargeError when `bytes` cannot travel in one datagram to `address`. */
-export function checkDatagramSize(bytes: number, address: string): void {
-  const limit = maxDatagramBytes(address);
-  if (bytes > limit) throw new DatagramTooLargeError(bytes, limit, limit === MAX_DATAGRAM_IPV4 ? 'IPv4' : 'IPv6');
-}
-
-function isMulticast(address: string): boolean {
-  if (net.isIPv4(address)) {
-    const first = Number(address.split('.')[0]);
-    return first >= 224 && first <= 239;
+  constructor(
+    private readonly udp: UdpSocket,
+    settings: ReadSettings,
+    id: number,
+    readonly key: string,
+    readonly address: string,
+    readonly port: number,
+  ) {
+    super(settings, id, formatEndpoint(unmapAddress(address), port));
   }
-  return /^ff/i.test(address);
-}
 
-/** Turns a system error from sending a datagram into one plain sentence naming the peer. */
-export function udpErrorFrom(err: unknown, host: string, port: number): SockitError {
-  if (err instanceof SockitError) return err;
-  const code = (err as { code?: string } | undefined)?.code;
-  const where = formatEndpoint(host, port);
-  if (code === 'ECONNREFUSED') {
-    return new ConnectError('SOCKIT_ERR_REFUSED', `nothing is listening on ${where} (UDP): the host answered "port unreachable"`, {
-      cause: err,
-      hint: 'check the port, and that the server is running and bound to that address',
-    });
+  write(bytes: Buffer): void {
+    this.udp.replyTo(this, bytes);
   }
-  if (code === 'EACCES') {
-    return new ConnectError('SOCKIT_ERR_ACCESS', `sending to ${where} was not permitted`, {
-      cause: err,
-      hint: 'a broadcast address needs --broadcast; a firewall may also refuse it',
-    });
-  }
-  if (code === 'EMSGSIZE') {
-    return new ConnectError('SOCKIT_ERR_DATAGRAM_TOO_LARGE', `the datagram to ${where} is larger than the path allows`, { cause: err });
-  }
-  return connectErrorFrom(err, host, port);
-}
 
-/** `127.0.0.1:5000` or `[::1]:5000`, with IPv4-mapped IPv6 shown as IPv4. */
-function peerName(address: string, port: number): string {
-  return formatEndpoint(address.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1'), port);
-}
+  /** UDP has no connection to end: the peer is forgotten (numbered anew if it comes back). */
+  end(_reason: string): void {
+    this.udp.forget(this);
+  }
 
-interface Peer extends UdpPeerInfo {
-  key: string;
+  destroy(reason: string): void {
+    this.end(reason);
+  }
+
+  protected isClosed(): boolean {
+    return false;
+  }
+
+  /** The counters, as a plain record. */
+  peerInfo(): UdpPeerInfo {
+    return { ...this.info(), address: this.address, port: this.port, lastSeen: this.lastSeen };
+  }
 }
 
 /** A bound UDP socket. Create with {@link listenUdp} or {@link openUdp}. */
 export class UdpSocket extends Session {
   readonly options: Readonly<UdpSocketOptions>;
-  /** Resolves once the socket is closed and `summary` was emitted. */
-  readonly closed: Promise<void>;
   private socket: dgram.Socket | undefined;
   private readonly peersByKey = new Map<string, Peer>();
   private readonly peersById = new Map<number, Peer>();
   private nextId = 1;
-  private readonly replyTemplate: Template | undefined;
+  private readonly settings: ReadSettings;
   private readonly blockList: ReturnType<typeof buildBlockList>;
   private readonly encoding: string;
   private target: UdpTarget | undefined;
@@ -146,13 +130,22 @@ export class UdpSocket extends Session {
   private refusals = 0;
   private lastDropReport = 0;
   private closing = false;
-  private resolveClosed!: () => void;
 
   constructor(options: UdpSocketOptions) {
     super(options.name ?? `udp-${++udpCount}`);
     this.options = options;
     this.encoding = options.encoding ?? 'utf8';
-    this.replyTemplate = options.reply !== undefined ? compileTemplate(options.reply, this.encoding, '--reply') : undefined;
+    const behaviour = new Behaviour({ reply: options.reply, echo: options.echo }, this.encoding, { kind: 'raw' });
+    this.settings = {
+      session: this,
+      emit: (e) => this.emitEvent(e),
+      frame: { kind: 'raw' },
+      maxFrameBytes: Number.MAX_SAFE_INTEGER,
+      encoding: this.encoding,
+      decodeShown: options.decode !== false,
+      wholeMessages: true,
+      behaviour: behaviour.active ? behaviour : undefined,
+    };
     this.blockList = buildBlockList(options);
     if ((options.remoteHost === undefined) !== (options.remotePort === undefined)) {
       throw new UsageError('a UDP remote needs both a host and a port');
@@ -163,7 +156,6 @@ export class UdpSocket extends Session {
     for (const group of options.join ?? []) {
       if (!net.isIP(group) || !isMulticast(group)) throw new UsageError(`--join: '${group}' is not a multicast group address (224.0.0.0/4 or ff00::/8)`);
     }
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
   /** The local port actually bound (useful with port 0). */
@@ -210,7 +202,7 @@ export class UdpSocket extends Session {
     if (o.remoteHost !== undefined) {
       const r = await resolveHost(o.remoteHost, o.remotePort!, family);
       this.target = { address: r.address, port: o.remotePort! };
-      this.targetName = peerName(r.address, o.remotePort!);
+      this.targetName = formatEndpoint(unmapAddress(r.address), o.remotePort!);
       family ??= r.family;
     }
     // an IPv4 group can only be joined from an IPv4 socket
@@ -219,8 +211,7 @@ export class UdpSocket extends Session {
     try {
       await this.bind(family === 4 ? 'udp4' : 'udp6', localHost, o.port ?? 0);
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (family === undefined && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) {
+      if (family === undefined && isNoIpv6(err)) {
         // no IPv6 on this machine: IPv4 only
         try {
           await this.bind('udp4', '0.0.0.0', o.port ?? 0);
@@ -259,10 +250,9 @@ export class UdpSocket extends Session {
     socket.on('error', (err) => this.onSocketError(err as NodeJS.ErrnoException));
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     if (this.target) {
-      this.emitEvent({ event: 'connect', ts: Date.now(), session: this.name, peer: this.targetName, id: 1, local: formatEndpoint(addr.address, addr.port) });
+      this.emitEvent({ event: 'connect', peer: this.targetName, id: 1, local: formatEndpoint(addr.address, addr.port) });
     } else {
-      const addresses = o.host === undefined && addr.address === '::' ? ['0.0.0.0', '::'] : [addr.address];
-      this.emitEvent({ event: 'listening', ts: Date.now(), session: this.name, protocol: 'udp', address: addr.address, port: addr.port, addresses });
+      this.announceListening('udp', addr.address, addr.port, servedAddresses(o.host, addr.address));
     }
     return this;
   }
@@ -312,25 +302,18 @@ export class UdpSocket extends Session {
     if (err.code === 'ECONNREFUSED' && this.target) {
       this.refusals++;
       const e = udpErrorFrom(err, this.options.remoteHost!, this.target.port);
-      this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: e.code, message: e.message, hint: e.hint, peer: this.targetName, id: 1 });
+      this.emitEvent({ event: 'error', code: e.code, message: e.message, hint: e.hint, peer: this.targetName, id: 1 });
       return;
     }
-    this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: 'SOCKIT_ERR_NETWORK', message: `UDP socket error: ${err.message}` });
+    this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_NETWORK', message: `UDP socket error: ${err.message}` });
   }
 
   private peerFor(address: string, port: number): Peer {
     const key = `${address}|${port}`;
     let peer = this.peersByKey.get(key);
     if (peer) return peer;
-    peer = {
-      key, id: this.nextId++, peer: peerName(address, port), address, port,
-      bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0, lastSeen: Date.now(),
-    };
-    if (this.peersByKey.size >= MAX_PEERS) {
-      const oldest = this.peersByKey.values().next().value as Peer;
-      this.peersByKey.delete(oldest.key);
-      this.peersById.delete(oldest.id);
-    }
+    peer = new Peer(this, this.settings, this.nextId++, key, address, port);
+    if (this.peersByKey.size >= MAX_PEERS) this.forget(this.peersByKey.values().next().value as Peer);
     this.peersByKey.set(key, peer);
     this.peersById.set(peer.id, peer);
     this.stats.connections++;
@@ -338,29 +321,28 @@ export class UdpSocket extends Session {
     return peer;
   }
 
+  /** Forgets a peer (the oldest, when the table is full). */
+  forget(peer: Peer): void {
+    if (this.peersByKey.get(peer.key) !== peer) return;
+    this.peersByKey.delete(peer.key);
+    this.peersById.delete(peer.id);
+    this.stats.active = this.peersByKey.size;
+  }
+
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.blockList && !this.blockList.allows(rinfo.address)) return;
     const peer = this.peerFor(rinfo.address, rinfo.port);
     peer.lastSeen = Date.now();
-    peer.bytesIn += msg.length;
-    const n = ++peer.messagesIn;
-    this.stats.bytesIn += msg.length;
-    this.stats.messagesIn++;
-    const needText = this.options.decode !== false || (this.replyTemplate !== undefined && !this.replyTemplate.isConstant);
-    const text = needText ? decodeText(msg, this.encoding) : undefined;
-    if (this.observed) {
-      this.emitEvent({ event: 'data', ts: Date.now(), session: this.name, peer: peer.peer, id: peer.id, n, bytes: msg.length, payload: msg, text });
-    }
-    if (this.options.echo) this.reply(peer, msg);
-    if (this.replyTemplate) this.reply(peer, this.replyTemplate.render({ data: text ?? '', peer: peer.peer, n }));
+    peer.read(msg);
   }
 
-  private reply(peer: Peer, bytes: Buffer): void {
+  /** Sends a datagram to a peer that wrote to us: too large is an error event, a flooded queue drops. */
+  replyTo(peer: Peer, bytes: Buffer): void {
     try {
       checkDatagramSize(bytes.length, peer.address);
     } catch (err) {
       const e = err as SockitError;
-      this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: e.code, message: `reply to ${peer.peer}: ${e.message}`, peer: peer.peer, id: peer.id });
+      this.emitEvent({ event: 'error', code: e.code, message: `reply to ${peer.peer}: ${e.message}`, peer: peer.peer, id: peer.id });
       return;
     }
     const socket = this.socket;
@@ -369,24 +351,20 @@ export class UdpSocket extends Session {
       const now = Date.now();
       if (now - this.lastDropReport >= 1000) {
         this.lastDropReport = now;
-        this.emitEvent({ event: 'error', ts: now, session: this.name, code: 'SOCKIT_ERR_SLOW_READER', message: `replies are queued faster than they can be sent; dropping some (UDP does not wait)`, peer: peer.peer, id: peer.id });
+        this.emitEvent({ event: 'error', ts: now, code: 'SOCKIT_ERR_SLOW_READER', message: `replies are queued faster than they can be sent; dropping some (UDP does not wait)`, peer: peer.peer, id: peer.id });
       }
       return;
     }
     this.transmit(socket, peer, bytes, (err) => {
       if (err) {
         const e = udpErrorFrom(err, peer.address, peer.port);
-        this.emitEvent({ event: 'error', ts: Date.now(), session: this.name, code: e.code, message: e.message, hint: e.hint, peer: peer.peer, id: peer.id });
+        this.emitEvent({ event: 'error', code: e.code, message: e.message, hint: e.hint, peer: peer.peer, id: peer.id });
       }
     });
   }
 
   private transmit(socket: dgram.Socket, peer: Peer, bytes: Buffer, done: (err: Error | null) => void): void {
-    peer.bytesOut += bytes.length;
-    peer.messagesOut++;
-    this.stats.bytesOut += bytes.length;
-    this.stats.messagesOut++;
-    if (this.observed) this.emitEvent({ event: 'send', ts: Date.now(), session: this.name, peer: peer.peer, id: peer.id, bytes: bytes.length, payload: bytes });
+    peer.countWritten(bytes);
     if (this.connected) socket.send(bytes, (err) => done(err));
     else socket.send(bytes, peer.port, peer.address, (err) => done(err));
   }
@@ -419,28 +397,25 @@ export class UdpSocket extends Session {
   /** Sends one datagram to a peer heard from (by id) or to every such peer. Returns how many it went to. */
   sendToPeer(data: Buffer, target: number | 'all' = 'all'): number {
     if (target === 'all') {
-      for (const peer of this.peersByKey.values()) this.reply(peer, data);
+      for (const peer of this.peersByKey.values()) this.replyTo(peer, data);
       return this.peersByKey.size;
     }
     const peer = this.peersById.get(target);
     if (!peer) return 0;
-    this.reply(peer, data);
+    this.replyTo(peer, data);
     return 1;
   }
 
   /** The peers heard from or sent to, oldest first (the most recent {@link MAX_PEERS}). */
   peers(): UdpPeerInfo[] {
-    return [...this.peersByKey.values()].map(({ key: _key, ...info }) => info);
+    return [...this.peersByKey.values()].map((p) => p.peerInfo());
   }
 
   /** Closes the socket, emits `summary` once and resolves when done. */
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = true;
-      const finish = () => {
-        this.emitEvent(this.summary());
-        this.resolveClosed();
-      };
+      const finish = () => this.finish();
       if (this.socket) {
         for (const group of this.options.join ?? []) {
           try {

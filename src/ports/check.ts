@@ -1,8 +1,8 @@
 // Is a local port free? Who holds it, and what connections use it? Free ports for scripts. Answers by binding, then from /proc.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { SockitError, UsageError } from '../errors.js';
-import { bindErrorFrom } from '../net/system-errors.js';
+import { isNoIpv6, SockitError, UsageError } from '../errors.js';
+import { bindErrorFrom } from '../system-errors.js';
 import { findSocketOwners, readSocketTable } from './owner.js';
 
 /** A socket bound to the port, and the process holding it where this user may see it. */
@@ -61,7 +61,7 @@ export function tryBind(port: number, host: string | undefined, protocol: 'tcp' 
     });
   return attempt(host ?? '::').then((code) =>
     // no IPv6 on this machine: judge by IPv4
-    host === undefined && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL') ? attempt('0.0.0.0') : code,
+    host === undefined && isNoIpv6({ code }) ? attempt('0.0.0.0') : code,
   );
 }
 

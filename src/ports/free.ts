@@ -1,5 +1,6 @@
 // Finding free ports by binding them: the only reliable test is to try.
 import net from 'node:net';
+import { isNoIpv6 } from '../errors.js';
 
 /** Resolves true when a TCP port can be bound on `host` right now. */
 export function isPortFree(port: number, host = '::'): Promise<boolean> {
@@ -8,7 +9,7 @@ export function isPortFree(port: number, host = '::'): Promise<boolean> {
     server.unref();
     server.once('error', (err: NodeJS.ErrnoException) => {
       // no IPv6 here: judge by IPv4
-      if (host === '::' && (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL')) resolve(isPortFree(port, '0.0.0.0'));
+      if (host === '::' && isNoIpv6(err)) resolve(isPortFree(port, '0.0.0.0'));
       else resolve(false);
     });
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));

@@ -1,6 +1,6 @@
 // Turns system errors from connect, lookup and bind into one plain sentence naming the address.
-import { BindError, ConnectError, SockitError } from '../errors.js';
-import { formatEndpoint } from '../wire/endpoint.js';
+import { BindError, ConnectError, SockitError } from './errors.js';
+import { formatEndpoint } from './wire/endpoint.js';
 
 interface SystemErrorLike {
   code?: string;

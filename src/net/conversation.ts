@@ -1,0 +1,139 @@
+// One peer a session reads from and writes to: framing, decoding and the session's behaviour, shared by every session kind.
+import { FrameTooLargeError } from '../errors.js';
+import { createDecoder, decodeText, type StreamDecoder } from '../wire/codec.js';
+import { createFrameDecoder, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
+import type { Behaviour, Link } from './behaviour.js';
+import type { EventInput } from './events.js';
+import type { Session } from './session.js';
+
+/** How a session reads messages; one object shared by all of its conversations. */
+export interface ReadSettings {
+  readonly session: Session;
+  /** Emits an event as the session (stamped with its name). */
+  readonly emit: (e: EventInput) => void;
+  readonly frame: FrameSpec;
+  readonly maxFrameBytes: number;
+  readonly encoding: string;
+  /** Observers get `text` in data events. */
+  readonly decodeShown: boolean;
+  /**
+   * Messages arrive whole (datagrams, WebSocket messages): each is decoded on its own. Otherwise
+   * raw reads carry a character split across reads into the next one.
+   */
+  readonly wholeMessages?: boolean;
+  readonly behaviour: Behaviour | undefined;
+}
+
+/** What a conversation counted, as faces list it. */
+export interface ConversationInfo {
+  id: number;
+  peer: string;
+  since: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+}
+
+/**
+ * One conversation: bytes in are framed into messages, decoded when someone reads the text,
+ * shown as `data` events and answered by the session's behaviour.
+ */
+export abstract class Conversation implements Link, ConversationInfo {
+  readonly since = Date.now();
+  bytesIn = 0;
+  bytesOut = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  /** Why the conversation ended, once something said so; the first reason given wins unless a later one is deliberate. */
+  closeReason: string | undefined;
+  private readonly frames: FrameDecoder | undefined;
+  /** Created on the first message decoded in raw framing. */
+  private text: StreamDecoder | undefined;
+
+  constructor(
+    protected readonly settings: ReadSettings,
+    readonly id: number,
+    readonly peer: string,
+  ) {
+    this.frames = settings.frame.kind === 'raw' ? undefined : createFrameDecoder(settings.frame, settings.maxFrameBytes);
+  }
+
+  /** Writes bytes to the peer. */
+  abstract write(bytes: Buffer): void;
+  /** Ends gracefully, recording why. */
+  abstract end(reason: string): void;
+  /** Ends at once, recording why. */
+  abstract destroy(reason: string): void;
+
+  /** Bytes read from the peer: framed, then each message handled. */
+  read(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.settings.session.stats.bytesIn += chunk.length;
+    const frames = this.frames;
+    // raw framing: one read is one message, no array per chunk
+    if (frames === undefined) {
+      this.receive(chunk);
+      return;
+    }
+    let messages: Buffer[];
+    try {
+      messages = frames.push(chunk);
+    } catch (err) {
+      if (!(err instanceof FrameTooLargeError)) throw err;
+      this.settings.emit({ event: 'error', code: err.code, message: `${this.peer}: ${err.message}`, hint: err.hint, peer: this.peer, id: this.id });
+      this.destroy('frame too large');
+      return;
+    }
+    for (const message of messages) {
+      if (this.isClosed()) return;
+      this.receive(message);
+    }
+  }
+
+  /** The peer finished sending: an unterminated last line is still a message; a partial length-prefixed frame is not. */
+  readEnd(): void {
+    const rest = this.frames?.flush();
+    const kind = this.settings.frame.kind;
+    if (rest && (kind === 'line' || kind === 'delimiter')) this.receive(rest);
+  }
+
+  /** One whole message: counted, decoded if anyone reads its text, shown, answered. */
+  receive(message: Buffer): void {
+    const s = this.settings;
+    const n = ++this.messagesIn;
+    s.session.stats.messagesIn++;
+    const shown = s.session.messagesObserved;
+    const behaviour = s.behaviour;
+    let text: string | undefined;
+    if (behaviour?.needsText || (shown && s.decodeShown)) text = this.decode(message);
+    else if (this.text) this.text = undefined; // decoding again later must not glue on bytes held from before
+    if (shown) s.emit({ event: 'data', peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text });
+    if (behaviour?.active) behaviour.onMessage(this, message, n, text);
+  }
+
+  /** Counts bytes written to the peer and shows them as a `send` event. */
+  countWritten(bytes: Buffer): void {
+    this.bytesOut += bytes.length;
+    this.messagesOut++;
+    const s = this.settings;
+    s.session.stats.bytesOut += bytes.length;
+    s.session.stats.messagesOut++;
+    if (s.session.messagesObserved) s.emit({ event: 'send', peer: this.peer, id: this.id, bytes: bytes.length, payload: bytes });
+  }
+
+  /** True when nothing more can be read or written. */
+  protected abstract isClosed(): boolean;
+
+  /** A framed message is decoded on its own; raw reads keep a split character for the next read. */
+  private decode(message: Buffer): string {
+    if (this.frames !== undefined || this.settings.wholeMessages) return decodeText(message, this.settings.encoding);
+    return (this.text ??= createDecoder(this.settings.encoding)).write(message);
+  }
+
+  /** The counters, as a plain record. */
+  info(): ConversationInfo {
+    const { id, peer, since, bytesIn, bytesOut, messagesIn, messagesOut } = this;
+    return { id, peer, since, bytesIn, bytesOut, messagesIn, messagesOut };
+  }
+}

@@ -1,0 +1,131 @@
+// A conversation over one TCP (or TLS) socket: backpressure, slow readers, idle time and close reasons, once for every TCP session.
+import type net from 'node:net';
+import { Conversation, type ReadSettings } from './conversation.js';
+
+/** A client whose unread output passes this is disconnected (default 16 MiB). */
+export const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
+/** Socket limits shared by a session's conversations. */
+export interface SocketSettings extends ReadSettings {
+  /** Unread output past which a peer is cut off as a slow reader. */
+  readonly maxPendingBytes: number;
+  /** Close after this long without traffic (0 or undefined: never). */
+  readonly idleTimeoutMs?: number;
+}
+
+const CONVERSATION = Symbol('sockit.conversation');
+type OwnedSocket = net.Socket & { [CONVERSATION]: SocketConversation };
+
+/** Why a socket error ended a connection, in words. */
+export function socketErrorReason(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ECONNRESET') return 'reset by peer';
+  if (err.code === 'EPIPE') return 'peer went away';
+  return `error: ${err.message}`;
+}
+
+/**
+ * A conversation on a socket. Listeners are shared by every socket (the conversation rides on
+ * the socket), not closures per connection: an idle peer costs its socket and one record.
+ */
+export abstract class SocketConversation extends Conversation {
+  /** Reading is paused until the peer takes what it was sent. */
+  private paused = false;
+
+  constructor(
+    protected override readonly settings: SocketSettings,
+    id: number,
+    peer: string,
+    readonly socket: net.Socket,
+  ) {
+    super(settings, id, peer);
+    (socket as OwnedSocket)[CONVERSATION] = this;
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
+  }
+
+  /** Starts reading (and the idle clock). Separate so a refused peer never reads a byte. */
+  start(): void {
+    const idle = this.settings.idleTimeoutMs;
+    if (idle) {
+      this.socket.setTimeout(idle);
+      this.socket.on('timeout', onSocketTimeout);
+    }
+    this.socket.on('data', onSocketData);
+  }
+
+  /** Writes to the peer, respecting backpressure: reading pauses until it drains; a peer that never reads is cut off. */
+  write(bytes: Buffer): void {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) return;
+    const limit = this.settings.maxPendingBytes;
+    if (socket.writableLength + bytes.length > limit) {
+      this.closeReason = `slow reader: more than ${limit} bytes were waiting to be read`;
+      this.settings.emit({ event: 'error', code: 'SOCKIT_ERR_SLOW_READER', message: `${this.peer} does not read what it is sent; disconnected`, peer: this.peer, id: this.id });
+      socket.destroy();
+      return;
+    }
+    this.countWritten(bytes);
+    if (!socket.write(bytes) && !this.paused) {
+      // stop reading from this peer until it takes what it is sent (echo floods stay bounded)
+      this.paused = true;
+      socket.pause();
+      socket.once('drain', () => {
+        this.paused = false;
+        if (!socket.destroyed) socket.resume();
+      });
+    }
+  }
+
+  /** Half-closes after what is queued, recording why; cut after `graceMs` if the peer lingers. */
+  end(reason: string, graceMs = 0): void {
+    this.closeReason = reason;
+    this.socket.end();
+    if (graceMs > 0) setTimeout(() => this.socket.destroy(), graceMs).unref();
+  }
+
+  /** Closes at once, recording why. */
+  destroy(reason: string): void {
+    this.closeReason = reason;
+    this.socket.destroy();
+  }
+
+  protected isClosed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** The peer sent FIN: an unterminated last line is still a message. */
+  handleEnd(): void {
+    this.closeReason ??= 'closed by peer';
+    this.readEnd();
+  }
+
+  /** Nothing moved for the idle time. */
+  handleIdle(): void {
+    this.destroy(`idle for ${(this.settings.idleTimeoutMs ?? 0) / 1000} s`);
+  }
+
+  /** The socket is gone: the session forgets this conversation and says why. */
+  abstract handleClose(): void;
+}
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[CONVERSATION].read(chunk);
+}
+
+function onSocketError(this: OwnedSocket, err: NodeJS.ErrnoException): void {
+  const c = this[CONVERSATION];
+  c.closeReason ??= socketErrorReason(err);
+}
+
+function onSocketEnd(this: OwnedSocket): void {
+  this[CONVERSATION].handleEnd();
+}
+
+function onSocketClose(this: OwnedSocket): void {
+  this[CONVERSATION].handleClose();
+}
+
+function onSocketTimeout(this: OwnedSocket): void {
+  this[CONVERSATION].handleIdle();
+}
