@@ -101,11 +101,11 @@ export type EventInput = SessionEvent extends infer E ? (E extends EventBase ? O
 
 /** The NDJSON shape of an event: ISO `ts`, payloads as `hex` (and `text` where decoded). */
 export function toJsonEvent(e: SessionEvent): Record<string, unknown> {
-  const out: Record<string, unknown> = { event: e.event, ts: isoTime(e.ts) };
+  const out: Record<string, unknown> = { event: e.event, ts: isoTime(e.ts), session: e.session };
   // for..in and native hex: this runs twice per echoed message under --json
   const fields = e as unknown as Record<string, unknown>;
   for (const k in fields) {
-    if (k === 'ts') continue;
+    if (k === 'ts' || k === 'session' || k === 'event') continue;
     const v = fields[k];
     if (k === 'payload') out.hex = Buffer.isBuffer(v) ? v.toString('hex') : formatHex(v as Uint8Array, '');
     else if (v !== undefined) out[k] = v;
