@@ -1,5 +1,5 @@
 // The checks in front of the browser assistant: token, Host (DNS rebinding), Origin, CSP.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { checkHost, checkOrigin, contentSecurityPolicy, createToken, isLoopbackName, parseHostHeader, tokenMatches } from '../../dist/bridge/guard.js';
 

@@ -64,7 +64,7 @@ export async function openPage(t, ui, { ack = true, version = 1 } = {}) {
         const w = { pred, resolve };
         const timer = setTimeout(() => {
           page.waiters.splice(page.waiters.indexOf(w), 1);
-          reject(new Error(`timed out; last messages: ${JSON.stringify(page.messages.slice(-5)).slice(0, 2000)}`));
+          reject(new Error(`timed out after ${ms} ms waiting for a message matching ${pred}; last messages: ${JSON.stringify(page.messages.slice(-5)).slice(0, 2000)}`));
         }, ms);
         w.resolve = (m) => {
           clearTimeout(timer);

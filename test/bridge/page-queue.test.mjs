@@ -1,5 +1,5 @@
 // The per-page queue: batches, bounds, drop markers in place, and sending only a few batches ahead of acks.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { PageQueue, approxSize } from '../../dist/bridge/page-queue.js';
 
@@ -35,7 +35,7 @@ test('no more than maxInFlight batches, nor maxInFlightBytes, are sent before th
   assert.ok(small.take());
   assert.ok(small.take());
   assert.equal(small.take(), undefined, 'two batches of 4 events pass 800 bytes: wait');
-  assert.ok(small.inFlightBytes >= 800);
+  assert.equal(small.inFlightBytes, 8 * approxSize(data('s1', 1)()), 'the window counts the batches as sent');
   small.ack(2);
   assert.equal(small.inFlightBytes, 0);
   assert.ok(small.take());
@@ -71,16 +71,54 @@ test('a full queue drops new data, counts it, and leaves one marker where the ga
   assert.equal(b, undefined);
 });
 
-test('the byte bound drops too, and lifecycle events get more room than data', () => {
+test('the byte bound is exact: data that fits is kept, one byte more is dropped', () => {
   const q = new PageQueue(limits);
   const big = (i) => () => ({ ...data('s1', i)(), data: 'A'.repeat(6000) });
   assert.equal(q.offer('s1', false, 6_000, big(1)), true);
-  assert.ok(q.queuedBytes >= 6000);
+  assert.equal(q.queuedBytes, approxSize(big(1)()), 'what is queued is counted at its built size');
   assert.equal(q.offer('s1', false, 6_000, big(2)), false, 'over the byte bound');
-  assert.equal(q.offer('s1', true, 200, conn('s1', 3)), true, 'a connect still fits in the larger room');
-  for (let i = 0; i < 20; i++) q.offer('s2', true, 10, conn('s2', i));
-  assert.ok(q.length <= 2 * limits.maxQueuedEvents + 2, `queue stays bounded (${q.length})`);
-  assert.ok(q.dropped > 1);
+  // the drop left a 64-byte marker; the room left is counted to the byte
+  const room = limits.maxQueuedBytes - q.queuedBytes;
+  assert.equal(q.offer('s1', false, room + 1, data('s1', 3)), false, 'one byte over');
+  assert.equal(q.offer('s1', false, room, data('s1', 4)), true, 'exactly full');
+  assert.equal(q.dropped, 2);
+  const sent = [];
+  for (let b = q.take(); b; b = q.take()) {
+    sent.push(...b.events);
+    q.ack(b.seq);
+  }
+  assert.deepEqual(sent.map((e) => (e.event === 'dropped' ? `dropped ${e.count}` : e.n)), [1, 'dropped 2', 4]);
+  assert.equal(q.queuedBytes, 0, 'taking them returns their bytes');
+});
+
+test('lifecycle events get twice the room of data: 20 events here, then they are dropped and counted too', () => {
+  const q = new PageQueue(limits);
+  for (let i = 1; i <= 10; i++) assert.equal(q.offer('s1', false, 10, data('s1', i)), true);
+  assert.equal(q.offer('s1', false, 10, data('s1', 11)), false, 'data stops at 10 events');
+  let kept = 0;
+  for (let i = 0; i < 15; i++) kept += q.offer('s2', true, 10, conn('s2', i)) ? 1 : 0;
+  // 10 data, 1 marker for s1, then connects up to 2 x 10 events in the queue
+  assert.equal(kept, 9);
+  assert.equal(q.length, 21, '20 events and the marker of s2');
+  assert.equal(q.dropped, 1 + 6);
+  const markers = [];
+  for (let b = q.take(); b; b = q.take()) {
+    markers.push(...b.events.filter((e) => e.event === 'dropped').map((e) => [e.session, e.count]));
+    q.ack(b.seq);
+  }
+  assert.deepEqual(markers, [['s1', 1], ['s2', 6]]);
+});
+
+test('a batch stops before passing maxBatchBytes, yet an event larger than that still goes, alone', () => {
+  const q = new PageQueue({ ...limits, maxBatchBytes: 300, maxInFlight: 100 });
+  const size = approxSize(data('s1', 1)());
+  assert.ok(2 * size <= 300 && 3 * size > 300, `two events of ${size} bytes fit in a batch, three do not`);
+  for (let i = 1; i <= 5; i++) q.offer('s1', false, size, data('s1', i));
+  q.offer('s1', false, 1000, () => ({ ...data('s1', 6)(), data: 'A'.repeat(1000) }));
+  q.offer('s1', false, size, data('s1', 7));
+  const batches = [];
+  for (let b = q.take(); b; b = q.take()) batches.push(b.events.map((e) => e.n));
+  assert.deepEqual(batches, [[1, 2], [3, 4], [5], [6], [7]]);
 });
 
 test('markers are per session and a kept event ends the gap', () => {

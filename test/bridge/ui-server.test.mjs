@@ -1,5 +1,5 @@
 // The assistant's server refuses what it must (raw requests, as an attacker would send them) and serves the page with a CSP.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { uiServer, rawRequest, statusOf, openPage } from './helpers.mjs';

@@ -1,5 +1,5 @@
 // The bridge end to end over a real WebSocket: sessions created by a page, real peers, exact bytes both ways, bounded floods.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import dgram from 'node:dgram';
@@ -7,7 +7,7 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uiServer, openPage } from './helpers.mjs';
-import { rawServer, sleep, tmpDir, closedPort } from '../helpers/index.mjs';
+import { rawServer, tmpDir, closedPort, waitFor, quietFor } from '../helpers/index.mjs';
 
 const b64 = (s) => Buffer.from(s, 'base64');
 
@@ -19,11 +19,12 @@ async function peer(t, port) {
   s.on('data', (b) => (p.received = Buffer.concat([p.received, b])));
   s.on('error', () => {});
   await new Promise((r) => s.once('connect', r));
-  p.waitFor = async (bytes, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (p.received.length < bytes.length && Date.now() < end) await sleep(10);
-    return p.received;
-  };
+  /** Resolves with everything received once it is at least as long as `bytes`. */
+  p.waitFor = (bytes) =>
+    waitFor(() => p.received.length >= bytes.length && p.received, {
+      what: `${bytes.length} bytes at a client of port ${port}`,
+      detail: () => `got ${p.received.length}: ${JSON.stringify(p.received.toString('latin1'))}`,
+    });
   return p;
 }
 
@@ -66,8 +67,7 @@ test('sending from the page: text in the session encoding, hex, line endings, es
   const info = await tcpServer(page, { encoding: 'gbk' });
   const a = await peer(t, info.port);
   const b = await peer(t, info.port);
-  await page.waitFor((m) => m.type === 'events' && m.events.filter((e) => e.event === 'connect').length + page.events.filter((e) => e.event === 'connect').length >= 2).catch(() => {});
-  await sleep(50);
+  await waitFor(() => page.events.filter((e) => e.event === 'connect').length === 2, { what: 'the page to see both clients connect' });
 
   let r = await page.request({ type: 'send', session: info.id, target: 'all', payload: { kind: 'text', text: '世界', eol: 'crlf' } });
   assert.equal(r.ok, true);
@@ -146,7 +146,7 @@ test('a TCP client session: connects, receives, sends, and reports the server cl
   const binary = await page.waitEvent((e) => e.event === 'data' && e.bytes === 2);
   assert.deepEqual(b64(binary.data), Buffer.from([0xff, 0xfe]));
   await page.request({ type: 'send', session: r.session.id, target: 'all', payload: { kind: 'text', text: 'PING', eol: 'lf' } });
-  while (Buffer.concat(got).length < 5) await sleep(10);
+  await waitFor(() => Buffer.concat(got).length >= 5, { what: 'PING to reach the server', detail: () => Buffer.concat(got).toString() });
   assert.equal(Buffer.concat(got).toString(), 'PING\n');
   serverSide.destroy();
   const closed = await page.waitFor((m) => m.type === 'session' && m.info.id === r.session.id && m.info.state === 'closed');
@@ -156,7 +156,7 @@ test('a TCP client session: connects, receives, sends, and reports the server cl
   let victim;
   const resetPort = await rawServer(t, (s) => (victim = s));
   const second = await page.request({ type: 'create', spec: { kind: 'tcp-client', host: '127.0.0.1', port: resetPort, encoding: 'utf8', frame: 'raw' } });
-  while (!victim) await sleep(10);
+  await waitFor(() => victim, { what: 'the session to connect to the server that resets' });
   victim.resetAndDestroy();
   const reset = await page.waitFor((m) => m.type === 'session' && m.info.id === second.session.id && m.info.state === 'closed');
   assert.equal(reset.info.error.code, 'SOCKIT_ERR_RESET');
@@ -186,7 +186,7 @@ test('a UDP session: datagrams from a peer arrive, sends go to the remote, a typ
 
   let s = await page.request({ type: 'send', session: info.id, target: '', payload: { kind: 'text', text: 'to the remote' } });
   assert.equal(s.ok, true, JSON.stringify(s));
-  while (got.length < 1) await sleep(10);
+  await waitFor(() => got.length >= 1, { what: 'a datagram to the remote' });
   assert.equal(got[0][0].toString(), 'to the remote');
   assert.equal(got[0][1].port, info.port);
 
@@ -197,7 +197,7 @@ test('a UDP session: datagrams from a peer arrive, sends go to the remote, a typ
   assert.equal(s.ok, true);
   s = await page.request({ type: 'send', session: info.id, target: remote, payload: { kind: 'text', text: 'typed' } });
   assert.equal(s.ok, true);
-  while (got.length < 3) await sleep(10);
+  await waitFor(() => got.length >= 3, { what: 'three datagrams at the remote', detail: () => got.map(([m]) => m.toString('hex')).join(' ') });
   assert.deepEqual(got[1][0], Buffer.from([1, 2]));
   assert.equal(got[2][0].toString(), 'typed');
   s = await page.request({ type: 'send', session: info.id, target: 'nowhere', payload: { kind: 'text', text: 'x' } });
@@ -223,11 +223,12 @@ test('cyclic sending repeats until stopped, and shows in the session info', asyn
   const stop = await page.request({ type: 'stop-cyclic', session: info.id });
   assert.equal(stop.ok, true);
   assert.equal(stop.session.cyclic, undefined);
-  await sleep(60);
-  const count = c.received.length;
-  await sleep(120);
-  assert.equal(c.received.length, count, 'nothing more after stop');
-  assert.ok(count >= 20);
+  // a marker sent after the stop: once it arrives, any tick still due would have come before it
+  await page.request({ type: 'send', session: info.id, target: 'all', payload: { kind: 'text', text: 'END' } });
+  const all = await waitFor(() => c.received.includes('END') && c.received.toString(), { what: 'the marker sent after stop-cyclic' });
+  assert.match(all, /^(tick;){4,}END$/, 'only whole ticks, then the marker');
+  // and none comes later: five intervals of silence
+  await quietFor(c.socket, 'data', 100, { what: 'tick after stop-cyclic' });
 });
 
 test('a client is disconnected from the page; counters and clients arrive as stats', async (t) => {
@@ -329,9 +330,11 @@ test('a flood to a page that does not keep up stays bounded; drops are counted a
     written += chunk.length;
   }
   // wait until the server has read it all (the counters are exact whatever was dropped)
-  for (let i = 0; i < 500 && ui.bridge.hub.stats()[info.id].counters.bytesIn < total; i++) await sleep(20);
+  await waitFor(() => ui.bridge.hub.stats()[info.id].counters.bytesIn === total, {
+    what: `the session to read all ${total} bytes`,
+    detail: () => `read ${ui.bridge.hub.stats()[info.id].counters.bytesIn}`,
+  });
   clearInterval(sampler);
-  assert.equal(ui.bridge.hub.stats()[info.id].counters.bytesIn, total);
   const grew = (peak - before) / 1024 / 1024;
   t.diagnostic(`flood of ${total / 1024 / 1024} MiB in ${total / chunk.length} writes: RSS grew by ${grew.toFixed(1)} MiB at most; ${ui.bridge.droppedPerPage()[0]} events dropped for the slow page`);
   assert.ok(grew < 96, `RSS grew by ${grew.toFixed(1)} MiB`);
@@ -344,9 +347,10 @@ test('a flood to a page that does not keep up stays bounded; drops are counted a
   page.sendAck(lastSeq);
   const marker = await page.waitEvent((e) => e.event === 'dropped', 10000);
   assert.equal(marker.session, info.id);
-  await sleep(200);
-  const markers = page.events.filter((e) => e.event === 'dropped').reduce((n, e) => n + e.count, 0);
-  assert.equal(markers, page.dropped, 'the markers add up to the count in the batch header');
+  // the rest of the queue follows as the page acknowledges; then the markers add up to the header's count
+  const markerSum = () => page.events.filter((e) => e.event === 'dropped').reduce((n, e) => n + e.count, 0);
+  await waitFor(() => markerSum() === page.dropped, { what: 'the dropped markers to add up to the count in the batch header', detail: () => `${markerSum()} in markers, ${page.dropped} in the header` });
+  assert.equal(page.dropped, dropped, 'the page was told the same count as the bridge keeps');
   const shown = page.events.filter((e) => e.event === 'data').reduce((n, e) => n + e.bytes, 0);
   assert.ok(shown < total, 'not everything was shown');
   t.diagnostic(`the page was shown ${(shown / 1024 / 1024).toFixed(1)} MiB in ${page.events.length} events; ${page.dropped} dropped`);

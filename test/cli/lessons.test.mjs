@@ -1,9 +1,7 @@
 // The classic socket lessons, each answered by one sockit command, against python3 peers written like the lessons.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { spawnCli, runCli, runPeer, PEERS } from '../helpers/index.mjs';
+import { spawnCli, runCli, runPeer, startPeer, peerOutput, within } from '../helpers/index.mjs';
 
 test('lesson 1: a GBK client greets; sockit shows the text exactly and answers in GBK', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--encoding', 'gbk', '--reply', '收到:{data}', '--json']);
@@ -25,21 +23,12 @@ test('lesson 1, readable output: the data line shows the Chinese text', async (t
 });
 
 test('lesson 2: a one-shot GBK server; sockit tcp connect sends and prints the answer', async (t) => {
-  const peer = spawn('python3', [join(PEERS, 'lesson_oneshot_server.py')]);
-  t.after(() => peer.kill());
-  const peerExited = new Promise((resolve) => peer.on('exit', resolve));
-  let peerOut = '';
-  peer.stdout.setEncoding('utf8');
-  const port = await new Promise((resolve) => peer.stdout.once('data', (s) => {
-    peerOut += s;
-    resolve(Number(s.trim().split('\n')[0]));
-  }));
-  peer.stdout.on('data', (s) => (peerOut += s));
-  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--encoding', 'gbk', '--send', 'I Love Python!']);
+  const peer = await startPeer(t, 'lesson_oneshot_server.py');
+  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(peer.port), '--encoding', 'gbk', '--send', 'I Love Python!']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '信息已收到,over!');
-  await peerExited;
-  assert.match(peerOut, /from client: I Love Python!/);
+  await peerOutput(peer, /from client: I Love Python!/);
+  assert.equal((await within(peer.exited, { what: 'the one-shot server to exit' })).code, 0);
 });
 
 test('lesson 3: greet, answer each name, close on exit, several clients at once', async (t) => {

@@ -1,12 +1,13 @@
 // The tcp commands end to end: errors and exit codes, stdin, nc as a peer, files, signals.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, runCli, run, hasCommand, tmpDir, rawServer, exchange, sleep, closedPort, CLI, PEERS } from '../helpers/index.mjs';
+import { spawnCli, runCli, run, requirePeer, tmpDir, rawServer, exchange, closedPort, startPeer, waitFor, CLI } from '../helpers/index.mjs';
+import { unprivileged } from '../helpers/peers.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
@@ -42,11 +43,10 @@ test('port in use: names the port and the holding program, suggests a free one, 
 });
 
 test('a port below 1024 without privilege: says why, exit 3', async (t) => {
-  const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']);
-  const unprivStart = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
-  if (probe.status !== 0 || unprivStart <= 80) return t.skip('cannot run as an unprivileged user here, or low ports are open to everyone');
-  const r = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'tcp', 'listen', '80', '-H', '127.0.0.1']);
-  assert.equal(r.code, 3);
+  if (!requirePeer(t, 'unprivileged-child')) return;
+  const [cmd, args] = unprivileged([process.execPath, CLI, 'tcp', 'listen', '80', '-H', '127.0.0.1']);
+  const r = await run(cmd, args);
+  assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /could not listen on 127\.0\.0\.1:80: ports below 1024 need root or the CAP_NET_BIND_SERVICE capability/);
 });
 
@@ -58,16 +58,14 @@ test('connection refused: one sentence naming host and port, exit 4', async () =
 });
 
 test('connect timeout against a server whose accept queue is full: exit 4', async (t) => {
-  const peer = spawn('python3', [join(PEERS, 'stuck_backlog_server.py'), '10']);
-  t.after(() => peer.kill());
-  const port = await new Promise((resolve) => peer.stdout.once('data', (b) => resolve(Number(String(b).trim()))));
+  const { port } = await startPeer(t, 'stuck_backlog_server.py', [120]);
   const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--connect-timeout', '500', '--send', 'x']);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stderr, new RegExp(`connection to 127\\.0\\.0\\.1:${port} timed out`));
 });
 
 test('unknown host: exit 4, in a network namespace with no way out', async (t) => {
-  if (spawnSync('unshare', ['-n', 'true']).status !== 0) return t.skip('unshare -n is not permitted here');
+  if (!requirePeer(t, 'unshare-net')) return;
   const r = await run('unshare', ['-n', process.execPath, CLI, 'tcp', 'connect', 'no-such-host.invalid', '80']);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stderr, /host no-such-host\.invalid was not found/);
@@ -94,16 +92,19 @@ test('listen: stdin lines go to every client, "@id text" to one', async (t) => {
   await server.waitEvent((e) => e.event === 'connect' && e.id !== ca.id);
   server.child.stdin.write('to everyone\n');
   server.child.stdin.write(`@${ca.id} just you\n`);
-  for (let i = 0; i < 100 && !(aText.includes('just you') && bText.includes('everyone')); i++) await sleep(20);
+  // the line for everyone and then a marker for b alone: b's bytes show that "just you" never went to it
+  const cb = server.events.find((e) => e.event === 'connect' && e.id !== ca.id);
+  server.child.stdin.write(`@${cb.id} marker\n`);
+  await waitFor(() => aText.includes('just you') && bText.includes('marker'), { what: 'the lines typed on stdin to reach both clients', detail: () => JSON.stringify({ aText, bText }) });
   assert.equal(aText, 'to everyone\njust you\n');
-  assert.equal(bText, 'to everyone\n');
+  assert.equal(bText, 'to everyone\nmarker\n');
 });
 
 test('listen: SIGINT closes clients, prints a summary and exits 0', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--echo']);
   await server.waitStdout('listening on');
   const port = Number(/port (\d+)/.exec(server.stdout)[1]);
-  const reply = await exchange(port, 'ping', { ms: 200 });
+  const reply = await exchange(port, 'ping', { expect: 4 });
   assert.equal(reply.toString(), 'ping');
   const { code } = await server.stop('SIGINT');
   assert.equal(code, 0);
@@ -114,7 +115,7 @@ test('listen: hex view shows an xxd-style dump; colour off when not a terminal',
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--hex']);
   await server.waitStdout('listening on');
   const port = Number(/port (\d+)/.exec(server.stdout)[1]);
-  await exchange(port, Buffer.from([0x48, 0x69, 0x00, 0xff]), { ms: 100 });
+  await exchange(port, Buffer.from([0x48, 0x69, 0x00, 0xff]), { expect: 0 });
   await server.waitStdout('00000000: 4869 00ff');
   assert.match(server.stdout, /← 4 B\n {4}00000000: 4869 00ff +Hi\.\./);
   assert.doesNotMatch(server.stdout, /\x1b\[/);
@@ -124,19 +125,19 @@ test('listen: control characters from a peer are escaped, never reach the termin
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1']);
   await server.waitStdout('listening on');
   const port = Number(/port (\d+)/.exec(server.stdout)[1]);
-  await exchange(port, 'evil\x1b[2J\r\n', { ms: 100 });
+  await exchange(port, 'evil\x1b[2J\r\n', { expect: 0 });
   await server.waitStdout('evil\\x1b[2J\\r\\n');
 });
 
 test('listen --frame len16 --reply: length-prefixed request and reply', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--frame', 'len16', '--reply', 'ok:{data}', '--json']);
   const port = await server.port();
-  const reply = await exchange(port, Buffer.from([0, 3, 0x61, 0x62, 0x63]), { ms: 200 });
+  const reply = await exchange(port, Buffer.from([0, 3, 0x61, 0x62, 0x63]), { expect: 8 });
   assert.deepEqual([...reply], [0, 6, ...Buffer.from('ok:abc')]);
 });
 
 test('nc as the client of tcp listen --echo', async (t) => {
-  if (!hasCommand('nc')) return t.skip('nc (netcat-openbsd) is not installed');
+  if (!requirePeer(t, 'nc')) return;
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--json']);
   const port = await server.port();
   const r = await run('nc', ['-N', '127.0.0.1', String(port)], { input: 'hello from nc\n' });
@@ -146,7 +147,7 @@ test('nc as the client of tcp listen --echo', async (t) => {
 });
 
 test('nc -l as the server of tcp connect: stdin to the socket; end of stdin half-closes and the reply still arrives', async (t) => {
-  if (!hasCommand('nc')) return t.skip('nc (netcat-openbsd) is not installed');
+  if (!requirePeer(t, 'nc')) return;
   // a server that answers only after the client half-closes
   const port = await rawServer(t, (s) => {
     const chunks = [];
@@ -162,15 +163,13 @@ test('nc -l as the server of tcp connect: stdin to the socket; end of stdin half
   t.after(() => nc.kill());
   let ncOut = '';
   nc.stdout.on('data', (d) => (ncOut += d));
-  let r2;
-  for (let i = 0; i < 50; i++) {
-    r2 = await runCli(['tcp', 'connect', '127.0.0.1', String(ncPort), '--send', 'to nc\\n', '--wait', '200']);
-    if (r2.code === 0) break;
-    await sleep(50); // nc may not be listening yet
-  }
+  // nc cannot say when it listens: retry while it is refused, up to a deadline
+  const r2 = await waitFor(async () => {
+    const attempt = await runCli(['tcp', 'connect', '127.0.0.1', String(ncPort), '--send', 'to nc\\n', '--wait', '200']);
+    return attempt.code === 0 ? attempt : undefined;
+  }, { what: `nc -l to accept a connection on port ${ncPort}`, intervalMs: 50 });
   assert.equal(r2.code, 0, r2.stderr);
-  for (let i = 0; i < 50 && !ncOut; i++) await sleep(20);
-  assert.equal(ncOut, 'to nc\n');
+  await waitFor(() => ncOut === 'to nc\n' || undefined, { what: 'nc to print what tcp connect sent', detail: () => JSON.stringify(ncOut) });
 });
 
 test('connect --send --repeat --interval, and --json events', async (t) => {
@@ -226,7 +225,7 @@ test('IPv6: listen on [::1] and connect to it', async (t) => {
 });
 
 test('socat as a client of tcp listen --reply', async (t) => {
-  if (!hasCommand('socat')) return t.skip('socat is not installed');
+  if (!requirePeer(t, 'socat')) return;
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--reply', 'pong', '--close', '--json']);
   const port = await server.port();
   const r = await run('socat', ['-', `TCP:127.0.0.1:${port}`], { input: 'ping' });
@@ -241,7 +240,35 @@ test('--tls: a self-signed server; openssl s_client and tcp connect --tls talk t
   const strict = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--tls', '--send', 'hi']);
   assert.equal(strict.code, 4);
   assert.match(strict.stderr, /TLS certificate of 127\.0\.0\.1:\d+ is not trusted[\s\S]*--insecure/);
-  if (!hasCommand('openssl')) return t.skip('openssl is not installed');
-  const r = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-quiet'], { input: 'hello\n', timeoutMs: 10000 });
+  if (!requirePeer(t, 'openssl')) return;
+  const r = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-quiet'], { input: 'hello\n' });
   assert.match(r.stdout, /secure hello/);
+});
+
+/** Connects to 127.0.0.1:`port` from `from` (any of 127.0.0.0/8), sends `text`; resolves with what came back once the server closed. */
+function connectFrom(port, from, text) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    const s = net.connect({ port, host: '127.0.0.1', localAddress: from }, () => s.end(text));
+    s.on('data', (d) => chunks.push(d));
+    s.on('error', (err) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    s.on('close', () => resolve(Buffer.concat(chunks).toString()));
+  });
+}
+
+test('listen --allow/--deny: other addresses are closed at once with the reason; --deny wins over --allow', async (t) => {
+  const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--allow', '127.0.0.0/24', '--deny', '127.0.0.3', '--echo', '--json']);
+  const port = await server.port();
+  assert.equal(await connectFrom(port, '127.0.0.3', 'denied'), '');
+  assert.equal(await connectFrom(port, '127.0.1.9', 'outside'), '');
+  assert.equal(await connectFrom(port, '127.0.0.2', 'allowed'), 'allowed');
+  const closes = await waitFor(() => {
+    const c = server.events.filter((e) => e.event === 'close');
+    return c.length === 3 && c;
+  }, { what: 'three close events', detail: () => server.stdout });
+  const why = Object.fromEntries(closes.map((e) => [e.peer.split(':')[0], e.reason]));
+  assert.equal(why['127.0.0.3'], 'refused: 127.0.0.3 is not allowed by --allow/--deny');
+  assert.equal(why['127.0.1.9'], 'refused: 127.0.1.9 is not allowed by --allow/--deny');
+  assert.doesNotMatch(why['127.0.0.2'], /refused/);
+  assert.deepEqual(server.events.filter((e) => e.event === 'data').map((e) => e.text), ['allowed'], 'nothing from a refused address was read');
 });

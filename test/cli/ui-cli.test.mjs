@@ -1,5 +1,5 @@
 // `sockit ui` from the command line: the URL with its token, the warning when bound beyond loopback, bad options.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { spawnCli, runCli } from '../helpers/index.mjs';
 import { rawRequest, statusOf } from '../bridge/helpers.mjs';

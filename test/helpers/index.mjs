@@ -1,20 +1,22 @@
 // Test helpers: spawn the real CLI, read its NDJSON events, run peer scripts, make temp trees.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import dgram from 'node:dgram';
+import { hasCommand } from './peers.mjs';
+import { WAIT_MS } from './wait.mjs';
+
+export { waitFor, nextEvent, quietFor, within, WAIT_MS } from './wait.mjs';
+export { requirePeer, skipUnless, unavailable, whyMissing, hasCommand, IN_CI } from './peers.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 export const PEERS = join(ROOT, 'test', 'peers');
-
-/** True when a program is on PATH. */
-export function hasCommand(name) {
-  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
-}
+/** Environment for spawned CLIs: host names other than localhost fail at once, without asking a resolver. */
+export const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers', 'offline-dns.mjs')}` };
 
 /**
  * Spawns `sockit ...args`. The handle collects stdout/stderr, parses NDJSON lines from stdout
@@ -29,29 +31,35 @@ export function spawnCli(t, args, { env, stdin = 'pipe' } = {}) {
     events: [],
     exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
     waiters: [],
-    /** Resolves with the first event (parsed NDJSON) that matches, waiting up to `ms`. */
-    waitEvent(pred, ms = 5000) {
+    /** Resolves with the first event (parsed NDJSON) that matches, waiting up to `ms`; `what` names it in the error. */
+    waitEvent(pred, ms = WAIT_MS, what = `an event matching ${pred}`) {
       const found = handle.events.find(pred);
       if (found) return Promise.resolve(found);
-      return waitWith(handle, () => handle.events.find(pred), ms, 'event');
+      return waitWith(handle, () => handle.events.find(pred), ms, what);
     },
     /** Resolves once stdout contains `text` (or matches a RegExp). */
-    waitStdout(text, ms = 5000) {
+    waitStdout(text, ms = WAIT_MS) {
       const test = () => (typeof text === 'string' ? handle.stdout.includes(text) : text.test(handle.stdout)) || undefined;
       return test() ? Promise.resolve(true) : waitWith(handle, test, ms, `stdout ${text}`);
     },
-    waitStderr(text, ms = 5000) {
+    /** Resolves once stderr contains `text` (or matches a RegExp). */
+    waitStderr(text, ms = WAIT_MS) {
       const test = () => (typeof text === 'string' ? handle.stderr.includes(text) : text.test(handle.stderr)) || undefined;
       return test() ? Promise.resolve(true) : waitWith(handle, test, ms, `stderr ${text}`);
     },
     /** The `listening` event's port. */
     async port() {
-      const e = await handle.waitEvent((e) => e.event === 'listening');
+      const e = await handle.waitEvent((e) => e.event === 'listening', WAIT_MS, "the 'listening' event");
       return e.port;
     },
-    async stop(signal = 'SIGINT') {
+    /** Sends `signal` and resolves with { code, signal } once the process exited (within `ms`). */
+    async stop(signal = 'SIGINT', ms = WAIT_MS) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return handle.exited;
+      let timer;
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`sockit ${args.join(' ')} did not exit within ${ms} ms of ${signal}\nstdout: ${handle.stdout}\nstderr: ${handle.stderr}`)), ms);
+      });
+      return Promise.race([handle.exited, late]).finally(() => clearTimeout(timer));
     },
   };
   let partial = '';
@@ -108,7 +116,7 @@ function waitWith(handle, test, ms, what) {
     };
     const timer = setTimeout(() => {
       done();
-      reject(new Error(`timed out waiting for ${what}\nstdout: ${handle.stdout}\nstderr: ${handle.stderr}`));
+      reject(new Error(`timed out after ${ms} ms waiting for ${what}\nstdout: ${handle.stdout}\nstderr: ${handle.stderr}`));
     }, ms);
     const done = () => {
       clearTimeout(timer);
@@ -120,7 +128,7 @@ function waitWith(handle, test, ms, what) {
 }
 
 /** Runs a command to completion: { code, stdout, stderr } (stdout as a Buffer in `raw`). */
-export function run(cmd, args, { input, timeoutMs = 15000, env } = {}) {
+export function run(cmd, args, { input, timeoutMs = 3 * WAIT_MS, env } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...env } });
     const out = [];
@@ -129,7 +137,7 @@ export function run(cmd, args, { input, timeoutMs = 15000, env } = {}) {
     child.stderr.on('data', (b) => (stderr += b));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')} timed out\nstderr: ${stderr}`));
+      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstderr: ${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -175,25 +183,96 @@ export async function rawServer(t, onConnection, host = '127.0.0.1') {
   return server.address().port;
 }
 
-/** Connects, sends, collects until the peer closes or `ms` of silence. */
-export function exchange(port, payload, { host = '127.0.0.1', ms = 1000, end = false } = {}) {
+/**
+ * Connects, sends `payload` and collects the answer. With `expect` (a byte count, or the
+ * Buffer/string expected) it resolves once that many bytes arrived; `expect: 0` sends and closes.
+ * Without it, it resolves when the peer closes. `end` half-closes after sending. Rejects after
+ * `timeoutMs`, saying what had arrived.
+ */
+export function exchange(port, payload, { host = '127.0.0.1', expect, end = false, timeoutMs = WAIT_MS } = {}) {
+  const want = expect === undefined ? undefined : typeof expect === 'number' ? expect : Buffer.byteLength(expect);
   return new Promise((resolve, reject) => {
     const chunks = [];
+    let received = 0;
+    let settled = false;
+    const finish = (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks));
+    };
     const socket = net.connect(port, host, () => {
-      if (payload !== undefined) socket.write(payload);
+      if (payload !== undefined) socket.write(payload, () => want === 0 && finish());
       if (end) socket.end();
     });
-    let timer = setTimeout(() => socket.destroy(), ms);
+    const timer = setTimeout(() => {
+      const got = Buffer.concat(chunks);
+      finish(new Error(`timed out after ${timeoutMs} ms waiting for ${want === undefined ? 'the server to close' : `${want} bytes`} from ${host}:${port}; got ${got.length}: ${JSON.stringify(got.toString('latin1'))}`));
+    }, timeoutMs);
     socket.on('data', (b) => {
       chunks.push(b);
-      clearTimeout(timer);
-      timer = setTimeout(() => socket.destroy(), ms);
+      received += b.length;
+      if (want !== undefined && want > 0 && received >= want) finish();
     });
-    socket.on('error', reject);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks));
+    socket.on('error', (err) => finish(err));
+    socket.on('close', () => finish());
+  });
+}
+
+/**
+ * Starts a python3 peer from test/peers that prints its port first ("listening on <port>" or the
+ * bare number); killed when the test ends. Resolves with { child, port, output(), exited }.
+ */
+export async function startPeer(t, script, args = [], { python = 'python3' } = {}) {
+  const child = spawn(python, [join(PEERS, script), ...args.map(String)]);
+  t.after(() => child.kill());
+  let output = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s) => (stderr += s));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not print its port within ${WAIT_MS} ms\nstdout: ${output}\nstderr: ${stderr}`)), WAIT_MS);
+    child.stdout.on('data', (s) => {
+      output += s;
+      const m = /^(?:listening on )?(\d+)\s*$/m.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code}) before printing its port\nstdout: ${output}\nstderr: ${stderr}`));
+    });
+  });
+  return { child, port, output: () => output, stderr: () => stderr, exited };
+}
+
+/** Resolves once the peer's stdout matches `pattern` (a string or RegExp), within `timeoutMs`. */
+export function peerOutput(peer, pattern, { timeoutMs = WAIT_MS } = {}) {
+  const matches = () => (typeof pattern === 'string' ? peer.output().includes(pattern) : pattern.test(peer.output()));
+  return new Promise((resolve, reject) => {
+    if (matches()) return resolve(peer.output());
+    const timer = setTimeout(() => {
+      peer.child.stdout.off('data', check);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for the peer to print ${pattern}\nstdout: ${peer.output()}\nstderr: ${peer.stderr()}`));
+    }, timeoutMs);
+    function check() {
+      // the handle's own listener, added first, has already appended this chunk
+      if (!matches()) return;
+      clearTimeout(timer);
+      peer.child.stdout.off('data', check);
+      resolve(peer.output());
+    }
+    peer.child.stdout.on('data', check);
   });
 }
 

@@ -1,5 +1,5 @@
 // The streaming multipart/form-data parser, fed at every possible split, and upload name rules.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { MultipartParser, safeUploadName, parsePartHeaders } from '../../dist/http/upload.js';
 

@@ -1,5 +1,5 @@
 // Range header parsing without a socket: the edge-case matrix, coalescing, If-Range, multipart layout.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { coalesce, ifRangeMatches, multipartLayout, parseRange } from '../../dist/http/range.js';
 

@@ -1,5 +1,5 @@
 // Path rules of the static server, without a socket: decoding once, containment, dotfiles, symlinks.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,10 +1,10 @@
 // `sockit serve` end to end: spawned CLI, NDJSON events, access log, port argument, errors and exit codes.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { CLI, spawnCli, runCli, sleep } from '../helpers/index.mjs';
+import { CLI, spawnCli, runCli, waitFor, nextEvent } from '../helpers/index.mjs';
 import { tmpTree } from '../helpers/http.mjs';
 import { createEventRenderer, LineWriter } from '../../dist/cli/output.js';
 
@@ -40,9 +40,10 @@ test('text mode: the URLs to open, then an access log line per request (none wit
   const quiet = spawnCli(t, ['serve', root, '-p', '0', '--quiet']);
   await quiet.waitStdout(/Local: +http:\/\/127\.0\.0\.1:\d+\//);
   const qport = Number(/127\.0\.0\.1:(\d+)/.exec(quiet.stdout)[1]);
-  await (await fetch(`http://127.0.0.1:${qport}/a.txt`)).text();
-  await sleep(200);
-  assert.ok(!quiet.stdout.includes('GET /a.txt'));
+  assert.equal(await (await fetch(`http://127.0.0.1:${qport}/a.txt`)).text(), 'hello');
+  // stopping flushes everything the server had to say: the answered request left no log line
+  assert.equal((await quiet.stop()).code, 0);
+  assert.doesNotMatch(quiet.stdout, /GET \/a\.txt/);
 });
 
 test('the access log escapes control characters (C0, DEL, C1) in what the client sent', () => {
@@ -104,4 +105,45 @@ test('started by a script from / without a folder, it refuses rather than share 
   const res = spawnSync(process.execPath, [CLI, 'serve', '-p', '0'], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10000 });
   assert.equal(res.status, 2);
   assert.match(res.stderr, /refusing to serve \/ without being asked/);
+});
+
+/** Opens a keep-alive connection and asks for `path` once; resolves with the socket (still open) once the whole answer is in. */
+async function keptAlive(t, port, path) {
+  const s = net.connect(port, '127.0.0.1');
+  t.after(() => s.destroy());
+  s.on('error', () => {});
+  await nextEvent(s, 'connect', { what: 'a keep-alive connection' });
+  let got = '';
+  s.setEncoding('latin1');
+  s.on('data', (d) => (got += d));
+  s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+  await waitFor(() => /\r\n\r\nhello$/.test(got), { what: `the answer to GET ${path} on a kept-alive connection`, detail: () => got });
+  return s;
+}
+
+/** One request on a new connection: { status } when answered, { dropped: true } when the server closed it without a word. */
+function askOnce(port, path) {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = net.connect(port, '127.0.0.1', () => s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+    s.setEncoding('latin1');
+    s.on('data', (d) => (got += d));
+    const done = () => resolve(got ? { status: Number(got.split(' ')[1]) } : { dropped: true });
+    s.on('error', done);
+    s.on('close', done);
+  });
+}
+
+test('--max-conns: a connection beyond the limit is dropped unanswered; when one closes, the next is served', async (t) => {
+  const root = tmpTree(t, { 'a.txt': 'hello' });
+  const cli = spawnCli(t, ['serve', root, '-p', '0', '-H', '127.0.0.1', '--max-conns', '2', '--json']);
+  const port = await cli.port();
+  const first = await keptAlive(t, port, '/a.txt');
+  await keptAlive(t, port, '/a.txt');
+  assert.deepEqual(await askOnce(port, '/a.txt'), { dropped: true }, 'a third connection gets no answer');
+  first.destroy();
+  // the server counts the closed one down as soon as it notices
+  await waitFor(async () => (await askOnce(port, '/a.txt')).status === 200, { what: 'a new connection to be served once one of the two closed' });
+  assert.equal((await cli.stop()).code, 0);
+  assert.equal(cli.events.filter((e) => e.event === 'request' && e.status === 200).length, 3, 'two kept-alive answers and the one after');
 });

@@ -1,5 +1,5 @@
 // The static server through real HTTP with fetch: files, listings, validators, ranges, compression, options.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { writeFileSync, utimesSync, mkdirSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { serveStatic, loadTlsMaterial, serverUrls } from '../../dist/index.js';
 import { tmpTree, startServer, patternBytes } from '../helpers/http.mjs';
-import { sleep } from '../helpers/index.mjs';
+import { waitFor } from '../helpers/index.mjs';
 
 const ID = { 'accept-encoding': 'identity' };
 const get = (url, headers = {}, init = {}) => fetch(url, { headers: { ...ID, ...headers }, redirect: 'manual', ...init });
@@ -369,12 +369,7 @@ test('cache: a changed file is served fresh; the cache stays within its byte lim
   assert.equal(await (await get(watched.base + '/b.txt')).text(), 'b');
   assert.equal(watched.server.handler.cache.watchedDirs, 1);
   writeFileSync(join(root, 'b.txt'), 'bb');
-  let text = '';
-  for (let i = 0; i < 40 && text !== 'bb'; i++) {
-    await sleep(50);
-    text = await (await get(watched.base + '/b.txt')).text();
-  }
-  assert.equal(text, 'bb');
+  await waitFor(async () => (await (await get(watched.base + '/b.txt')).text()) === 'bb', { what: 'the changed b.txt to be served', intervalMs: 50 });
 
   const many = {};
   for (let i = 0; i < 40; i++) many[`f${i}.bin`] = patternBytes(10_000 + i);
@@ -434,8 +429,10 @@ test('request events carry method, url, status, bytes, time and peer', async (t)
   const { base, server } = await startServer(t, { root });
   await (await get(base + '/a.txt?x=1')).text();
   await (await get(base + '/..%2fetc')).text();
-  await sleep(20);
-  const requests = server.events.filter((e) => e.event === 'request');
+  const requests = await waitFor(() => {
+    const r = server.events.filter((e) => e.event === 'request');
+    return r.length >= 2 && r;
+  }, { what: 'two request events' });
   assert.equal(requests.length, 2);
   assert.deepEqual({ ...requests[0], ts: 0, ms: 0, peer: '' }, { event: 'request', ts: 0, session: server.name, method: 'GET', url: '/a.txt?x=1', status: 200, bytes: 5, ms: 0, peer: '' });
   assert.match(requests[0].peer, /^127\.0\.0\.1:\d+$/);
@@ -514,20 +511,10 @@ test('cache: a folder deleted and built again is served fresh', async (t) => {
   rmSync(join(root, 'dist'), { recursive: true });
   mkdirSync(join(root, 'dist'));
   writeFileSync(join(root, 'dist', 'app.js'), 'build 2');
-  let text = '';
-  for (let i = 0; i < 40 && text !== 'build 2'; i++) {
-    await sleep(50);
-    text = await (await get(base + '/dist/app.js')).text();
-  }
-  assert.equal(text, 'build 2');
+  await waitFor(async () => (await (await get(base + '/dist/app.js')).text()) === 'build 2', { what: 'build 2 to be served', intervalMs: 50 });
   // and later edits are seen through a new watch
   assert.equal(await (await get(base + '/dist/app.js')).text(), 'build 2');
   writeFileSync(join(root, 'dist', 'app.js'), 'build 3');
-  text = '';
-  for (let i = 0; i < 40 && text !== 'build 3'; i++) {
-    await sleep(50);
-    text = await (await get(base + '/dist/app.js')).text();
-  }
-  assert.equal(text, 'build 3');
+  await waitFor(async () => (await (await get(base + '/dist/app.js')).text()) === 'build 3', { what: 'build 3 to be served', intervalMs: 50 });
   assert.ok(server.handler.cache.watchedDirs <= 1);
 });

@@ -1,5 +1,5 @@
 // Uploads through real HTTP: PUT and multipart POST, off by default, streamed to disk intact.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';

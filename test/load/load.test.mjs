@@ -1,13 +1,9 @@
 // The load generator: against sockit's own echo server, a python3 asyncio echo server and raw servers; bounded runs only.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { spawnCli, runCli, rawServer, PEERS, ROOT, closedPort } from '../helpers/index.mjs';
+import { spawnCli, runCli, rawServer, closedPort, startPeer, OFFLINE } from '../helpers/index.mjs';
 import { runLoad, LatencyHistogram, defaultPayload } from '../../dist/index.js';
 
-const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers', 'offline-dns.mjs')}` };
 const cli = (args, options = {}) => runCli(args, { ...options, env: { ...OFFLINE, ...options.env } });
 const report = (r) => JSON.parse(r.stdout.trim().split('\n').at(-1));
 
@@ -18,26 +14,19 @@ async function echoServer(t) {
   });
 }
 
-
-async function startPeer(t, script) {
-  const child = spawn('python3', [join(PEERS, script)]);
-  t.after(() => child.kill());
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (s) => {
-      out += s;
-      const m = /listening on (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    setTimeout(() => reject(new Error(`${script} did not start`)), 5000);
+/** An echo server that holds each read `delayMs` before sending it back: every answer takes at least that long. */
+async function slowEchoServer(t, delayMs) {
+  return rawServer(t, (s) => {
+    s.on('data', (d) => setTimeout(() => s.writable && s.write(d), delayMs));
+    s.on('error', () => {});
   });
 }
 
-function checkLatency(l) {
-  assert.ok(l.count > 0);
-  assert.ok(l.min > 0 && l.min <= l.p50, JSON.stringify(l));
-  assert.ok(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, JSON.stringify(l));
+/** Percentiles in order, and a mean between min and max. */
+function checkLatency(l, count) {
+  assert.equal(l.count, count, 'every answer was timed');
+  assert.ok(l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, JSON.stringify(l));
+  assert.ok(l.min <= l.mean && l.mean <= l.max, JSON.stringify(l));
 }
 
 test('the histogram: exact min and max, percentiles within 1%, constant memory', () => {
@@ -76,16 +65,34 @@ test('runLoad in request mode: every answer timed, bounded by the duration', asy
   const started = Date.now();
   const run = runLoad({ host: '127.0.0.1', port, connections: 4, sizeBytes: 100, durationMs: 400 });
   const r = await run.done;
-  assert.ok(Date.now() - started < 2000);
+  // the duration bounds the run (connecting and closing add a little; a loaded machine, a little more)
+  assert.ok(r.durationMs >= 400 && Date.now() - started < 400 + 5000, `ran ${r.durationMs} ms, returned after ${Date.now() - started} ms`);
   assert.equal(r.established, 4);
   assert.equal(r.failed, 0);
   assert.equal(r.dropped, 0);
-  assert.ok(r.messagesReceived > 50, `${r.messagesReceived} answers`);
+  assert.ok(r.messagesReceived >= 4, `${r.messagesReceived} answers: each connection was answered`);
   assert.ok(r.messagesSent - r.messagesReceived <= 4);
   assert.equal(r.bytesOut, r.messagesSent * 100);
-  assert.equal(r.latency.count, r.messagesReceived);
-  checkLatency(r.latency);
-  assert.ok(r.messagesPerSec > 0 && r.mbPerSecOut > 0);
+  checkLatency(r.latency, r.messagesReceived);
+  assert.ok(Math.abs(r.messagesPerSec - r.messagesReceived / (r.durationMs / 1000)) < 1e-6 * r.messagesPerSec);
+  assert.ok(Math.abs(r.mbPerSecOut - r.bytesOut / 1e6 / (r.durationMs / 1000)) < 1e-6 * r.mbPerSecOut);
+});
+
+test('latency is what the server takes: an echo that waits 20 ms gives p50 of about 20 ms', async (t) => {
+  const port = await slowEchoServer(t, 20);
+  const r = await runLoad({ host: '127.0.0.1', port, connections: 2, sizeBytes: 16, durationMs: 1000 }).done;
+  const l = r.latency;
+  t.diagnostic(`latency with a 20 ms server: ${JSON.stringify(l)}`);
+  checkLatency(l, r.messagesReceived);
+  // no answer can come sooner than the server's wait (a timer may round down by a millisecond)
+  assert.ok(l.min >= 19, `min ${l.min} ms`);
+  // a loaded machine adds its scheduling delay, not a multiple of the server's time
+  assert.ok(l.p50 >= 19.5 && l.p50 <= 60, `p50 ${l.p50} ms`);
+  // one request at a time per connection: at most 2 x 1000 / 20 answers in the second
+  assert.ok(r.messagesReceived >= 30 && r.messagesReceived <= 100, `${r.messagesReceived} answers`);
+
+  const fast = await runLoad({ host: '127.0.0.1', port: await echoServer(t), connections: 2, sizeBytes: 16, durationMs: 300 }).done;
+  assert.ok(fast.latency.p50 < 10, `an echo that does not wait: p50 ${fast.latency.p50} ms`);
 });
 
 test('runLoad with a rate keeps to it', async (t) => {
@@ -100,7 +107,7 @@ test('runLoad in stream mode writes with backpressure and counts what comes back
   const r = await runLoad({ host: '127.0.0.1', port, connections: 2, sizeBytes: 1000, mode: 'stream', durationMs: 300 }).done;
   assert.equal(r.mode, 'stream');
   assert.ok(r.bytesOut > 1e6, `${r.bytesOut} bytes out`);
-  assert.ok(r.bytesIn > 0);
+  assert.ok(r.bytesIn > 0 && r.bytesIn <= r.bytesOut, `${r.bytesIn} bytes back of ${r.bytesOut}: an echo returns no more than it was sent`);
   assert.equal(r.latency, undefined);
   const paced = await runLoad({ host: '127.0.0.1', port, connections: 1, sizeBytes: 10, mode: 'stream', ratePerConnection: 200, durationMs: 500 }).done;
   assert.ok(paced.messagesSent >= 80 && paced.messagesSent <= 102, `${paced.messagesSent} sent`);
@@ -124,12 +131,22 @@ test('sockit load against sockit tcp listen --echo: JSON report with percentiles
   assert.equal(rep.established, 8);
   assert.equal(rep.mode, 'request');
   assert.ok(rep.messagesPerSec > 100, `${rep.messagesPerSec} msg/s`);
-  checkLatency(rep.latency);
+  checkLatency(rep.latency, rep.messagesReceived);
   assert.match(r.stderr, /load: 1 s +\d+\/8 conns +[\d,]+ msg\/s/);
 });
 
+test('sockit load --json against a server that waits 20 ms: p50 of about 20 ms in the report', async (t) => {
+  const port = await slowEchoServer(t, 20);
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '1', '--size', '16', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const { latency, messagesReceived } = report(r);
+  checkLatency(latency, messagesReceived);
+  assert.ok(latency.min >= 19, `min ${latency.min} ms`);
+  assert.ok(latency.p50 >= 19.5 && latency.p50 <= 60, `p50 ${latency.p50} ms`);
+});
+
 test('sockit load against a python3 asyncio echo server: readable table', async (t) => {
-  const port = await startPeer(t, 'tcp_echo_asyncio.py');
+  const { port } = await startPeer(t, 'tcp_echo_asyncio.py');
   const r = await cli(['load', '127.0.0.1', String(port), '-c', '4', '-d', '1', '--size', '256']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^load on 127\\.0\\.0\\.1:${port}: request/response, 256 B messages, 256 B answers, 4 connections, unlimited rate, 1\\.\\d s\n`));
@@ -220,6 +237,7 @@ test('Ctrl-C ends a long run early and still prints the report', async (t) => {
   const { code } = await load.exited;
   assert.equal(code, 0, load.stderr);
   const rep = JSON.parse(load.stdout.trim());
-  assert.ok(rep.durationMs < 5000, `${rep.durationMs} ms`);
+  assert.ok(rep.durationMs >= 1000 && rep.durationMs < 30_000, `stopped after ${rep.durationMs} ms of 30 s`);
   assert.ok(rep.messagesReceived > 0);
+  assert.equal(rep.latency.count, rep.messagesReceived);
 });

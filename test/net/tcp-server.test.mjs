@@ -1,8 +1,9 @@
-import test from 'node:test';
+// The TCP server and client sessions as a library, against raw sockets: events, replies, limits, access lists, half-close.
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { listenTcp, connectTcp, encodeText, parseFrame, encodeFrame } from '../../dist/index.js';
-import { exchange, sleep } from '../helpers/index.mjs';
+import { exchange, waitFor, nextEvent, quietFor } from '../helpers/index.mjs';
 
 async function server(t, options) {
   const events = [];
@@ -46,25 +47,20 @@ function reader(socket) {
   };
 }
 
-const ended = (socket) => new Promise((resolve) => socket.on('close', resolve));
+const ended = (socket) => nextEvent(socket, 'close', { what: 'the server to close the connection' });
 
-/** Waits until an event matching `pred` has been recorded. */
-async function seen(events, pred, ms = 3000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (events.some(pred)) return true;
-    await sleep(10);
-  }
-  return false;
+/** Resolves with the first recorded event matching `pred`, once there is one. */
+function seen(events, pred) {
+  return waitFor(() => events.find(pred), { what: `an event matching ${pred}`, detail: () => JSON.stringify(events.map((e) => [e.event, e.reason ?? e.code ?? ''])) });
 }
 
 test('listening, connect, data, send and close events', async (t) => {
   const { s, events, port } = await server(t, { reply: 'got {data}' });
   assert.equal(events[0].event, 'listening');
   assert.equal(events[0].port, port);
-  const reply = await exchange(port, 'hello', { ms: 300 });
+  const reply = await exchange(port, 'hello', { expect: 9 });
   assert.equal(reply.toString(), 'got hello');
-  await sleep(50);
+  await seen(events, (e) => e.event === 'close');
   const kinds = events.map((e) => e.event);
   assert.deepEqual(kinds, ['listening', 'connect', 'data', 'send', 'close']);
   const data = events[2];
@@ -78,7 +74,7 @@ test('listening, connect, data, send and close events', async (t) => {
 test('echo returns the exact bytes, binary included', async (t) => {
   const { port } = await server(t, { echo: true });
   const payload = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-  const reply = await exchange(port, payload, { ms: 300 });
+  const reply = await exchange(port, payload, { expect: payload.length });
   assert.deepEqual(reply, payload);
 });
 
@@ -91,39 +87,40 @@ test('welcome, reply per message with {n}, quit word closes', async (t) => {
   assert.equal((await r.until(8)).toString(), '1:a\n2:b\n');
   c.write('exit\r\n');
   await ended(c);
-  assert.ok(await seen(events, (e) => e.event === 'close' && /quit word/.test(e.reason)));
+  await seen(events, (e) => e.event === 'close' && /quit word/.test(e.reason));
 });
 
 test('--close: answer then hang up', async (t) => {
   const { port } = await server(t, { reply: 'ACK!', closeAfterReply: true });
-  const reply = await exchange(port, 'anything', { ms: 2000 });
+  // no `expect`: this resolves only when the server hangs up
+  const reply = await exchange(port, 'anything');
   assert.equal(reply.toString(), 'ACK!');
 });
 
 test('chat relays to the others, not the sender', async (t) => {
-  const { port } = await server(t, { chat: true });
+  const { s, port } = await server(t, { chat: true });
   const a = await connect(t, port);
   const b = await connect(t, port);
   const c = await connect(t, port);
-  await sleep(50);
+  await waitFor(() => s.clients().length === 3, { what: 'the server to accept three clients' });
+  const ra = reader(a);
   const rb = reader(b);
   const rc = reader(c);
-  let aGot = 0;
-  a.on('data', (d) => (aGot += d.length));
   a.write('hi all');
   assert.equal((await rb.until(6)).toString(), 'hi all');
   assert.equal((await rc.until(6)).toString(), 'hi all');
-  await sleep(50);
-  assert.equal(aGot, 0);
+  // b speaks after a: if a had been sent its own words, they would reach it before b's
+  b.write('from b');
+  assert.equal((await ra.until(6)).toString(), 'from b');
+  assert.equal((await rc.until(6)).toString(), 'from b');
 });
 
 test('send to all, to one client, disconnect one, list clients', async (t) => {
   const { s, port } = await server(t, {});
   const a = await connect(t, port);
   const b = await connect(t, port);
-  await sleep(50);
+  await waitFor(() => s.clients().length === 2, { what: 'the server to accept two clients' });
   const [ca, cb] = s.clients();
-  assert.equal(s.clients().length, 2);
   const ra = reader(a);
   const rb = reader(b);
   assert.equal(s.send(Buffer.from('all'), 'all'), 2);
@@ -134,31 +131,33 @@ test('send to all, to one client, disconnect one, list clients', async (t) => {
   assert.equal(s.send(Buffer.from('x'), 999), 0);
   assert.equal(s.disconnect(ca.id), true);
   await ended(a);
-  await sleep(20);
+  await waitFor(() => s.clients().length === 1, { what: 'the server to forget the disconnected client' });
   assert.deepEqual(s.clients().map((c) => c.id), [cb.id]);
 });
 
 test('GBK text split across reads is decoded whole in data events', async (t) => {
-  const { events, port } = await server(t, { encoding: 'gbk' });
+  const { s, events, port } = await server(t, { encoding: 'gbk' });
   const c = await connect(t, port);
   const bytes = encodeText('你好服务端', 'gbk');
+  // 3 bytes end in the middle of 好; the rest is written only once the server has read them
   c.write(bytes.subarray(0, 3));
-  await sleep(60);
+  await waitFor(() => s.stats.bytesIn === 3, { what: 'the server to read the first 3 bytes' });
   c.write(bytes.subarray(3));
-  await sleep(60);
-  const text = events.filter((e) => e.event === 'data').map((e) => e.text).join('');
-  assert.equal(text, '你好服务端');
-  assert.ok(!text.includes('\ufffd'));
+  await waitFor(() => s.stats.bytesIn === bytes.length, { what: 'the server to read the rest' });
+  const data = events.filter((e) => e.event === 'data');
+  assert.equal(data.length, 2, 'two reads, two messages');
+  assert.deepEqual(data.map((e) => e.text), ['你', '好服务端']);
 });
 
 test('a peer that resets mid-stream is logged and the others are still served', async (t) => {
   const { port, events } = await server(t, { echo: true });
   const bad = await connect(t, port);
+  const badReader = reader(bad);
   bad.write('partial');
-  await sleep(30);
+  await badReader.until(7);
   bad.resetAndDestroy();
-  assert.ok(await seen(events, (e) => e.event === 'close' && e.reason === 'reset by peer'), JSON.stringify(events.filter((e) => e.event === 'close')));
-  assert.equal((await exchange(port, 'still here', { ms: 200 })).toString(), 'still here');
+  await seen(events, (e) => e.event === 'close' && e.reason === 'reset by peer');
+  assert.equal((await exchange(port, 'still here', { expect: 10 })).toString(), 'still here');
 });
 
 test('an oversized length prefix closes that connection only, without allocating it', async (t) => {
@@ -168,9 +167,9 @@ test('an oversized length prefix closes that connection only, without allocating
   head.writeUInt32BE(2 ** 31);
   bad.write(head);
   await ended(bad);
-  assert.ok(await seen(events, (e) => e.event === 'error' && e.code === 'SOCKIT_ERR_FRAME_TOO_LARGE'));
+  await seen(events, (e) => e.event === 'error' && e.code === 'SOCKIT_ERR_FRAME_TOO_LARGE');
   const framed = encodeFrame(parseFrame('len32'), Buffer.from('ok'));
-  assert.deepEqual(await exchange(port, framed, { ms: 200 }), framed);
+  assert.deepEqual(await exchange(port, framed, { expect: framed }), framed);
 });
 
 test('a client that never reads is cut once its unread output passes the bound', async (t) => {
@@ -180,16 +179,21 @@ test('a client that never reads is cut once its unread output passes the bound',
   const good = await connect(t, port);
   let goodBytes = 0;
   good.on('data', (d) => (goodBytes += d.length));
-  await sleep(50);
+  await waitFor(() => s.clients().length === 2, { what: 'the server to accept both clients' });
+  const [lazyId, goodId] = s.clients().map((c) => c.id);
   const chunk = Buffer.alloc(64 * 1024, 0x61);
+  let sent = 0;
+  // 12.5 MiB at most: far past the bound plus what the kernel buffers for the lazy one
   for (let i = 0; i < 200 && s.clients().length === 2; i++) {
     s.send(chunk, 'all');
-    await sleep(2);
+    sent += chunk.length;
+    await new Promise((r) => setImmediate(r));
   }
-  await sleep(100);
-  assert.ok(events.some((e) => e.event === 'close' && /slow reader/.test(e.reason)));
-  assert.equal(s.clients().length, 1);
-  assert.ok(goodBytes > 0);
+  const cut = await seen(events, (e) => e.event === 'close' && /slow reader/.test(e.reason));
+  assert.equal(cut.id, lazyId, 'the lazy client was cut');
+  assert.deepEqual(s.clients().map((c) => c.id), [goodId]);
+  // the reader that keeps up gets every byte sent while both were connected
+  await waitFor(() => goodBytes >= sent, { what: `the good client to read ${sent} bytes`, detail: () => `read ${goodBytes}` });
 });
 
 test('an echo to a client that does not read pauses reading instead of buffering', async (t) => {
@@ -197,16 +201,20 @@ test('an echo to a client that does not read pauses reading instead of buffering
   const c = await connect(t, port);
   c.pause();
   const chunk = Buffer.alloc(64 * 1024);
-  let written = 0;
-  // write until our own socket pushes back for long enough: the server stopped reading
-  for (let i = 0; i < 400; i++) {
-    if (c.write(chunk)) written += chunk.length;
-    else await new Promise((r) => setTimeout(r, 5));
-  }
-  await sleep(100);
-  assert.ok(s.clients().length === 1, 'the echo client was not cut: it is paused, not buffered');
-  const pending = s.stats.bytesIn - 0;
-  assert.ok(pending < 400 * chunk.length, `server read ${pending} bytes of ${400 * chunk.length}: it stopped reading`);
+  const total = 400 * chunk.length;
+  for (let i = 0; i < 400; i++) c.write(chunk);
+  // wait until the server has stopped reading: its count holds still for half a second
+  let last = -1;
+  let since = Date.now();
+  await waitFor(() => {
+    if (s.stats.bytesIn !== last) [last, since] = [s.stats.bytesIn, Date.now()];
+    return Date.now() - since >= 500;
+  }, { what: 'the server to stop reading from a client that does not read its echo', detail: () => `read ${s.stats.bytesIn} of ${total}` });
+  assert.equal(s.clients().length, 1, 'the echo client was not cut: it is paused, not buffered');
+  // a server that buffered its echoes would have read everything; this one left most of it with the client
+  assert.ok(s.stats.bytesIn < total / 2, `server read ${s.stats.bytesIn} bytes of ${total}`);
+  assert.ok(c.writableLength > total / 2, `${c.writableLength} bytes still wait in the client`);
+  assert.equal(s.stats.bytesOut, s.stats.bytesIn, 'everything read was echoed into the socket, none held back in memory');
 });
 
 test('--max-conns refuses the extra client with a reason', async (t) => {
@@ -214,7 +222,7 @@ test('--max-conns refuses the extra client with a reason', async (t) => {
   const a = await connect(t, port);
   const b = await connect(t, port);
   await ended(b);
-  assert.ok(await seen(events, (e) => e.event === 'close' && /max-conns/.test(e.reason)));
+  await seen(events, (e) => e.event === 'close' && /max-conns/.test(e.reason));
   assert.equal(a.destroyed, false);
 });
 
@@ -222,16 +230,16 @@ test('--deny and --allow by CIDR', async (t) => {
   const denied = await server(t, { deny: ['127.0.0.0/8'] });
   const c = await connect(t, denied.port);
   await ended(c);
-  assert.ok(await seen(denied.events, (e) => e.event === 'close' && /not allowed/.test(e.reason)));
+  await seen(denied.events, (e) => e.event === 'close' && /not allowed/.test(e.reason));
   const allowed = await server(t, { allow: ['127.0.0.1/32'], echo: true });
-  assert.equal((await exchange(allowed.port, 'ok', { ms: 200 })).toString(), 'ok');
+  assert.equal((await exchange(allowed.port, 'ok', { expect: 2 })).toString(), 'ok');
 });
 
 test('idle timeout closes a silent client', async (t) => {
   const { port, events } = await server(t, { idleTimeoutMs: 150 });
   const c = await connect(t, port);
   await ended(c);
-  assert.ok(await seen(events, (e) => e.event === 'close' && /idle/.test(e.reason)));
+  await seen(events, (e) => e.event === 'close' && /idle/.test(e.reason));
 });
 
 test('close() flushes, closes clients and emits a summary', async (t) => {
@@ -240,7 +248,7 @@ test('close() flushes, closes clients and emits a summary', async (t) => {
   const c = await connect(t, s.port);
   c.resume();
   c.write('x');
-  await sleep(50);
+  await waitFor(() => s.stats.bytesOut === 1, { what: 'the echo of one byte' });
   const closing = ended(c);
   await s.close();
   await closing;
@@ -254,18 +262,18 @@ test('close() flushes, closes clients and emits a summary', async (t) => {
 test('IPv6 loopback and the all-interfaces default (dual stack)', async (t) => {
   const v6 = await listenTcp({ port: 0, host: '::1', echo: true });
   t.after(() => v6.close(50));
-  assert.equal((await exchange(v6.port, 'six', { host: '::1', ms: 200 })).toString(), 'six');
+  assert.equal((await exchange(v6.port, 'six', { host: '::1', expect: 3 })).toString(), 'six');
   const any = await listenTcp({ port: 0, echo: true });
   t.after(() => any.close(50));
-  assert.equal((await exchange(any.port, 'four', { host: '127.0.0.1', ms: 200 })).toString(), 'four');
-  assert.equal((await exchange(any.port, 'six', { host: '::1', ms: 200 })).toString(), 'six');
+  assert.equal((await exchange(any.port, 'four', { host: '127.0.0.1', expect: 4 })).toString(), 'four');
+  assert.equal((await exchange(any.port, 'six', { host: '::1', expect: 3 })).toString(), 'six');
 });
 
 test('restarting on the same port while clients are in TIME_WAIT binds at once', async (t) => {
   const first = await listenTcp({ port: 0, host: '127.0.0.1', reply: 'bye', closeAfterReply: true });
   const port = first.port;
   // the server closes first, so its side of each connection sits in TIME_WAIT
-  for (let i = 0; i < 5; i++) await exchange(port, 'x', { ms: 500 });
+  for (let i = 0; i < 5; i++) assert.equal((await exchange(port, 'x')).toString(), 'bye');
   await first.close(50);
   const second = await listenTcp({ port, host: '127.0.0.1', echo: true });
   t.after(() => second.close(50));
@@ -282,7 +290,7 @@ test('library client: connect, send, receive, half-close', async (t) => {
   const events = [];
   const client = await connectTcp({ host: '127.0.0.1', port }, (e) => events.push(e));
   await client.send(Buffer.from('one'));
-  await sleep(80);
+  await waitFor(() => events.some((e) => e.event === 'data'), { what: 'the reply to reach the client' });
   client.end();
   await client.closed;
   const data = events.filter((e) => e.event === 'data').map((e) => e.text).join('');
@@ -300,7 +308,7 @@ test('library client: refused and timeout errors are one plain sentence', async 
 
 test('line framing: an unterminated last line before the peer closes is still a message', async (t) => {
   const { port, events } = await server(t, { frame: parseFrame('line'), reply: '<{data}>' });
-  const reply = await exchange(port, 'one\ntwo', { end: true, ms: 500 });
+  const reply = await exchange(port, 'one\ntwo', { end: true });
   assert.equal(reply.toString(), '<one><two>');
   assert.deepEqual(events.filter((e) => e.event === 'data').map((e) => e.text), ['one', 'two']);
 });

@@ -1,5 +1,5 @@
 # A TCP server as the lessons write it, that accepts clients and keeps them connected (so their states show).
-# Usage: tcp_hold_server.py; prints "listening on <port>", stops after 10 s.
+# Usage: tcp_hold_server.py; prints "listening on <port>", stops after 120 s (tests kill it sooner).
 import socket
 import threading
 import time
@@ -19,4 +19,4 @@ def accept_forever():
 
 
 threading.Thread(target=accept_forever, daemon=True).start()
-time.sleep(10)
+time.sleep(120)

@@ -1,5 +1,5 @@
 // sockit ifaces: readable and JSON views of this machine's interfaces.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/index.mjs';
 

@@ -1,13 +1,10 @@
 // sockit port check/free/scan/ping end to end, only ever against 127.0.0.1.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { spawnCli, runCli, PEERS, ROOT, sleep, closedPort } from '../helpers/index.mjs';
+import { spawnCli, runCli, closedPort, startPeer, OFFLINE } from '../helpers/index.mjs';
 
-const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers', 'offline-dns.mjs')}` };
 const cli = (args, options = {}) => runCli(args, { ...options, env: { ...OFFLINE, ...options.env } });
 const lines = (stdout) => stdout.trim().split('\n').map((l) => JSON.parse(l));
 
@@ -36,28 +33,11 @@ function connect(t, port) {
   });
 }
 
-/** Starts a python peer and reads its port from its first line ("listening on N" or just N). */
-async function startPeer(t, script, args = []) {
-  const child = spawn('python3', [join(PEERS, script), ...args.map(String)]);
-  t.after(() => child.kill());
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const port = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (s) => {
-      out += s;
-      const m = /(\d+)\s*\n/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    setTimeout(() => reject(new Error(`${script} did not start`)), 5000);
-  });
-  return { child, port };
-}
-
 test('port check: a port held by a python server names python3, its pid, and the connection states', async (t) => {
   const peer = await startPeer(t, 'tcp_hold_server.py');
+  // a connection is ESTABLISHED on both sides once connect() completes, accepted or not
   await connect(t, peer.port);
   await connect(t, peer.port);
-  await sleep(100);
   const r = await cli(['port', 'check', String(peer.port), '--json']);
   assert.equal(r.code, 1, r.stderr);
   const [result] = lines(r.stdout);
@@ -154,7 +134,7 @@ test('port free: a range with nothing free is exit 3; bad ranges and counts are 
 test('port scan: open, closed and filtered ports, with service names, as JSON', async (t) => {
   const open = await listener(t);
   const closed = await closedPort();
-  const stuck = await startPeer(t, 'stuck_backlog_server.py', [5]);
+  const stuck = await startPeer(t, 'stuck_backlog_server.py', [120]);
   const list = `${open.port},${closed},${stuck.port},22`;
   const r = await cli(['port', 'scan', '127.0.0.1', list, '--timeout', '300', '--json']);
   assert.equal(r.code, 0, r.stderr);

@@ -1,5 +1,5 @@
 // The port utilities as a library: port lists, probes, tcping statistics, interfaces.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { parsePortList, parsePortRange, scanPorts, probeTcp, pingTcp, computePingStats, serviceName, listInterfaces, addressScope, checkPort, UsageError } from '../../dist/index.js';

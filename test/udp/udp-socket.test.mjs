@@ -1,10 +1,10 @@
 // The UDP session as a library: replies to each sender, per-peer numbering, IPv6, size limits, port unreachable, multicast.
 import '../helpers/offline-dns.mjs';
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { listenUdp, openUdp, UdpSocket, MAX_DATAGRAM_IPV4, MAX_DATAGRAM_IPV6, SockitError } from '../../dist/index.js';
-import { closedUdpPort } from '../helpers/index.mjs';
+import { closedUdpPort, waitFor, unavailable, quietFor } from '../helpers/index.mjs';
 
 /** A plain dgram socket on loopback for the other side; closed when the test ends. */
 async function peerSocket(t, type = 'udp4', host = type === 'udp4' ? '127.0.0.1' : '::1') {
@@ -12,24 +12,14 @@ async function peerSocket(t, type = 'udp4', host = type === 'udp4' ? '127.0.0.1'
   await new Promise((r) => s.bind(0, host, r));
   t.after(() => s.close());
   const inbox = [];
-  const waiters = [];
-  s.on('message', (msg, rinfo) => {
-    inbox.push({ msg, rinfo });
-    for (const w of waiters.splice(0)) w();
-  });
+  s.on('message', (msg, rinfo) => inbox.push({ msg, rinfo }));
   return {
     socket: s,
     port: s.address().port,
     send: (data, port, address = host) => new Promise((r, j) => s.send(data, port, address, (e) => (e ? j(e) : r()))),
-    async next(ms = 2000) {
-      const deadline = Date.now() + ms;
-      while (inbox.length === 0) {
-        if (Date.now() > deadline) throw new Error('no datagram arrived');
-        await new Promise((r) => {
-          waiters.push(r);
-          setTimeout(r, 50);
-        });
-      }
+    /** The next datagram that arrives here. */
+    async next() {
+      await waitFor(() => inbox.length > 0, { what: `a datagram at ${host}:${s.address().port}` });
       return inbox.shift();
     },
   };
@@ -40,14 +30,9 @@ function collectEvents(session) {
   session.on('event', (e) => events.push(e));
   return {
     events,
-    async wait(pred, ms = 2000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const found = events.find(pred);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`event not seen; got ${events.map((e) => e.event).join(',')}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+    /** The first event matching `pred`, once it has been emitted. */
+    wait(pred) {
+      return waitFor(() => events.find(pred), { what: `an event matching ${pred}`, detail: () => `events so far: ${events.map((e) => e.event).join(', ')}` });
     },
   };
 }
@@ -239,8 +224,8 @@ test('multicast: a listener that joined 239.255.x.x on loopback hears a group da
   try {
     server = await listenUdp({ port: 0, join: [group], multicastInterface: '127.0.0.1' });
   } catch (err) {
-    t.skip(`the kernel does not allow joining ${group} on loopback here: ${err.message}`);
-    return;
+    // a join that fails is a skip that says why on a developer machine, a failure in CI
+    return unavailable(t, `joining ${group} on loopback failed here: ${err.message}`);
   }
   t.after(() => server.close());
   const seen = collectEvents(server);
@@ -251,4 +236,71 @@ test('multicast: a listener that joined 239.255.x.x on loopback hears a group da
   await client.send(Buffer.from('to the group'));
   const data = await seen.wait((e) => e.event === 'data');
   assert.equal(data.text, 'to the group');
+});
+
+test('messageEvents = false: no data or send events are built, yet datagrams are answered and counted', {
+  todo: 'UdpSocket does not honour messageEvents yet: it still emits data and send events',
+}, async (t) => {
+  const server = await listenUdp({ port: 0, host: '127.0.0.1', echo: true });
+  t.after(() => server.close());
+  server.messageEvents = false;
+  const seen = collectEvents(server);
+  const a = await peerSocket(t);
+  await a.send('quiet', server.port);
+  // the echo coming back shows the datagram went through the whole path
+  assert.equal((await a.next()).msg.toString(), 'quiet');
+  assert.deepEqual(seen.events.map((e) => e.event), [], 'no data or send event');
+  assert.deepEqual([server.stats.messagesIn, server.stats.messagesOut], [1, 1]);
+
+  const client = await openUdp({ remoteHost: '127.0.0.1', remotePort: a.port });
+  t.after(() => client.close());
+  client.messageEvents = false;
+  const clientSeen = collectEvents(client);
+  await client.send(Buffer.from('out'));
+  const { rinfo } = await a.next();
+  await a.send('back', rinfo.port);
+  await waitFor(() => client.stats.messagesIn === 1, { what: 'the client to read the answer' });
+  assert.deepEqual(clientSeen.events.map((e) => e.event), [], 'no data or send event');
+});
+
+test('the peer table keeps the 10,000 most recent senders: the oldest is forgotten, and comes back under a new number', async (t) => {
+  const server = await listenUdp({ port: 0, host: '127.0.0.1' });
+  t.after(() => server.close());
+  const first = await peerSocket(t);
+  await first.send('first', server.port);
+  await waitFor(() => server.stats.messagesIn === 1, { what: 'the first datagram to be read' });
+
+  // 10,000 more senders from many source ports on 127.0.0.2-5, in rounds small enough for the
+  // server's receive buffer; a port the system hands out twice is one sender, so count distinct ones
+  const senders = new Set();
+  let sent = 1;
+  while (senders.size < 10_000) {
+    const round = Math.min(100, 10_000 - senders.size);
+    const sockets = await Promise.all(Array.from({ length: round }, async (_, i) => {
+      const s = dgram.createSocket('udp4');
+      await new Promise((r) => s.bind(0, `127.0.0.${2 + (i % 4)}`, r));
+      return s;
+    }));
+    for (const s of sockets) senders.add(`${s.address().address}:${s.address().port}`);
+    await Promise.all(sockets.map((s) => new Promise((r, j) => s.send('x', server.port, '127.0.0.1', (e) => (e ? j(e) : r())))));
+    sent += round;
+    await waitFor(() => server.stats.messagesIn === sent, { what: `${sent} datagrams to be read`, detail: () => `read ${server.stats.messagesIn}` });
+    await Promise.all(sockets.map((s) => new Promise((r) => s.close(r))));
+  }
+  const kept = server.peers();
+  assert.equal(server.stats.connections, 10_001, 'every distinct sender was counted');
+  assert.equal(kept.length, 10_000);
+  assert.equal(server.stats.active, 10_000);
+  assert.equal(kept[0].id, 2, 'the oldest kept is the second sender');
+  assert.ok(!kept.some((p) => p.peer === `127.0.0.1:${first.port}`), 'the first sender was forgotten');
+  assert.equal(server.sendToPeer(Buffer.from('to #1'), 1), 0, 'its number no longer reaches anyone');
+  assert.deepEqual(new Set(kept.map((p) => p.peer)), senders);
+
+  await first.send('again', server.port);
+  await waitFor(() => server.stats.messagesIn === sent + 1, { what: 'the first sender to be heard again' });
+  const back = server.peers().at(-1);
+  assert.deepEqual([back.id, back.peer, back.messagesIn], [10_002, `127.0.0.1:${first.port}`, 1]);
+  assert.equal(server.peers()[0].id, 3, 'and the second sender made room for it');
+  assert.equal(server.sendToPeer(Buffer.from('welcome back'), 10_002), 1);
+  assert.equal((await first.next()).msg.toString(), 'welcome back');
 });

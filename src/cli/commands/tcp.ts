@@ -1,5 +1,5 @@
 // `sockit tcp listen` and `sockit tcp connect`: the CLI faces of the TCP server and client sessions.
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { TcpServer } from '../../net/tcp-server.js';
@@ -45,7 +45,8 @@ export function registerTcp(program: Command, run: (fn: () => Promise<CommandRes
     .option('--connect-timeout <ms>', 'give up connecting after this long', '10000')
     .option('--idle-timeout <s>', 'close after this many seconds of silence')
     .option('--tls', 'connect with TLS')
-    .option('--insecure', 'with --tls: accept any certificate (self-signed servers)');
+    .option('--insecure', 'with --tls: accept any certificate (self-signed servers)')
+    .option('--ca <file>', 'with --tls (implied): trust the certificates in this PEM file, such as a private CA');
   addDataOptions(connect);
   connect.action((host: string, port: string, opts: Record<string, unknown>) => run(() => tcpConnect(host, port, opts)));
 }
@@ -111,11 +112,19 @@ async function tcpConnect(hostArg: string, portArg: string, opts: Record<string,
     }
   }
   if (filePath && sends.length) throw new UsageError('--file and --send cannot be used together');
+  let ca: Buffer | undefined;
+  if (opts.ca !== undefined) {
+    try {
+      ca = readFileSync(String(opts.ca));
+    } catch {
+      throw new UsageError(`--ca: cannot read '${opts.ca}'`);
+    }
+  }
 
   const client = new TcpClient({
     host, port, encoding: data.encoding, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
     connectTimeoutMs, idleTimeoutMs, decode: !data.hex || data.json,
-    tls: opts.tls ? { rejectUnauthorized: !opts.insecure } : undefined,
+    tls: opts.tls || ca ? { rejectUnauthorized: !opts.insecure, ca } : undefined,
   });
   const err = new LineWriter(process.stderr);
   const c = makePalette(colorWanted(process.stderr, opts.color as boolean | undefined));
