@@ -1,5 +1,5 @@
 // What a page asks to create, checked field by field: normalised specs, and errors that name the form field.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
