@@ -22,6 +22,16 @@ async function slowEchoServer(t, delayMs) {
   });
 }
 
+/**
+ * Latencies against a server that waits 20 ms. None can be shorter (a timer may round down by a
+ * millisecond); the quickest of them, the one a busy machine delayed least, is about 20 ms; the
+ * median may carry a loaded machine's scheduling delay, but not seconds or microseconds.
+ */
+function checkTwentyMs(l) {
+  assert.ok(l.min >= 19 && l.min <= 30, `min ${l.min} ms`);
+  assert.ok(l.p50 >= 19.5 && l.p50 <= 120, `p50 ${l.p50} ms`);
+}
+
 /** Percentiles in order, and a mean between min and max. */
 function checkLatency(l, count) {
   assert.equal(l.count, count, 'every answer was timed');
@@ -84,10 +94,7 @@ test('latency is what the server takes: an echo that waits 20 ms gives p50 of ab
   const l = r.latency;
   t.diagnostic(`latency with a 20 ms server: ${JSON.stringify(l)}`);
   checkLatency(l, r.messagesReceived);
-  // no answer can come sooner than the server's wait (a timer may round down by a millisecond)
-  assert.ok(l.min >= 19, `min ${l.min} ms`);
-  // a loaded machine adds its scheduling delay, not a multiple of the server's time
-  assert.ok(l.p50 >= 19.5 && l.p50 <= 60, `p50 ${l.p50} ms`);
+  checkTwentyMs(l);
   // one request at a time per connection: at most 2 x 1000 / 20 answers in the second
   assert.ok(r.messagesReceived >= 30 && r.messagesReceived <= 100, `${r.messagesReceived} answers`);
 
@@ -140,9 +147,9 @@ test('sockit load --json against a server that waits 20 ms: p50 of about 20 ms i
   const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '1', '--size', '16', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const { latency, messagesReceived } = report(r);
+  t.diagnostic(`latency with a 20 ms server, measured by sockit load: ${JSON.stringify(latency)}`);
   checkLatency(latency, messagesReceived);
-  assert.ok(latency.min >= 19, `min ${latency.min} ms`);
-  assert.ok(latency.p50 >= 19.5 && latency.p50 <= 60, `p50 ${latency.p50} ms`);
+  checkTwentyMs(latency);
 });
 
 test('sockit load against a python3 asyncio echo server: readable table', async (t) => {
