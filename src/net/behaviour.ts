@@ -1,14 +1,17 @@
-// What a session does with each message it reads: the lessons' server behaviours, compiled once per session.
+// What a session does with each message it reads: rules, then the lessons' behaviours, compiled once per session.
+import { encodeText } from '../wire/codec.js';
 import { encodeFrame, type FrameSpec } from '../wire/framing.js';
-import { compileTemplate, type Template } from '../wire/template.js';
+import { compileMessage, type Message, type MessageContext } from '../wire/message.js';
+import type { Rule, RuleSpec } from '../wire/rules.js';
+import { RuleSet, type RuleStat } from './rule-set.js';
 
 /** How a session answers what it reads. Every field is optional. */
 export interface BehaviourOptions {
-  /** Sent to each new peer (a template: `{peer}` and escapes). */
+  /** Sent to each new peer (a message builder: `{peer}`, escapes, hex, checksums). */
   welcome?: string;
-  /** Answer to each message (a template: `{data}`, `{peer}`, `{n}`). */
+  /** Answer to each message no rule answered (a message builder: `{data}`, `{peer}`, `{n}`, …). */
   reply?: string;
-  /** Answer each message with its exact bytes. */
+  /** Answer each message no rule answered with its exact bytes. */
   echo?: boolean;
   /** Close a connection after the first reply. */
   closeAfterReply?: boolean;
@@ -16,6 +19,10 @@ export interface BehaviourOptions {
   quit?: string;
   /** Relay each peer's messages to every other peer. */
   chat?: boolean;
+  /** Rules, first match wins: `'<match> => <action>'` lines or objects. */
+  rules?: readonly (string | RuleSpec)[];
+  /** A JSON or YAML file of rules, reloaded when it changes (after `rules`' own). */
+  rulesFile?: string;
 }
 
 /** One conversation partner, as a behaviour sees it: it can be written to and ended. */
@@ -26,16 +33,28 @@ export interface Link {
   write(bytes: Buffer): void;
   /** Ends the conversation gracefully, recording why. */
   end(reason: string): void;
+  /** Ends it at once (a TCP reset where there is a connection), recording why. */
+  reset(reason: string): void;
 }
 
-/** Behaviour options compiled for one session: templates parsed once, flags read once. */
+const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
+
+/** In raw framing a single trailing newline is how the peer ended its line, not part of `{data}`. */
+export function withoutNewline(text: string): string {
+  if (text.endsWith('\r\n')) return text.slice(0, -2);
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+/** Behaviour options compiled for one session: messages and rules parsed once, flags read once. */
 export class Behaviour {
-  /** True when answering needs each message's text (`{data}` in the reply, or a quit word). */
+  /** True when answering needs each message's text (`{data}`, a quit word, a text rule). */
   readonly needsText: boolean;
   /** True when there is anything to do per message. */
   readonly active: boolean;
-  private readonly reply: Template | undefined;
-  private readonly welcomeTemplate: Template | undefined;
+  /** The session's rules, when it has any. */
+  readonly rules: RuleSet | undefined;
+  private readonly reply: Message | undefined;
+  private readonly welcomeMessage: Message | undefined;
   private readonly raw: boolean;
 
   constructor(
@@ -44,40 +63,88 @@ export class Behaviour {
     private readonly frame: FrameSpec,
     /** Everyone else this session talks to, for `chat`. */
     private readonly others: () => Iterable<Link> = () => [],
+    /** Says what went wrong when a rules file cannot be reloaded, and when it was. */
+    onRulesFile?: (err: Error | undefined, count: number) => void,
   ) {
-    this.reply = options.reply !== undefined ? compileTemplate(options.reply, encoding, '--reply') : undefined;
-    this.welcomeTemplate = options.welcome !== undefined ? compileTemplate(options.welcome, encoding, '--welcome') : undefined;
-    this.needsText = (this.reply !== undefined && !this.reply.isConstant) || options.quit !== undefined;
-    this.active = Boolean(this.reply || options.echo || options.chat || options.quit !== undefined);
+    const encode = (t: string) => encodeText(t, encoding);
+    this.reply = options.reply !== undefined ? compileMessage(options.reply, { encode, name: '--reply' }) : undefined;
+    this.welcomeMessage = options.welcome !== undefined ? compileMessage(options.welcome, { encode, name: '--welcome' }) : undefined;
+    if (options.rules?.length || options.rulesFile !== undefined) {
+      this.rules = new RuleSet(options.rules ?? [], { encode });
+      if (options.rulesFile !== undefined) {
+        this.rules.watchFile(options.rulesFile, (count) => onRulesFile?.(undefined, count), (err) => onRulesFile?.(err, this.rules!.size));
+      }
+    }
+    this.needsText = Boolean(this.reply?.readsText) || options.quit !== undefined || Boolean(this.rules && this.rulesReadText());
+    this.active = Boolean(this.reply || options.echo || options.chat || options.quit !== undefined || this.rules);
     this.raw = frame.kind === 'raw';
+  }
+
+  // a rules file may gain text rules later, so a session with one always decodes
+  private rulesReadText(): boolean {
+    return this.options.rulesFile !== undefined || this.rules!.readsText;
   }
 
   /** Greets a new peer, if a welcome is set. */
   welcome(link: Link): void {
-    if (this.welcomeTemplate) link.write(this.welcomeTemplate.render({ data: '', peer: link.peer, n: 0 }));
+    if (this.welcomeMessage) link.write(asBuffer(this.welcomeMessage.render({ peer: link.peer, n: 0 })));
   }
 
   /** Answers one message. `text` is its decoded form, given whenever {@link needsText}. */
   onMessage(link: Link, message: Buffer, n: number, text: string | undefined): void {
     const o = this.options;
-    if (o.quit !== undefined && text !== undefined && text.replace(/\r?\n$/, '') === o.quit) {
+    const data = text !== undefined && this.raw ? withoutNewline(text) : text;
+    if (o.quit !== undefined && data === o.quit) {
       link.end(`quit word '${o.quit}'`);
       return;
     }
     let replied = false;
+    const hit = this.rules?.match(message, data);
+    if (hit) replied = this.act(link, hit.rule, { data, raw: message, peer: link.peer, n, captures: hit.captures });
     // the message as it goes back out: echo and chat share one framed copy
     const relayed = o.echo || o.chat ? (this.raw ? message : encodeFrame(this.frame, message, true)) : message;
-    if (o.echo) {
+    if (!hit && o.echo) {
       link.write(relayed);
       replied = true;
     }
-    if (this.reply) {
-      link.write(encodeFrame(this.frame, this.reply.render({ data: text ?? '', peer: link.peer, n })));
+    if (!hit && this.reply) {
+      link.write(encodeFrame(this.frame, asBuffer(this.reply.render({ data, raw: message, peer: link.peer, n }))));
       replied = true;
     }
     if (o.chat) {
       for (const other of this.others()) if (other !== link) other.write(relayed);
     }
     if (replied && o.closeAfterReply) link.end('closed after reply (--close)');
+  }
+
+  /** Does what a matched rule says; true when it replied at once. */
+  private act(link: Link, rule: Rule, ctx: MessageContext): boolean {
+    const why = `rule '${rule.name ?? rule.source}'`;
+    const run = () => {
+      if (rule.action === 'close') link.end(why);
+      else if (rule.action === 'reset') link.reset(why);
+      else if (rule.action === 'reply') {
+        link.write(encodeFrame(this.frame, asBuffer(rule.message!.render(ctx))));
+        if (rule.then === 'close') link.end(why);
+        else if (rule.then === 'reset') link.reset(why);
+      }
+    };
+    if (rule.action === 'ignore') return false;
+    if (rule.delayMs > 0) {
+      setTimeout(run, rule.delayMs).unref();
+      return false;
+    }
+    run();
+    return rule.action === 'reply';
+  }
+
+  /** Each rule and how often it fired. */
+  ruleStats(): RuleStat[] {
+    return this.rules?.stats() ?? [];
+  }
+
+  /** Stops watching a rules file. */
+  close(): void {
+    this.rules?.close();
   }
 }

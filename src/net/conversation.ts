@@ -65,6 +65,10 @@ export abstract class Conversation implements Link, ConversationInfo {
   abstract end(reason: string): void;
   /** Ends at once, recording why. */
   abstract destroy(reason: string): void;
+  /** Ends at once with a reset where the transport has one, recording why. */
+  reset(reason: string): void {
+    this.destroy(reason);
+  }
 
   /** Bytes read from the peer: framed, then each message handled. */
   read(chunk: Buffer): void {

@@ -90,6 +90,13 @@ export abstract class SocketConversation extends Conversation {
     this.socket.destroy();
   }
 
+  /** Closes at once with a TCP reset (RST), recording why. */
+  override reset(reason: string): void {
+    this.closeReason = reason;
+    if (typeof this.socket.resetAndDestroy === 'function' && !this.socket.destroyed) this.socket.resetAndDestroy();
+    else this.socket.destroy();
+  }
+
   protected isClosed(): boolean {
     return this.socket.destroyed;
   }

@@ -25,7 +25,7 @@ test('constant templates are detected', () => {
 });
 
 test('unknown escapes are usage errors', () => {
-  assert.throws(() => compileTemplate('bad \\q'), (e) => e instanceof UsageError && /unknown escape '\\q' at position 5/.test(e.message));
+  assert.throws(() => compileTemplate('bad \\q'), (e) => e instanceof UsageError && /unknown escape '\\q' at column 5/.test(e.message));
 });
 
 test('unescapeText leaves fields alone', () => {
