@@ -139,7 +139,7 @@ function udpDriver(spec: SpecOf<'udp'>, { name }: DriverContext): Driver {
         await socket.send(bytes);
         return 1;
       }
-      const to = parseEndpoint(target, 'target');
+      const to = parseEndpoint(target, 'target', undefined, { allowZero: false });
       await socket.send(bytes, { address: to.host, port: to.port });
       return 1;
     },

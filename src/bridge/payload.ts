@@ -15,7 +15,7 @@ export function encodePayload(payload: Payload, encoding: string, frame: FrameSp
   const eol = EOL[payload.eol ?? 'none'];
   if (eol === undefined) throw new UsageError(`line ending must be none, lf or crlf, got '${payload.eol}'`);
   let body: Buffer;
-  if (payload.kind === 'hex') body = parseHex(String(payload.hex ?? ''), 'hex');
+  if (payload.kind === 'hex') body = Buffer.from(parseHex(String(payload.hex ?? ''), 'hex'));
   else if (payload.kind === 'text') {
     const t = String(payload.text ?? '');
     body = payload.escapes ? unescapeText(t, encoding, 'message') : encodeText(t, encoding);

@@ -79,6 +79,12 @@ export interface WireError {
 /** Where sent bytes go: every client, one client by id, or (UDP) a `host:port`. */
 export type Target = 'all' | number | string;
 
+/** The longest interval of a cyclic send: a day. */
+export const MAX_INTERVAL_MS = 86_400_000;
+
+/** How the interval of a cyclic send is named in the sentences that refuse one. */
+export const INTERVAL_NAME = 'the interval in milliseconds';
+
 /** A send repeating every `intervalMs` until stopped. */
 export interface CyclicInfo {
   intervalMs: number;

@@ -8,7 +8,8 @@ import { HubError, checkField, toWireError, usage } from './hub-error.js';
 import { normaliseSpec } from './spec.js';
 import { createDriver, DRIVER_KINDS, type Driver } from './drivers.js';
 import { encodePayload } from './payload.js';
-import type { Payload, SessionInfo, SessionKind, SessionSpec, SessionStats, Target } from './protocol.js';
+import { INTERVAL_NAME, MAX_INTERVAL_MS, type Payload, type SessionInfo, type SessionKind, type SessionSpec, type SessionStats, type Target } from './protocol.js';
+import { parseInteger } from '../wire/endpoint.js';
 
 interface Managed {
   info: SessionInfo;
@@ -168,15 +169,13 @@ export class SessionHub extends EventEmitter {
     const m = this.live(id);
     const bytes = checkField('message', () => encodePayload(payload, m.info.encoding, m.frame));
     if (repeatMs === undefined) return this.deliver(m, target, bytes);
-    if (!Number.isInteger(repeatMs) || repeatMs < this.minIntervalMs || repeatMs > 86_400_000) {
-      throw usage(`the interval must be a whole number of milliseconds from ${this.minIntervalMs} to 86400000, got '${repeatMs}'`, 'interval');
-    }
+    const intervalMs = checkField('interval', () => parseInteger(repeatMs, INTERVAL_NAME, this.minIntervalMs, MAX_INTERVAL_MS));
     this.stopCyclic(m, false);
     const delivered = await this.deliver(m, target, bytes);
-    const state = { timer: setInterval(() => tick(), repeatMs), busy: false };
+    const state = { timer: setInterval(() => tick(), intervalMs), busy: false };
     state.timer.unref();
     m.cyclic = state;
-    m.info = { ...m.info, cyclic: { intervalMs: repeatMs, target, sent: 1 } };
+    m.info = { ...m.info, cyclic: { intervalMs, target, sent: 1 } };
     const tick = () => {
       // a slow peer makes sends wait: skip a tick rather than queue sends without bound
       if (state.busy || m.cyclic !== state || !m.driver) return;

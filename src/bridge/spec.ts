@@ -83,8 +83,7 @@ export class SpecFields {
   remote(field: string): string | undefined {
     const remote = this.text(field);
     if (remote === undefined) return undefined;
-    const r = checkField(field, () => parseEndpoint(remote, field));
-    if (r.port === 0) throw usage(`${field} port must be from 1 to 65535`, field);
+    checkField(field, () => parseEndpoint(remote, field, undefined, { allowZero: false }));
     return remote.trim();
   }
 

@@ -1,6 +1,7 @@
 // The WebSocket bridge: pages drive the session hub with typed requests and receive its events, batched and bounded per page.
 import type { WebSocket } from 'ws';
 import { decodeText, listEncodings } from '../wire/codec.js';
+import { canonicalEncoding } from '../wire/encoding-name.js';
 import type { SessionEvent } from '../net/session.js';
 import { PageQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './page-queue.js';
 import { SessionHub, type HubOptions } from './session-hub.js';
@@ -242,11 +243,6 @@ export class WsBridge {
   }
 }
 
-function isUtf8(encoding: string): boolean {
-  const c = encoding.toLowerCase().replace(/[^0-9a-z]/g, '');
-  return c === 'utf8';
-}
-
 /** A core event in its wire form: payloads as base64 (cut to `maxPayloadBytes`), sent bytes decoded too. */
 export function toWireEvent(session: string, e: SessionEvent, encoding: string, maxPayloadBytes: number): WireEvent {
   const ts = e.ts;
@@ -258,7 +254,7 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
       let text = e.text;
       if (text === undefined || (truncated && text.length > maxPayloadBytes)) text = decodeText(shown, encoding);
       // UTF-8 text that encodes back to exactly these bytes carries them already
-      const implied = !truncated && isUtf8(encoding) && Buffer.byteLength(text) === shown.length && Buffer.from(text, 'utf8').equals(shown);
+      const implied = !truncated && canonicalEncoding(encoding) === 'utf8' && Buffer.byteLength(text) === shown.length && Buffer.from(text, 'utf8').equals(shown);
       const base = { ts, session, id: e.id, peer: e.peer, bytes: e.bytes, ...(implied ? {} : { data: shown.toString('base64') }), text, ...(truncated ? { truncated: true } : {}) };
       return e.event === 'data' ? { event: 'data', n: e.n, ...base } : { event: 'send', ...base };
     }

@@ -2,11 +2,8 @@
 // TextDecoder for the many it knows the same way, and the server (iconv-lite) on demand for the rest.
 import type { LogEntry } from './log-store.js';
 import { toBase64 } from './format.js';
+import { canonicalEncoding } from '../wire/encoding-name.js';
 
-/** Lowercase, letters and digits only: `Shift_JIS` and `shiftjis` are one name. */
-export function canonicalEncoding(name: string): string {
-  return name.toLowerCase().replace(/[^0-9a-z]/g, '');
-}
 
 // Labels the WHATWG Encoding Standard maps to a different charset than iconv-lite does
 // (https://encoding.spec.whatwg.org/#names-and-labels): latin1 and ascii mean windows-1252 there.

@@ -1,31 +1,4 @@
-// How the page shows bytes, sizes, times and control characters; pure functions, shared by the components.
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** `1.2 kB`, `300 B` (powers of 1000, as the CLI prints them). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1000;
-    i++;
-  } while (v >= 1000 && i < units.length - 1);
-  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
-}
-
-const counts = new Intl.NumberFormat('en-US');
-
-/** `12,345`. */
-export function formatCount(n: number): string {
-  return counts.format(n);
-}
-
-/** A rate in bytes per second, short. */
-export function formatRate(bytesPerSecond: number): string {
-  return `${formatBytes(Math.round(bytesPerSecond))}/s`;
-}
+// How the page shows times, control characters and base64; pure functions, shared by the components (bytes, counts and hex come from src/wire).
 
 /** `12:00:01.123` in local time. */
 export function clock(ts: number): string {
@@ -45,33 +18,6 @@ export function since(ts: number, now = Date.now()): string {
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
-/** Bytes as `48 65 6c`, at most `max` of them (then `…`). */
-export function hexBytes(bytes: Uint8Array, max = Infinity): string {
-  const n = Math.min(bytes.length, max);
-  let out = '';
-  for (let i = 0; i < n; i++) out += (i ? ' ' : '') + HEX[bytes[i]!];
-  return n < bytes.length ? out + ' …' : out;
-}
-
-/** An xxd-style dump: offset, 16 bytes in pairs, printable ASCII (the CLI's `--hex` layout). */
-export function hexDump(bytes: Uint8Array): string {
-  const lines: string[] = [];
-  for (let off = 0; off < bytes.length; off += 16) {
-    let hex = '';
-    let ascii = '';
-    for (let i = 0; i < 16; i++) {
-      const b = bytes[off + i];
-      if (off + i < bytes.length && b !== undefined) {
-        hex += HEX[b];
-        ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
-      } else hex += '  ';
-      if (i % 2 === 1 && i < 15) hex += ' ';
-    }
-    lines.push(`${off.toString(16).padStart(8, '0')}: ${hex}  ${ascii}`);
-  }
-  return lines.join('\n');
 }
 
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\0': '\\0' };

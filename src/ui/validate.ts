@@ -1,33 +1,24 @@
-// Checks of what a person types, run before anything is sent; each returns a sentence naming the problem, or undefined.
+// Checks of what a person types, run before anything is sent: the core's own parsers, their sentences returned rather than thrown.
+import { parseHex } from '../wire/hex.js';
+import { parseEndpoint, parseHost, parseInteger, parsePort } from '../wire/endpoint.js';
+import { canonicalEncoding } from '../wire/encoding-name.js';
+import { INTERVAL_NAME, MAX_INTERVAL_MS } from '../bridge/protocol.js';
 
-/** Parses hex as the CLI accepts it (`48 65 6c`, `48656c`, `0x48,0x65`, `48:65`, `\x48\x65`); returns the byte count or a problem. */
-export function checkHex(input: string): { bytes: number } | { error: string } {
-  let count = 0;
-  const tokens = /[^\s,;:-]+/g;
-  let m: RegExpExecArray | null;
-  while ((m = tokens.exec(input)) !== null) {
-    const token = m[0];
-    const at = m.index + 1;
-    if (/^\\x/i.test(token)) {
-      const parts = token.split(/\\x/i).slice(1);
-      for (const p of parts) {
-        if (!/^[0-9a-f]{1,2}$/i.test(p)) return { error: `'\\x${p}' at position ${at} is not one byte of hex` };
-        count++;
-      }
-      continue;
-    }
-    let digits = token;
-    if (/^0x/i.test(digits)) {
-      digits = digits.slice(2);
-      if (digits.length === 0) return { error: `'0x' without digits at position ${at}` };
-      if (digits.length === 1) digits = '0' + digits;
-    }
-    const bad = /[^0-9a-f]/i.exec(digits);
-    if (bad) return { error: `'${bad[0]}' at position ${at + bad.index + (token.length - digits.length)} is not a hex digit` };
-    if (digits.length % 2 !== 0) return { error: `odd number of hex digits in '${token}' at position ${at}; write each byte as two digits` };
-    count += digits.length / 2;
+/** The sentence a parser refuses a value with, or undefined when it takes it. */
+function problem(parse: () => unknown): string | undefined {
+  try {
+    parse();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
-  return { bytes: count };
+}
+
+/** Hex as the CLI and the bridge accept it (`48 65 6c`, `0x48,0x65`, `\x48\x65`, …): its byte count, or the problem. */
+export function checkHex(input: string): { bytes: number } | { error: string } {
+  let bytes = 0;
+  const error = problem(() => (bytes = parseHex(input, 'hex').length));
+  return error === undefined ? { bytes } : { error };
 }
 
 /** Checks the escapes of a template or escaped text (`\n \r \t \\ \0 \{ \} \xHH`). */
@@ -46,46 +37,29 @@ export function checkEscapes(source: string): string | undefined {
   return undefined;
 }
 
-/** A port: whole number in range. */
+/** A port to listen on (0: any free port) or, without `allowZero`, to reach. */
 export function checkPort(value: string, allowZero: boolean): string | undefined {
-  const t = value.trim();
-  const min = allowZero ? 0 : 1;
-  if (!/^\d+$/.test(t) || Number(t) < min || Number(t) > 65535) {
-    return `a port is a whole number from ${min} to 65535${allowZero ? ' (0: any free port)' : ''}`;
-  }
-  return undefined;
+  return problem(() => parsePort(value, 'port', { allowZero }));
 }
 
 /** A host name or address (brackets allowed around IPv6). */
 export function checkHost(value: string, required: boolean): string | undefined {
-  const t = value.trim();
-  if (t === '') return required ? 'give a host name or an IP address' : undefined;
-  if (/[\s/]/.test(t)) return 'a host has no spaces or slashes';
-  const bare = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
-  if (bare.includes(':') && !/^[0-9a-f:.]+$/i.test(bare)) return `'${t}' is not a valid IPv6 address`;
-  return undefined;
+  if (value.trim() === '') return required ? 'give a host name or an IP address' : undefined;
+  return problem(() => parseHost(value, 'host'));
 }
 
-/** `host:port` or `[v6]:port`. */
-export function checkEndpoint(value: string, required: boolean): string | undefined {
-  const t = value.trim();
-  if (t === '') return required ? 'give an address as host:port' : undefined;
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(t);
-  const m = v6 ?? /^([^:]+):(\d+)$/.exec(t);
-  if (!m) return t.split(':').length > 2 ? 'write IPv6 addresses in brackets, as [::1]:9000' : 'write it as host:port, for example 127.0.0.1:9000';
-  return checkHost(m[1]!, true) ?? checkPort(m[2]!, false);
-}
-
-function canonical(name: string): string {
-  return name.toLowerCase().replace(/[^0-9a-z]/g, '');
+/** Where to send: `host:port`, `[v6]:port` or a port on 127.0.0.1; `name` is the field the bridge would name. */
+export function checkEndpoint(value: string, required: boolean, name: string): string | undefined {
+  if (value.trim() === '') return required ? 'give an address as host:port' : undefined;
+  return problem(() => parseEndpoint(value, name, undefined, { allowZero: false }));
 }
 
 /** An encoding name, against the list the server knows. */
 export function checkEncoding(value: string, known: readonly string[]): string | undefined {
-  const t = canonical(value);
+  const t = canonicalEncoding(value);
   if (t === '') return 'choose an encoding (utf8, gbk, …)';
-  if (known.length && !known.some((k) => canonical(k) === t)) {
-    const close = known.filter((k) => canonical(k).startsWith(t.slice(0, 3))).slice(0, 4);
+  if (known.length && !known.some((k) => canonicalEncoding(k) === t)) {
+    const close = known.filter((k) => canonicalEncoding(k).startsWith(t.slice(0, 3))).slice(0, 4);
     return `unknown encoding '${value}'${close.length ? `; did you mean ${close.join(', ')}?` : ''}`;
   }
   return undefined;
@@ -96,9 +70,7 @@ export function checkFrame(value: string): string | undefined {
   return value === '' ? 'a delimiter cannot be empty' : undefined;
 }
 
-/** A whole number of milliseconds within a range. */
+/** A cyclic send's interval: a whole number of milliseconds from `min` to a day. */
 export function checkInterval(value: string, min: number): string | undefined {
-  const t = value.trim();
-  if (!/^\d+$/.test(t) || Number(t) < min || Number(t) > 86_400_000) return `an interval is a whole number of milliseconds, at least ${min}`;
-  return undefined;
+  return problem(() => parseInteger(value, INTERVAL_NAME, min, MAX_INTERVAL_MS));
 }

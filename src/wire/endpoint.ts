@@ -1,5 +1,4 @@
-// Validators for option values: each names the argument and its range when it refuses one.
-import { isIP } from 'node:net';
+// Parsers of ports, hosts, endpoints, whole numbers and sizes, for the CLI, the bridge and the page alike: each names the argument and its range when it refuses one.
 import { UsageError } from '../errors.js';
 
 /** Parses a TCP/UDP port number (0 lets the system choose). */
@@ -44,22 +43,58 @@ export function parseHost(value: string, name = 'host'): string {
   let host = value.trim();
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host === '' || /[\s/]/.test(host)) throw new UsageError(`${name} must be a host name or an IP address, got '${value}'`);
-  if (host.includes(':') && isIP(host) !== 6) throw new UsageError(`${name} '${value}' is not a valid IPv6 address`);
+  if (host.includes(':') && !isIPv6(host)) throw new UsageError(`${name} '${value}' is not a valid IPv6 address`);
   return host;
 }
 
-/** Parses `host:port`, `[v6]:port` or a bare port (host then defaults). */
-export function parseEndpoint(value: string, name = 'address', defaultHost = '127.0.0.1'): { host: string; port: number } {
+/** Parses `host:port`, `[v6]:port` or a bare port (host then defaults); `allowZero: false` for where to send. */
+export function parseEndpoint(value: string, name = 'address', defaultHost = '127.0.0.1', { allowZero = true } = {}): { host: string; port: number } {
   const text = value.trim();
+  const port = (p: string) => parsePort(p, `${name} port`, { allowZero });
   const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(text);
-  if (v6) return { host: parseHost(v6[1]!, name), port: parsePort(v6[2]!, `${name} port`) };
+  if (v6) return { host: parseHost(v6[1]!, name), port: port(v6[2]!) };
   const idx = text.lastIndexOf(':');
-  if (idx < 0) return { host: defaultHost, port: parsePort(text, `${name} port`) };
+  if (idx < 0) return { host: defaultHost, port: port(text) };
   if (text.indexOf(':') !== idx) throw new UsageError(`${name} '${value}': write IPv6 addresses in brackets, as [::1]:8080`);
-  return { host: parseHost(text.slice(0, idx), name), port: parsePort(text.slice(idx + 1), `${name} port`) };
+  return { host: parseHost(text.slice(0, idx), name), port: port(text.slice(idx + 1)) };
 }
 
 /** Formats a host and port the way people type them: `[::1]:80` for IPv6. */
 export function formatEndpoint(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+const V4_PART = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${V4_PART}(?:\\.${V4_PART}){3}$`);
+
+/** True for dotted-quad IPv4 (`10.0.0.5`; no leading zeros, as Node's `net.isIPv4`). */
+export function isIPv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
+/** True for IPv6 text as Node's `net.isIPv6` accepts it: `::` once, an IPv4 tail, a `%zone`. */
+export function isIPv6(text: string): boolean {
+  let s = text;
+  const pct = s.indexOf('%');
+  if (pct >= 0) {
+    if (!/^[0-9a-zA-Z.:-]+$/.test(s.slice(pct + 1))) return false;
+    s = s.slice(0, pct);
+  }
+  const last = s.lastIndexOf(':');
+  if (last < 0) return false;
+  // an IPv4 tail (`::ffff:10.0.0.5`) stands for the last two groups
+  if (s.includes('.', last)) {
+    if (!isIPv4(s.slice(last + 1))) return false;
+    s = s.slice(0, last + 1) + '0:0';
+  }
+  const halves = s.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+}
+
+/** 4 or 6 for an IP address of that family, 0 for anything else (a host name), as Node's `net.isIP`. */
+export function ipVersion(text: string): 0 | 4 | 6 {
+  return isIPv4(text) ? 4 : isIPv6(text) ? 6 : 0;
 }

@@ -1,13 +1,14 @@
-// Hex views of bytes (an xxd-style dump and a compact form) and the parser of hex that people type.
+// Hex views of bytes (an xxd-style dump and a compact form) and the parser of hex that people type; the CLI's and the page's.
 import { UsageError } from '../errors.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Bytes as `48 65 6c 6c 6f`. */
-export function formatHex(bytes: Uint8Array, separator = ' '): string {
+/** Bytes as `48 65 6c 6c 6f`; past `max` bytes the rest is left out and marked ` …`. */
+export function formatHex(bytes: Uint8Array, separator = ' ', max = Infinity): string {
+  const n = Math.min(bytes.length, max);
   let out = '';
-  for (let i = 0; i < bytes.length; i++) out += (i ? separator : '') + HEX[bytes[i]!];
-  return out;
+  for (let i = 0; i < n; i++) out += (i ? separator : '') + HEX[bytes[i]!];
+  return n < bytes.length ? out + ' …' : out;
 }
 
 /** An xxd-style dump: offset, 16 bytes in pairs, printable ASCII. */
@@ -36,7 +37,7 @@ export function formatHexDump(bytes: Uint8Array, startOffset = 0): string {
  * Parses hex as people type it: `48 65 6c`, `48656c`, `0x48,0x65`, `48:65`, `\x48\x65`.
  * Reports the first character that is not hex, with its position.
  */
-export function parseHex(input: string, name = 'hex'): Buffer {
+export function parseHex(input: string, name = 'hex'): Uint8Array {
   const bytes: number[] = [];
   const tokens = /[^\s,;:-]+/g;
   let m: RegExpExecArray | null;
@@ -69,7 +70,7 @@ export function parseHex(input: string, name = 'hex'): Buffer {
     }
     for (let i = 0; i < token.length; i += 2) bytes.push(parseInt(token.slice(i, i + 2), 16));
   }
-  return Buffer.from(bytes);
+  return Uint8Array.from(bytes);
 }
 
 function checkDigits(token: string, base: number, input: string, name: string): void {

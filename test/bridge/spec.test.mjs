@@ -52,7 +52,7 @@ test('each refusal names its field, the first one down the form', () => {
     [{ kind: 'tcp-client', port: 80 }, 'host', /give the server's name or address/],
     [{ kind: 'tcp-client', host: 'x', port: 0 }, 'port', /from 1 to 65535/],
     [{ kind: 'udp', port: 1, remote: '1::2:80' }, 'remote', /IPv6 addresses in brackets/],
-    [{ kind: 'udp', port: 1, remote: '127.0.0.1:0' }, 'remote', /^remote port must be from 1 to 65535$/],
+    [{ kind: 'udp', port: 1, remote: '127.0.0.1:0' }, 'remote', /^remote port must be a whole number from 1 to 65535, got '0'$/],
     [{ kind: 'proxy', port: 1 }, 'kind', /cannot create 'proxy' sessions/],
     [{ kind: 'toString', port: 1 }, 'kind', /cannot create 'toString' sessions/],
   ];

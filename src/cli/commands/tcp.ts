@@ -77,7 +77,7 @@ async function tcpListen(portArg: string, opts: Record<string, unknown>): Promis
   out.flush();
 
   const encodeLine = (text: string) =>
-    data.sendHex ? encodeFrame(data.frame, parseHex(text, 'typed hex')) : encodeFrame(data.frame, encodeText(text, data.encoding), true);
+    data.sendHex ? encodeFrame(data.frame, Buffer.from(parseHex(text, 'typed hex'))) : encodeFrame(data.frame, encodeText(text, data.encoding), true);
   const stopInput = readTargetedLines(encodeLine, (target, bytes) => {
     const count = server.send(bytes, target);
     if (count === 0) process.stderr.write(target === 'all' ? 'no client is connected; nothing sent\n' : `no client #${target}; nothing sent\n`);
@@ -100,7 +100,7 @@ async function tcpConnect(hostArg: string, portArg: string, opts: Record<string,
   const connectTimeoutMs = msOption(opts.connectTimeout, '--connect-timeout', 1)!;
   const idleTimeoutMs = secondsOption(opts.idleTimeout, '--idle-timeout');
   const sends = ((opts.send as string[] | undefined) ?? []).map((s) =>
-    data.sendHex ? encodeFrame(data.frame, parseHex(s, '--send')) : encodeFrame(data.frame, unescapeText(s, data.encoding)),
+    data.sendHex ? encodeFrame(data.frame, Buffer.from(parseHex(s, '--send'))) : encodeFrame(data.frame, unescapeText(s, data.encoding)),
   );
   const filePath = opts.file as string | undefined;
   let fileSize = 0;
@@ -219,7 +219,7 @@ function pumpStdin(client: TcpClient, data: DataOptions): void {
     const rl = createInterface({ input: stdin, terminal: false });
     rl.on('line', (line) => {
       try {
-        const bytes = data.sendHex ? encodeFrame(data.frame, parseHex(line, 'typed hex')) : encodeFrame(data.frame, encodeText(line, data.encoding), true);
+        const bytes = data.sendHex ? encodeFrame(data.frame, Buffer.from(parseHex(line, 'typed hex'))) : encodeFrame(data.frame, encodeText(line, data.encoding), true);
         void client.send(bytes);
       } catch (e) {
         process.stderr.write(`error: ${(e as Error).message}\n`);

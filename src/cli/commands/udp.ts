@@ -95,7 +95,7 @@ async function udpListen(portArg: string, opts: Record<string, unknown>): Promis
 
 /** Encodes one typed line (or argument) as a datagram: hex with --send-hex, else text with escapes. */
 function toDatagram(text: string, data: DataOptions, name: string, escapes: boolean): Buffer {
-  if (data.sendHex) return parseHex(text, name);
+  if (data.sendHex) return Buffer.from(parseHex(text, name));
   return escapes ? unescapeText(text, data.encoding, name) : encodeText(text, data.encoding);
 }
 

@@ -26,7 +26,7 @@ function Welcome(): JSX.Element {
         <p class="muted">Start a session; its traffic, clients and counters show up here. Everything runs on this machine.</p>
         <div class="starters">
           {STARTERS.filter((s) => kinds.includes(s.kind)).map((s) => (
-            <button type="button" class="starter" key={s.kind} onClick={() => store.openNew(s.kind)} data-kind={s.kind}>
+            <button type="button" class="starter" key={s.kind} onClick={() => store.form.open(s.kind)} data-kind={s.kind}>
               <Icon name={kindIcon(s.kind)} size={22} />
               <span class="starter-title">{s.title}</span>
               <span class="starter-text">{s.text}</span>
@@ -99,9 +99,9 @@ function typing(target: EventTarget | null): boolean {
 }
 
 function onGlobalKey(e: KeyboardEvent): void {
-  if (store.dialog || store.helpOpen) {
+  if (store.form.dialog || store.helpOpen) {
     if (e.key === 'Escape') {
-      store.closeDialog();
+      store.form.close();
       store.toggleHelp(false);
     }
     return;
@@ -118,17 +118,17 @@ function onGlobalKey(e: KeyboardEvent): void {
   if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === 'n' || e.key === 'N') {
     e.preventDefault();
-    store.openNew();
+    store.form.open();
   } else if (e.key === '?') {
     store.toggleHelp(true);
   } else if (e.key === '/' && m) {
     e.preventDefault();
     document.getElementById('filter')?.focus();
   } else if ((e.key === 't' || e.key === 'h') && m) {
-    store.setView(m.id, { mode: e.key === 't' ? 'text' : 'hex' });
+    store.views.set(m.id, { mode: e.key === 't' ? 'text' : 'hex' });
   } else if (e.key === ' ' && m && (e.target as HTMLElement)?.classList?.contains('log')) {
     e.preventDefault();
-    store.setView(m.id, { autoscroll: !m.view.autoscroll });
+    store.views.set(m.id, { autoscroll: !m.view.autoscroll });
   }
 }
 
@@ -154,7 +154,7 @@ export function App(): JSX.Element {
         {m ? <SessionPane key={m.id} m={m} /> : <Welcome />}
       </main>
       {m ? <SidePanel m={m} /> : <EmptySide />}
-      {store.dialog && <NewSessionDialog d={store.dialog} />}
+      {store.form.dialog && <NewSessionDialog d={store.form.dialog} />}
       {store.helpOpen && <Help />}
       {store.toast && (
         <div class={`toast ${store.toast.kind}`} role="status" data-testid="toast">

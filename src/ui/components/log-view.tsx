@@ -1,9 +1,11 @@
 // The traffic log: a virtualised list (only the visible rows exist in the DOM), so 100,000 lines scroll as smoothly as ten.
 import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { store, type SessionModel } from '../store.js';
+import { store } from '../store.js';
+import type { SessionModel } from '../session-model.js';
 import { isData, type LogEntry } from '../log-store.js';
-import { clock, hexBytes } from '../format.js';
+import { clock } from '../format.js';
+import { formatHex } from '../../wire/hex.js';
 import { Vis } from './vis.js';
 import { Icon } from './icons.js';
 
@@ -25,17 +27,17 @@ export function visibleEntries(m: SessionModel): LogEntry[] {
     if (e.peer && e.peer.toLowerCase().includes(q)) return true;
     if (e.id !== undefined && `#${e.id}` === q) return true;
     if (!isData(e)) return (e.msg ?? '').toLowerCase().includes(q);
-    if (v.mode === 'hex') return hexBytes(e.data).includes(q) || hexBytes(e.data).replace(/ /g, '').includes(q.replace(/\s/g, ''));
-    return (store.textOf(m, e) ?? '').toLowerCase().includes(q);
+    if (v.mode === 'hex') return formatHex(e.data).includes(q) || formatHex(e.data, '').includes(q.replace(/\s/g, ''));
+    return (store.views.textOf(m, e) ?? '').toLowerCase().includes(q);
   });
 }
 
 function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; top: number; selected: boolean; server: boolean }): JSX.Element {
   let body: JSX.Element;
   if (isData(e)) {
-    if (m.view.mode === 'hex') body = <span class="data hex">{hexBytes(e.data, HEX_IN_ROW)}</span>;
+    if (m.view.mode === 'hex') body = <span class="data hex">{formatHex(e.data, ' ', HEX_IN_ROW)}</span>;
     else {
-      const t = store.textOf(m, e);
+      const t = store.views.textOf(m, e);
       body = t === undefined ? <span class="data muted">decoding…</span> : <span class="data">
           <Vis text={t.length > TEXT_IN_ROW ? t.slice(0, TEXT_IN_ROW) + '…' : t} />
         </span>;
@@ -52,7 +54,7 @@ function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; to
       data-seq={e.seq}
       role="row"
       aria-selected={selected}
-      onClick={() => store.setView(m.id, { selected: selected ? undefined : e.seq })}
+      onClick={() => store.views.set(m.id, { selected: selected ? undefined : e.seq })}
     >
       <span class="time">{clock(e.ts)}</span>
       <span class="dir" title={e.dir === 'in' ? 'received' : e.dir === 'out' ? 'sent' : e.dir === 'err' ? 'error' : 'event'}>
@@ -111,13 +113,13 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
     if (!el) return;
     setScrollTop(el.scrollTop);
     const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW / 2;
-    if (atBottom && !v.autoscroll) store.setView(m.id, { autoscroll: true });
-    else if (!atBottom && v.autoscroll && el.scrollTop < Math.max(0, total * ROW - el.clientHeight) - ROW) store.setView(m.id, { autoscroll: false });
+    if (atBottom && !v.autoscroll) store.views.set(m.id, { autoscroll: true });
+    else if (!atBottom && v.autoscroll && el.scrollTop < Math.max(0, total * ROW - el.clientHeight) - ROW) store.views.set(m.id, { autoscroll: false });
   };
 
   const onWheel = (e: WheelEvent) => {
     // scrolling up pauses at once, before new lines could pull the view back down
-    if (e.deltaY < 0 && v.autoscroll) store.setView(m.id, { autoscroll: false });
+    if (e.deltaY < 0 && v.autoscroll) store.views.set(m.id, { autoscroll: false });
   };
 
   const selectedIndex = v.selected === undefined ? -1 : entries.findIndex((e) => e.seq === v.selected);
@@ -125,7 +127,7 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
     const el = scroller.current;
     if (!el || total === 0) return;
     const idx = Math.max(0, Math.min(total - 1, i));
-    store.setView(m.id, { selected: entries[idx]!.seq, autoscroll: idx === total - 1 && v.autoscroll });
+    store.views.set(m.id, { selected: entries[idx]!.seq, autoscroll: idx === total - 1 && v.autoscroll });
     const top = idx * ROW;
     if (top < el.scrollTop) el.scrollTop = top;
     else if (top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW - el.clientHeight;
@@ -150,11 +152,11 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
         moveTo(0);
         break;
       case 'End':
-        store.setView(m.id, { selected: undefined, autoscroll: true });
+        store.views.set(m.id, { selected: undefined, autoscroll: true });
         break;
       case 'Escape':
         if (v.selected === undefined) return;
-        store.setView(m.id, { selected: undefined });
+        store.views.set(m.id, { selected: undefined });
         break;
       default:
         return;
@@ -203,7 +205,7 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
         )}
       </div>
       {!v.autoscroll && total > 0 && (
-        <button type="button" class="jump" onClick={() => store.setView(m.id, { autoscroll: true, selected: undefined })} data-testid="jump">
+        <button type="button" class="jump" onClick={() => store.views.set(m.id, { autoscroll: true, selected: undefined })} data-testid="jump">
           <Icon name="down" size={14} /> {behind > 0 ? `${behind.toLocaleString('en-US')} newer` : 'Latest'}
         </button>
       )}

@@ -2,7 +2,8 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import type { SessionKind } from '../../bridge/protocol.js';
-import { store, type DialogState } from '../store.js';
+import { store } from '../store.js';
+import type { DialogState } from '../form.js';
 import { Icon, kindIcon } from './icons.js';
 
 const KIND_LABEL: Record<SessionKind, string> = { 'tcp-server': 'TCP server', 'tcp-client': 'TCP client', udp: 'UDP', http: 'Static HTTP' };
@@ -48,8 +49,8 @@ function Field({ d, name, label, hint, placeholder, list, wide, mono, autoFocus,
         autoFocus={autoFocus}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={error ? `${id}-err` : hint ? `${id}-hint` : undefined}
-        onInput={(e) => store.setField(name, (e.currentTarget as HTMLInputElement).value)}
-        onBlur={() => store.blurField(name)}
+        onInput={(e) => store.form.setField(name, (e.currentTarget as HTMLInputElement).value)}
+        onBlur={() => store.form.blurField(name)}
       />
       {error ? (
         <span class="field-error" id={`${id}-err`} role="alert">
@@ -69,7 +70,7 @@ function Check({ d, name, label, hint }: { d: DialogState; name: string; label: 
   return (
     <div class={`check${error ? ' invalid' : ''}`}>
       <label>
-        <input type="checkbox" name={name} checked={Boolean(d.values[name])} onChange={(e) => store.setField(name, (e.currentTarget as HTMLInputElement).checked)} />
+        <input type="checkbox" name={name} checked={Boolean(d.values[name])} onChange={(e) => store.form.setField(name, (e.currentTarget as HTMLInputElement).checked)} />
         <span>
           <strong>{label}</strong> <span class="muted">{hint}</span>
         </span>
@@ -89,7 +90,7 @@ function FrameField({ d }: { d: DialogState }): JSX.Element {
     <>
       <div class="field">
         <label for="f-frame">Message framing</label>
-        <select id="f-frame" name="frame" value={frame} onChange={(e) => store.setField('frame', (e.currentTarget as HTMLSelectElement).value)}>
+        <select id="f-frame" name="frame" value={frame} onChange={(e) => store.form.setField('frame', (e.currentTarget as HTMLSelectElement).value)}>
           <option value="raw">raw — one read is one message</option>
           <option value="line">line — split at \n</option>
           <option value="len16">len16 — 2-byte length prefix</option>
@@ -191,7 +192,7 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {
       e.stopPropagation();
-      store.closeDialog();
+      store.form.close();
     } else if (e.key === 'Tab') {
       // keep Tab inside the dialog
       const items = [...(ref.current?.querySelectorAll<HTMLElement>('button, input, select, textarea') ?? [])].filter((x) => !(x as HTMLButtonElement).disabled);
@@ -207,7 +208,7 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
     }
   };
   return (
-    <div class="overlay" onMouseDown={(e) => e.target === e.currentTarget && store.closeDialog()}>
+    <div class="overlay" onMouseDown={(e) => e.target === e.currentTarget && store.form.close()}>
       <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="new-title" data-testid="new-dialog">
       <form
         ref={ref}
@@ -215,19 +216,19 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
         onKeyDown={onKey}
         onSubmit={(e) => {
           e.preventDefault();
-          void store.submitNew();
+          void store.form.submit();
         }}
         noValidate
       >
         <header class="dialog-head">
           <h2 id="new-title">New session</h2>
-          <button type="button" class="icon-btn" onClick={() => store.closeDialog()} aria-label="Close">
+          <button type="button" class="icon-btn" onClick={() => store.form.close()} aria-label="Close">
             <Icon name="x" />
           </button>
         </header>
         <div class="kinds" role="radiogroup" aria-label="Kind of session">
           {kinds.map((k) => (
-            <button type="button" role="radio" aria-checked={d.kind === k} key={k} class={`kind${d.kind === k ? ' active' : ''}`} onClick={() => store.setKind(k)} data-kind={k}>
+            <button type="button" role="radio" aria-checked={d.kind === k} key={k} class={`kind${d.kind === k ? ' active' : ''}`} onClick={() => store.form.setKind(k)} data-kind={k}>
               <Icon name={kindIcon(k)} size={18} />
               <span class="kind-name">{KIND_LABEL[k]}</span>
               <span class="kind-help">{KIND_HELP[k]}</span>
@@ -249,7 +250,7 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
         <footer class="dialog-foot">
           <span class="muted small">Enter starts · Esc closes</span>
           <span class="spacer" />
-          <button type="button" class="btn" onClick={() => store.closeDialog()}>
+          <button type="button" class="btn" onClick={() => store.form.close()}>
             Cancel
           </button>
           <button type="submit" class="btn primary" disabled={d.busy} data-testid="start-session">

@@ -1,8 +1,9 @@
 // The send box: text or hex, line ending, target, cyclic sending with a visible stop, files with progress.
 import type { JSX } from 'preact';
 import { useRef } from 'preact/hooks';
-import { store, type SessionModel } from '../store.js';
-import { formatBytes } from '../format.js';
+import { store } from '../store.js';
+import type { SessionModel } from '../session-model.js';
+import { formatBytes } from '../../wire/format-bytes.js';
 import { checkHex } from '../validate.js';
 import { Icon } from './icons.js';
 
@@ -11,7 +12,7 @@ function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
   const kind = m.info.kind;
   if (kind === 'tcp-client') return null;
   const error = d.error?.field === 'target';
-  const set = (target: string) => store.setDraft(m.id, { target });
+  const set = (target: string) => store.sending.setDraft(m.id, { target });
   const peers = m.clients;
   const remote = m.info.spec.kind === 'udp' ? m.info.spec.remote : undefined;
   return (
@@ -38,7 +39,7 @@ function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
           placeholder="host:port"
           value={d.address}
           aria-label="Send to address"
-          onInput={(e) => store.setDraft(m.id, { address: (e.currentTarget as HTMLInputElement).value })}
+          onInput={(e) => store.sending.setDraft(m.id, { address: (e.currentTarget as HTMLInputElement).value })}
           spellcheck={false}
           data-testid="address"
         />
@@ -55,7 +56,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
   const historyAt = useRef(-1);
   const closed = m.info.state === 'closed';
   const cyclic = m.info.cyclic;
-  const live = store.draftProblem(m);
+  const live = store.sending.problem(m);
   const problem = d.error ?? (d.text ? live : undefined);
   const hexInfo = d.mode === 'hex' && d.text ? checkHex(d.text) : undefined;
   const file = d.file;
@@ -63,7 +64,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      void store.send(m.id);
+      void store.sending.send(m.id);
       historyAt.current = -1;
       return;
     }
@@ -72,11 +73,11 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
     if (e.key === 'ArrowUp' && ta.selectionStart === 0 && ta.selectionEnd === 0 && d.history.length) {
       e.preventDefault();
       historyAt.current = historyAt.current < 0 ? d.history.length - 1 : Math.max(0, historyAt.current - 1);
-      store.setDraft(m.id, { text: d.history[historyAt.current]! });
+      store.sending.setDraft(m.id, { text: d.history[historyAt.current]! });
     } else if (e.key === 'ArrowDown' && historyAt.current >= 0 && ta.selectionStart === ta.value.length) {
       e.preventDefault();
       historyAt.current++;
-      store.setDraft(m.id, { text: historyAt.current < d.history.length ? d.history[historyAt.current]! : '' });
+      store.sending.setDraft(m.id, { text: historyAt.current < d.history.length ? d.history[historyAt.current]! : '' });
       if (historyAt.current >= d.history.length) historyAt.current = -1;
     }
   };
@@ -87,14 +88,14 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
         <TargetPicker m={m} />
         <div class="seg" role="radiogroup" aria-label="Type the message as">
           {(['text', 'hex'] as const).map((mode) => (
-            <button type="button" role="radio" aria-checked={d.mode === mode} class={d.mode === mode ? 'on' : ''} key={mode} onClick={() => store.setDraft(m.id, { mode })} data-testid={`send-${mode}`}>
+            <button type="button" role="radio" aria-checked={d.mode === mode} class={d.mode === mode ? 'on' : ''} key={mode} onClick={() => store.sending.setDraft(m.id, { mode })} data-testid={`send-${mode}`}>
               {mode === 'text' ? 'Text' : 'Hex'}
             </button>
           ))}
         </div>
         <label class="select-wrap">
           <span class="label-inline">End</span>
-          <select value={d.eol} onChange={(e) => store.setDraft(m.id, { eol: (e.currentTarget as HTMLSelectElement).value as typeof d.eol })} data-testid="eol">
+          <select value={d.eol} onChange={(e) => store.sending.setDraft(m.id, { eol: (e.currentTarget as HTMLSelectElement).value as typeof d.eol })} data-testid="eol">
             <option value="none">none</option>
             <option value="lf">LF \n</option>
             <option value="crlf">CRLF \r\n</option>
@@ -102,12 +103,12 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
         </label>
         {d.mode === 'text' && (
           <label class="check-inline" title="read \n \r \t \\ \xHH in the text as escapes">
-            <input type="checkbox" checked={d.escapes} onChange={(e) => store.setDraft(m.id, { escapes: (e.currentTarget as HTMLInputElement).checked })} />
+            <input type="checkbox" checked={d.escapes} onChange={(e) => store.sending.setDraft(m.id, { escapes: (e.currentTarget as HTMLInputElement).checked })} />
             <span class="mono">\x</span> escapes
           </label>
         )}
         <label class={`check-inline${d.error?.field === 'interval' ? ' invalid' : ''}`}>
-          <input type="checkbox" checked={d.repeat} disabled={Boolean(cyclic)} onChange={(e) => store.setDraft(m.id, { repeat: (e.currentTarget as HTMLInputElement).checked })} data-testid="repeat" />
+          <input type="checkbox" checked={d.repeat} disabled={Boolean(cyclic)} onChange={(e) => store.sending.setDraft(m.id, { repeat: (e.currentTarget as HTMLInputElement).checked })} data-testid="repeat" />
           every
           <input
             class="interval mono"
@@ -115,7 +116,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
             inputMode="numeric"
             aria-label="Interval in milliseconds"
             disabled={Boolean(cyclic)}
-            onInput={(e) => store.setDraft(m.id, { intervalMs: (e.currentTarget as HTMLInputElement).value })}
+            onInput={(e) => store.sending.setDraft(m.id, { intervalMs: (e.currentTarget as HTMLInputElement).value })}
             data-testid="interval"
           />
           ms
@@ -128,7 +129,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
           tabIndex={-1}
           onChange={(e) => {
             const f = (e.currentTarget as HTMLInputElement).files?.[0];
-            if (f) void store.sendFile(m.id, f);
+            if (f) void store.sending.sendFile(m.id, f);
             (e.currentTarget as HTMLInputElement).value = '';
           }}
           data-testid="file-input"
@@ -136,7 +137,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
         <button type="button" class="icon-btn" disabled={closed || file?.state === 'sending'} onClick={() => fileInput.current?.click()} title="Send a file" aria-label="Send a file" data-testid="send-file">
           <Icon name="clip" />
         </button>
-        <button type="button" class="icon-btn" onClick={() => store.saveQuick(m.id)} title="Save as a quick message" aria-label="Save as a quick message" data-testid="save-quick">
+        <button type="button" class="icon-btn" onClick={() => store.quick.save(m.id)} title="Save as a quick message" aria-label="Save as a quick message" data-testid="save-quick">
           <Icon name="star" />
         </button>
       </div>
@@ -152,19 +153,19 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
           aria-label="Message"
           aria-invalid={problem?.field === 'message' ? 'true' : undefined}
           aria-describedby="send-status"
-          onInput={(e) => store.setDraft(m.id, { text: (e.currentTarget as HTMLTextAreaElement).value })}
+          onInput={(e) => store.sending.setDraft(m.id, { text: (e.currentTarget as HTMLTextAreaElement).value })}
           onKeyDown={onKey}
           spellcheck={false}
           data-testid="message"
         />
         {cyclic ? (
-          <button type="button" class="btn danger send-btn" onClick={() => void store.stopCyclic(m.id)} data-testid="stop-cyclic">
+          <button type="button" class="btn danger send-btn" onClick={() => void store.sending.stopCyclic(m.id)} data-testid="stop-cyclic">
             <span class="pulse" aria-hidden="true" />
             Stop
             <span class="send-sub">{cyclic.sent.toLocaleString('en-US')} sent · {cyclic.intervalMs} ms</span>
           </button>
         ) : (
-          <button type="button" class="btn primary send-btn" disabled={closed || d.busy || Boolean(live)} onClick={() => void store.send(m.id)} data-testid="send">
+          <button type="button" class="btn primary send-btn" disabled={closed || d.busy || Boolean(live)} onClick={() => void store.sending.send(m.id)} data-testid="send">
             <Icon name={d.repeat ? 'repeat' : 'send'} />
             {d.repeat ? 'Start' : 'Send'}
             <span class="send-sub">{d.repeat ? `every ${d.intervalMs} ms` : 'Enter'}</span>
@@ -191,11 +192,11 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
               {formatBytes(file.sent)} / {formatBytes(file.size)} {file.state === 'done' ? '· sent' : file.state === 'cancelled' ? '· cancelled' : file.state === 'failed' ? '· failed' : ''}
             </span>
             {file.state === 'sending' ? (
-              <button type="button" class="btn small" onClick={() => store.cancelFile(m.id)}>
+              <button type="button" class="btn small" onClick={() => store.sending.cancelFile(m.id)}>
                 Cancel
               </button>
             ) : (
-              <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => store.setDraft(m.id, { file: undefined })}>
+              <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => store.sending.setDraft(m.id, { file: undefined })}>
                 <Icon name="x" size={12} />
               </button>
             )}

@@ -1,8 +1,11 @@
 // The centre column for one session: its header and state, the log toolbar, the log, the detail of a line, the send box.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { store, titleOf, whereOf, type SessionModel } from '../store.js';
-import { clock, formatBytes, formatCount, hexDump } from '../format.js';
+import { store } from '../store.js';
+import { titleOf, whereOf, type SessionModel } from '../session-model.js';
+import { clock } from '../format.js';
+import { formatBytes, formatCount } from '../../wire/format-bytes.js';
+import { formatHexDump } from '../../wire/hex.js';
 import { Vis } from './vis.js';
 import { isData } from '../log-store.js';
 import { decodesLocally } from '../decode.js';
@@ -97,7 +100,7 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
     <div class="toolbar" role="toolbar" aria-label="Log view">
       <div class="seg" role="radiogroup" aria-label="Show data as">
         {(['text', 'hex'] as const).map((mode) => (
-          <button type="button" role="radio" aria-checked={v.mode === mode} class={v.mode === mode ? 'on' : ''} onClick={() => store.setView(m.id, { mode })} key={mode} data-testid={`view-${mode}`}>
+          <button type="button" role="radio" aria-checked={v.mode === mode} class={v.mode === mode ? 'on' : ''} onClick={() => store.views.set(m.id, { mode })} key={mode} data-testid={`view-${mode}`}>
             {mode === 'text' ? 'Text' : 'Hex'}
           </button>
         ))}
@@ -111,9 +114,9 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
             const val = (e.currentTarget as HTMLSelectElement).value;
             if (val === '__custom') {
               const name = prompt('Encoding (any name iconv-lite knows):', v.encoding);
-              if (name && store.encodings.some((x) => x.toLowerCase() === name.trim().toLowerCase())) store.setView(m.id, { encoding: name.trim().toLowerCase() });
+              if (name && store.encodings.some((x) => x.toLowerCase() === name.trim().toLowerCase())) store.views.set(m.id, { encoding: name.trim().toLowerCase() });
               else if (name) store.flash(`unknown encoding '${name}'`, 'error');
-            } else store.setView(m.id, { encoding: val });
+            } else store.views.set(m.id, { encoding: val });
           }}
           data-testid="view-encoding"
         >
@@ -129,7 +132,7 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
       </label>
       <div class="dirs" role="group" aria-label="Show lines">
         {(['in', 'out', 'sys'] as const).map((d) => (
-          <button type="button" aria-pressed={v.dirs[d]} class={`chip ${d}${v.dirs[d] ? ' on' : ''}`} key={d} onClick={() => store.setView(m.id, { dirs: { ...v.dirs, [d]: !v.dirs[d] } })} title={`Show ${d === 'in' ? 'received' : d === 'out' ? 'sent' : 'events and errors'}`}>
+          <button type="button" aria-pressed={v.dirs[d]} class={`chip ${d}${v.dirs[d] ? ' on' : ''}`} key={d} onClick={() => store.views.set(m.id, { dirs: { ...v.dirs, [d]: !v.dirs[d] } })} title={`Show ${d === 'in' ? 'received' : d === 'out' ? 'sent' : 'events and errors'}`}>
             {d === 'in' ? '← in' : d === 'out' ? '→ out' : '• events'}
           </button>
         ))}
@@ -142,10 +145,10 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
           type="search"
           placeholder="Filter (/)"
           value={v.filter}
-          onInput={(e) => store.setView(m.id, { filter: (e.currentTarget as HTMLInputElement).value })}
+          onInput={(e) => store.views.set(m.id, { filter: (e.currentTarget as HTMLInputElement).value })}
           onKeyDown={(e) => {
             if (e.key === 'Escape') {
-              store.setView(m.id, { filter: '' });
+              store.views.set(m.id, { filter: '' });
               (e.currentTarget as HTMLInputElement).blur();
             }
           }}
@@ -160,10 +163,10 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
         </span>
       )}
       {m.log.evicted > 0 && <span class="muted small" title="the oldest lines make room for new ones">{formatCount(m.log.evicted)} older lines gone</span>}
-      <button type="button" class={`icon-btn${v.autoscroll ? ' on' : ''}`} aria-pressed={!v.autoscroll} onClick={() => store.setView(m.id, { autoscroll: !v.autoscroll })} title={v.autoscroll ? 'Pause autoscroll' : 'Resume autoscroll'} aria-label={v.autoscroll ? 'Pause autoscroll' : 'Resume autoscroll'} data-testid="autoscroll">
+      <button type="button" class={`icon-btn${v.autoscroll ? ' on' : ''}`} aria-pressed={!v.autoscroll} onClick={() => store.views.set(m.id, { autoscroll: !v.autoscroll })} title={v.autoscroll ? 'Pause autoscroll' : 'Resume autoscroll'} aria-label={v.autoscroll ? 'Pause autoscroll' : 'Resume autoscroll'} data-testid="autoscroll">
         <Icon name={v.autoscroll ? 'pause' : 'down'} />
       </button>
-      <button type="button" class="icon-btn" onClick={() => store.clearLog(m.id)} title="Clear the log" aria-label="Clear the log" data-testid="clear">
+      <button type="button" class="icon-btn" onClick={() => store.views.clear(m.id)} title="Clear the log" aria-label="Clear the log" data-testid="clear">
         <Icon name="clear" />
       </button>
       <div class="menu-wrap">
@@ -172,10 +175,10 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
         </button>
         {exportOpen && (
           <div class="menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setExportOpen(false)}>
-            <button type="button" role="menuitem" autoFocus onClick={() => (setExportOpen(false), store.exportLog(m.id, 'text'))}>
+            <button type="button" role="menuitem" autoFocus onClick={() => (setExportOpen(false), store.views.export(m.id, 'text'))}>
               Text (.txt)
             </button>
-            <button type="button" role="menuitem" onClick={() => (setExportOpen(false), store.exportLog(m.id, 'ndjson'))} data-testid="export-ndjson">
+            <button type="button" role="menuitem" onClick={() => (setExportOpen(false), store.views.export(m.id, 'ndjson'))} data-testid="export-ndjson">
               NDJSON (.ndjson)
             </button>
           </div>
@@ -193,7 +196,7 @@ function Detail({ m }: { m: SessionModel }): JSX.Element | null {
   if (!e) return null;
   const server = m.info.kind !== 'tcp-client';
   const who = e.peer ? (server && e.id !== undefined ? `#${e.id} ${e.peer}` : e.peer) : '';
-  const text = isData(e) ? store.textOf(m, e) : e.msg;
+  const text = isData(e) ? store.views.textOf(m, e) : e.msg;
   const copy = (s: string, what: string) => {
     void navigator.clipboard?.writeText(s).then(
       () => store.flash(`copied the ${what}`),
@@ -214,12 +217,12 @@ function Detail({ m }: { m: SessionModel }): JSX.Element | null {
             <button type="button" class="btn small" onClick={() => copy(text ?? '', 'text')}>
               <Icon name="copy" size={13} /> Text
             </button>
-            <button type="button" class="btn small" onClick={() => copy(hexDump(e.data!), 'hex dump')}>
+            <button type="button" class="btn small" onClick={() => copy(formatHexDump(e.data!), 'hex dump')}>
               <Icon name="copy" size={13} /> Hex
             </button>
           </>
         )}
-        <button type="button" class="icon-btn" onClick={() => store.setView(m.id, { selected: undefined })} aria-label="Close the detail">
+        <button type="button" class="icon-btn" onClick={() => store.views.set(m.id, { selected: undefined })} aria-label="Close the detail">
           <Icon name="x" />
         </button>
       </header>
@@ -231,7 +234,7 @@ function Detail({ m }: { m: SessionModel }): JSX.Element | null {
           </div>
           <div class="detail-col">
             <div class="detail-label">Hex dump</div>
-            <pre class="detail-hex">{hexDump(e.data)}</pre>
+            <pre class="detail-hex">{formatHexDump(e.data)}</pre>
           </div>
           {e.truncated && <p class="muted small">Only the first {formatBytes(e.data.length)} of this {formatBytes(e.bytes ?? 0)} message are kept here; the counters have all of it.</p>}
         </div>

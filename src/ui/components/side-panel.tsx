@@ -1,7 +1,9 @@
 // The right column: a server's clients (each with its counters and a disconnect button), live counters, and the throughput chart.
 import type { JSX } from 'preact';
-import { store, type Sample, type SessionModel } from '../store.js';
-import { clockShort, formatBytes, formatCount, formatRate, since } from '../format.js';
+import { store } from '../store.js';
+import type { Sample, SessionModel } from '../session-model.js';
+import { clockShort, since } from '../format.js';
+import { formatBytes, formatCount, formatRate } from '../../wire/format-bytes.js';
 import { Icon } from './icons.js';
 
 function Clients({ m }: { m: SessionModel }): JSX.Element {

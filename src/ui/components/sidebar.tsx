@@ -1,7 +1,8 @@
 // The left column: the sessions (as vertical tabs), saved quick messages, and the connection and theme controls.
 import type { JSX } from 'preact';
-import { store, titleOf, type SessionModel } from '../store.js';
-import { formatCount } from '../format.js';
+import { store } from '../store.js';
+import { titleOf, type SessionModel } from '../session-model.js';
+import { formatCount } from '../../wire/format-bytes.js';
 import { Icon, Logo, kindIcon } from './icons.js';
 
 function subtitle(m: SessionModel): string {
@@ -70,7 +71,7 @@ export function Sidebar(): JSX.Element {
         <span class="brand-name">sockit</span>
         <span class="brand-tag">network assistant</span>
       </header>
-      <button type="button" class="btn primary new-session" onClick={() => store.openNew()} title="New session (N)" data-testid="new-session">
+      <button type="button" class="btn primary new-session" onClick={() => store.form.open()} title="New session (N)" data-testid="new-session">
         <Icon name="plus" /> New session
         <kbd>N</kbd>
       </button>
@@ -88,20 +89,20 @@ export function Sidebar(): JSX.Element {
 
       <div class="section-title with-action">
         <span id="quick-title">Quick messages</span>
-        <button type="button" class="icon-btn" onClick={() => current && store.saveQuick(current.id)} disabled={!current} title="Save the send box's message here" aria-label="Save the send box's message as a quick message">
+        <button type="button" class="icon-btn" onClick={() => current && store.quick.save(current.id)} disabled={!current} title="Save the send box's message here" aria-label="Save the send box's message as a quick message">
           <Icon name="plus" size={14} />
         </button>
       </div>
       <ul class="quick" aria-labelledby="quick-title">
-        {store.quick.map((q) => (
+        {store.quick.list.map((q) => (
           <li key={q.id} class="quick-row">
             <button
               type="button"
               class="quick-item"
-              onClick={() => void store.sendQuick(q)}
+              onClick={() => void store.quick.send(q)}
               onContextMenu={(ev) => {
                 ev.preventDefault();
-                store.editQuick(q);
+                store.quick.edit(q);
               }}
               disabled={!current || current.info.state === 'closed'}
               title={`Send ${q.mode === 'hex' ? 'hex ' : ''}"${q.text}"${q.eol !== 'none' ? ` + ${q.eol.toUpperCase()}` : ''} (right-click: edit in the send box)`}
@@ -109,12 +110,12 @@ export function Sidebar(): JSX.Element {
               <span class={`tag ${q.mode}`}>{q.mode === 'hex' ? 'HEX' : 'TXT'}</span>
               <span class="quick-label">{q.label}</span>
             </button>
-            <button type="button" class="icon-btn quick-del" onClick={() => store.deleteQuick(q.id)} aria-label={`Delete quick message ${q.label}`} title="Delete">
+            <button type="button" class="icon-btn quick-del" onClick={() => store.quick.remove(q.id)} aria-label={`Delete quick message ${q.label}`} title="Delete">
               <Icon name="x" size={12} />
             </button>
           </li>
         ))}
-        {store.quick.length === 0 && <li class="muted small pad">Type a message below and press + to keep it here.</li>}
+        {store.quick.list.length === 0 && <li class="muted small pad">Type a message below and press + to keep it here.</li>}
       </ul>
 
       <footer class="sidebar-foot">

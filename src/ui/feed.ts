@@ -1,0 +1,159 @@
+// What the bridge tells the page, applied to the store: sessions appearing and going, their events as log lines, counters as rates.
+import type { ServerMessage, ServerResult, SessionInfo, SessionStats, WireEvent } from '../bridge/protocol.js';
+import { formatBytes } from '../wire/format-bytes.js';
+import type { Dir, LogEntry } from './log-store.js';
+import { fromBase64 } from './format.js';
+import { bracketed, newSessionModel, type SessionModel } from './session-model.js';
+import type { Store } from './store.js';
+
+// five minutes of samples, two a second
+const MAX_SAMPLES = 600;
+// events that overtake their session's announcement, kept until it arrives
+const MAX_ORPHANS = 1000;
+
+const utf8 = new TextEncoder();
+
+/** A data line whose bytes are the UTF-8 of its text: encoded only if someone looks at them (hex view, export). */
+function textLine(ts: number, dir: Dir, event: string, id: number, peer: string, n: number | undefined, bytes: number, text: string): Omit<LogEntry, 'seq'> {
+  let data: Uint8Array | undefined;
+  return {
+    ts, dir, event, id, peer, n, bytes, text,
+    get data() {
+      return (data ??= utf8.encode(text));
+    },
+  };
+}
+
+/** Applies the bridge's messages to the store's sessions. */
+export class ServerFeed {
+  private readonly orphans = new Map<string, WireEvent[]>();
+
+  constructor(private readonly store: Store) {}
+
+  /** Takes one message from the bridge (results go to their requests, not here). */
+  apply(msg: Exclude<ServerMessage, ServerResult>): void {
+    const store = this.store;
+    const sessions = store.sessions;
+    switch (msg.type) {
+      case 'hello':
+        store.hello = msg;
+        for (const info of msg.sessions) this.upsert(info);
+        // sessions removed while this page was away
+        for (const id of [...sessions.keys()]) if (!msg.sessions.some((s) => s.id === id)) sessions.delete(id);
+        if (!store.selected && msg.sessions.length) store.selected = msg.sessions[msg.sessions.length - 1]!.id;
+        break;
+      case 'session':
+        this.upsert(msg.info);
+        if (!store.selected) store.selected = msg.info.id;
+        break;
+      case 'removed':
+        sessions.delete(msg.session);
+        if (store.selected === msg.session) store.selected = store.list[store.list.length - 1]?.id;
+        break;
+      case 'events':
+        for (const e of msg.events) this.applyEvent(e);
+        break;
+      case 'stats':
+        this.applyStats(msg.ts, msg.sessions);
+        break;
+      case 'bye':
+        store.linkDetail = msg.reason;
+        break;
+    }
+    if (msg.type === 'events' || msg.type === 'stats') store.notifyStream();
+    else store.notify();
+  }
+
+  /** Adds a session or updates its info; events that arrived before it are applied now. */
+  upsert(info: SessionInfo): SessionModel {
+    const sessions = this.store.sessions;
+    let m = sessions.get(info.id);
+    if (m) {
+      m.info = info;
+      return m;
+    }
+    m = newSessionModel(info, this.store.settings);
+    sessions.set(info.id, m);
+    const waiting = this.orphans.get(info.id);
+    if (waiting) {
+      this.orphans.delete(info.id);
+      for (const e of waiting) this.applyEvent(e);
+    }
+    return m;
+  }
+
+  private applyEvent(e: WireEvent): void {
+    const m = this.store.sessions.get(e.session);
+    if (!m) {
+      const list = this.orphans.get(e.session) ?? [];
+      if (list.length < MAX_ORPHANS) list.push(e);
+      this.orphans.set(e.session, list);
+      return;
+    }
+    const log = m.log;
+    const server = m.info.kind !== 'tcp-client';
+    switch (e.event) {
+      case 'data':
+      case 'send':
+        log.push(
+          e.data !== undefined
+            ? { ts: e.ts, dir: e.event === 'data' ? 'in' : 'out', event: e.event, id: e.id, peer: e.peer, n: e.event === 'data' ? e.n : undefined, bytes: e.bytes, data: fromBase64(e.data), text: e.text, truncated: e.truncated }
+            : textLine(e.ts, e.event === 'data' ? 'in' : 'out', e.event, e.id, e.peer, e.event === 'data' ? e.n : undefined, e.bytes, e.text ?? ''),
+        );
+        if (this.store.selected !== m.id && e.event === 'data') m.unseen++;
+        break;
+      case 'listening':
+        log.push({ ts: e.ts, dir: 'sys', event: e.event, msg: `listening on ${bracketed(e.addresses)} port ${e.port} (${e.protocol})` });
+        break;
+      case 'connect':
+        log.push({ ts: e.ts, dir: 'sys', event: e.event, id: e.id, peer: e.peer, msg: server ? `connected (local ${e.local})` : `connected to ${e.peer} from ${e.local}` });
+        if (server && m.info.kind === 'tcp-server' && !m.clients.some((c) => c.id === e.id)) {
+          m.clients = [...m.clients, { id: e.id, peer: e.peer, since: e.ts, bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }];
+        }
+        break;
+      case 'close': {
+        const bad = /reset|error|slow|too large|refused/.test(e.reason);
+        log.push({ ts: e.ts, dir: bad ? 'err' : 'sys', event: e.event, id: e.id, peer: e.peer, msg: `closed: ${e.reason} · received ${formatBytes(e.bytesIn)}, sent ${formatBytes(e.bytesOut)}` });
+        if (m.info.kind === 'tcp-server') m.clients = m.clients.filter((c) => c.id !== e.id);
+        break;
+      }
+      case 'error':
+        log.push({ ts: e.ts, dir: 'err', event: e.event, id: e.id, peer: e.peer, msg: e.message, hint: e.hint, code: e.code });
+        break;
+      case 'summary':
+        log.push({ ts: e.ts, dir: 'sys', event: e.event, msg: `session ended after ${Math.round(e.durationMs / 1000)} s: ${e.connections} connection${e.connections === 1 ? '' : 's'}, received ${formatBytes(e.bytesIn)}, sent ${formatBytes(e.bytesOut)}` });
+        break;
+      case 'request':
+        log.push({ ts: e.ts, dir: e.status >= 400 ? 'err' : 'in', event: e.event, peer: e.peer, msg: `${e.method} ${e.url} → ${e.status} · ${formatBytes(e.bytes)} · ${e.ms} ms${e.note ? ` · ${e.note}` : ''}` });
+        break;
+      case 'dropped':
+        m.dropped += e.count;
+        log.push({ ts: e.ts, dir: 'err', event: e.event, msg: `${e.count.toLocaleString('en-US')} message${e.count === 1 ? '' : 's'} not shown here: the page could not keep up (the counters stay exact)` });
+        break;
+    }
+  }
+
+  private applyStats(ts: number, sessions: Record<string, SessionStats>): void {
+    for (const [id, s] of Object.entries(sessions)) {
+      const m = this.store.sessions.get(id);
+      if (!m) continue;
+      const prev = m.counters;
+      const dt = (ts - m.countersTs) / 1000;
+      if (m.countersTs && dt > 0) {
+        const d = (a: number, b: number) => Math.max(0, a - b) / dt;
+        m.series.push({ ts, inBps: d(s.counters.bytesIn, prev.bytesIn), outBps: d(s.counters.bytesOut, prev.bytesOut), inMps: d(s.counters.messagesIn, prev.messagesIn), outMps: d(s.counters.messagesOut, prev.messagesOut) });
+        if (m.series.length > MAX_SAMPLES) m.series.splice(0, m.series.length - MAX_SAMPLES);
+      }
+      m.counters = s.counters;
+      m.countersTs = ts;
+      if (s.clients) {
+        m.clients = s.clients;
+        m.clientsTotal = s.clientsTotal ?? s.clients.length;
+      } else if (m.info.state === 'closed') {
+        m.clients = [];
+        m.clientsTotal = 0;
+      }
+      if (s.cyclicSent !== undefined && m.info.cyclic) m.info = { ...m.info, cyclic: { ...m.info.cyclic, sent: s.cyclicSent } };
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// The new-session form: its fields per kind, live checks with the core's parsers, and the request that starts the session.
+import type { SessionKind, SessionSpec } from '../bridge/protocol.js';
+import { saveSettings } from './persist.js';
+import { checkEncoding, checkEndpoint, checkEscapes, checkFrame, checkHost, checkPort } from './validate.js';
+import type { Store } from './store.js';
+
+/** The form as it stands. */
+export interface DialogState {
+  kind: SessionKind;
+  values: Record<string, string | boolean>;
+  errors: Record<string, string>;
+  formError: { message: string; hint?: string } | undefined;
+  busy: boolean;
+}
+
+/** Form defaults per kind, before the person's own last values. */
+export const FORM_DEFAULTS: Record<SessionKind, Record<string, string | boolean>> = {
+  'tcp-server': { host: '', port: '8000', encoding: 'utf8', frame: 'raw', delimiter: '', welcome: '', reply: '', echo: false, closeAfterReply: false, quit: '', chat: false },
+  'tcp-client': { host: '127.0.0.1', port: '8000', encoding: 'utf8', frame: 'raw', delimiter: '' },
+  udp: { host: '', port: '9999', remote: '', encoding: 'utf8', reply: '', echo: false },
+  http: { root: '.', host: '127.0.0.1', port: '8000' },
+};
+
+/** The spec a filled form asks the bridge for. */
+function specOf(d: DialogState): SessionSpec {
+  const v = d.values;
+  const str = (k: string) => String(v[k] ?? '').trim();
+  const frame = str('frame') === 'delimiter' ? String(v.delimiter ?? '') : str('frame') || 'raw';
+  const opt = (k: string) => (str(k) ? String(v[k]) : undefined);
+  switch (d.kind) {
+    case 'tcp-server':
+      return {
+        kind: 'tcp-server', host: opt('host'), port: Number(str('port')), encoding: str('encoding'), frame,
+        welcome: opt('welcome'), reply: opt('reply'), quit: opt('quit'), echo: Boolean(v.echo), closeAfterReply: Boolean(v.closeAfterReply), chat: Boolean(v.chat),
+      };
+    case 'tcp-client':
+      return { kind: 'tcp-client', host: str('host'), port: Number(str('port')), encoding: str('encoding'), frame };
+    case 'udp':
+      return { kind: 'udp', host: opt('host'), port: Number(str('port')), encoding: str('encoding'), remote: opt('remote'), reply: opt('reply'), echo: Boolean(v.echo) };
+    case 'http':
+      return { kind: 'http', root: str('root'), host: opt('host'), port: Number(str('port')) };
+  }
+}
+
+/** The new-session form; `dialog` is undefined while it is closed. */
+export class NewSessionForm {
+  dialog: DialogState | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  private fresh(kind: SessionKind): DialogState {
+    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}) }, errors: {}, formError: undefined, busy: false };
+  }
+
+  /** Opens the form for a kind (the last one used by default). */
+  open(kind?: SessionKind): void {
+    const kinds = this.store.hello?.kinds ?? ['tcp-server', 'tcp-client'];
+    let k = (kind ?? this.store.settings.lastKind) as SessionKind;
+    if (!kinds.includes(k)) k = kinds[0]!;
+    this.dialog = this.fresh(k);
+    this.store.notify();
+  }
+
+  /** Switches the form to another kind. */
+  setKind(kind: SessionKind): void {
+    if (!this.dialog) return;
+    this.dialog = this.fresh(kind);
+    this.store.notify();
+  }
+
+  /** Closes the form. */
+  close(): void {
+    this.dialog = undefined;
+    this.store.notify();
+  }
+
+  /** Sets one field; a field that showed an error is checked again as it is fixed. */
+  setField(name: string, value: string | boolean): void {
+    const d = this.dialog;
+    if (!d) return;
+    d.values = { ...d.values, [name]: value };
+    if (d.errors[name]) this.recheck(d, name);
+    this.store.notify();
+  }
+
+  /** Checks one field when it loses focus. */
+  blurField(name: string): void {
+    const d = this.dialog;
+    if (!d) return;
+    this.recheck(d, name);
+    this.store.notify();
+  }
+
+  private recheck(d: DialogState, name: string): void {
+    const errs = this.validate(d);
+    d.errors = { ...d.errors };
+    if (errs[name]) d.errors[name] = errs[name]!;
+    else delete d.errors[name];
+  }
+
+  /** Every problem of the form, by field. */
+  validate(d: DialogState): Record<string, string> {
+    const v = d.values;
+    const str = (k: string) => String(v[k] ?? '');
+    const errs: Record<string, string> = {};
+    const put = (k: string, e: string | undefined) => {
+      if (e) errs[k] = e;
+    };
+    const client = d.kind === 'tcp-client';
+    if (d.kind !== 'http') put('encoding', checkEncoding(str('encoding'), this.store.encodings));
+    put('port', checkPort(str('port'), !client));
+    put('host', checkHost(str('host'), client));
+    if (d.kind === 'tcp-server' || d.kind === 'tcp-client') {
+      if (str('frame') === 'delimiter') put('delimiter', checkFrame(str('delimiter')) ?? checkEscapes(str('delimiter')));
+    }
+    if (d.kind === 'tcp-server') {
+      put('welcome', checkEscapes(str('welcome')));
+      put('reply', checkEscapes(str('reply')));
+      if (v.closeAfterReply && !v.echo && !str('reply')) put('closeAfterReply', 'closing after a reply needs a reply: give a reply template or tick echo');
+    }
+    if (d.kind === 'udp') {
+      put('remote', checkEndpoint(str('remote'), false, 'remote'));
+      put('reply', checkEscapes(str('reply')));
+    }
+    if (d.kind === 'http' && !str('root').trim()) put('root', 'give the folder to serve');
+    return errs;
+  }
+
+  /** Validates, then asks the server to start the session; errors land next to their fields. */
+  async submit(): Promise<void> {
+    const d = this.dialog;
+    const store = this.store;
+    if (!d || d.busy) return;
+    d.errors = this.validate(d);
+    d.formError = undefined;
+    if (Object.keys(d.errors).length) {
+      store.notify();
+      return;
+    }
+    d.busy = true;
+    store.notify();
+    const r = await store.request({ type: 'create', spec: specOf(d) });
+    d.busy = false;
+    if (!r.ok) {
+      const f = r.error.field;
+      if (f && f in d.values) d.errors = { ...d.errors, [f]: r.error.message + (r.error.hint ? ` — ${r.error.hint}` : '') };
+      else d.formError = { message: r.error.message, hint: r.error.hint };
+      store.notify();
+      return;
+    }
+    store.settings.forms[d.kind] = d.values;
+    store.settings.lastKind = d.kind;
+    saveSettings(store.settings);
+    this.dialog = undefined;
+    if (r.session) {
+      store.feed.upsert(r.session);
+      store.select(r.session.id);
+    }
+    store.notify();
+  }
+}

@@ -1,0 +1,131 @@
+// The send box: its draft per session, live checks with the core's parsers, single and cyclic sends, files in chunks.
+import type { LineEnding, Payload, Target } from '../bridge/protocol.js';
+import { saveSettings } from './persist.js';
+import { toBase64 } from './format.js';
+import { checkEndpoint, checkEscapes, checkHex, checkInterval } from './validate.js';
+import type { FileProgress, SendDraft, SessionModel } from './session-model.js';
+import type { Store } from './store.js';
+
+/** Where the send box's target sends to, in the bridge's terms. */
+export function targetOf(m: SessionModel): Target {
+  const t = m.draft.target;
+  if (m.info.kind === 'udp') {
+    if (t === 'remote') return '';
+    if (t === 'address') return m.draft.address.trim();
+  }
+  if (t === 'all' || t === '') return 'all';
+  return Number(t);
+}
+
+/** A typed message (send box or quick message) as the bridge takes it. */
+export function payloadOf(q: { mode: 'text' | 'hex'; text: string; eol: LineEnding; escapes: boolean }): Payload {
+  return q.mode === 'hex' ? { kind: 'hex', hex: q.text, eol: q.eol } : { kind: 'text', text: q.text, eol: q.eol, escapes: q.escapes };
+}
+
+/** Sends what a person types or picks, with its checks and progress. */
+export class Sending {
+  constructor(private readonly store: Store) {}
+
+  /** Changes the send box of a session; the line ending, mode and interval are remembered for next time. */
+  setDraft(id: string, patch: Partial<SendDraft>): void {
+    const m = this.store.sessions.get(id);
+    if (!m) return;
+    const clearsError = 'text' in patch || 'mode' in patch || 'target' in patch || 'address' in patch || 'intervalMs' in patch;
+    m.draft = { ...m.draft, ...patch, ...(clearsError && !('error' in patch) ? { error: undefined } : {}) };
+    const s = this.store.settings;
+    if (patch.eol || patch.mode || patch.escapes !== undefined || patch.intervalMs) {
+      s.eol = m.draft.eol;
+      s.sendMode = m.draft.mode;
+      s.escapes = m.draft.escapes;
+      s.intervalMs = m.draft.intervalMs;
+      saveSettings(s);
+    }
+    this.store.notify();
+  }
+
+  /** The problem with the send box as it stands, if any (shown live, before sending). */
+  problem(m: SessionModel): { field: string; message: string } | undefined {
+    const d = m.draft;
+    if (d.mode === 'hex') {
+      const r = checkHex(d.text);
+      if ('error' in r) return { field: 'message', message: r.error };
+    } else if (d.escapes) {
+      const e = checkEscapes(d.text);
+      if (e) return { field: 'message', message: e };
+    }
+    if (m.info.kind === 'udp' && d.target === 'address') {
+      const e = checkEndpoint(d.address, true, 'target');
+      if (e) return { field: 'target', message: e };
+    }
+    if (d.repeat) {
+      const e = checkInterval(d.intervalMs, this.store.hello?.limits.minIntervalMs ?? 10);
+      if (e) return { field: 'interval', message: e };
+    }
+    return undefined;
+  }
+
+  /** Sends the send box's message (or starts repeating it). */
+  async send(id: string): Promise<void> {
+    const store = this.store;
+    const m = store.sessions.get(id);
+    if (!m || m.draft.busy) return;
+    const d = m.draft;
+    const problem = this.problem(m);
+    if (problem) {
+      m.draft = { ...d, error: problem };
+      store.notify();
+      return;
+    }
+    if (d.text === '' && d.eol === 'none') {
+      m.draft = { ...d, error: { field: 'message', message: 'type a message first' } };
+      store.notify();
+      return;
+    }
+    m.draft = { ...d, busy: true, error: undefined };
+    store.notify();
+    const r = await store.request({ type: 'send', session: id, target: targetOf(m), payload: payloadOf(d), ...(d.repeat ? { repeatMs: Number(d.intervalMs) } : {}) });
+    const history = d.text && d.history[d.history.length - 1] !== d.text ? [...d.history.slice(-49), d.text] : d.history;
+    m.draft = { ...m.draft, busy: false, history, error: r.ok ? undefined : { field: r.error.field ?? 'message', message: r.error.message } };
+    store.notify();
+  }
+
+  /** Stops a repeating send. */
+  async stopCyclic(id: string): Promise<void> {
+    const r = await this.store.request({ type: 'stop-cyclic', session: id });
+    if (!r.ok) this.store.flash(r.error.message, 'error');
+  }
+
+  /** Sends a file in chunks, each waiting for the last to be taken: progress is real and memory flat. */
+  async sendFile(id: string, file: File): Promise<void> {
+    const store = this.store;
+    const m = store.sessions.get(id);
+    if (!m) return;
+    const progress: FileProgress = { name: file.name, size: file.size, sent: 0, state: 'sending' };
+    m.draft = { ...m.draft, file: progress, error: undefined };
+    store.notify();
+    const chunk = m.info.kind === 'udp' ? 8192 : 48 * 1024;
+    const target = targetOf(m);
+    for (let off = 0; off < file.size || (off === 0 && file.size === 0); off += chunk) {
+      if (progress.state !== 'sending') break;
+      const bytes = new Uint8Array(await file.slice(off, off + chunk).arrayBuffer());
+      const r = await store.request({ type: 'send', session: id, target, payload: { kind: 'base64', data: toBase64(bytes) } });
+      if (!r.ok) {
+        progress.state = 'failed';
+        m.draft = { ...m.draft, error: { field: 'file', message: `${file.name}: ${r.error.message}` } };
+        break;
+      }
+      progress.sent += bytes.length;
+      store.notify();
+      if (file.size === 0) break;
+    }
+    if (progress.state === 'sending') progress.state = 'done';
+    store.notify();
+  }
+
+  /** Stops a file being sent. */
+  cancelFile(id: string): void {
+    const f = this.store.sessions.get(id)?.draft.file;
+    if (f && f.state === 'sending') f.state = 'cancelled';
+    this.store.notify();
+  }
+}

@@ -1,0 +1,116 @@
+// What the page knows about one session: its log, counters, throughput samples, clients, view and send box; and how it is named.
+import type { Counters, LineEnding, SessionInfo, WireClient } from '../bridge/protocol.js';
+import { LogStore, FilteredLog } from './log-store.js';
+import type { Settings } from './persist.js';
+
+/** How one session's log is shown. */
+export interface ViewState {
+  mode: 'text' | 'hex';
+  encoding: string;
+  filter: string;
+  dirs: { in: boolean; out: boolean; sys: boolean };
+  autoscroll: boolean;
+  selected: number | undefined;
+}
+
+/** A file being sent, chunk by chunk. */
+export interface FileProgress {
+  name: string;
+  size: number;
+  sent: number;
+  state: 'sending' | 'done' | 'cancelled' | 'failed';
+}
+
+/** The send box of one session. */
+export interface SendDraft {
+  text: string;
+  mode: 'text' | 'hex';
+  eol: LineEnding;
+  escapes: boolean;
+  /** `all`, a client id, `remote` (UDP's remote) or `address` (the typed address). */
+  target: string;
+  address: string;
+  repeat: boolean;
+  intervalMs: string;
+  error: { field?: string; message: string } | undefined;
+  busy: boolean;
+  file: FileProgress | undefined;
+  history: string[];
+}
+
+/** One throughput sample (rates over the half second before `ts`). */
+export interface Sample {
+  ts: number;
+  inBps: number;
+  outBps: number;
+  inMps: number;
+  outMps: number;
+}
+
+/** Everything the page knows about one session. */
+export interface SessionModel {
+  id: string;
+  info: SessionInfo;
+  log: LogStore;
+  filtered: FilteredLog;
+  counters: Counters;
+  countersTs: number;
+  series: Sample[];
+  clients: WireClient[];
+  clientsTotal: number;
+  view: ViewState;
+  draft: SendDraft;
+  unseen: number;
+  dropped: number;
+}
+
+/** A session as the page first holds it: an empty log, zero counters, the view and send box as last used. */
+export function newSessionModel(info: SessionInfo, s: Settings): SessionModel {
+  return {
+    id: info.id,
+    info,
+    log: new LogStore(),
+    filtered: new FilteredLog(),
+    counters: { connections: 0, active: 0, bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 },
+    countersTs: 0,
+    series: [],
+    clients: [],
+    clientsTotal: 0,
+    view: { mode: s.mode, encoding: info.encoding, filter: '', dirs: { in: true, out: true, sys: true }, autoscroll: true, selected: undefined },
+    draft: {
+      text: '', mode: s.sendMode, eol: s.eol, escapes: s.escapes, target: info.kind === 'udp' && 'remote' in info.spec && info.spec.remote ? 'remote' : 'all',
+      address: '', repeat: false, intervalMs: s.intervalMs, error: undefined, busy: false, file: undefined, history: [],
+    },
+    unseen: 0,
+    dropped: 0,
+  };
+}
+
+/** Addresses as people write them next to a port: `[::1]`, `127.0.0.1`. */
+export function bracketed(addresses: readonly string[]): string {
+  return addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(', ');
+}
+
+/** A short name for a session: what it is and where. */
+export function titleOf(info: SessionInfo): string {
+  const s = info.spec;
+  const port = info.port ?? ('port' in s ? s.port : 0);
+  switch (s.kind) {
+    case 'tcp-server':
+      return `TCP server :${port}`;
+    case 'tcp-client':
+      return `TCP client → ${bracketed([s.host])}:${s.port}`;
+    case 'udp':
+      return s.remote ? `UDP :${port} → ${s.remote}` : `UDP :${port}`;
+    case 'http':
+      return `HTTP :${port}`;
+  }
+}
+
+/** Where a session stands, in words. */
+export function whereOf(info: SessionInfo): string {
+  if (info.state === 'closed') return info.reason ? `closed: ${info.reason}` : 'closed';
+  if (info.state === 'starting') return 'starting…';
+  if (info.kind === 'tcp-client') return `connected to ${info.peer ?? '?'}${info.local ? ` from ${info.local}` : ''}`;
+  return `listening on ${bracketed(info.addresses ?? []) || '?'} port ${info.port ?? '?'}`;
+}

@@ -1,0 +1,19 @@
+// What the page is built from: its own code, the browser-safe parts of src/wire, the error classes, the protocol types and Preact; nothing from node: or the sessions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bundleForBrowser } from './page-code.mjs';
+
+const ALLOWED = [/^src\/ui\//, /^src\/wire\/(hex|format-bytes|endpoint|encoding-name)\.ts$/, /^src\/errors\.ts$/, /^src\/bridge\/protocol\.ts$/, /^node_modules\/preact\//];
+
+test('the page takes in only what a browser can run', async () => {
+  const { inputs } = await bundleForBrowser(`import './src/ui/main.tsx';`);
+  const outside = inputs.filter((f) => !ALLOWED.some((re) => re.test(f)));
+  assert.deepEqual(outside, [], 'files the page should not be built from');
+  for (const shared of ['src/wire/hex.ts', 'src/wire/format-bytes.ts', 'src/wire/endpoint.ts', 'src/wire/encoding-name.ts']) {
+    assert.ok(inputs.includes(shared), `the page uses ${shared} rather than a copy of its own`);
+  }
+});
+
+test('a node: import anywhere in the page fails its build', async () => {
+  await assert.rejects(bundleForBrowser(`import './src/ui/validate.ts'; import { isIP } from 'node:net'; console.log(isIP);`), /Could not resolve "node:net"/);
+});
