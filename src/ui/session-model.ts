@@ -2,6 +2,7 @@
 import type { Counters, LineEnding, SessionInfo, WireClient } from '../bridge/protocol.js';
 import { LogStore, FilteredLog } from './log-store.js';
 import type { Settings } from './persist.js';
+import { formatEndpoint } from '../wire/endpoint.js';
 
 /** How one session's log is shown. */
 export interface ViewState {
@@ -99,7 +100,7 @@ export function titleOf(info: SessionInfo): string {
     case 'tcp-server':
       return `TCP server :${port}`;
     case 'tcp-client':
-      return `TCP client → ${bracketed([s.host])}:${s.port}`;
+      return `TCP client → ${formatEndpoint(s.host, s.port)}`;
     case 'udp':
       return s.remote ? `UDP :${port} → ${s.remote}` : `UDP :${port}`;
     case 'http':
