@@ -14,7 +14,6 @@ import type { Counters, SessionInfo, SessionKind, SessionSpec, Target, WireClien
 /** What the hub needs from each kind of session. */
 export interface Driver {
   readonly session: Session;
-  readonly closed: Promise<void>;
   /** A client's one connection is the session: its close closes the session. */
   readonly client?: boolean;
   start(): Promise<void>;
@@ -53,25 +52,13 @@ export function createDriver(spec: SessionSpec, ctx: DriverContext): Driver {
   return (DRIVERS[spec.kind] as (spec: SessionSpec, ctx: DriverContext) => Driver)(spec, ctx);
 }
 
-/** Keeps the addresses of a server's `listening` event, and hands every other event to `more`. */
-function watchListening(session: Session, more?: (e: SessionEvent) => void): () => string[] {
-  let addresses: string[] = [];
-  session.on('event', (e: SessionEvent) => {
-    if (e.event === 'listening') addresses = e.addresses;
-    else more?.(e);
-  });
-  return () => addresses;
-}
-
 function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverContext): Driver {
   const server = new TcpServer({
     name, port: spec.port, host: spec.host, encoding: spec.encoding, frame,
     welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat,
   });
-  const addresses = watchListening(server);
   return {
     session: server,
-    closed: server.closed,
     start: async () => {
       await server.listen();
     },
@@ -84,7 +71,7 @@ function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverCont
     close: () => server.close(),
     disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
     clients: () => server.clients(),
-    describe: () => ({ addresses: addresses(), port: server.port }),
+    describe: () => ({ addresses: [...server.addresses], port: server.port }),
   };
 }
 
@@ -100,7 +87,6 @@ function tcpClientDriver(spec: SpecOf<'tcp-client'>, { name, frame }: DriverCont
   });
   return {
     session: client,
-    closed: client.closed,
     client: true,
     start: async () => {
       await client.connect();
@@ -121,10 +107,8 @@ function udpDriver(spec: SpecOf<'udp'>, { name }: DriverContext): Driver {
     // not connected: a debugging socket hears every sender, not just the remote it sends to
     ...(remote ? { remoteHost: remote.host, remotePort: remote.port, connect: false } : {}),
   });
-  const listening = watchListening(socket);
   return {
     session: socket,
-    closed: socket.closed,
     start: async () => {
       await socket.open();
     },
@@ -145,10 +129,13 @@ function udpDriver(spec: SpecOf<'udp'>, { name }: DriverContext): Driver {
     },
     close: () => socket.close(),
     clients: () => socket.peers().map(({ id, peer, lastSeen, bytesIn, bytesOut, messagesIn, messagesOut }) => ({ id, peer, since: lastSeen, bytesIn, bytesOut, messagesIn, messagesOut })),
-    describe: () => {
-      const addresses = listening();
-      return { addresses: addresses.length ? addresses : [socket.address], port: socket.port, ...(socket.remotePeer ? { peer: socket.remotePeer } : {}), local: socket.address };
-    },
+    describe: () => ({
+      // a socket opened toward a remote announces a connection, not addresses
+      addresses: socket.addresses.length ? [...socket.addresses] : [socket.address],
+      port: socket.port,
+      ...(socket.remotePeer ? { peer: socket.remotePeer } : {}),
+      local: socket.address,
+    }),
   };
 }
 
@@ -156,7 +143,7 @@ function httpDriver(spec: SpecOf<'http'>, { name }: DriverContext): Driver {
   const server = new StaticServer({ name, root: spec.root, port: spec.port, host: spec.host, listing: spec.listing });
   let bytesOut = 0;
   let answered = 0;
-  const addresses = watchListening(server, (e) => {
+  server.on('event', (e: SessionEvent) => {
     if (e.event === 'request') {
       bytesOut += e.bytes;
       answered++;
@@ -164,7 +151,6 @@ function httpDriver(spec: SpecOf<'http'>, { name }: DriverContext): Driver {
   });
   return {
     session: server,
-    closed: server.closed,
     start: async () => {
       await server.listen();
     },
@@ -172,7 +158,7 @@ function httpDriver(spec: SpecOf<'http'>, { name }: DriverContext): Driver {
       throw new UsageError('a static web server has nothing to send: open its address in a browser');
     },
     close: () => server.close(),
-    describe: () => ({ addresses: addresses(), port: server.port }),
+    describe: () => ({ addresses: [...server.addresses], port: server.port }),
     counters: () => ({ ...server.stats, bytesOut, messagesOut: answered }),
   };
 }

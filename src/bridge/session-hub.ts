@@ -92,7 +92,7 @@ export class SessionHub extends EventEmitter {
     }
     m.driver = driver;
     m.info = { ...m.info, ...driver.describe(), state: driver.client ? 'connected' : 'listening', error: undefined, reason: undefined };
-    void driver.closed.then(() => {
+    void driver.session.closed.then(() => {
       if (m.run !== run) return;
       this.stopCyclic(m, false);
       if (m.info.state !== 'closed') {
