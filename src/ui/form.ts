@@ -1,7 +1,7 @@
 // The new-session form: its fields per kind, live checks with the core's parsers, and the request that starts the session.
 import type { SessionKind, SessionSpec } from '../bridge/protocol.js';
 import { saveSettings } from './persist.js';
-import { checkEncoding, checkEndpoint, checkEscapes, checkFrame, checkHost, checkPort } from './validate.js';
+import { checkEncoding, checkEndpoint, checkEscapes, checkFrame, checkHost, checkPort, checkTemplate } from './validate.js';
 import type { Store } from './store.js';
 
 /** The form as it stands. */
@@ -111,16 +111,16 @@ export class NewSessionForm {
     put('port', checkPort(str('port'), !client));
     put('host', checkHost(str('host'), client));
     if (d.kind === 'tcp-server' || d.kind === 'tcp-client') {
-      if (str('frame') === 'delimiter') put('delimiter', checkFrame(str('delimiter')) ?? checkEscapes(str('delimiter')));
+      if (str('frame') === 'delimiter') put('delimiter', checkFrame(str('delimiter')) ?? checkEscapes(str('delimiter'), 'delimiter'));
     }
     if (d.kind === 'tcp-server') {
-      put('welcome', checkEscapes(str('welcome')));
-      put('reply', checkEscapes(str('reply')));
+      put('welcome', checkTemplate(str('welcome'), 'welcome'));
+      put('reply', checkTemplate(str('reply'), 'reply'));
       if (v.closeAfterReply && !v.echo && !str('reply')) put('closeAfterReply', 'closing after a reply needs a reply: give a reply template or tick echo');
     }
     if (d.kind === 'udp') {
       put('remote', checkEndpoint(str('remote'), false, 'remote'));
-      put('reply', checkEscapes(str('reply')));
+      put('reply', checkTemplate(str('reply'), 'reply'));
     }
     if (d.kind === 'http' && !str('root').trim()) put('root', 'give the folder to serve');
     return errs;

@@ -50,7 +50,7 @@ export class Sending {
       const r = checkHex(d.text);
       if ('error' in r) return { field: 'message', message: r.error };
     } else if (d.escapes) {
-      const e = checkEscapes(d.text);
+      const e = checkEscapes(d.text, 'message');
       if (e) return { field: 'message', message: e };
     }
     if (m.info.kind === 'udp' && d.target === 'address') {

@@ -1,5 +1,6 @@
-// Checks of what a person types, run before anything is sent: the core's own parsers, their sentences returned rather than thrown.
+// Checks of what a person types, run before anything is sent: the core's own parsers and builders, their sentences returned rather than thrown.
 import { parseHex } from '../wire/hex.js';
+import { applyEscapes, compileMessage } from '../wire/message.js';
 import { parseEndpoint, parseHost, parseInteger, parsePort } from '../wire/endpoint.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS } from '../bridge/protocol.js';
@@ -21,20 +22,14 @@ export function checkHex(input: string): { bytes: number } | { error: string } {
   return error === undefined ? { bytes } : { error };
 }
 
-/** Checks the escapes of a template or escaped text (`\n \r \t \\ \0 \{ \} \xHH`). */
-export function checkEscapes(source: string): string | undefined {
-  for (let i = 0; i < source.length; i++) {
-    if (source[i] !== '\\') continue;
-    const next = source[i + 1];
-    if (next !== undefined && 'nrt\\0{}'.includes(next)) {
-      i++;
-    } else if (next === 'x' && /^[0-9a-f]{2}$/i.test(source.slice(i + 2, i + 4))) {
-      i += 3;
-    } else {
-      return `unknown escape '\\${next ?? ''}' at position ${i + 1}; use \\n \\r \\t \\\\ or \\xHH`;
-    }
-  }
-  return undefined;
+/** Escaped text as the bridge reads it (`\n \r \t \0 \\ \{ \} \xHH`); `name` is the field its sentence names. */
+export function checkEscapes(source: string, name: string): string | undefined {
+  return problem(() => applyEscapes(source, undefined, name));
+}
+
+/** A message builder as the bridge compiles it: escapes, `{data}`, `{hex:…}`, `{crc16modbus}`, …. */
+export function checkTemplate(source: string, name: string): string | undefined {
+  return problem(() => compileMessage(source, { name }));
 }
 
 /** A port to listen on (0: any free port) or, without `allowZero`, to reach. */

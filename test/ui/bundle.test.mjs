@@ -1,15 +1,21 @@
-// What the page is built from: its own code, the browser-safe parts of src/wire, the error classes, the protocol types and Preact; nothing from node: or the sessions.
+// What the page is built from: its own code, the browser-safe parts of src/wire, the error classes, the protocol types, Preact and the CRCs; nothing from node: or the sessions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bundleForBrowser } from './page-code.mjs';
 
-const ALLOWED = [/^src\/ui\//, /^src\/wire\/(hex|format-bytes|endpoint|encoding-name)\.ts$/, /^src\/errors\.ts$/, /^src\/bridge\/protocol\.ts$/, /^node_modules\/preact\//];
+const ALLOWED = [
+  /^src\/ui\//,
+  /^src\/wire\/(hex|format-bytes|endpoint|encoding-name|message|checksums)\.ts$/,
+  /^src\/errors\.ts$/,
+  /^src\/bridge\/protocol\.ts$/,
+  /^node_modules\/(preact|crc)\//,
+];
 
 test('the page takes in only what a browser can run', async () => {
   const { inputs } = await bundleForBrowser(`import './src/ui/main.tsx';`);
   const outside = inputs.filter((f) => !ALLOWED.some((re) => re.test(f)));
   assert.deepEqual(outside, [], 'files the page should not be built from');
-  for (const shared of ['src/wire/hex.ts', 'src/wire/format-bytes.ts', 'src/wire/endpoint.ts', 'src/wire/encoding-name.ts']) {
+  for (const shared of ['src/wire/hex.ts', 'src/wire/format-bytes.ts', 'src/wire/endpoint.ts', 'src/wire/encoding-name.ts', 'src/wire/message.ts']) {
     assert.ok(inputs.includes(shared), `the page uses ${shared} rather than a copy of its own`);
   }
 });

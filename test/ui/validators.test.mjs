@@ -1,4 +1,4 @@
-// The page's checks and the core's parsers agree, input by input: the page runs the very parsers the CLI and the bridge run.
+// The page's checks and the core's parsers agree, input by input: the page runs the very parsers and builders the CLI and the bridge run.
 import { test } from 'node:test';
 import net from 'node:net';
 import assert from 'node:assert/strict';
@@ -43,6 +43,7 @@ const ENDPOINTS = [
 ];
 const HEX = ['48 65 6c', '48656c', '0x48,0x65,0x6C', '0x5', '48:65-6c;0a', '\\x48\\x65', ' 48 65\n6c ', '', '486', '48 6g', 'zz', '0x', '0xg1', '\\x4', '\\x123', '\\xzz', '12 3'];
 const SIZES = ['64', '16k', '16KiB', '1.5k', '16MiB', '1g', '0', '-1', '10 q', '', 'k', '1e3', ' 2 mb '];
+const TEMPLATES = ['ACK {data}\\r\\n', '{hex:01 03}{crc16modbus}', '{n}: {peer}', '\\x41\\{', '', 'bad \\q', '{nope}', '{hex:0g}', '{crc16', '\\x4', 'trailing \\'];
 const INTERVALS = ['10', '1000', '86400000', '86400001', '9', '0', '-5', '1.5', 'abc', '', ' 30 '];
 
 test('ports: the page, the CLI and the bridge give the same answer', () => {
@@ -113,6 +114,19 @@ test('hex: the page counts the bytes the CLI and the bridge would send, or shows
   }
   assert.deepEqual(page.checkHex('01 03 00 0g'), { error: "hex: 'g' at position 11 is not a hex digit (in '01 03 00 0g')" });
   assert.deepEqual(page.checkHex('0x48,0x65,0x6C'), { bytes: 3 });
+});
+
+test('templates and escaped text: the page refuses what the bridge refuses, in its words', () => {
+  let refused = 0;
+  for (const v of TEMPLATES) {
+    const bridge = v === '' ? undefined : specRefusal({ kind: 'tcp-server', port: 0, reply: v }, 'reply');
+    if (bridge) refused++;
+    assert.equal(page.checkTemplate(v, 'reply'), bridge, `reply '${v}'`);
+    const sent = refusal(() => encodePayload({ kind: 'text', text: v, escapes: true }, 'gbk', { kind: 'raw' }));
+    assert.equal(page.checkEscapes(v, 'message'), sent, `escaped text '${v}'`);
+  }
+  assert.ok(refused >= 4 && refused < TEMPLATES.length, 'the table holds good and bad templates');
+  assert.match(page.checkEscapes('bad \\q', 'message'), /^message: unknown escape '\\q' at column 5/);
 });
 
 test('sizes: the browser build of the parser is the CLI parser', () => {
