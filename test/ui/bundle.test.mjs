@@ -1,5 +1,5 @@
 // What the page is built from: its own code, the browser-safe parts of src/wire, the error classes, the protocol types, Preact and the CRCs; nothing from node: or the sessions.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { bundleForBrowser } from './page-code.mjs';
 

@@ -1,5 +1,5 @@
 // The page's checks and the core's parsers agree, input by input: the page runs the very parsers and builders the CLI and the bridge run.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import net from 'node:net';
 import assert from 'node:assert/strict';
 import { parseEndpoint, parseHex, parseHost, parseInteger, parsePort, parseSize, ipVersion } from '../../dist/index.js';
