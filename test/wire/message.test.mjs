@@ -1,5 +1,5 @@
 // Message builders: catalogue check values for every checksum, variables, ranges, byte order and errors with columns.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { compileMessage, builderNames, UsageError } from '../../dist/index.js';
 

@@ -1,5 +1,5 @@
 // Rules: each kind of match, captures, modifiers, and errors that say what is wrong.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { parseRule, matchRule, UsageError } from '../../dist/index.js';
 
