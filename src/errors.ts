@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'SOCKIT_ERR_SLOW_READER'
   | 'SOCKIT_ERR_FILE'
   | 'SOCKIT_ERR_TLS'
-  | 'SOCKIT_ERR_NETWORK';
+  | 'SOCKIT_ERR_NETWORK'
+  | 'SOCKIT_ERR_MASTER_LOST'
+  | 'SOCKIT_ERR_UNAVAILABLE';
 
 /** Base class of every error sockit raises on purpose. `cause` keeps the system error. */
 export class SockitError extends Error {

@@ -24,7 +24,7 @@ function lowestOf(index: number): number {
 export class LatencyHistogram {
   private readonly counts = new Float64Array(BUCKETS);
   private total = 0;
-  private sum = 0;
+  private sumValue = 0;
   private minValue = Infinity;
   private maxValue = 0;
 
@@ -33,7 +33,7 @@ export class LatencyHistogram {
     const v = micros <= 0 ? 0 : micros >= MAX_VALUE ? MAX_VALUE : Math.round(micros);
     this.counts[indexOf(v)]!++;
     this.total++;
-    this.sum += v;
+    this.sumValue += v;
     if (v < this.minValue) this.minValue = v;
     if (v > this.maxValue) this.maxValue = v;
   }
@@ -53,9 +53,14 @@ export class LatencyHistogram {
     return this.total ? this.minValue : 0;
   }
 
+  /** The sum of the recorded values (as recorded: whole microseconds). */
+  get sum(): number {
+    return this.sumValue;
+  }
+
   /** The mean of the recorded values (0 when empty). */
   get mean(): number {
-    return this.total ? this.sum / this.total : 0;
+    return this.total ? this.sumValue / this.total : 0;
   }
 
   /**
@@ -82,10 +87,34 @@ export class LatencyHistogram {
   merge(other: LatencyHistogram): void {
     for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i]!;
     this.total += other.total;
-    this.sum += other.sum;
+    this.sumValue += other.sumValue;
     if (other.total) {
       this.minValue = Math.min(this.minValue, other.minValue);
       this.maxValue = Math.max(this.maxValue, other.maxValue);
+    }
+  }
+
+  /** Makes `target` an exact copy of this histogram (to tell later what was recorded since). */
+  copyTo(target: LatencyHistogram): void {
+    target.counts.set(this.counts);
+    target.total = this.total;
+    target.sumValue = this.sumValue;
+    target.minValue = this.minValue;
+    target.maxValue = this.maxValue;
+  }
+
+  /**
+   * Calls `fn(value, count)`, in increasing order of value, for every bucket that gained values
+   * since `earlier` (a copy taken with {@link copyTo}); `value` is the bucket's middle, kept within
+   * the exact minimum and maximum. Costs a pass over the buckets, and nothing while recording.
+   */
+  forEachSince(earlier: LatencyHistogram, fn: (micros: number, count: number) => void): void {
+    for (let i = 0; i < BUCKETS; i++) {
+      const n = this.counts[i]! - earlier.counts[i]!;
+      if (n <= 0) continue;
+      const low = lowestOf(i);
+      const mid = low + (lowestOf(i + 1) - low - 1) / 2;
+      fn(Math.min(this.maxValue, Math.max(this.minValue, mid)), n);
     }
   }
 
@@ -93,7 +122,7 @@ export class LatencyHistogram {
   reset(): void {
     this.counts.fill(0);
     this.total = 0;
-    this.sum = 0;
+    this.sumValue = 0;
     this.minValue = Infinity;
     this.maxValue = 0;
   }

@@ -1,10 +1,9 @@
-// The TCP load generator: many connections, fixed-size messages, request/response or streaming, bounded in time.
-import net from 'node:net';
+// The TCP load generator's API: its options checked once, its progress and its report; the engine does the I/O.
 import { performance } from 'node:perf_hooks';
 import { SockitError, UsageError } from '../errors.js';
 import { connectErrorFrom } from '../system-errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
-import { LatencyHistogram } from './histogram.js';
+import { LoadEngine, type EngineSettings } from './engine.js';
 
 /** How a load run behaves. */
 export interface LoadOptions {
@@ -99,13 +98,6 @@ export const LOAD_LIMITS = {
   durationMs: 24 * 3600 * 1000,
 } as const;
 
-// connects in flight at once: enough to fill a fast server quickly, few enough not to overflow its accept queue
-const MAX_PENDING_CONNECTS = 256;
-// stream mode hands the kernel this much per write
-const STREAM_CHUNK = 64 * 1024;
-// after the deadline, sockets get this long to close politely
-const CLOSE_GRACE_MS = 500;
-
 /** The default message: a-z repeated, ending in a newline. */
 export function defaultPayload(size: number): Buffer {
   const b = Buffer.allocUnsafe(size);
@@ -120,301 +112,81 @@ function checkWhole(value: number, name: string, min: number, max: number): void
 
 const msOf = (micros: number) => Math.round(micros) / 1000;
 
-class Connection {
-  socket: net.Socket | undefined;
-  established = false;
-  closed = false;
-  /** Request mode: an answer is awaited. */
-  waiting = false;
-  /** Request mode: bytes of answers received but not yet matched to a request. */
-  pending = 0;
-  sentAt = 0;
-  /** When the next message is due, with a rate. */
-  nextAt = 0;
-  sent = 0;
-  /** Stream mode: the socket's buffer is full. */
-  blocked = false;
+/**
+ * Checks a run's options, naming the option that is wrong, and fills in the defaults.
+ * `untilStopped`: no duration (the Locust worker runs until its master says stop).
+ */
+export function resolveLoadOptions(o: LoadOptions, untilStopped = false): EngineSettings {
+  if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) {
+    throw new UsageError(`port must be a whole number from 1 to 65535, got '${o.port}'`);
+  }
+  const connections = o.connections ?? 10;
+  checkWhole(connections, '--connections', untilStopped ? 0 : 1, LOAD_LIMITS.connections);
+  let payload: Buffer;
+  if (o.payload) {
+    if (o.payload.length < 1 || o.payload.length > LOAD_LIMITS.sizeBytes) throw new UsageError(`the message must be 1 to ${LOAD_LIMITS.sizeBytes} bytes, got ${o.payload.length}`);
+    payload = o.payload;
+  } else {
+    const size = o.sizeBytes ?? 64;
+    checkWhole(size, '--size', 1, LOAD_LIMITS.sizeBytes);
+    payload = defaultPayload(size);
+  }
+  const mode = o.mode ?? 'request';
+  if (mode !== 'request' && mode !== 'stream') throw new UsageError(`--mode must be request or stream, got '${String(mode)}'`);
+  const expect = o.expectBytes ?? payload.length;
+  checkWhole(expect, '--expect', 1, LOAD_LIMITS.sizeBytes);
+  const rate = o.ratePerConnection ?? 0;
+  if (!Number.isFinite(rate) || rate < 0 || rate > LOAD_LIMITS.ratePerConnection) {
+    throw new UsageError(`--rate must be from 0 (unlimited) to ${LOAD_LIMITS.ratePerConnection} messages per second, got '${rate}'`);
+  }
+  let durationMs = Infinity;
+  if (!untilStopped) {
+    durationMs = o.durationMs ?? 10000;
+    if (!Number.isFinite(durationMs) || durationMs <= 0 || durationMs > LOAD_LIMITS.durationMs) {
+      throw new UsageError(`--duration must be above 0 and at most ${LOAD_LIMITS.durationMs / 1000} seconds, got '${durationMs / 1000}'`);
+    }
+  }
+  const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
+  checkWhole(connectTimeoutMs, '--connect-timeout', 1, LOAD_LIMITS.durationMs);
+  return { host: o.host, port: o.port, connections, payload, mode, expect, rate, durationMs, connectTimeoutMs };
 }
 
-/** Runs the load; create with {@link runLoad}. */
-class LoadGenerator {
-  readonly mode: 'request' | 'stream';
-  readonly connections: number;
-  readonly payload: Buffer;
-  readonly expect: number;
-  readonly rate: number;
-  readonly durationMs: number;
-  readonly connectTimeoutMs: number;
-  readonly histogram = new LatencyHistogram();
-  readonly errors: Record<string, number> = {};
-  readonly conns: Connection[] = [];
-  /** Stream mode: the payload repeated to about 64 KiB, written whole when unthrottled. */
-  readonly streamChunk: Buffer;
-  readonly streamPerChunk: number;
-  firstError: unknown;
-  started = 0;
-  stoppedAt = 0;
-  running = true;
-  established = 0;
-  failed = 0;
-  dropped = 0;
-  active = 0;
-  messagesSent = 0;
-  messagesReceived = 0;
-  bytesOut = 0;
-  bytesIn = 0;
-  private nextToOpen = 0;
-  private connecting = 0;
-  private ticker: NodeJS.Timeout | undefined;
-  private deadline: NodeJS.Timeout | undefined;
-  private resolveDone!: (r: LoadReport) => void;
-  readonly done: Promise<LoadReport>;
-  // one read buffer for every socket: reads are handled synchronously, and only counted
-  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+/** Counters of an engine so far. */
+export function progressOf(e: LoadEngine): LoadProgress {
+  const end = e.running ? performance.now() : e.stoppedAt;
+  return {
+    elapsedMs: Math.round(end - e.started), established: e.established, failed: e.failed, dropped: e.dropped,
+    active: e.active, messagesSent: e.messagesSent, messagesReceived: e.messagesReceived,
+    bytesOut: e.bytesOut, bytesIn: e.bytesIn,
+  };
+}
 
-  constructor(readonly options: LoadOptions) {
-    const o = options;
-    this.connections = o.connections ?? 10;
-    checkWhole(this.connections, '--connections', 1, LOAD_LIMITS.connections);
-    if (o.payload) {
-      if (o.payload.length < 1 || o.payload.length > LOAD_LIMITS.sizeBytes) throw new UsageError(`the message must be 1 to ${LOAD_LIMITS.sizeBytes} bytes, got ${o.payload.length}`);
-      this.payload = o.payload;
-    } else {
-      const size = o.sizeBytes ?? 64;
-      checkWhole(size, '--size', 1, LOAD_LIMITS.sizeBytes);
-      this.payload = defaultPayload(size);
-    }
-    this.mode = o.mode ?? 'request';
-    if (this.mode !== 'request' && this.mode !== 'stream') throw new UsageError(`--mode must be request or stream, got '${String(this.mode)}'`);
-    this.expect = o.expectBytes ?? this.payload.length;
-    checkWhole(this.expect, '--expect', 1, LOAD_LIMITS.sizeBytes);
-    this.rate = o.ratePerConnection ?? 0;
-    if (!Number.isFinite(this.rate) || this.rate < 0 || this.rate > LOAD_LIMITS.ratePerConnection) {
-      throw new UsageError(`--rate must be from 0 (unlimited) to ${LOAD_LIMITS.ratePerConnection} messages per second, got '${this.rate}'`);
-    }
-    this.durationMs = o.durationMs ?? 10000;
-    if (!Number.isFinite(this.durationMs) || this.durationMs <= 0 || this.durationMs > LOAD_LIMITS.durationMs) {
-      throw new UsageError(`--duration must be above 0 and at most ${LOAD_LIMITS.durationMs / 1000} seconds, got '${this.durationMs / 1000}'`);
-    }
-    this.connectTimeoutMs = o.connectTimeoutMs ?? 5000;
-    checkWhole(this.connectTimeoutMs, '--connect-timeout', 1, LOAD_LIMITS.durationMs);
-    this.streamPerChunk = Math.max(1, Math.floor(STREAM_CHUNK / this.payload.length));
-    this.streamChunk = this.mode === 'stream' ? Buffer.concat(Array(this.streamPerChunk).fill(this.payload)) : this.payload;
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
-  }
+/** Latency percentiles of an engine so far (request mode). */
+export function latencyOf(e: LoadEngine): LatencySummary | undefined {
+  const h = e.histogram;
+  if (e.settings.mode !== 'request') return undefined;
+  return { count: h.count, min: msOf(h.min), mean: msOf(h.mean), p50: msOf(h.percentile(50)), p90: msOf(h.percentile(90)), p99: msOf(h.percentile(99)), max: msOf(h.max) };
+}
 
-  start(): void {
-    this.started = performance.now();
-    for (let i = 0; i < this.connections; i++) this.conns.push(new Connection());
-    this.openMore();
-    this.deadline = setTimeout(() => this.stop(), this.durationMs);
-    if (this.rate > 0) {
-      // one ticker for every connection, rather than a timer per message
-      const tickMs = Math.max(1, Math.min(10, Math.floor(1000 / this.rate / 2)));
-      this.ticker = setInterval(() => this.tick(), tickMs);
-    }
-  }
-
-  private openMore(): void {
-    while (this.running && this.connecting < MAX_PENDING_CONNECTS && this.nextToOpen < this.conns.length) {
-      this.open(this.conns[this.nextToOpen++]!);
-    }
-  }
-
-  private open(c: Connection): void {
-    this.connecting++;
-    const socket = net.connect({
-      host: this.options.host,
-      port: this.options.port,
-      noDelay: true,
-      onread: { buffer: this.readBuffer, callback: (n: number) => this.onRead(c, n) },
-    });
-    c.socket = socket;
-    socket.setTimeout(this.connectTimeoutMs, () => {
-      if (!c.established) socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
-    });
-    socket.once('connect', () => {
-      socket.setTimeout(0);
-      this.connecting--;
-      c.established = true;
-      this.established++;
-      this.active++;
-      this.openMore();
-      if (!this.running) return void socket.end();
-      if (this.rate > 0) {
-        // spread the first messages over one interval, so connections do not fire in step
-        c.nextAt = performance.now() + Math.random() * (1000 / this.rate);
-      } else if (this.mode === 'request') {
-        this.sendRequest(c);
-      } else {
-        this.pump(c);
-      }
-    });
-    socket.on('drain', () => {
-      c.blocked = false;
-      if (this.mode === 'stream' && this.rate === 0) this.pump(c);
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      const code = err.code ?? 'ERROR';
-      if (!c.established) {
-        this.errors[code] = (this.errors[code] ?? 0) + 1;
-        this.firstError ??= err;
-      } else if (this.running) {
-        this.errors[code] = (this.errors[code] ?? 0) + 1;
-      }
-    });
-    socket.on('close', () => {
-      c.closed = true;
-      if (c.established) {
-        this.active--;
-        if (this.running) this.dropped++;
-      } else {
-        this.connecting--;
-        // connects cut short by the end of the run did not fail
-        if (this.running) this.failed++;
-        this.openMore();
-      }
-      if (!this.running && this.active === 0 && this.connecting === 0) this.finish();
-    });
-  }
-
-  private sendRequest(c: Connection): void {
-    c.waiting = true;
-    c.sent++;
-    this.messagesSent++;
-    this.bytesOut += this.payload.length;
-    c.sentAt = performance.now();
-    c.socket!.write(this.payload);
-  }
-
-  /** Counts what one read brought. Returns true: reading goes on (false would pause the socket). */
-  private onRead(c: Connection, n: number): boolean {
-    // what arrives after the deadline is outside the measured window
-    if (!this.running) return true;
-    this.bytesIn += n;
-    if (this.mode === 'stream') {
-      c.pending += n;
-      if (c.pending >= this.expect) {
-        const whole = Math.floor(c.pending / this.expect);
-        c.pending -= whole * this.expect;
-        this.messagesReceived += whole;
-      }
-      return true;
-    }
-    c.pending += n;
-    if (!c.waiting || c.pending < this.expect) return true;
-    c.pending -= this.expect;
-    c.waiting = false;
-    const now = performance.now();
-    this.histogram.record((now - c.sentAt) * 1000);
-    this.messagesReceived++;
-    if (this.rate === 0) this.sendRequest(c);
-    else if (now >= c.nextAt) this.sendPaced(c, now);
-    return true;
-  }
-
-  private sendPaced(c: Connection, now: number): void {
-    const interval = 1000 / this.rate;
-    // a late answer does not earn a burst: the schedule restarts from now
-    c.nextAt = Math.max(c.nextAt + interval, now - interval);
-    if (this.mode === 'request') this.sendRequest(c);
-  }
-
-  /** Stream mode without a rate: write whole chunks until the socket pushes back. */
-  private pump(c: Connection): void {
-    const socket = c.socket!;
-    while (this.running && !c.blocked && !c.closed) {
-      this.messagesSent += this.streamPerChunk;
-      c.sent += this.streamPerChunk;
-      this.bytesOut += this.streamChunk.length;
-      if (!socket.write(this.streamChunk)) c.blocked = true;
-    }
-  }
-
-  private tick(): void {
-    if (!this.running) return;
-    const now = performance.now();
-    const interval = 1000 / this.rate;
-    for (const c of this.conns) {
-      if (!c.established || c.closed || now < c.nextAt) continue;
-      if (this.mode === 'request') {
-        if (!c.waiting) this.sendPaced(c, now);
-        continue;
-      }
-      if (c.blocked) continue;
-      // messages due since the last tick, written as one slice of the pre-built chunk
-      let due = Math.floor((now - c.nextAt) / interval) + 1;
-      if (due > this.streamPerChunk) due = this.streamPerChunk;
-      c.nextAt += due * interval;
-      if (c.nextAt < now - interval) c.nextAt = now;
-      this.messagesSent += due;
-      c.sent += due;
-      const bytes = due * this.payload.length;
-      this.bytesOut += bytes;
-      if (!c.socket!.write(due === this.streamPerChunk ? this.streamChunk : this.streamChunk.subarray(0, bytes))) c.blocked = true;
-    }
-  }
-
-  stop(): void {
-    if (!this.running) return;
-    this.running = false;
-    this.stoppedAt = performance.now();
-    clearTimeout(this.deadline);
-    if (this.ticker) clearInterval(this.ticker);
-    for (const c of this.conns) {
-      if (!c.socket || c.closed) continue;
-      if (c.established) c.socket.end();
-      else c.socket.destroy();
-    }
-    this.grace = setTimeout(() => {
-      for (const c of this.conns) c.socket?.destroy();
-      this.finish();
-    }, CLOSE_GRACE_MS);
-    if (this.active === 0 && this.connecting === 0) this.finish();
-  }
-
-  private grace: NodeJS.Timeout | undefined;
-  private finished = false;
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    clearTimeout(this.grace);
-    this.resolveDone(this.report());
-  }
-
-  progress(): LoadProgress {
-    const end = this.running ? performance.now() : this.stoppedAt;
-    return {
-      elapsedMs: Math.round(end - this.started), established: this.established, failed: this.failed, dropped: this.dropped,
-      active: this.active, messagesSent: this.messagesSent, messagesReceived: this.messagesReceived,
-      bytesOut: this.bytesOut, bytesIn: this.bytesIn,
-    };
-  }
-
-  latency(): LatencySummary | undefined {
-    const h = this.histogram;
-    if (this.mode !== 'request') return undefined;
-    return { count: h.count, min: msOf(h.min), mean: msOf(h.mean), p50: msOf(h.percentile(50)), p90: msOf(h.percentile(90)), p99: msOf(h.percentile(99)), max: msOf(h.max) };
-  }
-
-  private report(): LoadReport {
-    const p = this.progress();
-    const secs = Math.max(0.001, p.elapsedMs / 1000);
-    const report: LoadReport = {
-      ...p,
-      target: formatEndpoint(this.options.host, this.options.port),
-      mode: this.mode, connections: this.connections, sizeBytes: this.payload.length, expectBytes: this.expect,
-      ratePerConnection: this.rate, durationMs: p.elapsedMs,
-      messagesPerSec: (this.mode === 'request' ? p.messagesReceived : p.messagesSent) / secs,
-      mbPerSecOut: p.bytesOut / 1e6 / secs,
-      mbPerSecIn: p.bytesIn / 1e6 / secs,
-      errors: this.errors,
-    };
-    const latency = this.latency();
-    if (latency) report.latency = latency;
-    if (this.established === 0 && this.firstError !== undefined) report.error = connectErrorFrom(this.firstError, this.options.host, this.options.port);
-    return report;
-  }
+/** The report of an engine's run, rates over its whole time. */
+export function reportOf(e: LoadEngine): LoadReport {
+  const s = e.settings;
+  const p = progressOf(e);
+  const secs = Math.max(0.001, p.elapsedMs / 1000);
+  const report: LoadReport = {
+    ...p,
+    target: formatEndpoint(s.host, s.port),
+    mode: s.mode, connections: e.connections, sizeBytes: s.payload.length, expectBytes: s.expect,
+    ratePerConnection: s.rate, durationMs: p.elapsedMs,
+    messagesPerSec: (s.mode === 'request' ? p.messagesReceived : p.messagesSent) / secs,
+    mbPerSecOut: p.bytesOut / 1e6 / secs,
+    mbPerSecIn: p.bytesIn / 1e6 / secs,
+    errors: e.errors,
+  };
+  const latency = latencyOf(e);
+  if (latency) report.latency = latency;
+  if (e.established === 0 && e.firstError !== undefined) report.error = connectErrorFrom(e.firstError, s.host, s.port);
+  return report;
 }
 
 /**
@@ -422,15 +194,12 @@ class LoadGenerator {
  * {@link LoadRun.stop}); `done` resolves with the report, never rejects for network failures.
  */
 export function runLoad(options: LoadOptions): LoadRun {
-  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
-    throw new UsageError(`port must be a whole number from 1 to 65535, got '${options.port}'`);
-  }
-  const load = new LoadGenerator(options);
-  load.start();
+  const engine = new LoadEngine(resolveLoadOptions(options));
+  engine.start();
   return {
-    progress: () => load.progress(),
-    latency: () => load.latency(),
-    stop: () => load.stop(),
-    done: load.done,
+    progress: () => progressOf(engine),
+    latency: () => latencyOf(engine),
+    stop: () => engine.stop(),
+    done: engine.done.then(() => reportOf(engine)),
   };
 }

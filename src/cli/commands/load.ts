@@ -1,7 +1,9 @@
 // `sockit load`: the TCP load generator's CLI face: live progress on stderr, a final table or JSON on stdout.
+import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { runLoad, LOAD_LIMITS, type LoadReport, type LoadProgress, type LoadRun } from '../../load/load.js';
-import { parseHost, parseInteger, parsePort, parseSize } from '../../wire/endpoint.js';
+import { joinLocust, type LocustWorkerEvent } from '../../load/locust-worker.js';
+import { parseEndpoint, parseHost, parseInteger, parsePort, parseSize } from '../../wire/endpoint.js';
 import { resolveHost } from '../../net/resolve.js';
 import { unescapeText } from '../../wire/template.js';
 import { UsageError } from '../../errors.js';
@@ -29,17 +31,18 @@ export function registerLoad(program: Command, run: (fn: () => Promise<CommandRe
     .option('--connect-timeout <ms>', 'a connection not established in this long fails', '5000')
     .option('--json', 'the report as one JSON object on stdout')
     .option('--no-color', 'no colours, even on a terminal')
-    .action((host: string, port: string, opts: Record<string, unknown>) => run(() => load(host, port, opts)));
+    .option('--locust <master>', 'be a worker of this Locust master (host[:port], port 5557 by default): it sets users and duration')
+    .option('--reconnect', 'with --locust: when the master goes away, stop and wait for it to come back')
+    .action((host: string, port: string, opts: Record<string, unknown>, cmd: Command) =>
+      run(() => (opts.locust === undefined ? load(host, port, opts) : locustWorker(host, port, opts, cmd))));
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const ms = (n: number) => `${n < 10 ? n.toFixed(3) : n < 100 ? n.toFixed(2) : n.toFixed(1)} ms`;
 
-async function load(hostArg: string, portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
-  const host = parseHost(hostArg);
-  const port = parsePort(portArg, 'port', { allowZero: false });
-  const connections = parseInteger(String(opts.connections), '--connections', 1, LOAD_LIMITS.connections);
+/** The options that say what each connection does, shared by a run of its own and a Locust worker. */
+function messageOptions(opts: Record<string, unknown>) {
   const payload = opts.data === undefined ? undefined : unescapeText(String(opts.data), 'utf8', '--data');
   if (payload && payload.length === 0) throw new UsageError('--data must not be empty');
   const sizeBytes = payload ? payload.length : parseSize(String(opts.size), '--size', 1, LOAD_LIMITS.sizeBytes);
@@ -47,21 +50,37 @@ async function load(hostArg: string, portArg: string, opts: Record<string, unkno
   if (!/^\d+(\.\d+)?$/.test(String(opts.rate)) || rate > LOAD_LIMITS.ratePerConnection) {
     throw new UsageError(`--rate must be a number of messages per second from 0 (unlimited) to ${LOAD_LIMITS.ratePerConnection}, got '${opts.rate}'`);
   }
-  const durationMs = secondsOption(opts.duration, '--duration')!;
-  if (durationMs > LOAD_LIMITS.durationMs) throw new UsageError(`--duration must be at most ${LOAD_LIMITS.durationMs / 1000} seconds, got '${opts.duration}'`);
   const mode = String(opts.mode);
   if (mode !== 'request' && mode !== 'stream') throw new UsageError(`--mode must be request or stream, got '${mode}'`);
   const expectBytes = opts.expect === undefined ? undefined : parseSize(String(opts.expect), '--expect', 1, LOAD_LIMITS.sizeBytes);
   const connectTimeoutMs = msOption(opts.connectTimeout, '--connect-timeout', 1)!;
+  return { sizeBytes, payload, ratePerConnection: rate, mode: mode as 'request' | 'stream', expectBytes, connectTimeoutMs };
+}
 
+async function load(hostArg: string, portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
+  const host = parseHost(hostArg);
+  const port = parsePort(portArg, 'port', { allowZero: false });
+  const connections = parseInteger(String(opts.connections), '--connections', 1, LOAD_LIMITS.connections);
+  const durationMs = secondsOption(opts.duration, '--duration')!;
+  if (durationMs > LOAD_LIMITS.durationMs) throw new UsageError(`--duration must be at most ${LOAD_LIMITS.durationMs / 1000} seconds, got '${opts.duration}'`);
+  const message = messageOptions(opts);
   const { address } = await resolveHost(host, port);
-  const run = runLoad({ host: address, port, connections, sizeBytes, payload, ratePerConnection: rate, durationMs, mode, expectBytes, connectTimeoutMs });
+  const run = runLoad({ host: address, port, connections, durationMs, ...message });
   const unregister = onStopSignal(() => run.stop());
   const stopProgress = showProgress(run, durationMs, connections, opts);
   const report = await run.done;
   stopProgress();
   unregister();
 
+  printReport(report, host, port, opts);
+  if (report.error) throw report.error;
+  if (report.mode === 'request' && report.established > 0 && report.messagesReceived === 0) {
+    process.stderr.write(`no answer of ${report.expectBytes} bytes came back; for a server that does not answer each message, use --mode stream (or set --expect)\n`);
+  }
+  return 0;
+}
+
+function printReport(report: LoadReport, host: string, port: number, opts: Record<string, unknown>): void {
   const out = new LineWriter(process.stdout);
   if (opts.json) {
     const { error, ...rest } = report;
@@ -70,10 +89,37 @@ async function load(hostArg: string, portArg: string, opts: Record<string, unkno
     renderReport(out, report, formatEndpoint(host, port), opts);
   }
   out.flush();
-  if (report.error) throw report.error;
-  if (report.mode === 'request' && report.established > 0 && report.messagesReceived === 0) {
-    process.stderr.write(`no answer of ${report.expectBytes} bytes came back; for a server that does not answer each message, use --mode stream (or set --expect)\n`);
+}
+
+/** `--locust`: join a Locust master and run its users until it says quit; what happens goes to stderr, the last run's report to stdout. */
+async function locustWorker(hostArg: string, portArg: string, opts: Record<string, unknown>, cmd: Command): Promise<CommandResult> {
+  for (const [name, flag] of [['connections', '--connections'], ['duration', '--duration']] as const) {
+    if (cmd.getOptionValueSource(name) === 'cli') throw new UsageError(`${flag} is the Locust master's to decide (its user count and run time); leave it out with --locust`);
   }
+  const host = parseHost(hostArg);
+  const port = parsePort(portArg, 'port', { allowZero: false });
+  const master = String(opts.locust);
+  // host alone (an IPv6 address too) means Locust's own port
+  const alone = !master.includes(':') || isIP(master) === 6 || (master.startsWith('[') && master.endsWith(']'));
+  const { host: masterHost, port: masterPort } = alone ? { host: parseHost(master, '--locust'), port: 5557 } : parseEndpoint(master, '--locust');
+  const message = messageOptions(opts);
+  const [{ address }, { address: masterAddress }] = await Promise.all([resolveHost(host, port), resolveHost(masterHost, masterPort)]);
+  const worker = await joinLocust({ masterHost: masterAddress, masterPort, load: { host: address, port, ...message }, reconnect: Boolean(opts.reconnect) });
+  const say = (text: string) => process.stderr.write(`locust: ${text}\n`);
+  worker.on('event', (e: LocustWorkerEvent) => {
+    if (e.event === 'joining') say(`joining the master at ${formatEndpoint(masterHost, masterPort)} as ${e.workerId}`);
+    else if (e.event === 'joined') say(`joined the master as worker ${e.index}; each user is a connection to ${formatEndpoint(host, port)}`);
+    else if (e.event === 'spawn') say(`${e.users} user${e.users === 1 ? '' : 's'}`);
+    else if (e.event === 'report') say(`${e.active}/${e.users} conns  ${int(e.requestsPerSec)} req/s  ${e.failures} failures${e.latency?.count ? `  p50 ${ms(e.latency.p50)}  p99 ${ms(e.latency.p99)}` : ''}`);
+    else if (e.event === 'stop') say(`stopped after ${(e.report.durationMs / 1000).toFixed(1)} s: ${int(e.report.messagesReceived || e.report.messagesSent)} messages, ${e.report.failed + e.report.dropped} failed connections`);
+    else if (e.event === 'lost') say(`the master went away${e.waiting ? '; waiting for it to come back' : ''}`);
+    else if (e.event === 'quit') say('the master said quit');
+  });
+  const unregister = onStopSignal(() => worker.stop());
+  const result = await worker.done;
+  unregister();
+  if (result.report) printReport(result.report, host, port, opts);
+  if (result.error) throw result.error;
   return 0;
 }
 

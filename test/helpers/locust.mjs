@@ -1,0 +1,74 @@
+// Debian's Locust as a real peer: a master started on a port of its own choosing, found through /proc, and its CSV read back.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSocketTable } from '../../dist/index.js';
+import { PEERS } from './index.mjs';
+
+/** Debian's locust (python3-locust), run by /usr/bin/python3. */
+export const LOCUST = '/usr/bin/locust';
+export const LOCUSTFILE = join(PEERS, 'locustfile.py');
+
+/** Why Locust tests cannot run here, or false. With CI=true a missing Locust is a failure, not a skip. */
+export function locustMissing() {
+  if (existsSync(LOCUST)) return false;
+  if (process.env.CI === 'true') throw new Error(`no ${LOCUST}: CI must install python3-locust`);
+  return `no ${LOCUST} (apt-get install python3-locust); Locust tests skipped`;
+}
+
+/** The TCP ports a process listens on, from /proc. */
+export function listeningPorts(pid) {
+  const inodes = new Set();
+  let fds = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(Number(m[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return readSocketTable('tcp').filter((e) => e.state === 'LISTEN' && inodes.has(e.inode)).map((e) => e.localPort);
+}
+
+/**
+ * Starts `locust -f locustfile.py --master` bound to 127.0.0.1 on a port it picks itself (or `port`);
+ * resolves once it listens, with the port. `ports` listening sockets are awaited (2 with the web UI).
+ */
+export async function startMaster(t, args, { port = 0, ports = 1, ms = 20000 } = {}) {
+  const child = spawn(LOCUST, ['-f', LOCUSTFILE, '--master', '--master-bind-host', '127.0.0.1', '--master-bind-port', String(port), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const master = { child, output: '', exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))) };
+  child.stdout.on('data', (d) => (master.output += d));
+  child.stderr.on('data', (d) => (master.output += d));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
+  });
+  const deadline = Date.now() + ms;
+  let found = [];
+  while (found.length < ports) {
+    if (child.exitCode !== null) throw new Error(`locust --master exited (${child.exitCode}) before listening\n${master.output}`);
+    if (Date.now() > deadline) throw new Error(`locust --master did not listen within ${ms} ms\n${master.output}`);
+    await new Promise((r) => setTimeout(r, 100));
+    found = listeningPorts(child.pid);
+  }
+  // the worker port is the one given, or the one that is not the web UI's
+  master.ports = found;
+  master.port = port || found.find((p) => !args.includes(String(p))) || found[0];
+  return master;
+}
+
+/** Reads a Locust CSV file into objects keyed by its header. */
+export function readCsv(file) {
+  const [head, ...rows] = readFileSync(file, 'utf8').trim().split(/\r?\n/).map((line) => line.split(','));
+  return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+}
