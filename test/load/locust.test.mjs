@@ -38,7 +38,7 @@ test('response times go into the buckets Locust rounds them to', () => {
   for (const [ms, want] of table) assert.equal(locustBucket(ms), want, `${ms} ms`);
 });
 
-test('messages in and out are what Python msgpack writes and reads: integer keys stay integers', () => {
+test('messages in and out are what Python msgpack writes and reads: integer keys stay integers', { skip }, () => {
   const b = new LocustEntryBuilder('request 64 B', 'tcp', 1000);
   b.requests(3, 192, 1001);
   b.timed(1.2, 2);
