@@ -1,5 +1,6 @@
 // Locust's master/worker messages: (type, data, node id) triples in MessagePack, as locust/rpc/protocol.py writes them.
-import { Packr } from 'msgpackr';
+import { createRequire } from 'node:module';
+import type { Packr } from 'msgpackr';
 
 /** A message between a Locust master and a worker. */
 export interface LocustMessage {
@@ -8,13 +9,22 @@ export interface LocustMessage {
   nodeId: string;
 }
 
-// plain MessagePack only: no msgpackr records or extensions, which Python's msgpack would not read;
-// Maps become MessagePack maps with their integer keys intact (Locust's response-time buckets)
-const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: true, int64AsType: 'number', mapsAsObjects: true });
+let packer: Packr | undefined;
+
+/** msgpackr, loaded on first use: every sockit command would otherwise pay for loading it. */
+function packr(): Packr {
+  if (!packer) {
+    const { Packr: PackrClass } = createRequire(import.meta.url)('msgpackr') as typeof import('msgpackr');
+    // plain MessagePack only: no msgpackr records or extensions, which Python's msgpack would not read;
+    // Maps become MessagePack maps with their integer keys intact (Locust's response-time buckets)
+    packer = new PackrClass({ useRecords: false, moreTypes: false, encodeUndefinedAsNil: true, int64AsType: 'number', mapsAsObjects: true });
+  }
+  return packer;
+}
 
 /** Encodes a message as Locust's `Message.serialize` does: `msgpack.dumps((type, data, node_id))`. */
 export function encodeLocustMessage(type: string, data: unknown, nodeId: string): Buffer {
-  return packr.pack([type, data ?? null, nodeId]);
+  return packr().pack([type, data ?? null, nodeId]);
 }
 
 /**
@@ -22,7 +32,7 @@ export function encodeLocustMessage(type: string, data: unknown, nodeId: string)
  * maps, which arrive as plain objects; nothing a worker reads carries one.
  */
 export function decodeLocustMessage(bytes: Uint8Array): LocustMessage {
-  const value: unknown = packr.unpack(bytes);
+  const value: unknown = packr().unpack(bytes);
   if (!Array.isArray(value) || value.length !== 3 || typeof value[0] !== 'string') {
     throw new Error('not a Locust message (a MessagePack array of type, data and node id)');
   }

@@ -1,5 +1,5 @@
 // Debian's Locust as a real peer: a master started on a port of its own choosing, found through /proc, and its CSV read back.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSocketTable } from '../../dist/index.js';
@@ -36,29 +36,47 @@ export function listeningPorts(pid) {
   return readSocketTable('tcp').filter((e) => e.state === 'LISTEN' && inodes.has(e.inode)).map((e) => e.localPort);
 }
 
+/** The Debian package's version (Locust's own `--version` is empty in Debian's build). */
+export function locustVersion() {
+  const r = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'python3-locust'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+
+/** Starts a master as {@link launchMaster} does, killed when the test ends. */
+export async function startMaster(t, args, options = {}) {
+  let master;
+  t.after(() => master?.kill());
+  master = await launchMaster(args, { ...options, onSpawn: (m) => (master = m) });
+  return master;
+}
+
 /**
  * Starts `locust -f locustfile.py --master` bound to 127.0.0.1 on a port it picks itself (or `port`);
  * resolves once it listens, with the port. `ports` listening sockets are awaited (2 with the web UI).
  */
-export async function startMaster(t, args, { port = 0, ports = 1, ms = 20000 } = {}) {
-  const child = spawn(LOCUST, ['-f', LOCUSTFILE, '--master', '--master-bind-host', '127.0.0.1', '--master-bind-port', String(port), ...args], {
+export async function launchMaster(args, { port = 0, ports = 1, ms = 20000, spawn: spawnFn = spawn, onSpawn } = {}) {
+  const child = spawnFn(LOCUST, ['-f', LOCUSTFILE, '--master', '--master-bind-host', '127.0.0.1', '--master-bind-port', String(port), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const master = { child, output: '', exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))) };
+  const master = {
+    child, output: '', exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+      }
+    },
+  };
+  onSpawn?.(master);
   child.stdout.on('data', (d) => (master.output += d));
   child.stderr.on('data', (d) => (master.output += d));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-    }
-  });
   const deadline = Date.now() + ms;
   let found = [];
   while (found.length < ports) {
     if (child.exitCode !== null) throw new Error(`locust --master exited (${child.exitCode}) before listening\n${master.output}`);
     if (Date.now() > deadline) throw new Error(`locust --master did not listen within ${ms} ms\n${master.output}`);
     await new Promise((r) => setTimeout(r, 100));
+    // under taskset the master is the child's child once taskset has exec'd: same pid
     found = listeningPorts(child.pid);
   }
   // the worker port is the one given, or the one that is not the web UI's
