@@ -4,7 +4,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -125,9 +124,8 @@ async function runWorker(port, locust) {
 async function screenshot(port, locust, file) {
   const { chromium } = await import('playwright-core');
   const master = await locust.launchMaster(['--web-host', HOST, '--web-port', '0', '--autostart', '--expect-workers', '2', '-u', String(users), '-r', '50', '-t', '40s', '--autoquit', '0'], { ports: 2, spawn: (cmd, argv, o) => spawnPinned(0, cmd, argv, o) });
-  let web;
-  for (const p of master.ports) if (await isHttp(p)) web = p;
-  const zmqPort = master.ports.find((p) => p !== web);
+  const web = master.webPort;
+  const zmqPort = master.port;
   for (let i = 0; i < 2; i++) spawnPinned(1, process.execPath, [CLI, 'load', HOST, String(port), '--locust', `${HOST}:${zmqPort}`], { stdio: 'ignore' });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
   try {
@@ -145,17 +143,6 @@ async function screenshot(port, locust, file) {
     await browser.close();
     master.kill();
   }
-}
-
-function isHttp(port) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: HOST, port, path: '/', timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
 }
 
 function fmt(n) {

@@ -70,11 +70,6 @@ export class LocustEntryBuilder {
     };
   }
 
-  /** True when nothing was recorded since the last {@link take}. */
-  get isEmpty(): boolean {
-    return this.entry.num_requests === 0 && this.entry.num_failures === 0;
-  }
-
   /**
    * Counts `count` requests made in the second `atSec`, with `bytes` of content in all. Their
    * response times come through {@link timed}; `timed: false` marks them as having none (Locust's

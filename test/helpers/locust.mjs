@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import http from 'node:http';
 import { readSocketTable } from '../../dist/index.js';
 import { PEERS } from './index.mjs';
 
@@ -79,10 +80,22 @@ export async function launchMaster(args, { port = 0, ports = 1, ms = 20000, spaw
     // under taskset the master is the child's child once taskset has exec'd: same pid
     found = listeningPorts(child.pid);
   }
-  // the worker port is the one given, or the one that is not the web UI's
-  master.ports = found;
-  master.port = port || found.find((p) => !args.includes(String(p))) || found[0];
+  // with the web UI on, one of the ports answers HTTP; the other is for workers
+  master.webPort = undefined;
+  for (const p of found) if (found.length > 1 && (await answersHttp(p))) master.webPort = p;
+  master.port = port || found.find((p) => p !== master.webPort);
   return master;
+}
+
+function answersHttp(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
 }
 
 /** Reads a Locust CSV file into objects keyed by its header. */

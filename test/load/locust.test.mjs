@@ -247,3 +247,18 @@ test('a master that stops answering is noticed within its heartbeat timeout; --r
   assert.ok(Number(requests['Request Count']) > 0);
   assert.equal(lastJson(patient).connections, 3);
 });
+
+test('the master stops the test, then quits: the worker stops its users, says it is ready again, then ends', { skip, timeout: 60_000 }, async (t) => {
+  const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--quiet', '--json']);
+  const target = await server.port();
+  // with its web UI, a master that reaches -t stops the test and keeps its workers until --autoquit
+  const master = await startMaster(t, ['--web-host', '127.0.0.1', '--web-port', '0', '--autostart', '--autoquit', '2', '--expect-workers', '1', '-u', '2', '-r', '2', '-t', '3s'], { ports: 2 });
+  const worker = startWorker(t, target, master.port);
+  const { code } = await worker.exited;
+  assert.equal(code, 0, worker.stderr);
+  assert.match(worker.stderr, /locust: 2 users\n(.*\n)*locust: stopped after \d+\.\d s: [\d,]+ messages, 0 failed connections\n(.*\n)*locust: the master said quit\n/);
+  assert.equal((await master.exited).code, 0, master.output);
+  assert.match(master.output, /reported that it has stopped/);
+  assert.equal((master.output.match(/reported as ready/g) ?? []).length, 2, 'ready, then ready again after the stop');
+  assert.equal(lastJson(worker).connections, 2);
+});

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { runLoad, LOAD_LIMITS, type LoadReport, type LoadProgress, type LoadRun } from '../../load/load.js';
-import { joinLocust, type LocustWorkerEvent } from '../../load/locust-worker.js';
+import type { LocustWorkerEvent } from '../../load/locust-worker.js';
 import { parseEndpoint, parseHost, parseInteger, parsePort, parseSize } from '../../wire/endpoint.js';
 import { resolveHost } from '../../net/resolve.js';
 import { unescapeText } from '../../wire/template.js';
@@ -104,6 +104,8 @@ async function locustWorker(hostArg: string, portArg: string, opts: Record<strin
   const { host: masterHost, port: masterPort } = alone ? { host: parseHost(master, '--locust'), port: 5557 } : parseEndpoint(master, '--locust');
   const message = messageOptions(opts);
   const [{ address }, { address: masterAddress }] = await Promise.all([resolveHost(host, port), resolveHost(masterHost, masterPort)]);
+  // loaded only for --locust, so every other command starts as fast as before
+  const { joinLocust } = await import('../../load/locust-worker.js');
   const worker = await joinLocust({ masterHost: masterAddress, masterPort, load: { host: address, port, ...message }, reconnect: Boolean(opts.reconnect) });
   const say = (text: string) => process.stderr.write(`locust: ${text}\n`);
   worker.on('event', (e: LocustWorkerEvent) => {
