@@ -15,6 +15,8 @@ export interface EngineSettings {
   /** Infinity: until {@link LoadEngine.stop}. */
   durationMs: number;
   connectTimeoutMs: number;
+  /** Request mode: a request unanswered this long fails, and its connection is closed (ETIMEDOUT); undefined: no limit. */
+  answerTimeoutMs?: number;
   /** A connection that fails or is closed by the server connects again after this pause (the Locust worker's users); undefined: it stays closed. */
   reconnectAfterMs?: number;
   /** Told about connections, never about messages: nothing here runs per message. */
@@ -90,6 +92,7 @@ export class LoadEngine {
   private toOpenHead = 0;
   private connecting = 0;
   private ticker: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private grace: NodeJS.Timeout | undefined;
   private finished = false;
@@ -112,6 +115,11 @@ export class LoadEngine {
     this.started = performance.now();
     this.resize(this.settings.connections);
     if (Number.isFinite(this.settings.durationMs)) this.deadline = setTimeout(() => this.stop(), this.settings.durationMs);
+    const answerMs = this.settings.answerTimeoutMs;
+    if (answerMs !== undefined && this.settings.mode === 'request') {
+      // one sweep over the connections a few times per timeout, rather than a timer per request
+      this.sweeper = setInterval(() => this.sweep(answerMs), Math.max(10, Math.min(1000, answerMs / 4)));
+    }
     const rate = this.settings.rate;
     if (rate > 0) {
       // one ticker for every connection, rather than a timer per message
@@ -313,6 +321,15 @@ export class LoadEngine {
     }
   }
 
+  private sweep(answerMs: number): void {
+    const now = performance.now();
+    for (const c of this.conns) {
+      if (c.waiting && !c.closed && now - c.sentAt > answerMs) {
+        c.socket!.destroy(Object.assign(new Error(`no answer within ${answerMs} ms`), { code: 'ETIMEDOUT' }));
+      }
+    }
+  }
+
   /** Ends the run now; `done` resolves once every socket closed (or after a short grace). */
   stop(): void {
     if (!this.running) return;
@@ -320,6 +337,7 @@ export class LoadEngine {
     this.stoppedAt = performance.now();
     clearTimeout(this.deadline);
     if (this.ticker) clearInterval(this.ticker);
+    clearInterval(this.sweeper);
     for (const c of this.conns) {
       clearTimeout(c.reopenTimer);
       if (!c.socket || c.closed) continue;

@@ -29,6 +29,8 @@ export interface LoadOptions {
   expectBytes?: number;
   /** A connection not established in this long fails (default 5000). */
   connectTimeoutMs?: number;
+  /** Request mode: a request unanswered this long fails and its connection is closed (default: no limit). */
+  answerTimeoutMs?: number;
 }
 
 /** Counters of a run so far. */
@@ -148,7 +150,8 @@ export function resolveLoadOptions(o: LoadOptions, untilStopped = false): Engine
   }
   const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
   checkWhole(connectTimeoutMs, '--connect-timeout', 1, LOAD_LIMITS.durationMs);
-  return { host: o.host, port: o.port, connections, payload, mode, expect, rate, durationMs, connectTimeoutMs };
+  if (o.answerTimeoutMs !== undefined) checkWhole(o.answerTimeoutMs, '--answer-timeout', 1, LOAD_LIMITS.durationMs);
+  return { host: o.host, port: o.port, connections, payload, mode, expect, rate, durationMs, connectTimeoutMs, answerTimeoutMs: o.answerTimeoutMs };
 }
 
 /** Counters of an engine so far. */

@@ -30,6 +30,7 @@ export function connectFailureReason(code: string): string {
 export function dropFailureReason(code: string | undefined): string {
   if (code === undefined) return 'connection closed by the server';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection reset by the server';
+  if (code === 'ETIMEDOUT') return 'no answer in time';
   return code;
 }
 

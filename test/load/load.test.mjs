@@ -248,3 +248,19 @@ test('Ctrl-C ends a long run early and still prints the report', async (t) => {
   assert.ok(rep.messagesReceived > 0);
   assert.equal(rep.latency.count, rep.messagesReceived);
 });
+
+test('--answer-timeout: a request unanswered that long fails and its connection closes', async (t) => {
+  const port = await rawServer(t, (s) => {
+    s.resume();
+    s.on('error', () => {});
+  });
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '1', '--answer-timeout', '200', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = report(r);
+  assert.equal(rep.established, 2);
+  assert.equal(rep.dropped, 2);
+  assert.deepEqual(rep.errors, { ETIMEDOUT: 2 });
+  const bad = await cli(['load', '127.0.0.1', String(port), '--answer-timeout', '0']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--answer-timeout must be/);
+});

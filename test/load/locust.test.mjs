@@ -117,6 +117,29 @@ test('the collector reads answers off the engine and hears of connects and drops
   assert.deepEqual(collector.take().stats, [], 'a new interval starts empty');
 });
 
+test('an unanswered request fails as "no answer in time", and its user connects again', async (t) => {
+  const port = await rawServer(t, (s) => {
+    s.resume();
+    s.on('error', () => {});
+  });
+  const settings = resolveLoadOptions({ host: '127.0.0.1', port, connections: 2, answerTimeoutMs: 100 }, true);
+  const collector = new LocustCollector('tcp', 'request 64 B', 64, true);
+  const engine = new LoadEngine({ ...settings, reconnectAfterMs: 20, observer: collector });
+  collector.attach(engine);
+  engine.start();
+  await new Promise((r) => setTimeout(r, 800));
+  engine.stop();
+  await engine.done;
+  const report = collector.take();
+  const message = report.stats.find((s) => s.name === 'request 64 B');
+  const connect = report.stats.find((s) => s.name === 'connect');
+  assert.ok(message.num_failures >= 4, JSON.stringify(message));
+  assert.equal(message.num_failures, message.num_requests);
+  assert.ok(message.min_response_time >= 100, `waited ${message.min_response_time} ms at least`);
+  assert.ok(connect.num_requests > 2, 'users connected again');
+  assert.deepEqual(Object.values(report.errors).map((e) => e.error), ['no answer in time']);
+});
+
 test('a worker whose master never answers ends with a sentence, not a hang', async () => {
   const port = await closedPort();
   const target = await closedPort();

@@ -29,6 +29,7 @@ export function registerLoad(program: Command, run: (fn: () => Promise<CommandRe
     .option('--mode <mode>', 'request: wait for the answer to each message (latency); stream: keep writing', 'request')
     .option('--expect <bytes>', 'request mode: bytes that make one answer (default: the message size, as an echo)')
     .option('--connect-timeout <ms>', 'a connection not established in this long fails', '5000')
+    .option('--answer-timeout <ms>', 'request mode: a request unanswered this long fails and its connection closes (--locust: and reopens)')
     .option('--json', 'the report as one JSON object on stdout')
     .option('--no-color', 'no colours, even on a terminal')
     .option('--locust <master>', 'be a worker of this Locust master (host[:port], port 5557 by default): it sets users and duration')
@@ -54,7 +55,8 @@ function messageOptions(opts: Record<string, unknown>) {
   if (mode !== 'request' && mode !== 'stream') throw new UsageError(`--mode must be request or stream, got '${mode}'`);
   const expectBytes = opts.expect === undefined ? undefined : parseSize(String(opts.expect), '--expect', 1, LOAD_LIMITS.sizeBytes);
   const connectTimeoutMs = msOption(opts.connectTimeout, '--connect-timeout', 1)!;
-  return { sizeBytes, payload, ratePerConnection: rate, mode: mode as 'request' | 'stream', expectBytes, connectTimeoutMs };
+  const answerTimeoutMs = msOption(opts.answerTimeout, '--answer-timeout', 1);
+  return { sizeBytes, payload, ratePerConnection: rate, mode: mode as 'request' | 'stream', expectBytes, connectTimeoutMs, answerTimeoutMs };
 }
 
 async function load(hostArg: string, portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
