@@ -131,11 +131,11 @@ async function screenshot(port, locust, file) {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     await page.goto(`http://${HOST}:${web}/`);
-    await page.waitForFunction(() => /RUNNING/.test(document.querySelector('.top_box.box_status')?.textContent ?? '') && document.querySelectorAll('#stats tbody tr').length >= 2, null, { timeout: 30000 });
+    await page.waitForFunction(() => /RUNNING/i.test(document.querySelector('#status_text')?.textContent ?? '') && document.querySelectorAll('#stats tbody tr').length >= 2, null, { timeout: 30000 });
     // a few reports in, so the counters and the tables have settled
     await page.waitForTimeout(12000);
     await page.screenshot({ path: file });
-    await page.click('a[href="#charts"]').catch(() => undefined);
+    await page.click('a.chart-tab-link');
     await page.waitForTimeout(1500);
     await page.screenshot({ path: file.replace(/\.png$/, '-charts.png') });
     log(`wrote ${path.relative(ROOT, file)} and its charts tab`);
