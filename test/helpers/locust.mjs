@@ -1,6 +1,6 @@
 // Debian's Locust as a real peer: a master started on a port of its own choosing, found through /proc, and its CSV read back.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import http from 'node:http';
 import { readSocketTable } from '../../dist/index.js';
@@ -9,13 +9,6 @@ import { PEERS } from './index.mjs';
 /** Debian's locust (python3-locust), run by /usr/bin/python3. */
 export const LOCUST = '/usr/bin/locust';
 export const LOCUSTFILE = join(PEERS, 'locustfile.py');
-
-/** Why Locust tests cannot run here, or false. With CI=true a missing Locust is a failure, not a skip. */
-export function locustMissing() {
-  if (existsSync(LOCUST)) return false;
-  if (process.env.CI === 'true') throw new Error(`no ${LOCUST}: CI must install python3-locust`);
-  return `no ${LOCUST} (apt-get install python3-locust); Locust tests skipped`;
-}
 
 /** The TCP ports a process listens on, from /proc. */
 export function listeningPorts(pid) {

@@ -20,6 +20,8 @@ const PEERS = {
   curl: command('curl'),
   openssl: command('openssl'),
   python3: command('python3'),
+  // Debian's Locust master, with the msgpack it speaks, under /usr/bin/python3
+  locust: () => (existsSync('/usr/bin/locust') ? undefined : 'no Locust at /usr/bin/locust (apt-get install python3-locust)'),
   // a network namespace of its own, with no way out: a resolver that cannot be reached
   'unshare-net': () => (spawnSync('unshare', ['-n', 'true']).status === 0 ? undefined : 'unshare -n is not permitted here (it needs CAP_SYS_ADMIN or user namespaces)'),
   // a child without CAP_NET_BIND_SERVICE, on a machine where ports below 1024 are privileged

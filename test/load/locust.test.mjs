@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { spawnCli, runCli, rawServer, closedPort, tmpDir } from '../helpers/index.mjs';
-import { locustMissing, startMaster, readCsv } from '../helpers/locust.mjs';
+import { startMaster, readCsv } from '../helpers/locust.mjs';
+import { skipUnless } from '../helpers/peers.mjs';
 import {
   locustBucket, encodeLocustMessage, decodeLocustMessage, readSpawn, LocustEntryBuilder, extendEntry, LocustCollector,
   LoadEngine, resolveLoadOptions, joinLocust,
 } from '../../dist/index.js';
 
-const skip = locustMissing();
+const skip = skipUnless('locust');
 const PY = '/usr/bin/python3';
 
 /** What Debian's Python msgpack (the one Locust uses) reads from these bytes, as JSON with its key types shown. */
