@@ -117,7 +117,9 @@ test('runLoad in stream mode writes with backpressure and counts what comes back
   assert.ok(r.bytesIn > 0 && r.bytesIn <= r.bytesOut, `${r.bytesIn} bytes back of ${r.bytesOut}: an echo returns no more than it was sent`);
   assert.equal(r.latency, undefined);
   const paced = await runLoad({ host: '127.0.0.1', port, connections: 1, sizeBytes: 10, mode: 'stream', ratePerConnection: 200, durationMs: 500 }).done;
-  assert.ok(paced.messagesSent >= 80 && paced.messagesSent <= 102, `${paced.messagesSent} sent`);
+  // the rate holds over the time the run really took: a loaded machine fires the deadline late
+  const due = (200 * paced.durationMs) / 1000;
+  assert.ok(paced.messagesSent >= 0.6 * due && paced.messagesSent <= due + 2, `${paced.messagesSent} sent in ${paced.durationMs} ms`);
 });
 
 test('runLoad refuses bad options by name', () => {

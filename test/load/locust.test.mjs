@@ -1,5 +1,5 @@
 // sockit load as a Locust worker: the stats format against Python's msgpack, and whole runs under Debian's Locust master.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
