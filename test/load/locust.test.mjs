@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnCli, runCli, rawServer, closedPort, tmpDir } from '../helpers/index.mjs';
 import { startMaster, readCsv } from '../helpers/locust.mjs';
 import { skipUnless } from '../helpers/peers.mjs';
+import { waitFor } from '../helpers/wait.mjs';
 import {
   locustBucket, encodeLocustMessage, decodeLocustMessage, readSpawn, LocustEntryBuilder, extendEntry, LocustCollector,
   LoadEngine, resolveLoadOptions, joinLocust,
@@ -98,23 +99,23 @@ test('the collector reads answers off the engine and hears of connects and drops
   const engine = new LoadEngine({ ...settings, reconnectAfterMs: 20, observer: collector });
   collector.attach(engine);
   engine.start();
-  await new Promise((r) => setTimeout(r, 400));
+  await waitFor(() => engine.dropped >= 6 && engine.messagesReceived >= 2, { what: 'six dropped connections and two answers', detail: () => JSON.stringify({ dropped: engine.dropped, answers: engine.messagesReceived }) });
   engine.stop();
   await engine.done;
   const report = collector.take();
   const byName = Object.fromEntries(report.stats.map((s) => [s.name, s]));
   const connect = byName.connect;
   const message = byName['request 32 B'];
-  assert.ok(connect.num_requests >= 3 && connect.num_failures === 0, JSON.stringify(connect));
-  assert.ok(message.num_failures > 0, 'every connection ends in a drop the collector counts');
+  assert.ok(connect.num_requests - connect.num_failures >= 6, JSON.stringify(connect));
+  assert.ok(message.num_failures >= 6, 'every connection ends in a drop the collector counts');
   // every answered request and every drop is one request; response times cover the timed ones
   assert.equal(message.num_requests, engine.messagesReceived + message.num_failures);
   const timed = [...message.response_times.values()].reduce((a, b) => a + b, 0);
   assert.equal(timed + message.num_none_requests, message.num_requests);
   assert.equal(report.stats_total.num_requests, connect.num_requests + message.num_requests);
-  const reasons = Object.values(report.errors);
+  const reasons = Object.values(report.errors).filter((e) => e.name === 'request 32 B');
   assert.equal(reasons.reduce((n, e) => n + e.occurrences, 0), message.num_failures);
-  assert.ok(reasons.every((e) => e.name === 'request 32 B' && /closed by the server|reset by the server/.test(e.error)), JSON.stringify(reasons));
+  assert.ok(reasons.every((e) => /closed by the server|reset by the server/.test(e.error)), JSON.stringify(reasons));
   assert.deepEqual(collector.take().stats, [], 'a new interval starts empty');
 });
 
@@ -128,7 +129,7 @@ test('an unanswered request fails as "no answer in time", and its user connects 
   const engine = new LoadEngine({ ...settings, reconnectAfterMs: 20, observer: collector });
   collector.attach(engine);
   engine.start();
-  await new Promise((r) => setTimeout(r, 800));
+  await waitFor(() => engine.dropped >= 4, { what: 'four requests left unanswered', detail: () => `${engine.dropped} dropped` });
   engine.stop();
   await engine.done;
   const report = collector.take();
@@ -138,7 +139,7 @@ test('an unanswered request fails as "no answer in time", and its user connects 
   assert.equal(message.num_failures, message.num_requests);
   assert.ok(message.min_response_time >= 100, `waited ${message.min_response_time} ms at least`);
   assert.ok(connect.num_requests > 2, 'users connected again');
-  assert.deepEqual(Object.values(report.errors).map((e) => e.error), ['no answer in time']);
+  assert.deepEqual(Object.values(report.errors).filter((e) => e.name === 'request 64 B').map((e) => e.error), ['no answer in time']);
 });
 
 test('a worker whose master never answers ends with a sentence, not a hang', async () => {
