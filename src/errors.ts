@@ -59,11 +59,13 @@ export class ConnectError extends SockitError {
   }
 }
 
-/** A length prefix announced more than the frame limit allows. */
+/** A message over the frame limit: a length prefix announced more, or a delimited message grew past it. */
 export class FrameTooLargeError extends SockitError {
   constructor(size: number, limit: number, announced = true) {
-    const what = announced ? `a frame of ${size} bytes was announced` : `a message grew to ${size} bytes without its delimiter`;
-    super('SOCKIT_ERR_FRAME_TOO_LARGE', `${what}, more than the limit of ${limit} bytes`, {
+    const message = announced
+      ? `a frame of ${size} bytes was announced, more than the limit of ${limit} bytes`
+      : `a message went past the limit of ${limit} bytes without its delimiter`;
+    super('SOCKIT_ERR_FRAME_TOO_LARGE', message, {
       hint: 'raise --max-frame if such frames are expected',
     });
     this.name = 'FrameTooLargeError';

@@ -1,5 +1,4 @@
 // One peer a session reads from and writes to: framing, decoding and the session's behaviour, shared by every session kind.
-import { FrameTooLargeError } from '../errors.js';
 import { createDecoder, decodeText, type StreamDecoder } from '../wire/codec.js';
 import { createFrameDecoder, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
 import type { Behaviour, Link } from './behaviour.js';
@@ -80,18 +79,14 @@ export abstract class Conversation implements Link, ConversationInfo {
       this.receive(chunk);
       return;
     }
-    let messages: Buffer[];
-    try {
-      messages = frames.push(chunk);
-    } catch (err) {
-      if (!(err instanceof FrameTooLargeError)) throw err;
-      this.settings.emit({ event: 'error', code: err.code, message: `${this.peer}: ${err.message}`, hint: err.hint, peer: this.peer, id: this.id });
-      this.destroy('frame too large');
-      return;
-    }
+    const { frames: messages, error } = frames.push(chunk);
     for (const message of messages) {
       if (this.isClosed()) return;
       this.receive(message);
+    }
+    if (error) {
+      this.settings.emit({ event: 'error', code: error.code, message: `${this.peer}: ${error.message}`, hint: error.hint, peer: this.peer, id: this.id });
+      this.destroy('frame too large');
     }
   }
 

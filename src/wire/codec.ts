@@ -77,11 +77,110 @@ export function decodeText(bytes: Uint8Array, encoding = 'utf8'): string {
   return isNodeUtf8(encoding) ? buf.toString('utf8') : iconv.decode(buf, encoding, { stripBOM: false });
 }
 
-/** Creates a stateful decoder: a multi-byte character split across chunks is decoded whole. */
+/** iconv-lite's decoder objects, as far as this module relies on them. */
+interface IconvDecoder {
+  write(chunk: Buffer): string;
+  end(): string | undefined;
+}
+
+// iconv-lite's cesu8 decoder ends with the number 0 instead of a string.
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+// The bytes of an unfinished character that iconv-lite's double-byte decoder (GBK, GB18030,
+// Big5, Shift_JIS, EUC-KR, EUC-JP...) holds; undefined for every other kind of decoder.
+function heldBytes(decoder: IconvDecoder): number[] | undefined {
+  const held = (decoder as unknown as { prevBytes?: unknown }).prevBytes;
+  return Array.isArray(held) ? (held as number[]) : undefined;
+}
+
+/**
+ * Streams through iconv-lite's double-byte decoder without its flaw: a write that completes
+ * a character begun in an earlier chunk sizes its output by the new chunk alone, so the
+ * character is cut (GB18030 `90 30 81|30` gave a lone surrogate) and the byte after an
+ * invalid sequence is lost (GBK `e0|00`). A write made while nothing is held is exact, so
+ * whenever bytes are held the next chunk goes, after them, to a fresh decoder: the result
+ * equals decoding everything at once. (Node's TextDecoder is no way out: its ICU tables
+ * lack Big5-HKSCS and the UHC half of EUC-KR and drop bytes they do not know.)
+ */
+class DoubleByteDecoder implements StreamDecoder {
+  private inner: IconvDecoder;
+  private held: Buffer | undefined;
+
+  constructor(private readonly encoding: string) {
+    this.inner = DoubleByteDecoder.open(encoding);
+  }
+
+  private static open(encoding: string): IconvDecoder {
+    return iconv.getDecoder(encoding, { stripBOM: false }) as IconvDecoder;
+  }
+
+  write(chunk: Buffer): string {
+    let bytes = chunk;
+    if (this.held) {
+      bytes = Buffer.concat([this.held, chunk]);
+      this.held = undefined;
+      this.inner = DoubleByteDecoder.open(this.encoding);
+    }
+    const text = this.inner.write(bytes);
+    const held = heldBytes(this.inner)!;
+    if (held.length > 0) this.held = Buffer.from(held);
+    return text;
+  }
+
+  end(): string {
+    let text = '';
+    if (this.held) {
+      this.inner = DoubleByteDecoder.open(this.encoding);
+      text = this.inner.write(this.held);
+      this.held = undefined;
+    }
+    return text + textOf(this.inner.end());
+  }
+}
+
+// base64 letters, `+` and `/` (`,` in IMAP's variant) and IMAP's `&` shift
+const UTF7_HELD = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/,&') UTF7_HELD[c.charCodeAt(0)] = 1;
+
+/**
+ * iconv-lite's UTF-7 decoders read a `-` that opens a chunk as the `+-` escape even when
+ * base64 came before it in the previous chunk. Holding back a chunk's last byte whenever it
+ * could precede such a `-` means no chunk ever opens with one.
+ */
+class Utf7Decoder implements StreamDecoder {
+  private held: Buffer | undefined;
+
+  constructor(private readonly inner: IconvDecoder) {}
+
+  write(chunk: Buffer): string {
+    if (chunk.length === 0) return '';
+    const bytes = this.held ? Buffer.concat([this.held, chunk]) : chunk;
+    const last = bytes[bytes.length - 1]!;
+    const keep = UTF7_HELD[last] === 1 ? 1 : 0;
+    this.held = keep ? Buffer.from(bytes.subarray(bytes.length - 1)) : undefined;
+    return this.inner.write(bytes.subarray(0, bytes.length - keep));
+  }
+
+  end(): string {
+    const text = this.held ? this.inner.write(this.held) : '';
+    this.held = undefined;
+    return text + textOf(this.inner.end());
+  }
+}
+
+/**
+ * Creates a stateful decoder: a multi-byte character split across chunks is decoded whole,
+ * and any chunking of the same bytes gives the same text as {@link decodeText}.
+ */
 export function createDecoder(encoding = 'utf8'): StreamDecoder {
-  const inner = iconv.getDecoder(encoding, { stripBOM: false });
+  const inner = iconv.getDecoder(encoding, { stripBOM: false }) as IconvDecoder;
+  if (heldBytes(inner) !== undefined) return new DoubleByteDecoder(encoding);
+  const c = canonical(encoding);
+  if (c === 'utf7' || c === 'unicode11utf7' || c === 'utf7imap') return new Utf7Decoder(inner);
   return {
     write: (chunk) => inner.write(chunk),
-    end: () => inner.end() ?? '',
+    end: () => textOf(inner.end()),
   };
 }
