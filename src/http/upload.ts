@@ -91,13 +91,15 @@ export class MultipartParser {
         this.buf = this.buf.subarray(eol + 2);
         this.state = 'headers';
       } else if (this.state === 'headers') {
-        const end = this.buf.indexOf('\r\n\r\n');
-        if (end < 0) {
+        if (this.buf.length < 2) return out;
+        // a part without headers (RFC 2046 allows it) opens with the blank line itself
+        const end = this.buf[0] === 0x0d && this.buf[1] === 0x0a ? -2 : this.buf.indexOf('\r\n\r\n');
+        if (end === -1) {
           if (this.buf.length > MAX_PART_HEADER_BYTES) throw new UploadError(431, 'multipart part headers too large');
           return out;
         }
         if (++this.parts > this.maxParts) throw new UploadError(413, `more than ${this.maxParts} parts`);
-        out.push({ kind: 'part', info: parsePartHeaders(this.buf.toString('utf8', 0, end)) });
+        out.push({ kind: 'part', info: end < 0 ? {} : parsePartHeaders(this.buf.toString('utf8', 0, end)) });
         this.buf = this.buf.subarray(end + 4);
         this.state = 'body';
       } else {
@@ -123,22 +125,24 @@ export function parsePartHeaders(text: string): PartInfo {
     if (name === 'content-type') info.contentType = value;
     else if (name === 'content-disposition') {
       const params = parseParams(value);
-      if (params.name !== undefined) info.name = params.name;
-      if (params.filename !== undefined) info.filename = params.filename;
+      const field = params.get('name');
+      const filename = params.get('filename');
+      if (field !== undefined) info.name = field;
+      if (filename !== undefined) info.filename = filename;
     }
   }
   return info;
 }
 
-function parseParams(value: string): Record<string, string> {
-  const out: Record<string, string> = {};
+function parseParams(value: string): Map<string, string> {
+  const out = new Map<string, string>();
   const re = /;\s*([a-z0-9*_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/gi;
   let m: RegExpExecArray | null;
   while ((m = re.exec(value))) {
     const key = m[1]!.toLowerCase();
     // browsers send `"` and line breaks in file names as %22, %0D, %0A (HTML form-data encoding)
     const raw = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1').replace(/%22/g, '"').replace(/%0D/gi, '\r').replace(/%0A/gi, '\n') : m[3]!.trim();
-    out[key] = raw;
+    out.set(key, raw);
   }
   return out;
 }

@@ -23,12 +23,12 @@ export function parseInteger(value: string | number, name: string, min = 0, max 
   return n;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const SIZE_UNITS = new Map<string, number>(Object.entries({ '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }));
 
 /** Parses a byte size such as `64`, `16k`, `16MiB`. */
 export function parseSize(value: string | number, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(String(value).trim());
-  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  const unit = match ? SIZE_UNITS.get(match[2]!.toLowerCase()) : undefined;
   if (!match || unit === undefined) throw new UsageError(`${name} must be a size such as 64, 16k or 16MiB, got '${value}'`);
   const n = Math.round(Number(match[1]) * unit);
   if (n < min || n > max) throw new UsageError(`${name} must be from ${min} to ${max} bytes, got '${value}'`);

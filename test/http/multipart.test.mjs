@@ -77,3 +77,30 @@ test('upload names: the last component only, nothing that names another place', 
   assert.equal(safeUploadName('a\nb'), undefined);
   assert.equal(safeUploadName('<script>.html'), '<script>.html');
 });
+
+test('a part without headers is a part of its own, not the start of the next one', () => {
+  const payload = Buffer.from('--a\r\n\r\n\r\n--a\r\nContent-Disposition: form-data; name="a"\r\n\r\nY\r\n--a--');
+  const expected = [{ data: Buffer.alloc(0) }, { name: 'a', data: Buffer.from('Y') }];
+  const run = (splits) => {
+    const parser = new MultipartParser('a');
+    const parts = [];
+    let pos = 0;
+    for (const at of [...splits, payload.length]) {
+      for (const tok of parser.push(payload.subarray(pos, at))) {
+        if (tok.kind === 'part') parts.push({ info: tok.info, data: [] });
+        else if (tok.kind === 'data') parts[parts.length - 1].data.push(Buffer.from(tok.chunk));
+      }
+      pos = at;
+    }
+    parser.end();
+    return parts.map((p) => ({ ...p.info, data: Buffer.concat(p.data) }));
+  };
+  assert.deepEqual(run([]), expected);
+  for (let i = 1; i < payload.length; i++) assert.deepEqual(run([i]), expected, `split at ${i}`);
+  assert.deepEqual(run(Array.from({ length: payload.length - 1 }, (_, i) => i + 1)), expected, 'byte by byte');
+});
+
+test('part header parameters are read as own names only', () => {
+  assert.deepEqual(parsePartHeaders('Content-Disposition: form-data; constructor="x"; __proto__="y"'), {});
+  assert.deepEqual(parsePartHeaders('Content-Disposition: form-data; name="a"; name="b"'), { name: 'b' });
+});

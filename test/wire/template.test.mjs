@@ -31,3 +31,29 @@ test('unknown escapes are usage errors', () => {
 test('unescapeText leaves fields alone', () => {
   assert.equal(unescapeText('PING {data}\\r\\n').toString(), 'PING {data}\r\n');
 });
+
+// CPU time of this process, in ms (other processes on a busy machine do not count).
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+function compileCpuMs(source) {
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const t0 = cpuMs();
+    const out = compileTemplate(source).render(ctx);
+    best = Math.min(best, cpuMs() - t0);
+    assert.equal(out.length, source.length);
+  }
+  return best;
+}
+
+test('a template of a million unclosed braces compiles in linear time', () => {
+  compileCpuMs('{'.repeat(64 * 1024)); // warm up
+  const quarter = compileCpuMs('{'.repeat(256 * 1024));
+  const whole = compileCpuMs('{'.repeat(1024 * 1024));
+  // four times the length: about four times the time when linear, sixteen when quadratic
+  assert.ok(whole / Math.max(quarter, 1) < 8, `256 Ki braces took ${quarter.toFixed(1)} ms, 1 Mi ${whole.toFixed(1)} ms`);
+  assert.equal(compileTemplate('{{{data}{n}{').render(ctx).toString(), '{{alice3{');
+});
