@@ -50,7 +50,7 @@ export function parseHex(input: string, name = 'hex'): Uint8Array {
       let pos = base + 2;
       for (const part of parts) {
         checkDigits(part, pos, input, name);
-        if (part.length === 0 || part.length > 2) throw new UsageError(`${name}: '\\x' must be followed by one or two hex digits at position ${pos + 1}`);
+        if (part.length === 0 || part.length > 2) throw new UsageError(`${name}: '\\x' at position ${pos - 1} must be followed by one or two hex digits`);
         bytes.push(parseInt(part, 16));
         pos += part.length + 2;
       }

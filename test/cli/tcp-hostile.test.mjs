@@ -75,7 +75,7 @@ for (const c of CASES) {
     }
     const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--frame', c.frame, '--reply', c.reply, '--quiet', '--json']);
     t.after(() => server.stop('SIGKILL'));
-    const port = await server.port(15000);
+    const { port } = await server.waitEvent((e) => e.event === 'listening', 30000);
     const trickle = 1000;
     const peer = spawn('python3', [join(PEERS, 'trickle_frame_client.py'), '127.0.0.1', String(port), c.kind, String(16 * 1024 * 1024), String(trickle), '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
     t.after(() => peer.kill('SIGKILL'));

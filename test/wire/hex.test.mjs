@@ -26,3 +26,8 @@ test('bad hex names the first bad character and its position', () => {
   assert.throws(() => parseHex('486'), /odd number of hex digits in '486'/);
   assert.throws(() => parseHex('zz'), /'z' at position 1/);
 });
+
+test("a '\\x' without digits is blamed where it stands", () => {
+  assert.throws(() => parseHex('\\x'), /'\\x' at position 1 must be followed by one or two hex digits/);
+  assert.throws(() => parseHex('41 \\x42\\x'), /'\\x' at position 8 must be followed/);
+});
