@@ -51,3 +51,26 @@ export function checkField<T>(field: string, fn: () => T): T {
     throw new HubError(toWireError(err, field));
   }
 }
+
+/**
+ * A short description of any value a page sent, for a sentence: strings quoted, cut and with
+ * control characters escaped; other values by their kind. Never calls the value's own methods.
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string': {
+      const cut = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+      return `'${cut.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+    }
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'undefined':
+      return 'nothing';
+    case 'object':
+      return value === null ? 'null' : Array.isArray(value) ? 'a list' : 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
+}

@@ -4,22 +4,43 @@ import { encodeText } from '../wire/codec.js';
 import { encodeFrame, type FrameSpec } from '../wire/framing.js';
 import { parseHex } from '../wire/hex.js';
 import { unescapeText } from '../wire/template.js';
+import { describeValue } from './hub-error.js';
 import type { Payload } from './protocol.js';
 
-const EOL: Record<string, string> = { none: '', lf: '\n', crlf: '\r\n' };
+// What a line ending appends; a switch, so no inherited property can pass for one.
+function lineEnding(eol: unknown): string | undefined {
+  switch (eol) {
+    case undefined:
+    case null:
+    case 'none':
+      return '';
+    case 'lf':
+      return '\n';
+    case 'crlf':
+      return '\r\n';
+    default:
+      return undefined;
+  }
+}
+
+function textField(value: unknown, what: string): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new UsageError(`message: the ${what} must be text, got ${describeValue(value)}`);
+  return value;
+}
 
 /** The bytes a payload stands for, in a session's encoding and framing. */
 export function encodePayload(payload: Payload, encoding: string, frame: FrameSpec): Buffer {
   if (!payload || typeof payload !== 'object') throw new UsageError('message: nothing to send');
-  if (payload.kind === 'base64') return Buffer.from(String(payload.data ?? ''), 'base64');
-  const eol = EOL[payload.eol ?? 'none'];
-  if (eol === undefined) throw new UsageError(`line ending must be none, lf or crlf, got '${payload.eol}'`);
+  if (payload.kind === 'base64') return Buffer.from(textField(payload.data, 'base64 data'), 'base64');
+  const eol = lineEnding(payload.eol);
+  if (eol === undefined) throw new UsageError(`line ending must be none, lf or crlf, got ${describeValue(payload.eol)}`);
   let body: Buffer;
-  if (payload.kind === 'hex') body = Buffer.from(parseHex(String(payload.hex ?? ''), 'hex'));
+  if (payload.kind === 'hex') body = Buffer.from(parseHex(textField(payload.hex, 'hex'), 'hex'));
   else if (payload.kind === 'text') {
-    const t = String(payload.text ?? '');
+    const t = textField(payload.text, 'text');
     body = payload.escapes ? unescapeText(t, encoding, 'message') : encodeText(t, encoding);
-  } else throw new UsageError(`message: unknown payload kind '${(payload as { kind?: string }).kind}'`);
+  } else throw new UsageError(`message: unknown payload kind ${describeValue((payload as { kind?: unknown }).kind)}`);
   if (eol) body = Buffer.concat([body, encodeText(eol, encoding)]);
   // a length-prefixed protocol needs its prefix; delimiters and lines are the line-ending option's business
   return frame.kind === 'len16' || frame.kind === 'len32' ? encodeFrame(frame, body) : body;

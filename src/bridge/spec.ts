@@ -5,7 +5,7 @@ import { resolveEncoding } from '../wire/codec.js';
 import { parseFrame } from '../wire/framing.js';
 import { parseEndpoint, parseHost, parsePort } from '../wire/endpoint.js';
 import { compileTemplate } from '../wire/template.js';
-import { checkField, usage } from './hub-error.js';
+import { checkField, describeValue, usage } from './hub-error.js';
 import type { SessionKind, SessionSpec } from './protocol.js';
 
 /** The spec of one kind of session. */
@@ -17,17 +17,18 @@ export class SpecFields {
   readonly encoding: string;
 
   constructor(private readonly raw: Record<string, unknown>) {
-    this.encoding = checkField('encoding', () => resolveEncoding(String(raw.encoding ?? 'utf8'), 'encoding'));
+    const encoding = this.text('encoding') ?? 'utf8';
+    this.encoding = checkField('encoding', () => resolveEncoding(encoding, 'encoding'));
   }
 
-  /** The field as sent, unchecked. */
+  /** The field as sent, unchecked; only the object's own properties count. */
   value(field: string): unknown {
-    return this.raw[field];
+    return Object.hasOwn(this.raw, field) ? this.raw[field] : undefined;
   }
 
   /** Optional text: undefined when absent or empty. */
   text(field: string): string | undefined {
-    const v = this.raw[field];
+    const v = this.value(field);
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v !== 'string') throw usage(`${field} must be text`, field);
     return v;
@@ -42,12 +43,14 @@ export class SpecFields {
 
   /** True when the box is ticked, else undefined (left out of the spec). */
   flag(field: string): true | undefined {
-    return this.raw[field] ? true : undefined;
+    return this.value(field) ? true : undefined;
   }
 
   /** A port; 0 (any free port) unless `allowZero` is false. */
   port(field = 'port', allowZero = true): number {
-    return checkField(field, () => parsePort(this.raw[field] as string | number, field, { allowZero }));
+    const v = this.value(field);
+    if (typeof v !== 'number' && typeof v !== 'string') throw usage(`${field} must be a port number, got ${describeValue(v)}`, field);
+    return checkField(field, () => parsePort(v, field, { allowZero }));
   }
 
   /** An optional host to bind (every interface when absent). */
@@ -134,9 +137,9 @@ const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
 
 /** Checks every field of a spec with the core's validators; the error names the field. */
 export function normaliseSpec(spec: SessionSpec): SessionSpec {
-  if (!spec || typeof spec !== 'object') throw usage('missing session settings');
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw usage('missing session settings');
   const fields = new SpecFields(spec as unknown as Record<string, unknown>);
-  const kind = (spec as { kind?: unknown }).kind;
-  if (typeof kind !== 'string' || !Object.hasOwn(SPEC_CHECKS, kind)) throw usage(`this sockit cannot create '${kind}' sessions`, 'kind');
+  const kind = fields.value('kind');
+  if (typeof kind !== 'string' || !Object.hasOwn(SPEC_CHECKS, kind)) throw usage(`this sockit cannot create ${describeValue(kind)} sessions`, 'kind');
   return SPEC_CHECKS[kind as SessionKind](fields);
 }

@@ -177,7 +177,7 @@ export class UiServer extends Session {
       return this.deny(req, res, 405, `${req.method} is not served here`);
     }
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/' && url.pathname !== '/ws' && !ASSETS[url.pathname]) return this.deny(req, res, 404, `${url.pathname} is not here`);
+    if (url.pathname !== '/' && url.pathname !== '/ws' && !Object.hasOwn(ASSETS, url.pathname)) return this.deny(req, res, 404, `${url.pathname} is not here`);
     if (!tokenMatches(url.searchParams.get('token'), this.token)) {
       return this.deny(req, res, 403, 'the address needs the token sockit printed (…/?token=…)');
     }
@@ -223,7 +223,10 @@ export class UiServer extends Session {
         this.stats.active--;
         this.emitEvent({ event: 'close', peer, id, reason: 'page closed', bytesIn: 0, bytesOut: 0 });
       });
-      this.bridge.attach(ws);
+      this.bridge.attach(ws, (err) => {
+        const why = err instanceof Error ? `${err.name}: ${err.message}` : 'a value was thrown';
+        this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_INTERNAL', message: `page #${id} (${peer}) met an unexpected error and was disconnected: ${why}`, peer, id });
+      });
     });
   }
 

@@ -1,11 +1,12 @@
 // The WebSocket bridge: pages drive the session hub with typed requests and receive its events, batched and bounded per page.
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { decodeText, listEncodings } from '../wire/codec.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
 import type { SessionEvent } from '../net/session.js';
 import { PageQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './page-queue.js';
 import { SessionHub, type HubOptions } from './session-hub.js';
-import { toWireError, usage } from './hub-error.js';
+import { describeValue, toWireError, usage } from './hub-error.js';
+import { checkPageMessage } from './page-message.js';
 import {
   PROTOCOL_VERSION,
   type BridgeLimits,
@@ -40,6 +41,7 @@ interface Page {
   queue: PageQueue;
   ready: boolean;
   timer: NodeJS.Timeout | undefined;
+  onFault: ((err: unknown) => void) | undefined;
 }
 
 const MAX_DECODE_ITEMS = 2000;
@@ -85,23 +87,24 @@ export class WsBridge {
     return [...this.pages].map((p) => p.queue.dropped);
   }
 
-  /** Serves one page over an open WebSocket until it closes. */
-  attach(ws: WebSocket): void {
+  /**
+   * Serves one page over an open WebSocket until it closes. Nothing a page sends can throw out
+   * of the socket's listener: an unexpected error is given to `onFault` and closes that page's
+   * socket (1011); the other pages and the sessions go on.
+   */
+  attach(ws: WebSocket, onFault?: (err: unknown) => void): void {
     if (this.closed) {
       ws.close(1001, 'shutting down');
       return;
     }
-    const page: Page = { ws, queue: new PageQueue(this.opts.queue), ready: false, timer: undefined };
+    const page: Page = { ws, queue: new PageQueue(this.opts.queue), ready: false, timer: undefined, onFault };
     this.pages.add(page);
     ws.on('message', (raw, isBinary) => {
-      if (isBinary) return this.refuse(page, 'binary messages are not part of the protocol');
-      let msg: PageMessage;
       try {
-        msg = JSON.parse(raw.toString()) as PageMessage;
-      } catch {
-        return this.refuse(page, 'a message was not JSON');
+        this.onRaw(page, raw, isBinary);
+      } catch (err) {
+        this.fault(page, err);
       }
-      this.onMessage(page, msg);
     });
     ws.on('close', () => {
       this.pages.delete(page);
@@ -112,18 +115,48 @@ export class WsBridge {
     });
   }
 
+  private onRaw(page: Page, raw: RawData, isBinary: boolean): void {
+    if (isBinary) return this.refuse(page, 'binary messages are not part of the protocol');
+    let value: unknown;
+    try {
+      value = JSON.parse(raw.toString());
+    } catch {
+      return this.refuse(page, 'a message was not JSON');
+    }
+    const checked = checkPageMessage(value);
+    if (checked.ok) return this.onMessage(page, checked.message);
+    if ('refuse' in checked) return this.refuse(page, checked.refuse);
+    if (!page.ready) return this.refuse(page, 'the page must say hello first');
+    this.send(page, { type: 'result', req: checked.req, ok: false, error: checked.error });
+  }
+
+  /** Something no page message should cause: reported, and only this page's socket closes. */
+  private fault(page: Page, err: unknown): void {
+    try {
+      page.onFault?.(err);
+    } catch {
+      // a faulty reporter must not take the page's listener down with it
+    }
+    try {
+      this.send(page, { type: 'bye', reason: 'sockit met an unexpected error; reload the page' });
+    } catch {
+      // the socket may be what failed
+    }
+    try {
+      page.ws.close(1011, 'unexpected error');
+    } catch {
+      page.ws.terminate();
+    }
+  }
+
   private refuse(page: Page, reason: string): void {
     this.send(page, { type: 'bye', reason });
-    page.ws.close(1008, reason.slice(0, 120));
+    page.ws.close(1008, truncateUtf8(reason, 120));
   }
 
   private onMessage(page: Page, msg: PageMessage): void {
-    if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return this.refuse(page, 'a message had no type');
     if (!page.ready) {
       if (msg.type !== 'hello') return this.refuse(page, 'the page must say hello first');
-      if (msg.version !== PROTOCOL_VERSION) {
-        return this.refuse(page, `this page speaks protocol version ${msg.version}, the server ${PROTOCOL_VERSION}: reload the page`);
-      }
       page.ready = true;
       this.send(page, {
         type: 'hello', version: PROTOCOL_VERSION, app: this.opts.app, kinds: this.hub.kinds(),
@@ -138,12 +171,13 @@ export class WsBridge {
       return;
     }
     if (msg.type === 'hello') return;
-    if (typeof (msg as PageRequest).req !== 'number') return this.refuse(page, `'${msg.type}' needs a request number`);
-    const req = msg as PageRequest;
-    this.handle(req).then(
-      (result) => this.send(page, { type: 'result', req: req.req, ok: true, ...result }),
-      (err) => this.send(page, { type: 'result', req: req.req, ok: false, error: toWireError(err) }),
-    );
+    const req = msg;
+    this.handle(req)
+      .then(
+        (result) => this.send(page, { type: 'result', req: req.req, ok: true, ...result }),
+        (err) => this.send(page, { type: 'result', req: req.req, ok: false, error: toWireError(err) }),
+      )
+      .catch((err) => this.fault(page, err));
   }
 
   private async handle(msg: PageRequest): Promise<Omit<Extract<ServerResult, { ok: true }>, 'type' | 'req' | 'ok'>> {
@@ -152,27 +186,27 @@ export class WsBridge {
       case 'create':
         return { session: await hub.create(msg.spec) };
       case 'close':
-        return { session: await hub.close(String(msg.session)) };
+        return { session: await hub.close(msg.session) };
       case 'restart':
-        return { session: await hub.restart(String(msg.session)) };
+        return { session: await hub.restart(msg.session) };
       case 'remove':
-        await hub.remove(String(msg.session));
+        await hub.remove(msg.session);
         return {};
       case 'send':
-        return { delivered: await hub.send(String(msg.session), msg.target, msg.payload, msg.repeatMs) };
+        return { delivered: await hub.send(msg.session, msg.target, msg.payload, msg.repeatMs ?? undefined) };
       case 'stop-cyclic':
-        return { session: hub.stopCyclicSend(String(msg.session)) };
+        return { session: hub.stopCyclicSend(msg.session) };
       case 'disconnect':
-        if (!hub.disconnect(String(msg.session), Number(msg.client))) {
+        if (!hub.disconnect(msg.session, msg.client)) {
           throw usage(`client #${msg.client} is not connected`);
         }
         return {};
       case 'decode': {
-        const items = Array.isArray(msg.items) ? msg.items.slice(0, MAX_DECODE_ITEMS) : [];
-        return { texts: hub.decode(String(msg.encoding), items.map((b) => Buffer.from(String(b), 'base64'))) };
+        const items = msg.items.slice(0, MAX_DECODE_ITEMS);
+        return { texts: hub.decode(msg.encoding, items.map((b) => Buffer.from(b, 'base64'))) };
       }
       default:
-        throw usage(`unknown request '${(msg as { type: string }).type}'`);
+        throw usage(`unknown request ${describeValue((msg as { type: unknown }).type)}`);
     }
   }
 
@@ -241,6 +275,13 @@ export class WsBridge {
     }
     await this.hub.closeAll();
   }
+}
+
+// A WebSocket close reason may hold at most 123 bytes of UTF-8.
+function truncateUtf8(text: string, maxBytes: number): string {
+  let out = text.slice(0, maxBytes);
+  while (Buffer.byteLength(out) > maxBytes) out = out.slice(0, -1);
+  return out;
 }
 
 /** A core event in its wire form: payloads as base64 (cut to `maxPayloadBytes`), sent bytes decoded too. */
