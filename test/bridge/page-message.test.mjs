@@ -1,5 +1,5 @@
 // What a page may send, checked before use: hostile shapes are refused cleanly, never thrown on.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { checkPageMessage } from '../../dist/bridge/page-message.js';

@@ -1,11 +1,11 @@
 // tcp listen under a hostile peer: a 16 MiB message whose last bytes arrive one per segment.
-import test from 'node:test';
+import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, hasCommand, PEERS } from '../helpers/index.mjs';
+import { spawnCli, requirePeer, PEERS, WAIT_MS } from '../helpers/index.mjs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat times on Linux
 
@@ -69,29 +69,26 @@ const CASES = [
 
 for (const c of CASES) {
   test(`--frame ${c.frame}: a 16 MiB message ending one byte per segment costs the server little CPU; other clients are answered at once`, { timeout: 180000 }, async (t) => {
-    if (!hasCommand('python3')) {
-      assert.ok(!process.env.CI, 'python3 is needed for the trickling peer');
-      return t.skip('python3 is not installed');
-    }
+    if (!requirePeer(t, 'python3')) return;
     const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--frame', c.frame, '--reply', c.reply, '--quiet', '--json']);
     t.after(() => server.stop('SIGKILL'));
-    const { port } = await server.waitEvent((e) => e.event === 'listening', 30000);
+    const { port } = await server.waitEvent((e) => e.event === 'listening', WAIT_MS, 'the listening event');
     const trickle = 1000;
     const peer = spawn('python3', [join(PEERS, 'trickle_frame_client.py'), '127.0.0.1', String(port), c.kind, String(16 * 1024 * 1024), String(trickle), '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
     t.after(() => peer.kill('SIGKILL'));
     peer.stdout.setEncoding('utf8');
-    await lineFrom(peer, 'trickle', 60000);
+    await lineFrom(peer, 'trickle', 2 * WAIT_MS);
     const pings = await pinger(port, c.ping, c.answerBytes, 50);
     t.after(() => pings.stop());
     const cpu0 = cpuSeconds(server.child.pid);
     const t0 = performance.now();
-    await lineFrom(peer, 'trickled', 90000);
+    await lineFrom(peer, 'trickled', 3 * WAIT_MS);
     const cpu = cpuSeconds(server.child.pid) - cpu0;
     const wall = (performance.now() - t0) / 1000;
     const answered = pings.rtts.length;
     const sent = pings.sent();
     pings.stop();
-    assert.equal(await lineFrom(peer, 'reply', 30000), 'reply ok', 'the huge message arrived whole and was answered');
+    assert.equal(await lineFrom(peer, 'reply', WAIT_MS), 'reply ok', 'the huge message arrived whole and was answered');
     const sorted = [...pings.rtts].sort((a, b) => a - b);
     const p90 = sorted[Math.floor(sorted.length * 0.9)] ?? Infinity;
     const report = `${trickle} bytes over ${wall.toFixed(1)} s: server CPU ${cpu.toFixed(2)} s (${((100 * cpu) / wall).toFixed(0)}%), ${answered}/${sent} pings answered, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms`;

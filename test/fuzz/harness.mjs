@@ -1,5 +1,5 @@
 // What the property files share: the fixed seed of `npm test`, chunkings, and running a file's properties as tests.
-import test from 'node:test';
+import test, { before, after } from '../helpers/test.mjs';
 import fc from 'fast-check';
 
 /** The seed `npm test` uses, so a failure there is the same failure on every machine. */
@@ -51,10 +51,10 @@ export function runAsTests(props, setup) {
   let ctx;
   let cleanup;
   if (setup) {
-    test.before(async () => {
+    before(async () => {
       ({ ctx, cleanup } = await setup());
     });
-    test.after(async () => cleanup?.());
+    after(async () => cleanup?.());
   }
   for (const p of props) {
     test(p.name, async () => {

@@ -95,15 +95,17 @@ export const properties = [
       assert.equal(t.render(ctx).toString('hex'), expected.toString('hex'), text);
     }),
   ),
-  property('templates: any source compiles or is refused with a usage error pointing at a backslash', 3000, () =>
-    fc.property(fc.string({ unit: fc.constantFrom(...'\\xnrt0{}datpe1fFgq é'), maxLength: 24 }), (source) => {
-      try {
-        compileTemplate(source).render({ data: 'd', peer: 'p', n: 1 });
-        unescapeText(source);
-      } catch (err) {
-        assert.ok(err instanceof UsageError, `not a usage error: ${err}`);
-        const at = positionIn(err.message);
-        assert.ok(at !== undefined && source[at - 1] === '\\', `the position does not point at a backslash: ${err.message}`);
+  property('templates: any source compiles or is refused with a usage error pointing at a backslash or a brace', 3000, () =>
+    fc.property(fc.string({ unit: fc.constantFrom(...'\\xnrt0{}:datpehcr1fFgq é'), maxLength: 24 }), (source) => {
+      for (const compile of [() => compileTemplate(source).render({ data: 'd', peer: 'p', n: 1 }), () => unescapeText(source)]) {
+        try {
+          compile();
+        } catch (err) {
+          assert.ok(err instanceof UsageError, `not a usage error: ${err}`);
+          const columns = [...err.message.matchAll(/ at column (\d+)/g)];
+          const at = columns.length ? Number(columns[columns.length - 1][1]) : undefined;
+          assert.ok(at !== undefined && (source[at - 1] === '\\' || source[at - 1] === '{'), `the column does not point at a backslash or a brace: ${err.message}`);
+        }
       }
     }),
   ),
