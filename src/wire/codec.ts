@@ -74,7 +74,21 @@ export function encodeText(text: string, encoding = 'utf8'): Buffer {
 /** Decodes a complete message (no state carried between calls). */
 export function decodeText(bytes: Uint8Array, encoding = 'utf8'): string {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return isNodeUtf8(encoding) ? buf.toString('utf8') : iconv.decode(buf, encoding, { stripBOM: false });
+  if (isNodeUtf8(encoding)) return buf.toString('utf8');
+  // byte order guessed from the first bytes: the same guess as a stream of the same bytes makes
+  if (sniffedBytes(encoding) > 0) {
+    const d = createDecoder(encoding);
+    return d.write(buf) + d.end();
+  }
+  return iconv.decode(buf, encoding, { stripBOM: false });
+}
+
+// UTF-16 and UTF-32 without a byte order: iconv-lite guesses it from a BOM, else from where the
+// zero bytes fall in whatever it holds once it has 16 (32) bytes, so the guess depended on the
+// chunking. Given exactly that many first, it always guesses from the same bytes.
+function sniffedBytes(encoding: string): number {
+  const c = canonical(encoding);
+  return c === 'utf16' ? 16 : c === 'utf32' || c === 'ucs4' ? 32 : 0;
 }
 
 /** iconv-lite's decoder objects, as far as this module relies on them. */
@@ -170,6 +184,33 @@ class Utf7Decoder implements StreamDecoder {
   }
 }
 
+/** Hands a byte-order-guessing decoder exactly its first `count` bytes in one write. */
+class SniffingDecoder implements StreamDecoder {
+  private head: Buffer | undefined = Buffer.alloc(0);
+
+  constructor(
+    private readonly inner: IconvDecoder,
+    private readonly count: number,
+  ) {}
+
+  write(chunk: Buffer): string {
+    if (!this.head) return this.inner.write(chunk);
+    const head = Buffer.concat([this.head, chunk]);
+    if (head.length < this.count) {
+      this.head = head;
+      return '';
+    }
+    this.head = undefined;
+    return this.inner.write(head.subarray(0, this.count)) + this.inner.write(head.subarray(this.count));
+  }
+
+  end(): string {
+    const text = this.head?.length ? this.inner.write(this.head) : '';
+    this.head = undefined;
+    return text + textOf(this.inner.end());
+  }
+}
+
 /**
  * Creates a stateful decoder: a multi-byte character split across chunks is decoded whole,
  * and any chunking of the same bytes gives the same text as {@link decodeText}.
@@ -179,6 +220,8 @@ export function createDecoder(encoding = 'utf8'): StreamDecoder {
   if (heldBytes(inner) !== undefined) return new DoubleByteDecoder(encoding);
   const c = canonical(encoding);
   if (c === 'utf7' || c === 'unicode11utf7' || c === 'utf7imap') return new Utf7Decoder(inner);
+  const sniffed = sniffedBytes(encoding);
+  if (sniffed > 0) return new SniffingDecoder(inner, sniffed);
   return {
     write: (chunk) => inner.write(chunk),
     end: () => textOf(inner.end()),

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, requirePeer, PEERS, WAIT_MS } from '../helpers/index.mjs';
+import { spawnCli, requirePeer, waitFor, PEERS, WAIT_MS } from '../helpers/index.mjs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat times on Linux
 
@@ -16,24 +16,29 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-/** Resolves once `child` printed a line starting with `prefix`, failing after `ms`. */
-function lineFrom(child, prefix, ms) {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.stdout.off('data', onData);
-      reject(new Error(`the trickling peer did not print '${prefix}' within ${ms} ms; it printed: ${out}`));
-    }, ms);
-    const onData = (s) => {
-      out += s;
-      const line = out.split('\n').find((l) => l.startsWith(prefix));
-      if (line === undefined) return;
-      clearTimeout(timer);
-      child.stdout.off('data', onData);
-      resolve(line);
-    };
-    child.stdout.on('data', onData);
+/** Bytes received but not yet read by whoever listens on `port` (IPv4, established connections), from /proc. */
+function unreadBytes(port) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let total = 0;
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 5 || f[3] !== '01' || !f[1].endsWith(`:${hexPort}`)) continue;
+    total += parseInt(f[4].split(':')[1], 16);
+  }
+  return total;
+}
+
+/** Collects a child's stdout; `line(prefix, ms)` resolves with the first whole line starting with `prefix`, printed before or after. */
+function linesOf(child) {
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (s) => {
+    out += s;
   });
+  const find = (prefix) => out.split('\n').slice(0, -1).find((l) => l.startsWith(prefix));
+  return {
+    line: (prefix, timeoutMs) => waitFor(() => find(prefix), { what: `the trickling peer to print '${prefix}'`, timeoutMs, detail: () => `it printed: ${out}` }),
+  };
 }
 
 /** A client that sends a ping every `everyMs` and records how long each answer took. */
@@ -67,34 +72,51 @@ const CASES = [
   { frame: '\\r\\n', kind: 'crlf', reply: 'ok\\r\\n', ping: Buffer.from('ping\r\n'), answerBytes: 4 },
 ];
 
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Infinity;
+const summary = (rtts) => {
+  const sorted = [...rtts].sort((a, b) => a - b);
+  return { median: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), max: sorted[sorted.length - 1] ?? Infinity };
+};
+
 for (const c of CASES) {
   test(`--frame ${c.frame}: a 16 MiB message ending one byte per segment costs the server little CPU; other clients are answered at once`, { timeout: 180000 }, async (t) => {
     if (!requirePeer(t, 'python3')) return;
-    const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--frame', c.frame, '--reply', c.reply, '--quiet', '--json']);
+    const args = ['tcp', 'listen', '0', '-H', '127.0.0.1', '--frame', c.frame, '--reply', c.reply, '--quiet', '--json'];
+    // the same server with no hostile client: what a busy machine alone does to answer times
+    const [server, control] = [spawnCli(t, args), spawnCli(t, args)];
     t.after(() => server.stop('SIGKILL'));
-    const { port } = await server.waitEvent((e) => e.event === 'listening', WAIT_MS, 'the listening event');
+    t.after(() => control.stop('SIGKILL'));
+    const listening = (h) => h.waitEvent((e) => e.event === 'listening', WAIT_MS, 'the listening event').then((e) => e.port);
+    const [port, controlPort] = await Promise.all([listening(server), listening(control)]);
     const trickle = 1000;
-    const peer = spawn('python3', [join(PEERS, 'trickle_frame_client.py'), '127.0.0.1', String(port), c.kind, String(16 * 1024 * 1024), String(trickle), '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const peer = spawn('python3', [join(PEERS, 'trickle_frame_client.py'), '127.0.0.1', String(port), c.kind, String(16 * 1024 * 1024), String(trickle), '2'], { stdio: ['pipe', 'pipe', 'pipe'] });
     t.after(() => peer.kill('SIGKILL'));
-    peer.stdout.setEncoding('utf8');
-    await lineFrom(peer, 'trickle', 2 * WAIT_MS);
+    const said = linesOf(peer);
+    await said.line('bulk sent', 2 * WAIT_MS);
+    // reading the bulk is honest work: the trickle is measured once the server has read it all
+    await waitFor(() => unreadBytes(port) === 0, { what: 'the server to read the first 16 MiB', detail: () => `${unreadBytes(port)} bytes unread` });
     const pings = await pinger(port, c.ping, c.answerBytes, 50);
+    const controlPings = await pinger(controlPort, c.ping, c.answerBytes, 50);
+    peer.stdin.write('go\n');
+    await said.line('trickle', WAIT_MS);
     t.after(() => pings.stop());
+    t.after(() => controlPings.stop());
     const cpu0 = cpuSeconds(server.child.pid);
     const t0 = performance.now();
-    await lineFrom(peer, 'trickled', 3 * WAIT_MS);
+    await said.line('trickled', 3 * WAIT_MS);
     const cpu = cpuSeconds(server.child.pid) - cpu0;
     const wall = (performance.now() - t0) / 1000;
-    const answered = pings.rtts.length;
-    const sent = pings.sent();
+    const [answered, sent] = [pings.rtts.length, pings.sent()];
     pings.stop();
-    assert.equal(await lineFrom(peer, 'reply', WAIT_MS), 'reply ok', 'the huge message arrived whole and was answered');
-    const sorted = [...pings.rtts].sort((a, b) => a - b);
-    const p90 = sorted[Math.floor(sorted.length * 0.9)] ?? Infinity;
-    const report = `${trickle} bytes over ${wall.toFixed(1)} s: server CPU ${cpu.toFixed(2)} s (${((100 * cpu) / wall).toFixed(0)}%), ${answered}/${sent} pings answered, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms`;
+    controlPings.stop();
+    assert.equal(await said.line('reply', WAIT_MS), 'reply ok', 'the huge message arrived whole and was answered');
+    const hostile = summary(pings.rtts);
+    const alone = summary(controlPings.rtts);
+    const report = `${trickle} bytes over ${wall.toFixed(1)} s: server CPU ${cpu.toFixed(2)} s (${((100 * cpu) / wall).toFixed(0)}%), ${answered}/${sent} pings answered, median ${hostile.median.toFixed(1)} ms, p90 ${hostile.p90.toFixed(1)} ms, max ${hostile.max.toFixed(1)} ms; the same server alone: median ${alone.median.toFixed(1)} ms, p90 ${alone.p90.toFixed(1)} ms`;
     t.diagnostic(report);
     assert.ok(cpu / wall < 0.2, `the server used more than 20% of a CPU: ${report}`);
     assert.ok(answered >= sent - 2, `pings went unanswered: ${report}`);
-    assert.ok(p90 < 50, `other clients waited 50 ms or more: ${report}`);
+    // within 50 ms of what the machine gives a server nobody attacks (on an idle machine: within 50 ms)
+    assert.ok(hostile.p90 < alone.p90 + 50, `other clients waited 50 ms longer than at a server nobody attacks: ${report}`);
   });
 }

@@ -21,7 +21,7 @@ if (!(minutes > 0) || !(scale > 0)) {
 const replay = values.seed !== undefined;
 const seedOf = () => (replay ? Number(values.seed) : (Math.random() * 2 ** 31) | 0);
 
-const files = ['framing', 'codec', 'text', 'http'];
+const files = ['framing', 'codec', 'text', 'http', 'bridge'];
 const subjects = [];
 const cleanups = [];
 for (const file of files) {

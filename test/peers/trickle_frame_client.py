@@ -1,5 +1,5 @@
 # A hostile client: one huge message, most of it at once, then its last bytes one per segment.
-# Usage: trickle_frame_client.py HOST PORT len32|crlf SIZE TRICKLE INTERVAL_MS
+# Usage: trickle_frame_client.py HOST PORT len32|crlf SIZE TRICKLE INTERVAL_MS; the trickle starts at a line on stdin.
 import socket
 import struct
 import sys
@@ -20,7 +20,8 @@ client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 client.connect((host, port))
 client.sendall(message[:-trickle])
 print('bulk sent', flush=True)
-time.sleep(0.2)
+# the test says when the server has read it all
+sys.stdin.readline()
 print('trickle', flush=True)
 for i in range(len(message) - trickle, len(message)):
     client.send(message[i:i + 1])

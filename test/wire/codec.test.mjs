@@ -56,6 +56,8 @@ const SPLIT_CASES = [
   { encoding: 'gbk', hex: 'e000', text: '\ufffd\u0000' },
   { encoding: 'euc-kr', hex: '8141b0a1', text: '갂가' },
   { encoding: 'euc-jp', hex: '8fb0a1a4a2', text: decodeText(Buffer.from('8fb0a1a4a2', 'hex'), 'euc-jp') },
+  // no BOM: the byte order is guessed from the first 16 bytes, wherever the reads end
+  { encoding: 'utf16', hex: '01'.repeat(18) + '00fffe', text: 'ā'.repeat(9) + '\uff00' },
 ];
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
