@@ -61,7 +61,7 @@ function assertSentence(text) {
 }
 
 export const properties = [
-  property('bridge: any JSON value from a page is accepted, refused or answered with a usage error; never thrown on', 3000, () =>
+  property('bridge: any JSON value from a page is accepted, refused or answered with a usage error; never thrown on', 1500, () =>
     fc.property(pageMessage, (value) => {
       const r = checkPageMessage(value);
       if (r.ok) {
@@ -75,7 +75,7 @@ export const properties = [
       JSON.stringify(r); // what goes back to the page must serialise
     }),
   ),
-  property('bridge: session settings of any shape are normalised or refused with a usage error naming a field', 2000, () =>
+  property('bridge: session settings of any shape are normalised or refused with a usage error naming a field', 1000, () =>
     fc.property(spec, (s) => {
       try {
         const normal = normaliseSpec(s);
@@ -87,7 +87,7 @@ export const properties = [
       }
     }),
   ),
-  property('bridge: a payload that passed the checks is encoded or refused with a usage error', 2000, () =>
+  property('bridge: a payload that passed the checks is encoded or refused with a usage error', 1000, () =>
     fc.property(payload, fc.constantFrom('utf8', 'gbk', 'utf16le'), fc.constantFrom({ kind: 'raw' }, { kind: 'len16' }, { kind: 'line' }), (p, encoding, frame) => {
       const checked = checkPageMessage({ type: 'send', req: 1, session: 's1', target: 'all', payload: p });
       if (!checked.ok) return;

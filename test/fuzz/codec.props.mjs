@@ -30,12 +30,12 @@ function decodeChunks(encoding, chunks) {
 const chunkedIn = (encodings) => fc.constantFrom(...encodings).chain((encoding) => chunkedBytes(bytesIn(encoding)).map((c) => ({ encoding, ...c })));
 
 export const properties = [
-  property('codec: every encoding, any chunking decodes as the whole does', 3000, () =>
+  property('codec: every encoding, any chunking decodes as the whole does', 1500, () =>
     fc.property(chunkedIn(ENCODINGS), ({ encoding, bytes, cuts }) => {
       assert.equal(decodeChunks(encoding, split(bytes, cuts)), decodeText(bytes, encoding), encoding);
     }),
   ),
-  property('codec: double-byte encodings, any chunking decodes as the whole does', 1500, () =>
+  property('codec: double-byte encodings, any chunking decodes as the whole does', 800, () =>
     fc.property(chunkedIn(CJK), ({ encoding, bytes, cuts }) => {
       assert.equal(decodeChunks(encoding, split(bytes, cuts)), decodeText(bytes, encoding), encoding);
     }),

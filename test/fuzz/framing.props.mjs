@@ -91,12 +91,12 @@ function reassemble(s, input, frames, rest) {
 }
 
 export const properties = [
-  property('framing: any chunking gives the frames, error and rest of the whole input at once', 1500, () =>
+  property('framing: any chunking gives the frames, error and rest of the whole input at once', 1000, () =>
     fc.property(spec, fc.integer({ min: 0, max: 24 }), chunkedBytes(bytesFrom(ALPHABET, 80)), (s, max, { bytes, cuts }) => {
       assert.deepEqual(hex(feed(s, max, split(bytes, cuts))), hex(referenceFraming(s, max, bytes)));
     }),
   ),
-  property('framing: frames with their delimiters or length prefixes, then the rest, are the input', 800, () =>
+  property('framing: frames with their delimiters or length prefixes, then the rest, are the input', 500, () =>
     fc.property(spec, chunkedBytes(bytesFrom(ALPHABET, 120)), (s, { bytes, cuts }) => {
       const { frames, error, rest } = feed(s, NO_LIMIT, split(bytes, cuts));
       if (s.kind === 'len32' && error) return; // a random prefix may announce more than 16 MiB
@@ -104,7 +104,7 @@ export const properties = [
       assert.deepEqual(reassemble(s, bytes, frames, rest).toString('hex'), bytes.toString('hex'));
     }),
   ),
-  property('framing: length-prefixed messages come back as sent, however the stream is cut', 500, () =>
+  property('framing: length-prefixed messages come back as sent, however the stream is cut', 300, () =>
     fc.property(
       fc.constantFrom({ kind: 'len16' }, { kind: 'len32' }).chain((s) =>
         fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }).chain((messages) => {
@@ -120,7 +120,7 @@ export const properties = [
       },
     ),
   ),
-  property('framing: any bytes, any framing, any limit: nothing but the frame-size error comes out', 1500, () =>
+  property('framing: any bytes, any framing, any limit: nothing but the frame-size error comes out', 1000, () =>
     fc.property(
       fc.oneof(spec, fc.constant({ kind: 'raw' })),
       fc.integer({ min: 0, max: 70000 }),
@@ -152,7 +152,7 @@ function byteAtATimeMs(s, wire) {
 }
 
 /** One framing and a filler pattern: a stream of it fed one byte at a time must cost time in proportion to its length. */
-export const linearity = property('framing: one byte at a time, four times the bytes cost about four times the time', 3, () =>
+export const linearity = property('framing: one byte at a time, four times the bytes cost about four times the time', 2, () =>
   fc.property(spec, fc.array(fc.constantFrom(...ALPHABET), { minLength: 1, maxLength: 8 }), (s, pattern) => {
     const stream = (n) => {
       const filler = Buffer.alloc(n);

@@ -132,7 +132,7 @@ function parseMultipart(b, chunks) {
 }
 
 export const properties = [
-  property('range: any header gives sorted, disjoint, in-bounds ranges, or the whole body, or 416; never a throw', 3000, () =>
+  property('range: any header gives sorted, disjoint, in-bounds ranges, or the whole body, or 416; never a throw', 1500, () =>
     fc.property(
       fc.oneof(
         { weight: 4, arbitrary: fc.array(rangeSpec, { maxLength: 20 }).chain((specs) => fc.constantFrom(',', ', ', ' ,').map((j) => `bytes=${specs.map(specText).join(j)}`)) },
@@ -153,7 +153,7 @@ export const properties = [
       },
     ),
   ),
-  property('range: satisfiable specs cover exactly the bytes RFC 9110 says', 2000, () =>
+  property('range: satisfiable specs cover exactly the bytes RFC 9110 says', 1000, () =>
     fc.property(fc.array(rangeSpec, { maxLength: 18 }), fc.nat(120), (specs, size) => {
       const want = expectedRanges(specs, size);
       if (want === undefined) return;
@@ -165,7 +165,7 @@ export const properties = [
       assert.deepEqual([...covered].sort((a, b) => a - b), [...want.covered].sort((a, b) => a - b));
     }),
   ),
-  property('paths: any request target resolves inside the root, or is refused', 3000, ({ served }) =>
+  property('paths: any request target resolves inside the root, or is refused', 1000, ({ served }) =>
     fc.property(target, fc.constantFrom('allow', 'deny', 'ignore'), fc.boolean(), (t, dotfiles, windows) => {
       const p = decodeRequestPath(t, { windows });
       if (isRefusal(p)) {
@@ -188,7 +188,7 @@ export const properties = [
       }
     }),
   ),
-  property('multipart: any body, any chunking: the parts as sent, headers or none', 1500, () =>
+  property('multipart: any body, any chunking: the parts as sent, headers or none', 600, () =>
     fc.property(multipartBody.chain((m) => chunkedBytes(fc.constant(m.body)).map((c) => ({ ...m, ...c }))), ({ boundary: b, parts, bytes, cuts }) => {
       const got = parseMultipart(b, split(bytes, cuts));
       assert.equal(got.length, parts.length);
@@ -199,7 +199,7 @@ export const properties = [
       });
     }),
   ),
-  property('multipart: a damaged body is parsed or refused with an upload error, never anything else', 1500, () =>
+  property('multipart: a damaged body is parsed or refused with an upload error, never anything else', 600, () =>
     fc.property(
       multipartBody.chain((m) =>
         fc.record({ at: fc.nat(m.body.length), cut: fc.nat(8), insert: fc.uint8Array({ maxLength: 6 }) }).map((d) => ({

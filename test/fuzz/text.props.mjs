@@ -40,12 +40,12 @@ function sourceOf(parts) {
 }
 
 export const properties = [
-  property('hex: every typed form parses back to the bytes', 1500, () =>
+  property('hex: every typed form parses back to the bytes', 1000, () =>
     fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...HEX_FORMS.keys()), (bytes, form) => {
       assert.deepEqual([...parseHex(HEX_FORMS[form](Buffer.from(bytes)))], [...bytes]);
     }),
   ),
-  property('hex: a dump shows every byte at its offset, and its hex columns parse back', 500, () =>
+  property('hex: a dump shows every byte at its offset, and its hex columns parse back', 300, () =>
     fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(0xffff), (bytes, offset) => {
       const dump = formatHexDump(Buffer.from(bytes), offset);
       const lines = bytes.length === 0 ? [] : dump.split('\n');
@@ -56,7 +56,7 @@ export const properties = [
       });
     }),
   ),
-  property('hex: any text parses or is refused with a usage error naming a position inside it', 3000, () =>
+  property('hex: any text parses or is refused with a usage error naming a position inside it', 1500, () =>
     fc.property(fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFxX\\ ,:;-\tgz#é0'), maxLength: 24 }), (text) => {
       try {
         parseHex(text);
@@ -69,7 +69,7 @@ export const properties = [
       }
     }),
   ),
-  property('templates: \\xHH escapes render exactly their bytes, in any encoding', 800, () =>
+  property('templates: \\xHH escapes render exactly their bytes, in any encoding', 500, () =>
     fc.property(fc.uint8Array({ maxLength: 48 }), fc.constantFrom(...TEMPLATE_ENCODINGS), (bytes, encoding) => {
       const source = [...bytes].map((b) => `\\x${twoDigits(b)}`).join('');
       const t = compileTemplate(source, encoding);
@@ -77,7 +77,7 @@ export const properties = [
       assert.deepEqual([...t.render({ data: 'x', peer: 'y', n: 1 })], [...bytes]);
     }),
   ),
-  property('templates: text and fields render as the text encoded with the values in place', 1500, () =>
+  property('templates: text and fields render as the text encoded with the values in place', 800, () =>
     fc.property(templateParts, fc.constantFrom(...TEMPLATE_ENCODINGS), fc.string({ unit: 'grapheme', maxLength: 8 }), fc.nat(), (parts, encoding, data, n) => {
       const ctx = { data, peer: '127.0.0.1:5000', n };
       const text = parts.map((p) => (p.field ? String(ctx[p.field]) : p.text)).join('');
@@ -95,7 +95,7 @@ export const properties = [
       assert.equal(t.render(ctx).toString('hex'), expected.toString('hex'), text);
     }),
   ),
-  property('templates: any source compiles or is refused with a usage error pointing at a backslash or a brace', 3000, () =>
+  property('templates: any source compiles or is refused with a usage error pointing at a backslash or a brace', 1500, () =>
     fc.property(fc.string({ unit: fc.constantFrom(...'\\xnrt0{}:datpehcr1fFgq é'), maxLength: 24 }), (source) => {
       for (const compile of [() => compileTemplate(source).render({ data: 'd', peer: 'p', n: 1 }), () => unescapeText(source)]) {
         try {
