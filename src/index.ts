@@ -35,3 +35,8 @@ export * from './load/locust-worker.js';
 export * from './net/listen.js';
 export * from './system-errors.js';
 export * from './net/address.js';
+export * from './wire/ws-url.js';
+export * from './ws/ws-server.js';
+export * from './ws/ws-client.js';
+export * from './ws/close-codes.js';
+export { parseProxyUrl, openTunnel, type HttpProxy } from './ws/http-connect.js';

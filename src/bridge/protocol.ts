@@ -149,12 +149,22 @@ export interface WireListening extends WireBase {
   addresses: string[];
 }
 
+/** A WebSocket opening handshake: the path, the other side's headers, the subprotocol and origin. */
+export interface WireHandshake {
+  path: string;
+  headers: Record<string, string>;
+  subprotocol?: string;
+  origin?: string;
+}
+
 /** A connection opened. */
 export interface WireConnect extends WireBase {
   event: 'connect';
   id: number;
   peer: string;
   local: string;
+  /** WebSocket sessions. */
+  handshake?: WireHandshake;
 }
 
 /**
@@ -172,6 +182,8 @@ export interface WireData extends WireBase {
   data?: string;
   text?: string;
   truncated?: boolean;
+  /** WebSocket sessions: the message's type. */
+  opcode?: 'text' | 'binary';
 }
 
 /** Bytes were sent: as {@link WireData}. */
@@ -183,6 +195,29 @@ export interface WireSend extends WireBase {
   data?: string;
   text?: string;
   truncated?: boolean;
+  /** WebSocket sessions: the frame's type, and `fin: false` for a fragment. */
+  opcode?: 'text' | 'binary';
+  fin?: boolean;
+}
+
+/** A WebSocket ping or pong went by; `data` is its payload in base64. */
+export interface WireControl extends WireBase {
+  event: 'control';
+  opcode: 'ping' | 'pong';
+  direction: 'in' | 'out';
+  id: number;
+  peer: string;
+  bytes: number;
+  data: string;
+  rttMs?: number;
+}
+
+/** A client session will connect again after `delayMs`. */
+export interface WireRetry extends WireBase {
+  event: 'retry';
+  attempt: number;
+  delayMs: number;
+  reason: string;
 }
 
 /** A connection closed, with why. */
@@ -193,6 +228,8 @@ export interface WireClose extends WireBase {
   reason: string;
   bytesIn: number;
   bytesOut: number;
+  /** WebSocket sessions: the close frame that began the closing handshake, and who sent it. */
+  closeFrame?: { code: number; reason: string; by: 'peer' | 'us' };
 }
 
 /** Something failed. */
@@ -235,7 +272,7 @@ export interface WireDropped extends WireBase {
 }
 
 /** One event of a session, as it travels to the page. */
-export type WireEvent = WireListening | WireConnect | WireData | WireSend | WireClose | WireErrorEvent | WireSummary | WireRequest | WireDropped;
+export type WireEvent = WireListening | WireConnect | WireData | WireSend | WireControl | WireClose | WireRetry | WireErrorEvent | WireSummary | WireRequest | WireDropped;
 
 /** How sent bytes are given: text (encoded with the session's encoding), hex, or raw base64. */
 export type Payload =

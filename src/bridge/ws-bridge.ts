@@ -212,7 +212,7 @@ export class WsBridge {
 
   private fanOut(session: string, e: SessionEvent, encoding: string): void {
     if (this.pages.size === 0) return;
-    const essential = e.event !== 'data' && e.event !== 'send';
+    const essential = e.event !== 'data' && e.event !== 'send' && e.event !== 'control';
     const size = essential ? 200 : Math.min(e.bytes, this.opts.maxPayloadBytes) * 2.4 + 130;
     let wire: WireEvent | undefined;
     const make = () => (wire ??= toWireEvent(session, e, encoding, this.opts.maxPayloadBytes));
@@ -296,15 +296,22 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
       if (text === undefined || (truncated && text.length > maxPayloadBytes)) text = decodeText(shown, encoding);
       // UTF-8 text that encodes back to exactly these bytes carries them already
       const implied = !truncated && canonicalEncoding(encoding) === 'utf8' && Buffer.byteLength(text) === shown.length && Buffer.from(text, 'utf8').equals(shown);
-      const base = { ts, session, id: e.id, peer: e.peer, bytes: e.bytes, ...(implied ? {} : { data: shown.toString('base64') }), text, ...(truncated ? { truncated: true } : {}) };
-      return e.event === 'data' ? { event: 'data', n: e.n, ...base } : { event: 'send', ...base };
+      const base = {
+        ts, session, id: e.id, peer: e.peer, bytes: e.bytes, ...(implied ? {} : { data: shown.toString('base64') }), text,
+        ...(truncated ? { truncated: true } : {}), ...(e.opcode ? { opcode: e.opcode } : {}),
+      };
+      return e.event === 'data' ? { event: 'data', n: e.n, ...base } : { event: 'send', ...base, ...(e.fin === false ? { fin: false } : {}) };
     }
     case 'listening':
       return { event: 'listening', ts, session, protocol: e.protocol, address: e.address, port: e.port, addresses: e.addresses };
     case 'connect':
-      return { event: 'connect', ts, session, id: e.id, peer: e.peer, local: e.local };
+      return { event: 'connect', ts, session, id: e.id, peer: e.peer, local: e.local, ...(e.handshake ? { handshake: e.handshake } : {}) };
     case 'close':
-      return { event: 'close', ts, session, id: e.id, peer: e.peer, reason: e.reason, bytesIn: e.bytesIn, bytesOut: e.bytesOut };
+      return { event: 'close', ts, session, id: e.id, peer: e.peer, reason: e.reason, bytesIn: e.bytesIn, bytesOut: e.bytesOut, ...(e.closeFrame ? { closeFrame: e.closeFrame } : {}) };
+    case 'control':
+      return { event: 'control', ts, session, opcode: e.opcode, direction: e.direction, id: e.id, peer: e.peer, bytes: e.bytes, data: e.payload.toString('base64'), ...(e.rttMs === undefined ? {} : { rttMs: e.rttMs }) };
+    case 'retry':
+      return { event: 'retry', ts, session, attempt: e.attempt, delayMs: e.delayMs, reason: e.reason };
     case 'error': {
       const out: WireEvent = { event: 'error', ts, session, code: e.code, message: e.message };
       if (e.hint) out.hint = e.hint;

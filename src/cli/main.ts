@@ -12,6 +12,7 @@ import { registerUdp } from './commands/udp.js';
 import { registerPort } from './commands/port.js';
 import { registerIfaces } from './commands/ifaces.js';
 import { registerLoad } from './commands/load.js';
+import { registerWs } from './commands/ws.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -34,6 +35,7 @@ export function buildProgram(run: (fn: () => Promise<CommandResult>) => Promise<
   registerPort(program, run);
   registerIfaces(program, run);
   registerLoad(program, run);
+  registerWs(program, run);
   return program;
 }
 

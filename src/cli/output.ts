@@ -1,6 +1,7 @@
 // Rendering of session events for people (coloured lines) or scripts (NDJSON), with batched writes.
 import { formatHexDump } from '../wire/hex.js';
-import { toJsonEvent, type SessionEvent } from '../net/session.js';
+import { toJsonEvent, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
+import { describeCloseCode } from '../ws/close-codes.js';
 import { decodeText } from '../wire/codec.js';
 
 const writers = new Set<LineWriter>();
@@ -122,10 +123,12 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   const c = makePalette(options.color);
   const showSends = options.showSends ?? true;
   const who = (id: number, peer: string) => (options.showIds === false ? peer : `#${id} ${peer}`);
-  const body = (payload: Buffer, text: string | undefined) => {
-    if (options.hex || text === undefined) return '\n' + indent(formatHexDump(payload));
+  const body = (payload: Buffer, text: string | undefined, opcode?: WsOpcode) => {
+    if (options.hex || text === undefined || (opcode === 'binary' && !readable(text))) return '\n' + indent(formatHexDump(payload));
     return ' ' + escapeControl(text);
   };
+  // WebSocket frames carry their type: shown before the size, so text and binary look different
+  const kind = (opcode: WsOpcode | undefined, fin?: boolean) => (opcode ? `${c.dim(fin === false ? `${opcode} fragment` : opcode)} ` : '');
   return (e) => {
     switch (e.event) {
       case 'listening': {
@@ -134,16 +137,27 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         break;
       }
       case 'connect':
-        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys('connected')}`);
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys('connected')}${e.handshake ? describeHandshake(e.handshake, c) : ''}`);
         break;
       case 'data':
-        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('←')} ${c.dim(`${e.bytes} B`)}${body(e.payload, e.text)}`);
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
         break;
       case 'send':
-        if (showSends) writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('→')} ${c.dim(`${e.bytes} B`)}${body(e.payload, e.text ?? (options.hex ? undefined : decodeText(e.payload, options.encoding)))}`);
+        if (showSends) writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('→')} ${kind(e.opcode, e.fin)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text ?? (options.hex ? undefined : decodeText(e.payload, options.encoding)), e.opcode)}`);
         break;
-      case 'close':
-        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`closed (${e.reason})`)} ${c.dim(`↓${formatBytes(e.bytesIn)} ↑${formatBytes(e.bytesOut)}`)}`);
+      case 'control': {
+        const arrow = e.direction === 'in' ? c.in('←') : c.out('→');
+        const payload = e.bytes ? ` ${escapeControl(e.payload.toString('latin1'))}` : '';
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${arrow} ${c.dim(e.opcode)}${payload}${e.rttMs === undefined ? '' : c.dim(` (round trip ${e.rttMs} ms)`)}`);
+        break;
+      }
+      case 'close': {
+        const frame = e.closeFrame ? `; ${e.closeFrame.by === 'us' ? 'sent' : 'received'} ${describeCloseCode(e.closeFrame.code)}${e.closeFrame.reason ? ` "${escapeControl(e.closeFrame.reason)}"` : ''}` : '';
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`closed (${e.reason}${frame})`)} ${c.dim(`↓${formatBytes(e.bytesIn)} ↑${formatBytes(e.bytesOut)}`)}`);
+        break;
+      }
+      case 'retry':
+        writer.line(c.sys(`reconnecting in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`));
         break;
       case 'error':
         writer.line(c.err(`error: ${e.message} [${e.code}]`) + (e.hint ? c.dim(`\n  hint: ${e.hint}`) : ''));
@@ -159,6 +173,20 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
       }
     }
   };
+}
+
+/** Text worth showing as text: no replacement characters, no control characters but tab and line breaks. */
+function readable(text: string): boolean {
+  return !/[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text);
+}
+
+/** A WebSocket handshake on the connect line: path, subprotocol, origin; then the headers, one a line. */
+function describeHandshake(h: WsHandshake, c: Palette): string {
+  const parts = [escapeControl(h.path)];
+  if (h.subprotocol) parts.push(`subprotocol ${escapeControl(h.subprotocol)}`);
+  if (h.origin) parts.push(`origin ${escapeControl(h.origin)}`);
+  const headers = Object.entries(h.headers).map(([k, v]) => `\n    ${c.dim(`${escapeControl(k)}: ${escapeControl(v)}`)}`).join('');
+  return ` ${parts.join(', ')}${headers}`;
 }
 
 function indent(text: string): string {

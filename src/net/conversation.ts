@@ -2,7 +2,7 @@
 import { createDecoder, decodeText, type StreamDecoder } from '../wire/codec.js';
 import { createFrameDecoder, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
 import type { Behaviour, Link } from './behaviour.js';
-import type { EventInput } from './events.js';
+import type { EventInput, WsOpcode } from './events.js';
 import type { Session } from './session.js';
 
 /** How a session reads messages; one object shared by all of its conversations. */
@@ -49,6 +49,8 @@ export abstract class Conversation implements Link, ConversationInfo {
   private readonly frames: FrameDecoder | undefined;
   /** Created on the first message decoded in raw framing. */
   private text: StreamDecoder | undefined;
+  /** The type of the message being received, for kinds whose messages have one (WebSocket). */
+  protected opcodeIn: WsOpcode | undefined;
 
   constructor(
     protected readonly settings: ReadSettings,
@@ -107,18 +109,18 @@ export abstract class Conversation implements Link, ConversationInfo {
     let text: string | undefined;
     if (behaviour?.needsText || (shown && s.decodeShown)) text = this.decode(message);
     else if (this.text) this.text = undefined; // decoding again later must not glue on bytes held from before
-    if (shown) s.emit({ event: 'data', peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text });
+    if (shown) s.emit({ event: 'data', peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text, opcode: this.opcodeIn });
     if (behaviour?.active) behaviour.onMessage(this, message, n, text);
   }
 
-  /** Counts bytes written to the peer and shows them as a `send` event. */
-  countWritten(bytes: Buffer): void {
+  /** Counts bytes written to the peer and shows them as a `send` event (with the frame's type and fin bit, for WebSocket). */
+  countWritten(bytes: Buffer, opcode?: WsOpcode, fin?: boolean): void {
     this.bytesOut += bytes.length;
     this.messagesOut++;
     const s = this.settings;
     s.session.stats.bytesOut += bytes.length;
     s.session.stats.messagesOut++;
-    if (s.session.messagesObserved) s.emit({ event: 'send', peer: this.peer, id: this.id, bytes: bytes.length, payload: bytes });
+    if (s.session.messagesObserved) s.emit({ event: 'send', peer: this.peer, id: this.id, bytes: bytes.length, payload: bytes, opcode, fin: fin === false ? false : undefined });
   }
 
   /** True when nothing more can be read or written. */

@@ -10,11 +10,23 @@ export interface EventBase {
 /** A session is bound and ready. */
 export interface ListeningEvent extends EventBase {
   event: 'listening';
-  protocol: 'tcp' | 'udp' | 'http' | 'proxy' | 'ui';
+  protocol: 'tcp' | 'udp' | 'http' | 'proxy' | 'ui' | 'ws' | 'wss';
   address: string;
   port: number;
   /** Every address the session listens on (dual-stack listeners list both families). */
   addresses: string[];
+}
+
+/** What a WebSocket opening handshake said, as the side that shows it saw it. */
+export interface WsHandshake {
+  /** The request target: path and query. */
+  path: string;
+  /** The other side's headers (a server shows the request's, a client the response's), names in lower case. */
+  headers: Record<string, string>;
+  /** The subprotocol agreed on, if any. */
+  subprotocol?: string;
+  /** The request's Origin header, if it had one. */
+  origin?: string;
 }
 
 /** A connection was accepted (servers) or established (clients). */
@@ -23,7 +35,12 @@ export interface ConnectEvent extends EventBase {
   peer: string;
   id: number;
   local: string;
+  /** WebSocket sessions: the opening handshake. */
+  handshake?: WsHandshake;
 }
+
+/** The type of a WebSocket message: text (UTF-8) or binary. */
+export type WsOpcode = 'text' | 'binary';
 
 /** One message arrived. `text` is set when the session decodes (it does by default). */
 export interface DataEvent extends EventBase {
@@ -35,6 +52,8 @@ export interface DataEvent extends EventBase {
   bytes: number;
   payload: Buffer;
   text?: string;
+  /** WebSocket sessions: the message's type. */
+  opcode?: WsOpcode;
 }
 
 /** Bytes were written to a peer. */
@@ -45,6 +64,31 @@ export interface SendEvent extends EventBase {
   bytes: number;
   payload: Buffer;
   text?: string;
+  /** WebSocket sessions: the frame's type. */
+  opcode?: WsOpcode;
+  /** WebSocket sessions: false for a fragment that more of the same message follows. */
+  fin?: boolean;
+}
+
+/** A WebSocket control frame went by: a ping or a pong, in or out. */
+export interface ControlEvent extends EventBase {
+  event: 'control';
+  opcode: 'ping' | 'pong';
+  direction: 'in' | 'out';
+  peer: string;
+  id: number;
+  bytes: number;
+  payload: Buffer;
+  /** A pong answering a ping this side sent: the round trip. */
+  rttMs?: number;
+}
+
+/** The close frame that began a WebSocket's closing handshake, and which side sent it. */
+export interface WsCloseFrame {
+  /** 1000 normal, 1001 going away, 1007 bad data, 1009 too big, ...; 1005 none given, 1006 no close frame at all. */
+  code: number;
+  reason: string;
+  by: 'peer' | 'us';
 }
 
 /** A connection ended, with why. */
@@ -55,6 +99,18 @@ export interface CloseEvent extends EventBase {
   reason: string;
   bytesIn: number;
   bytesOut: number;
+  /** WebSocket sessions: the closing handshake's code and reason. */
+  closeFrame?: WsCloseFrame;
+}
+
+/** A client session will try to connect again (`--reconnect`), after a pause that grows with each failure. */
+export interface RetryEvent extends EventBase {
+  event: 'retry';
+  /** The attempt about to be made, from 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
+  /** Why the last attempt or connection ended. */
+  reason: string;
 }
 
 /** Something failed; for a connection, `id` and `peer` say which. */
@@ -94,7 +150,7 @@ export interface RequestEvent extends EventBase {
 }
 
 /** Every event a session can emit. */
-export type SessionEvent = ListeningEvent | ConnectEvent | DataEvent | SendEvent | CloseEvent | ErrorEvent | SummaryEvent | RequestEvent;
+export type SessionEvent = ListeningEvent | ConnectEvent | DataEvent | SendEvent | ControlEvent | CloseEvent | RetryEvent | ErrorEvent | SummaryEvent | RequestEvent;
 
 /** An event as a session builds it: `ts` (now, unless given) and `session` are stamped on emit. */
 export type EventInput = SessionEvent extends infer E ? (E extends EventBase ? Omit<E, 'ts' | 'session'> & Partial<EventBase> : never) : never;
