@@ -7,6 +7,9 @@ import { TcpServer } from '../net/tcp-server.js';
 import { TcpClient } from '../net/tcp-client.js';
 import { UdpSocket } from '../net/udp-socket.js';
 import { StaticServer } from '../http/static-server.js';
+import { WsServer } from '../ws/ws-server.js';
+import { WsClient } from '../ws/ws-client.js';
+import { parseHeaderLine } from '../wire/ws-url.js';
 import { usage } from './hub-error.js';
 import type { SpecOf } from './spec.js';
 import type { Counters, SessionInfo, SessionKind, SessionSpec, Target, WireClient } from './protocol.js';
@@ -17,7 +20,8 @@ export interface Driver {
   /** A client's one connection is the session: its close closes the session. */
   readonly client?: boolean;
   start(): Promise<void>;
-  send(target: Target, bytes: Buffer): Promise<number>;
+  /** Sends bytes; `binary` says how the page gave them (hex or base64), for kinds whose frames have a type. */
+  send(target: Target, bytes: Buffer, binary?: boolean): Promise<number>;
   close(): Promise<void>;
   disconnect?(client: number): boolean;
   clients?(): WireClient[];
@@ -41,6 +45,8 @@ const DRIVERS: { [K in SessionKind]: (spec: SpecOf<K>, ctx: DriverContext) => Dr
   'tcp-client': tcpClientDriver,
   udp: udpDriver,
   http: httpDriver,
+  'ws-server': wsServerDriver,
+  'ws-client': wsClientDriver,
 };
 
 /** The kinds of session there is a driver for. */
@@ -160,5 +166,63 @@ function httpDriver(spec: SpecOf<'http'>, { name }: DriverContext): Driver {
     close: () => server.close(),
     describe: () => ({ addresses: [...server.addresses], port: server.port }),
     counters: () => ({ ...server.stats, bytesOut, messagesOut: answered }),
+  };
+}
+
+/** `a, b` as a list; undefined when empty. */
+function listOf(text: string | undefined): string[] | undefined {
+  const items = text?.split(/[\s,]+/).filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Driver {
+  const server = new WsServer({
+    name, port: spec.port, host: spec.host, encoding: spec.encoding, path: spec.path,
+    subprotocols: listOf(spec.subprotocols), origins: listOf(spec.origins),
+    welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat,
+  });
+  const addresses = watchListening(server);
+  return {
+    session: server,
+    closed: server.closed,
+    start: async () => {
+      await server.listen();
+    },
+    send: async (target, bytes, binary) => {
+      if (target !== 'all' && typeof target !== 'number') throw new UsageError(`target must be 'all' or a client number, got '${target}'`);
+      const count = server.send(bytes, target, binary);
+      if (count === 0) throw new UsageError(target === 'all' ? 'no client is connected; nothing was sent' : `client #${target} is not connected; nothing was sent`);
+      return count;
+    },
+    close: () => server.close(),
+    disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
+    clients: () => server.clients(),
+    describe: () => ({ addresses: addresses(), port: server.port }),
+  };
+}
+
+function wsClientDriver(spec: SpecOf<'ws-client'>, { name }: DriverContext): Driver {
+  const headers: Record<string, string> = {};
+  for (const line of spec.headers?.split('\n') ?? []) {
+    const [k, v] = parseHeaderLine(line, 'headers');
+    headers[k] = v;
+  }
+  const client = new WsClient({
+    name, url: spec.url, encoding: spec.encoding, subprotocols: listOf(spec.subprotocols), origin: spec.origin, headers,
+    tls: spec.insecure ? { rejectUnauthorized: false } : undefined, connectTimeoutMs: 10_000,
+  });
+  return {
+    session: client,
+    closed: client.closed,
+    client: true,
+    start: async () => {
+      await client.connect();
+    },
+    send: async (_target, bytes, binary) => {
+      if (!(await client.send(bytes, { binary: binary ? true : undefined }))) throw new UsageError('the connection is closed; nothing was sent');
+      return 1;
+    },
+    close: () => client.close(),
+    describe: () => client.endpoints ?? {},
   };
 }

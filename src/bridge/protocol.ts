@@ -4,7 +4,7 @@
 export const PROTOCOL_VERSION = 1;
 
 /** The kinds of session a page can create (the server lists those it supports in `hello`). */
-export type SessionKind = 'tcp-server' | 'tcp-client' | 'udp' | 'http';
+export type SessionKind = 'tcp-server' | 'tcp-client' | 'udp' | 'http' | 'ws-server' | 'ws-client';
 
 /** Options every session that answers messages understands. */
 export interface ServerBehaviour {
@@ -62,8 +62,36 @@ export interface HttpSpec {
   listing?: boolean;
 }
 
+/** A WebSocket server: `host` omitted means every interface. */
+export interface WsServerSpec extends ServerBehaviour {
+  kind: 'ws-server';
+  host?: string;
+  port: number;
+  encoding: string;
+  /** Only this path is upgraded (others get 404). */
+  path?: string;
+  /** Subprotocols spoken, preferred first, separated by commas. */
+  subprotocols?: string;
+  /** Origins allowed, separated by commas or spaces. */
+  origins?: string;
+}
+
+/** A WebSocket client of `url`. */
+export interface WsClientSpec {
+  kind: 'ws-client';
+  url: string;
+  encoding: string;
+  /** Subprotocols offered, separated by commas. */
+  subprotocols?: string;
+  origin?: string;
+  /** Extra request headers, one `Name: value` a line. */
+  headers?: string;
+  /** wss: accept any certificate. */
+  insecure?: boolean;
+}
+
 /** What a page asks the bridge to create. */
-export type SessionSpec = TcpServerSpec | TcpClientSpec | UdpSpec | HttpSpec;
+export type SessionSpec = TcpServerSpec | TcpClientSpec | UdpSpec | HttpSpec | WsServerSpec | WsClientSpec;
 
 /** Where a session stands. */
 export type SessionState = 'starting' | 'listening' | 'connected' | 'closed' | 'error';
@@ -274,7 +302,7 @@ export interface WireDropped extends WireBase {
 /** One event of a session, as it travels to the page. */
 export type WireEvent = WireListening | WireConnect | WireData | WireSend | WireControl | WireClose | WireRetry | WireErrorEvent | WireSummary | WireRequest | WireDropped;
 
-/** How sent bytes are given: text (encoded with the session's encoding), hex, or raw base64. */
+/** How sent bytes are given: text (encoded with the session's encoding), hex, or raw base64. A WebSocket sends text as a text frame, the others as binary frames. */
 export type Payload =
   | { kind: 'text'; text: string; eol?: LineEnding; escapes?: boolean }
   | { kind: 'hex'; hex: string; eol?: LineEnding }

@@ -168,10 +168,12 @@ export class SessionHub extends EventEmitter {
   async send(id: string, target: Target, payload: Payload, repeatMs?: number): Promise<number> {
     const m = this.live(id);
     const bytes = checkField('message', () => encodePayload(payload, m.info.encoding, m.frame));
-    if (repeatMs === undefined) return this.deliver(m, target, bytes);
+    // hex and raw bytes go as binary frames where frames have a type; text as text
+    const binary = payload.kind !== 'text';
+    if (repeatMs === undefined) return this.deliver(m, target, bytes, binary);
     const intervalMs = checkField('interval', () => parseInteger(repeatMs, INTERVAL_NAME, this.minIntervalMs, MAX_INTERVAL_MS));
     this.stopCyclic(m, false);
-    const delivered = await this.deliver(m, target, bytes);
+    const delivered = await this.deliver(m, target, bytes, binary);
     const state = { timer: setInterval(() => tick(), intervalMs), busy: false };
     state.timer.unref();
     m.cyclic = state;
@@ -180,7 +182,7 @@ export class SessionHub extends EventEmitter {
       // a slow peer makes sends wait: skip a tick rather than queue sends without bound
       if (state.busy || m.cyclic !== state || !m.driver) return;
       state.busy = true;
-      m.driver.send(target, bytes).then(
+      m.driver.send(target, bytes, binary).then(
         () => {
           state.busy = false;
           if (m.info.cyclic && m.cyclic === state) m.info.cyclic.sent++;
@@ -196,9 +198,9 @@ export class SessionHub extends EventEmitter {
     return delivered;
   }
 
-  private async deliver(m: Managed & { driver: Driver }, target: Target, bytes: Buffer): Promise<number> {
+  private async deliver(m: Managed & { driver: Driver }, target: Target, bytes: Buffer, binary: boolean): Promise<number> {
     try {
-      return await m.driver.send(target, bytes);
+      return await m.driver.send(target, bytes, binary);
     } catch (err) {
       throw new HubError(toWireError(err, err instanceof UsageError ? 'target' : undefined));
     }

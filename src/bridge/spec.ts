@@ -5,6 +5,7 @@ import { resolveEncoding } from '../wire/codec.js';
 import { parseFrame } from '../wire/framing.js';
 import { parseEndpoint, parseHost, parsePort } from '../wire/endpoint.js';
 import { compileTemplate } from '../wire/template.js';
+import { parseHeaderLine, parseWsUrl } from '../wire/ws-url.js';
 import { checkField, describeValue, usage } from './hub-error.js';
 import type { SessionKind, SessionSpec } from './protocol.js';
 
@@ -90,6 +91,32 @@ export class SpecFields {
     return remote.trim();
   }
 
+  /** A list separated by commas or spaces, normalised to `a, b`; undefined when empty. */
+  list(field: string): string | undefined {
+    const items = (this.text(field) ?? '').split(/[\s,]+/).filter(Boolean);
+    return items.length ? items.join(', ') : undefined;
+  }
+
+  /** A WebSocket path: begins with /. */
+  path(field: string): string | undefined {
+    const p = this.text(field)?.trim();
+    if (p !== undefined && !p.startsWith('/')) throw usage(`${field} must begin with /, as /chat`, field);
+    return p || undefined;
+  }
+
+  /** A ws:// or wss:// address that must be given, normalised. */
+  wsUrl(field: string): string {
+    const url = this.required(field, 'give the server address, as ws://127.0.0.1:8080/');
+    return checkField(field, () => parseWsUrl(url, field)).url;
+  }
+
+  /** Request headers, one `Name: value` a line; each line checked. */
+  headers(field: string): string | undefined {
+    const lines = (this.text(field) ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    for (const line of lines) checkField(field, () => parseHeaderLine(line, field));
+    return lines.length ? lines.join('\n') : undefined;
+  }
+
   /** A folder that exists, as an absolute path. */
   folder(field: string, missing: string): string {
     const abs = resolvePath(this.required(field, missing));
@@ -129,6 +156,18 @@ const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
   },
   udp: (f) =>
     given({ kind: 'udp', port: f.port(), encoding: f.encoding, host: f.host(), remote: f.remote('remote'), reply: f.template('reply'), echo: f.flag('echo') }),
+  'ws-server': (f) =>
+    given({
+      kind: 'ws-server', port: f.port(), encoding: f.encoding, host: f.host(), path: f.path('path'),
+      subprotocols: f.list('subprotocols'), origins: f.list('origins'),
+      welcome: f.template('welcome'), reply: f.template('reply'), quit: f.text('quit'),
+      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'),
+    }),
+  'ws-client': (f) =>
+    given({
+      kind: 'ws-client', url: f.wsUrl('url'), encoding: f.encoding, subprotocols: f.list('subprotocols'),
+      origin: f.text('origin')?.trim(), headers: f.headers('headers'), insecure: f.flag('insecure'),
+    }),
   http: (f) => {
     const root = f.folder('root', 'give the folder to serve');
     return given({ kind: 'http', root, port: f.port(), host: f.host(), listing: f.value('listing') === false ? false : undefined });

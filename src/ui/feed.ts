@@ -5,6 +5,7 @@ import type { Dir, LogEntry } from './log-store.js';
 import { fromBase64 } from './format.js';
 import { bracketed, newSessionModel, type SessionModel } from './session-model.js';
 import type { Store } from './store.js';
+import { closeFrameText, controlEntry, handshakeText, isClientKind, isServerKind, retryEntry } from './ws-kinds.js';
 
 // five minutes of samples, two a second
 const MAX_SAMPLES = 600;
@@ -91,7 +92,7 @@ export class ServerFeed {
       return;
     }
     const log = m.log;
-    const server = m.info.kind !== 'tcp-client';
+    const server = !isClientKind(m.info.kind);
     switch (e.event) {
       case 'data':
       case 'send':
@@ -100,21 +101,22 @@ export class ServerFeed {
             ? { ts: e.ts, dir: e.event === 'data' ? 'in' : 'out', event: e.event, id: e.id, peer: e.peer, n: e.event === 'data' ? e.n : undefined, bytes: e.bytes, data: fromBase64(e.data), text: e.text, truncated: e.truncated }
             : textLine(e.ts, e.event === 'data' ? 'in' : 'out', e.event, e.id, e.peer, e.event === 'data' ? e.n : undefined, e.bytes, e.text ?? ''),
         );
+        if (e.opcode) Object.assign(log.items[log.items.length - 1]!, { frame: e.opcode, ...(e.event === 'send' && e.fin === false ? { fin: false } : {}) });
         if (this.store.selected !== m.id && e.event === 'data') m.unseen++;
         break;
       case 'listening':
         log.push({ ts: e.ts, dir: 'sys', event: e.event, msg: `listening on ${bracketed(e.addresses)} port ${e.port} (${e.protocol})` });
         break;
       case 'connect':
-        log.push({ ts: e.ts, dir: 'sys', event: e.event, id: e.id, peer: e.peer, msg: server ? `connected (local ${e.local})` : `connected to ${e.peer} from ${e.local}` });
-        if (server && m.info.kind === 'tcp-server' && !m.clients.some((c) => c.id === e.id)) {
+        log.push({ ts: e.ts, dir: 'sys', event: e.event, id: e.id, peer: e.peer, msg: (server ? `connected (local ${e.local})` : `connected to ${e.peer} from ${e.local}`) + handshakeText(e) });
+        if (server && isServerKind(m.info.kind) && !m.clients.some((c) => c.id === e.id)) {
           m.clients = [...m.clients, { id: e.id, peer: e.peer, since: e.ts, bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }];
         }
         break;
       case 'close': {
         const bad = /reset|error|slow|too large|refused/.test(e.reason);
-        log.push({ ts: e.ts, dir: bad ? 'err' : 'sys', event: e.event, id: e.id, peer: e.peer, msg: `closed: ${e.reason} · received ${formatBytes(e.bytesIn)}, sent ${formatBytes(e.bytesOut)}` });
-        if (m.info.kind === 'tcp-server') m.clients = m.clients.filter((c) => c.id !== e.id);
+        log.push({ ts: e.ts, dir: bad ? 'err' : 'sys', event: e.event, id: e.id, peer: e.peer, msg: `closed: ${e.reason}${closeFrameText(e)} · received ${formatBytes(e.bytesIn)}, sent ${formatBytes(e.bytesOut)}` });
+        if (isServerKind(m.info.kind)) m.clients = m.clients.filter((c) => c.id !== e.id);
         break;
       }
       case 'error':
@@ -125,6 +127,12 @@ export class ServerFeed {
         break;
       case 'request':
         log.push({ ts: e.ts, dir: e.status >= 400 ? 'err' : 'in', event: e.event, peer: e.peer, msg: `${e.method} ${e.url} → ${e.status} · ${formatBytes(e.bytes)} · ${e.ms} ms${e.note ? ` · ${e.note}` : ''}` });
+        break;
+      case 'control':
+        log.push(controlEntry(e));
+        break;
+      case 'retry':
+        log.push(retryEntry(e));
         break;
       case 'dropped':
         m.dropped += e.count;

@@ -3,6 +3,7 @@ import type { SessionKind, SessionSpec } from '../bridge/protocol.js';
 import { saveSettings } from './persist.js';
 import { checkEncoding, checkEndpoint, checkEscapes, checkFrame, checkHost, checkPort, checkTemplate } from './validate.js';
 import type { Store } from './store.js';
+import { checkWsFields, isClientKind, WS_FORM_DEFAULTS, wsSpecOf } from './ws-kinds.js';
 
 /** The form as it stands. */
 export interface DialogState {
@@ -19,6 +20,7 @@ export const FORM_DEFAULTS: Record<SessionKind, Record<string, string | boolean>
   'tcp-client': { host: '127.0.0.1', port: '8000', encoding: 'utf8', frame: 'raw', delimiter: '' },
   udp: { host: '', port: '9999', remote: '', encoding: 'utf8', reply: '', echo: false },
   http: { root: '.', host: '127.0.0.1', port: '8000' },
+  ...WS_FORM_DEFAULTS,
 };
 
 /** The spec a filled form asks the bridge for. */
@@ -39,6 +41,9 @@ function specOf(d: DialogState): SessionSpec {
       return { kind: 'udp', host: opt('host'), port: Number(str('port')), encoding: str('encoding'), remote: opt('remote'), reply: opt('reply'), echo: Boolean(v.echo) };
     case 'http':
       return { kind: 'http', root: str('root'), host: opt('host'), port: Number(str('port')) };
+    case 'ws-server':
+    case 'ws-client':
+      return wsSpecOf(d.kind, v);
   }
 }
 
@@ -106,14 +111,17 @@ export class NewSessionForm {
     const put = (k: string, e: string | undefined) => {
       if (e) errs[k] = e;
     };
-    const client = d.kind === 'tcp-client';
+    const client = isClientKind(d.kind);
     if (d.kind !== 'http') put('encoding', checkEncoding(str('encoding'), this.store.encodings));
-    put('port', checkPort(str('port'), !client));
-    put('host', checkHost(str('host'), client));
+    if (d.kind !== 'ws-client') {
+      put('port', checkPort(str('port'), !client));
+      put('host', checkHost(str('host'), client));
+    }
+    Object.assign(errs, checkWsFields(d.kind, v));
     if (d.kind === 'tcp-server' || d.kind === 'tcp-client') {
       if (str('frame') === 'delimiter') put('delimiter', checkFrame(str('delimiter')) ?? checkEscapes(str('delimiter'), 'delimiter'));
     }
-    if (d.kind === 'tcp-server') {
+    if (d.kind === 'tcp-server' || d.kind === 'ws-server') {
       put('welcome', checkTemplate(str('welcome'), 'welcome'));
       put('reply', checkTemplate(str('reply'), 'reply'));
       if (v.closeAfterReply && !v.echo && !str('reply')) put('closeAfterReply', 'closing after a reply needs a reply: give a reply template or tick echo');

@@ -20,6 +20,10 @@ export interface LogEntry {
   /** Decoded by the server with the session's encoding (split characters joined). */
   text?: string;
   truncated?: boolean;
+  /** WebSocket sessions: the frame's type (a sent fragment is marked `fragment` in `msg`-less lines by its `fin`). */
+  frame?: 'text' | 'binary' | 'ping' | 'pong';
+  /** WebSocket sessions: false on a sent fragment that more of its message follows. */
+  fin?: boolean;
   /** The sentence of a lifecycle or error line. */
   msg?: string;
   hint?: string;

@@ -6,6 +6,7 @@ import { clock, isoTime, visible } from './format.js';
 import { saveSettings } from './persist.js';
 import { titleOf, type SessionModel, type ViewState } from './session-model.js';
 import type { Store } from './store.js';
+import { isClientKind } from './ws-kinds.js';
 
 /** The log views of every session. */
 export class LogViews {
@@ -53,7 +54,7 @@ export class LogViews {
     if (!m) return;
     const title = titleOf(m.info);
     const lines: string[] = [];
-    const server = m.info.kind !== 'tcp-client';
+    const server = !isClientKind(m.info.kind);
     for (const e of m.log.items) {
       if (!m.view.dirs[e.dir === 'err' ? 'sys' : e.dir]) continue;
       if (format === 'ndjson') {

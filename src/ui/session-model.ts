@@ -3,6 +3,7 @@ import type { Counters, LineEnding, SessionInfo, WireClient } from '../bridge/pr
 import { LogStore, FilteredLog } from './log-store.js';
 import type { Settings } from './persist.js';
 import { formatEndpoint } from '../wire/endpoint.js';
+import { isClientKind, wsTitle } from './ws-kinds.js';
 
 /** How one session's log is shown. */
 export interface ViewState {
@@ -105,6 +106,9 @@ export function titleOf(info: SessionInfo): string {
       return s.remote ? `UDP :${port} → ${s.remote}` : `UDP :${port}`;
     case 'http':
       return `HTTP :${port}`;
+    case 'ws-server':
+    case 'ws-client':
+      return wsTitle(s, info.port)!;
   }
 }
 
@@ -112,6 +116,6 @@ export function titleOf(info: SessionInfo): string {
 export function whereOf(info: SessionInfo): string {
   if (info.state === 'closed') return info.reason ? `closed: ${info.reason}` : 'closed';
   if (info.state === 'starting') return 'starting…';
-  if (info.kind === 'tcp-client') return `connected to ${info.peer ?? '?'}${info.local ? ` from ${info.local}` : ''}`;
+  if (isClientKind(info.kind)) return `connected to ${info.peer ?? '?'}${info.local ? ` from ${info.local}` : ''}`;
   return `listening on ${bracketed(info.addresses ?? []) || '?'} port ${info.port ?? '?'}`;
 }

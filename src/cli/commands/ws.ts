@@ -3,8 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { WsServer } from '../../ws/ws-server.js';
-import { WsClient } from '../../ws/ws-client.js';
+import type { WsClient } from '../../ws/ws-client.js';
 import { describeCloseCode } from '../../ws/close-codes.js';
 import { encodeText } from '../../wire/codec.js';
 import { formatHexDump, parseHex } from '../../wire/hex.js';
@@ -85,6 +84,8 @@ async function wsListen(portArg: string, opts: Record<string, unknown>): Promise
   const idleTimeoutMs = secondsOption(opts.idleTimeout, '--idle-timeout');
   const tls = opts.tls || opts.cert || opts.key ? await loadTlsMaterial({ certPath: opts.cert as string, keyPath: opts.key as string, names: host ? [host] : [] }) : undefined;
 
+  // loaded when used: the ws package and https stay out of every other command's start-up
+  const { WsServer } = await import('../../ws/ws-server.js');
   const server = new WsServer({
     port, host, path,
     subprotocols: opts.subprotocol as string[] | undefined, origins: opts.origin as string[] | undefined,
@@ -141,6 +142,7 @@ async function wsConnect(url: string, opts: Record<string, unknown>): Promise<Co
   }
   const sends = ((opts.send as string[] | undefined) ?? []).map((s) => (data.sendHex ? parseHex(s, '--send') : unescapeText(s, data.encoding)));
   const binary = data.sendHex || opts.binary ? true : undefined;
+  const { WsClient } = await import('../../ws/ws-client.js');
   const client = new WsClient({
     url, headers, subprotocols: opts.subprotocol as string[] | undefined, origin: opts.origin as string | undefined,
     auth: opts.auth as string | undefined, proxy: opts.proxy as string | undefined, pingIntervalMs,

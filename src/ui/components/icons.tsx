@@ -55,5 +55,5 @@ export function Logo({ size = 22 }: { size?: number }): JSX.Element {
 
 /** The icon of a kind of session. */
 export function kindIcon(kind: string): string {
-  return kind === 'tcp-server' ? 'server' : kind === 'tcp-client' ? 'plug' : kind === 'udp' ? 'radio' : 'globe';
+  return kind === 'tcp-server' || kind === 'ws-server' ? 'server' : kind === 'tcp-client' || kind === 'ws-client' ? 'plug' : kind === 'udp' ? 'radio' : 'globe';
 }

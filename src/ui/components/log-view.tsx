@@ -8,6 +8,8 @@ import { clock } from '../format.js';
 import { formatHex } from '../../wire/hex.js';
 import { Vis } from './vis.js';
 import { Icon } from './icons.js';
+import { FrameTag } from './frame-tag.js';
+import { isClientKind, isServerKind } from '../ws-kinds.js';
 
 /** Height of one row in pixels; the CSS uses the same value. */
 export const ROW = 24;
@@ -64,7 +66,14 @@ function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; to
         {who}
       </span>
       <span class="size">{isData(e) ? `${e.bytes} B` : ''}</span>
-      {body}
+      {e.frame ? (
+        <span class="framed">
+          <FrameTag e={e} />
+          {body}
+        </span>
+      ) : (
+        body
+      )}
     </div>
   );
 }
@@ -77,7 +86,7 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
   const entries = visibleEntries(m);
   const total = entries.length;
   const v = m.view;
-  const server = m.info.kind !== 'tcp-client';
+  const server = !isClientKind(m.info.kind);
   const lastSeen = useRef(0);
 
   useEffect(() => {
@@ -196,7 +205,7 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
             {m.log.length === 0 ? (
               <>
                 <Icon name="radio" size={28} />
-                <p>Nothing yet. {m.info.kind === 'tcp-server' ? 'Connect a client to this port, or send from below once one is connected.' : m.info.kind === 'udp' ? 'Send a datagram from below, or to this port from elsewhere.' : 'Type a message below and press Enter.'}</p>
+                <p>Nothing yet. {isServerKind(m.info.kind) ? 'Connect a client to this port, or send from below once one is connected.' : m.info.kind === 'udp' ? 'Send a datagram from below, or to this port from elsewhere.' : 'Type a message below and press Enter.'}</p>
               </>
             ) : (
               <p>No line matches the filter.</p>

@@ -5,13 +5,17 @@ import type { SessionKind } from '../../bridge/protocol.js';
 import { store } from '../store.js';
 import type { DialogState } from '../form.js';
 import { Icon, kindIcon } from './icons.js';
+import { WsFields } from './ws-fields.js';
+import { isClientKind } from '../ws-kinds.js';
 
-const KIND_LABEL: Record<SessionKind, string> = { 'tcp-server': 'TCP server', 'tcp-client': 'TCP client', udp: 'UDP', http: 'Static HTTP' };
+const KIND_LABEL: Record<SessionKind, string> = { 'tcp-server': 'TCP server', 'tcp-client': 'TCP client', udp: 'UDP', http: 'Static HTTP', 'ws-server': 'WebSocket server', 'ws-client': 'WebSocket client' };
 const KIND_HELP: Record<SessionKind, string> = {
   'tcp-server': 'Listen on a port; many clients at once; answer as told.',
   'tcp-client': 'Connect to a server and talk to it.',
   udp: 'Bind a port; send datagrams and see who answers.',
   http: 'Serve a folder over HTTP.',
+  'ws-server': 'Accept WebSocket clients; see each handshake and frame.',
+  'ws-client': 'Connect to a ws:// or wss:// server.',
 };
 
 /** Common encodings first; every other name iconv-lite knows is in the suggestions too. */
@@ -30,7 +34,8 @@ interface FieldProps {
   inputMode?: 'numeric' | 'text';
 }
 
-function Field({ d, name, label, hint, placeholder, list, wide, mono, autoFocus, inputMode }: FieldProps): JSX.Element {
+/** One labelled input of the form, its error or hint below it. */
+export function Field({ d, name, label, hint, placeholder, list, wide, mono, autoFocus, inputMode }: FieldProps): JSX.Element {
   const error = d.errors[name];
   const id = `f-${name}`;
   return (
@@ -65,7 +70,8 @@ function Field({ d, name, label, hint, placeholder, list, wide, mono, autoFocus,
   );
 }
 
-function Check({ d, name, label, hint }: { d: DialogState; name: string; label: string; hint: string }): JSX.Element {
+/** One labelled checkbox of the form. */
+export function Check({ d, name, label, hint }: { d: DialogState; name: string; label: string; hint: string }): JSX.Element {
   const error = d.errors[name];
   return (
     <div class={`check${error ? ' invalid' : ''}`}>
@@ -103,7 +109,8 @@ function FrameField({ d }: { d: DialogState }): JSX.Element {
   );
 }
 
-function EncodingField({ d }: { d: DialogState }): JSX.Element {
+/** The encoding field, with every name iconv-lite knows suggested. */
+export function EncodingField({ d }: { d: DialogState }): JSX.Element {
   return <Field d={d} name="encoding" label="Encoding" list="encodings" placeholder="utf8" hint="utf8, gbk, big5, shift_jis, latin1…" />;
 }
 
@@ -162,6 +169,9 @@ function Fields({ d }: { d: DialogState }): JSX.Element {
           </fieldset>
         </>
       );
+    case 'ws-server':
+    case 'ws-client':
+      return <WsFields d={d} />;
     case 'http':
       return (
         <div class="grid2">
@@ -254,7 +264,7 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
             Cancel
           </button>
           <button type="submit" class="btn primary" disabled={d.busy} data-testid="start-session">
-            <Icon name="play" /> {d.busy ? 'Starting…' : d.kind === 'tcp-client' ? 'Connect' : 'Start'}
+            <Icon name="play" /> {d.busy ? 'Starting…' : isClientKind(d.kind) ? 'Connect' : 'Start'}
           </button>
         </footer>
         <datalist id="encodings">

@@ -6,11 +6,12 @@ import type { SessionModel } from '../session-model.js';
 import { formatBytes } from '../../wire/format-bytes.js';
 import { checkHex } from '../validate.js';
 import { Icon } from './icons.js';
+import { isClientKind } from '../ws-kinds.js';
 
 function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
   const d = m.draft;
   const kind = m.info.kind;
-  if (kind === 'tcp-client') return null;
+  if (isClientKind(kind)) return null;
   const error = d.error?.field === 'target';
   const set = (target: string) => store.sending.setDraft(m.id, { target });
   const peers = m.clients;

@@ -11,6 +11,7 @@ import { isData } from '../log-store.js';
 import { decodesLocally } from '../decode.js';
 import { Icon, kindIcon } from './icons.js';
 import { LogView } from './log-view.js';
+import { isClientKind } from '../ws-kinds.js';
 import { SendBox } from './send-box.js';
 import { COMMON_ENCODINGS } from './new-session.js';
 
@@ -65,12 +66,12 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
           </a>
         )}
         {live ? (
-          <button type="button" class="btn" onClick={() => void store.stop(i.id)} title={i.kind === 'tcp-client' ? 'Disconnect' : 'Stop listening'} data-testid="stop">
-            <Icon name="stop" /> {i.kind === 'tcp-client' ? 'Disconnect' : 'Stop'}
+          <button type="button" class="btn" onClick={() => void store.stop(i.id)} title={isClientKind(i.kind) ? 'Disconnect' : 'Stop listening'} data-testid="stop">
+            <Icon name="stop" /> {isClientKind(i.kind) ? 'Disconnect' : 'Stop'}
           </button>
         ) : (
           <button type="button" class="btn" onClick={() => void store.restart(i.id)} data-testid="restart">
-            <Icon name="restart" /> {i.kind === 'tcp-client' ? 'Reconnect' : 'Start again'}
+            <Icon name="restart" /> {isClientKind(i.kind) ? 'Reconnect' : 'Start again'}
           </button>
         )}
         <button type="button" class="icon-btn" onClick={() => void store.remove(i.id)} title="Close and remove this session" aria-label="Remove session">
@@ -194,7 +195,7 @@ function Detail({ m }: { m: SessionModel }): JSX.Element | null {
   const idx = m.log.indexOf(seq);
   const e = idx >= 0 ? m.log.items[idx] : undefined;
   if (!e) return null;
-  const server = m.info.kind !== 'tcp-client';
+  const server = !isClientKind(m.info.kind);
   const who = e.peer ? (server && e.id !== undefined ? `#${e.id} ${e.peer}` : e.peer) : '';
   const text = isData(e) ? store.views.textOf(m, e) : e.msg;
   const copy = (s: string, what: string) => {

@@ -5,16 +5,17 @@ import type { Sample, SessionModel } from '../session-model.js';
 import { clockShort, since } from '../format.js';
 import { formatBytes, formatCount, formatRate } from '../../wire/format-bytes.js';
 import { Icon } from './icons.js';
+import { isClientKind } from '../ws-kinds.js';
 
 function Clients({ m }: { m: SessionModel }): JSX.Element {
   const i = m.info;
-  if (i.kind === 'tcp-client') {
+  if (isClientKind(i.kind)) {
     return (
       <section class="card" aria-label="Connection">
         <h2>Connection</h2>
         <dl class="kv">
           <dt>Server</dt>
-          <dd class="mono">{i.peer ?? (i.spec.kind === 'tcp-client' ? `${i.spec.host}:${i.spec.port}` : '')}</dd>
+          <dd class="mono">{i.peer ?? (i.spec.kind === 'tcp-client' ? `${i.spec.host}:${i.spec.port}` : i.spec.kind === 'ws-client' ? i.spec.url : '')}</dd>
           <dt>Local</dt>
           <dd class="mono">{i.local ?? '—'}</dd>
           <dt>State</dt>

@@ -4,13 +4,14 @@ import { store } from '../store.js';
 import { titleOf, type SessionModel } from '../session-model.js';
 import { formatCount } from '../../wire/format-bytes.js';
 import { Icon, Logo, kindIcon } from './icons.js';
+import { isClientKind, isServerKind } from '../ws-kinds.js';
 
 function subtitle(m: SessionModel): string {
   const i = m.info;
   if (i.state === 'closed') return i.reason ? `closed · ${i.reason}` : 'closed';
-  if (i.kind === 'tcp-client') return i.local ? `from ${i.local}` : 'connecting…';
+  if (isClientKind(i.kind)) return i.local ? `from ${i.local}` : 'connecting…';
   const addrs = (i.addresses ?? []).map((a) => (a.includes(':') ? `[${a}]` : a)).join(', ');
-  if (i.kind === 'tcp-server') return `${addrs} · ${m.clients.length} client${m.clients.length === 1 ? '' : 's'}`;
+  if (isServerKind(i.kind)) return `${addrs} · ${m.clients.length} client${m.clients.length === 1 ? '' : 's'}`;
   return addrs;
 }
 
