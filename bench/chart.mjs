@@ -1,6 +1,6 @@
 // Draws the benchmark results as one SVG: each scenario's servers as bars relative to bare Node, and idle-connection RSS.
 
-const COLORS = { c: '#7a7a7a', node: '#3c873a', sockit: '#2563eb', 'py-asyncio': '#d97706', 'py-threads': '#b45309', socat: '#7c3aed' };
+const COLORS = { c: '#7a7a7a', node: '#3c873a', 'ws-bare': '#3c873a', 'py-websockets': '#d97706', sockit: '#2563eb', 'sockit-ws': '#2563eb', 'py-asyncio': '#d97706', 'py-threads': '#b45309', socat: '#7c3aed' };
 const colorOf = (id) => COLORS[id] ?? (id.startsWith('sockit') ? '#93b4f5' : '#999');
 
 const W = 960;
@@ -14,10 +14,13 @@ const PLOT_W = W - LABEL_W - 150;
 export function renderChart(results) {
   const panels = [];
   for (const s of Object.values(results.scenarios ?? {})) {
+    // WebSocket scenarios are measured against the bare ws server, TCP ones against bare Node
+    const refLabel = s.ref ? results.servers[s.ref] ?? s.ref : 'bare Node';
+    const ratio = (v) => (s.ref ? v.vsRef : v.vsNode);
     panels.push({
-      title: `${s.label} — % of bare Node (same run)`,
-      rows: Object.entries(s.servers).map(([id, v]) => ({ id, label: results.servers[id], value: v.vsNode, text: `${pctText(v.vsNode)}  ${rateText(v.median, s.unit)}` })),
-      reference: 1, referenceLabel: 'bare Node', bar: s.bar, barLabel: s.bar ? `bar ${Math.round(s.bar * 100)}%` : undefined,
+      title: `${s.label} — % of ${refLabel} (same run)`,
+      rows: Object.entries(s.servers).map(([id, v]) => ({ id, label: results.servers[id], value: ratio(v), text: `${pctText(ratio(v))}  ${rateText(v.median, s.unit)}` })),
+      reference: 1, referenceLabel: refLabel, bar: s.bar, barLabel: s.bar ? `bar ${Math.round(s.bar * 100)}%` : undefined,
     });
   }
   if (results.idle) {

@@ -1,5 +1,5 @@
 // The TCP benchmark: builds sockit and the C programs, runs every echo server side by side on loopback, prints one table of ratios, writes JSON and an SVG chart.
-// usage: node bench/run.mjs [--rounds=5] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
+// usage: node bench/run.mjs [--rounds=5] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client,ws] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -48,6 +48,13 @@ const SERVERS = [
   },
   { id: 'py-asyncio', label: 'Python asyncio', cmd: () => ['python3', path.join(ROOT, 'bench/peers/echo-asyncio.py'), HOST, '0'], port: /^(\d+)$/m, idle: true, missing: () => (hasCommand('python3') ? undefined : 'python3 is not installed') },
   { id: 'py-threads', label: 'Python thread per connection', cmd: () => ['python3', path.join(ROOT, 'bench/peers/echo-threads.py'), HOST, '0'], port: /^(\d+)$/m, idle: true, missing: () => (hasCommand('python3') ? undefined : 'python3 is not installed') },
+  // WebSocket echo servers: measured only by the WebSocket scenarios, against the bare ws server
+  { id: 'ws-bare', proto: 'ws', label: 'bare ws echo (Node)', cmd: () => [process.execPath, path.join(ROOT, 'bench/peers/ws-echo-bare.mjs'), HOST, '0'], port: /^(\d+)$/m },
+  { id: 'sockit-ws', proto: 'ws', label: 'sockit ws listen --echo --quiet', cmd: () => [process.execPath, CLI, 'ws', 'listen', '0', '-H', HOST, '--echo', '--quiet'], port: /port (\d+)/ },
+  {
+    id: 'py-websockets', proto: 'ws', label: 'Python websockets (asyncio)', cmd: () => ['/usr/bin/python3', path.join(ROOT, 'bench/peers/ws-echo-websockets.py'), HOST, '0'], port: /^(\d+)$/m,
+    missing: () => (spawnSync('/usr/bin/python3', ['-c', 'import websockets']).status === 0 ? undefined : "Debian's python3-websockets is not installed"),
+  },
   {
     id: 'socat', label: 'socat (fork, PIPE)', fixedPort: true,
     cmd: (port) => ['socat', `TCP-LISTEN:${port},bind=${HOST},reuseaddr,fork,backlog=4096`, 'PIPE'],
@@ -74,6 +81,9 @@ const SCENARIOS = [
     id: 'rr100-sl', part: 'client', client: 'sockit load', servers: ['c', 'node', 'sockit'], label: 'request/response 64 B, 100 connections (sockit load)', unit: 'msg/s',
     load: (port) => ['load', HOST, port, '-c', 100, '--size', 64, '-d', config.warmup + config.seconds, '--json'],
   },
+  // WebSocket: one handshake per connection, then 64-byte text frames, each answered by its echo (bare ws is the reference)
+  { id: 'ws-rr1', part: 'ws', proto: 'ws', ref: 'ws-bare', client: 'C load (WebSocket)', label: 'WebSocket request/response 64 B, 1 connection', unit: 'msg/s', load: (port) => ['wsrr', HOST, port, 1, 64, config.warmup, config.seconds] },
+  { id: 'ws-rr100', part: 'ws', proto: 'ws', ref: 'ws-bare', client: 'C load (WebSocket)', label: 'WebSocket request/response 64 B, 100 connections', unit: 'msg/s', bar: 0.9, load: (port) => ['wsrr', HOST, port, 100, 64, config.warmup, config.seconds] },
   {
     id: 'stream-sl', part: 'client', client: 'sockit load', servers: ['c', 'node', 'sockit'], label: 'streaming 64 KiB writes, 1 connection (sockit load)', unit: 'B/s',
     load: (port) => ['load', HOST, port, '-c', 1, '--size', 65536, '--mode', 'stream', '-d', config.warmup + config.seconds, '--json'],
@@ -101,8 +111,8 @@ async function main() {
     return !why;
   });
   if (servers.some((s) => s.id === 'sockit-bridge')) note('browser bridge row: the page (a WebSocket client that parses and acknowledges every batch) runs in the server\'s process, so the row also carries the page\'s work');
-  const throughputScenarios = SCENARIOS.filter((s) => wanted(s.part ?? s.id) && (!s.client || sockitLoadWorks()));
-  const runsPerRound = throughputScenarios.reduce((n, sc) => n + (sc.servers ? servers.filter((s) => sc.servers.includes(s.id)).length : servers.length), 0);
+  const throughputScenarios = SCENARIOS.filter((s) => wanted(s.part ?? s.id) && (s.client !== 'sockit load' || sockitLoadWorks()));
+  const runsPerRound = throughputScenarios.reduce((n, sc) => n + servers.filter((s) => measures(sc, s)).length, 0);
   const minutes = (runsPerRound * config.rounds * (config.warmup + config.seconds + 0.4)) / 60;
   log(`sockit benchmark: ${config.rounds} round(s) of ${runsPerRound} runs (${throughputScenarios.length} scenarios), ${config.seconds} s each after ${config.warmup} s warm-up (about ${minutes.toFixed(0)} min), then ${config.idleConnections} idle connections x ${config.idleRounds} round(s) of ${servers.filter((s) => s.idle).length} servers`);
   log(`servers pinned to CPU 0 and clients to CPU 1: ${PIN ? 'yes' : 'no'}; open files limit for children: ${FD_LIMIT}; load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -152,14 +162,14 @@ function build() {
 async function runThroughput(servers, scenarios) {
   const running = [];
   try {
-    for (const s of servers) running.push(await startServer(s));
+    for (const s of servers) if (scenarios.some((sc) => measures(sc, s))) running.push(await startServer(s));
     const runs = {};
     for (let round = 0; round < config.rounds; round++) {
       const order = round % 2 === 0 ? running : [...running].reverse();
       for (const sc of scenarios) {
         runs[sc.id] ??= {};
         for (const srv of order) {
-          if (sc.servers && !sc.servers.includes(srv.def.id)) continue;
+          if (!measures(sc, srv.def)) continue;
           const r = await runLoad(sc, srv.port, (config.warmup + config.seconds) * 1000 + 15000, srv.pid);
           (runs[sc.id][srv.def.id] ??= []).push(r);
           if (srv.outPath) fs.truncateSync(srv.outPath, 0); // --json/log faces write a lot; the file is opened for appending
@@ -173,9 +183,15 @@ async function runThroughput(servers, scenarios) {
   }
 }
 
+/** Whether a scenario measures a server: TCP scenarios TCP servers, WebSocket scenarios WebSocket ones, and `servers` narrows. */
+function measures(sc, def) {
+  if ((sc.proto ?? 'tcp') !== (def.proto ?? 'tcp')) return false;
+  return !sc.servers || sc.servers.includes(def.id);
+}
+
 /** Per-round ratios against the references (paired in time), then medians. */
 function summarise(sc, runsByServer) {
-  const rounds = runsByServer.node?.length ?? 0;
+  const rounds = runsByServer[sc.ref ?? 'node']?.length ?? 0;
   const servers = {};
   for (const [id, runs] of Object.entries(runsByServer)) {
     const rates = runs.map((r) => (r.ok ? r.rate : NaN));
@@ -185,6 +201,7 @@ function summarise(sc, runsByServer) {
       median: median(rates),
       vsNode: vs('node'),
       vsC: vs('c'),
+      ...(sc.ref ? { vsRef: vs(sc.ref) } : {}),
       p99ms: median(runs.map((r) => r.p99_ms ?? NaN)),
       serverCpu: median(runs.map((r) => r.server_cpu ?? NaN)),
       clientCpu: median(runs.map((r) => r.client_cpu ?? NaN)),
@@ -192,7 +209,7 @@ function summarise(sc, runsByServer) {
       errors: runs.filter((r) => !r.ok).map((r) => r.error),
     };
   }
-  return { label: sc.label, unit: sc.unit, bar: sc.bar, client: sc.client ?? 'C load', servers };
+  return { label: sc.label, unit: sc.unit, bar: sc.bar, client: sc.client ?? 'C load', ref: sc.ref, servers };
 }
 
 /** Whether `sockit load` exists in this build (it is the second client). */
@@ -306,7 +323,7 @@ async function startServer(def) {
 /** Runs the scenario's client once; its last JSON line is the result, with the server's CPU use (cores) after the warm-up. */
 function runLoad(sc, port, timeoutMs, serverPid) {
   return new Promise((resolve) => {
-    const cmd = sc.client ? [process.execPath, CLI, ...sc.load(port)] : [LOAD, ...sc.load(port)];
+    const cmd = sc.client === 'sockit load' ? [process.execPath, CLI, ...sc.load(port)] : [LOAD, ...sc.load(port)];
     const child = spawnPinned(1, cmd.map(String), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -415,6 +432,11 @@ function formatTable(results) {
   for (const client of [...new Set(all.map(([, s]) => s.client))]) {
     const scs = all.filter(([, s]) => s.client === client);
     if (lines.length) lines.push('');
+    const ref = scs[0][1].ref;
+    if (ref) {
+      formatRefBlock(lines, results, scs, ref, W);
+      continue;
+    }
     lines.push(`TCP echo on ${HOST}, load from ${client === 'C load' ? 'the C client' : client}: median of ${config.rounds} round(s) of ${config.seconds} s after ${config.warmup} s warm-up; ratios paired per round`);
     lines.push('server'.padEnd(W) + scs.map(([, s]) => shortLabel(s).padStart(30)).join(''));
     lines.push(''.padEnd(W) + scs.map(([, s]) => `${s.unit === 'B/s' ? 'MB/s' : 'msg/s'}   ×node     ×C`.padStart(30)).join(''));
@@ -452,8 +474,30 @@ function formatTable(results) {
   return lines.join('\n');
 }
 
+/** A block of scenarios measured against their own reference server (WebSocket: the bare ws echo). */
+function formatRefBlock(lines, results, scs, ref, W) {
+  lines.push(`WebSocket echo on ${HOST}, load from the C client (handshake, then masked text frames): median of ${config.rounds} round(s) of ${config.seconds} s after ${config.warmup} s warm-up; ratios paired per round`);
+  lines.push('server'.padEnd(W) + scs.map(([, s]) => shortLabel(s).padStart(24)).join(''));
+  lines.push(''.padEnd(W) + scs.map(() => 'msg/s   ×ws'.padStart(24)).join(''));
+  for (const id of Object.keys(results.servers)) {
+    if (!scs.some(([, s]) => s.servers[id])) continue;
+    const cells = scs.map(([, s]) => {
+      const v = s.servers[id];
+      if (!v) return '-'.padStart(24);
+      if (!Number.isFinite(v.median)) return 'failed'.padStart(24);
+      return `${Math.round(v.median).toString().padStart(9)} ${pct(v.vsRef).padStart(8)}`.padStart(24);
+    });
+    lines.push(results.servers[id].padEnd(W) + cells.join(''));
+  }
+  for (const [, s] of scs) {
+    const v = s.servers['sockit-ws'];
+    if (s.bar && v) lines.push(`bar: ${s.label}: sockit ≥ ${pct(s.bar)} of the bare ws server → ${pct(v.vsRef)} ${v.vsRef >= s.bar ? 'reached' : 'NOT reached'}`);
+  }
+  void ref;
+}
+
 function shortLabel(s) {
-  return s.label.replace('request/response', 'req/resp').replace(', 1 connection', ' ×1').replace(', 100 connections', ' ×100').replace(' writes', '').replace(' (sockit load)', '');
+  return s.label.replace('WebSocket ', 'WS ').replace('request/response', 'req/resp').replace(', 1 connection', ' ×1').replace(', 100 connections', ' ×100').replace(' writes', '').replace(' (sockit load)', '');
 }
 
 function pct(x) {

@@ -3,6 +3,8 @@
 //   load rr     <host> <port> <conns> <size> <warmup-s> <seconds>   request/response, one message in flight per connection
 //   load stream <host> <port> <chunk> <warmup-s> <seconds>          one connection, writes of <chunk> bytes, reads the echo
 //   load idle   <host> <port> <conns> <timeout-s> <hold-s>          opens <conns>, pings each once, holds them until stdin ends
+//   load wsrr   <host> <port> <conns> <size> <warmup-s> <seconds>   as rr, over WebSocket: one handshake per connection, then masked
+//                                                                   text frames of <size> bytes (< 126), each answered by its echo
 // Each prints one JSON line of results on stdout. Every loop stops by itself at its deadline.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -110,9 +112,44 @@ struct rr_conn {
   double sent_at;
 };
 
-static int run_rr(int conns, int size, double warmup, double seconds) {
-  char *msg = malloc((size_t)size), buf[65536];
-  memset(msg, 'x', (size_t)size);
+/* The WebSocket opening handshake on a connected socket: 0 once the server answered 101. */
+static int ws_handshake(int fd, double deadline) {
+  static const char req[] = "GET / HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  if (write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) return -1;
+  char head[4096];
+  size_t got = 0;
+  /* read a byte at a time up to the blank line, so no frame byte after it is taken */
+  while (got < sizeof head - 1) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int ms = (int)((deadline - now()) * 1000);
+    if (ms < 1 || poll(&p, 1, ms) != 1) return -1;
+    if (read(fd, head + got, 1) != 1) return -1;
+    got++;
+    if (got >= 4 && memcmp(head + got - 4, "\r\n\r\n", 4) == 0) break;
+  }
+  head[got] = 0;
+  return strncmp(head, "HTTP/1.1 101", 12) == 0 ? 0 : -1;
+}
+
+static int run_rr(int conns, int size, double warmup, double seconds, int ws) {
+  char *payload = malloc((size_t)size), buf[65536];
+  memset(payload, 'x', (size_t)size);
+  /* over WebSocket a request is a masked text frame (the zero mask leaves the payload as is), its echo an unmasked one */
+  int msg_len = ws ? size + 6 : size, expect = ws ? size + 2 : size;
+  char *msg = malloc((size_t)msg_len);
+  if (ws) {
+    if (size >= 126) {
+      fprintf(stderr, "wsrr: size must be below 126\n");
+      return 2;
+    }
+    msg[0] = (char)0x81;
+    msg[1] = (char)(0x80 | size);
+    memset(msg + 2, 0, 4);
+    memcpy(msg + 6, payload, (size_t)size);
+  } else {
+    memcpy(msg, payload, (size_t)size);
+  }
   int ep = epoll_create1(0);
   struct rr_conn *cs = calloc((size_t)conns, sizeof *cs);
   double start = now(), deadline = start + 10;
@@ -123,6 +160,10 @@ static int run_rr(int conns, int size, double warmup, double seconds) {
       fprintf(stderr, "connect failed: %s\n", strerror(errno));
       return 4;
     }
+    if (ws && ws_handshake(fd, deadline) != 0) {
+      fprintf(stderr, "the WebSocket handshake failed\n");
+      return 4;
+    }
     cs[i].fd = fd;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
@@ -130,7 +171,7 @@ static int run_rr(int conns, int size, double warmup, double seconds) {
   }
   for (int i = 0; i < conns; i++) {
     cs[i].sent_at = now();
-    if (write(cs[i].fd, msg, (size_t)size) != size) return 5;
+    if (write(cs[i].fd, msg, (size_t)msg_len) != msg_len) return 5;
   }
   double t0 = now(), measure_from = t0 + warmup, end = measure_from + seconds;
   uint64_t done = 0, measured = 0, errors = 0;
@@ -158,7 +199,7 @@ static int run_rr(int conns, int size, double warmup, double seconds) {
         continue;
       }
       c->got += (int)r;
-      if (c->got < size) continue;
+      if (c->got < expect) continue;
       c->got = 0;
       done++;
       double t1 = now();
@@ -168,12 +209,12 @@ static int run_rr(int conns, int size, double warmup, double seconds) {
         hist[us < HIST ? us : HIST - 1]++;
       }
       c->sent_at = t1;
-      if (write(c->fd, msg, (size_t)size) != size) errors++;
+      if (write(c->fd, msg, (size_t)msg_len) != msg_len) errors++;
     }
   }
   double elapsed = now() - measure_from, cpu = (cpu_used() - cpu0) / elapsed;
-  printf("{\"mode\":\"rr\",\"conns\":%d,\"size\":%d,\"seconds\":%.3f,\"messages\":%llu,\"rate\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"client_cpu\":%.2f,\"errors\":%llu}\n",
-         conns, size, elapsed, (unsigned long long)measured, measured / elapsed, percentile(measured, 0.5), percentile(measured, 0.99), cpu,
+  printf("{\"mode\":\"%s\",\"conns\":%d,\"size\":%d,\"seconds\":%.3f,\"messages\":%llu,\"rate\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"client_cpu\":%.2f,\"errors\":%llu}\n",
+         ws ? "wsrr" : "rr", conns, size, elapsed, (unsigned long long)measured, measured / elapsed, percentile(measured, 0.5), percentile(measured, 0.99), cpu,
          (unsigned long long)errors);
   return errors > 0 ? 1 : 0;
 }
@@ -326,11 +367,12 @@ static int run_idle(int conns, double timeout, double hold) {
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   if (argc < 5) {
-    fprintf(stderr, "usage: load rr|stream|idle <host> <port> ...\n");
+    fprintf(stderr, "usage: load rr|wsrr|stream|idle <host> <port> ...\n");
     return 2;
   }
   resolve(argv[2], atoi(argv[3]));
-  if (strcmp(argv[1], "rr") == 0 && argc == 8) return run_rr(atoi(argv[4]), atoi(argv[5]), atof(argv[6]), atof(argv[7]));
+  if (strcmp(argv[1], "rr") == 0 && argc == 8) return run_rr(atoi(argv[4]), atoi(argv[5]), atof(argv[6]), atof(argv[7]), 0);
+  if (strcmp(argv[1], "wsrr") == 0 && argc == 8) return run_rr(atoi(argv[4]), atoi(argv[5]), atof(argv[6]), atof(argv[7]), 1);
   if (strcmp(argv[1], "stream") == 0 && argc == 7) return run_stream(atoi(argv[4]), atof(argv[5]), atof(argv[6]));
   if (strcmp(argv[1], "idle") == 0 && argc == 7) return run_idle(atoi(argv[4]), atof(argv[5]), atof(argv[6]));
   fprintf(stderr, "bad arguments\n");

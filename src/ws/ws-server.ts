@@ -282,6 +282,7 @@ export class WsServer extends Session {
   async close(graceMs = 2000): Promise<void> {
     if (!this.closing) {
       this.closing = true;
+      this.settings.behaviour?.close();
       for (const s of this.servers) {
         s.close();
         s.closeIdleConnections();

@@ -67,5 +67,22 @@ test('each refusal names its field, the first one down the form', () => {
 
 test('the hub offers every kind it has a driver and a spec check for', () => {
   const hub = new SessionHub();
-  assert.deepEqual(hub.kinds(), ['tcp-server', 'tcp-client', 'udp', 'http']);
+  assert.deepEqual(hub.kinds(), ['tcp-server', 'tcp-client', 'udp', 'http', 'ws-server', 'ws-client']);
+});
+
+test('WebSocket specs: lists normalised, the address and headers checked with the core parsers', () => {
+  assert.deepEqual(normaliseSpec({ kind: 'ws-server', port: '0', path: '/chat', subprotocols: 'v2,  v1', origins: '', echo: true }), {
+    kind: 'ws-server', port: 0, encoding: 'utf8', path: '/chat', subprotocols: 'v2, v1', echo: true,
+  });
+  assert.deepEqual(normaliseSpec({ kind: 'ws-client', url: ' localhost:8080/x ', headers: 'X-A: 1\n\nX-B:2 ', insecure: false }), {
+    kind: 'ws-client', url: 'ws://localhost:8080/x', encoding: 'utf8', headers: 'X-A: 1\nX-B:2',
+  });
+  const path = refusal({ kind: 'ws-server', port: 0, path: 'chat' });
+  assert.equal(path.field, 'path');
+  assert.match(path.message, /must begin with \//);
+  const url = refusal({ kind: 'ws-client', url: 'ftp://x' });
+  assert.equal(url.field, 'url');
+  assert.match(url.message, /must begin with ws:\/\/ or wss:\/\//);
+  assert.equal(refusal({ kind: 'ws-client' }).field, 'url');
+  assert.equal(refusal({ kind: 'ws-client', url: 'ws://x', headers: 'nonsense' }).field, 'headers');
 });

@@ -260,7 +260,7 @@ test('sessions outlive the page: another page finds them; closing, restarting an
   const hello = second.messages.find((m) => m.type === 'hello');
   assert.deepEqual(hello.sessions.map((s) => s.id), [info.id]);
   assert.ok(hello.encodings.includes('gbk'));
-  assert.deepEqual(hello.kinds, ['tcp-server', 'tcp-client', 'udp', 'http']);
+  assert.deepEqual(hello.kinds, ['tcp-server', 'tcp-client', 'udp', 'http', 'ws-server', 'ws-client']);
   let r = await second.request({ type: 'close', session: info.id });
   assert.equal(r.session.state, 'closed');
   assert.equal(r.session.reason, 'closed from the page');

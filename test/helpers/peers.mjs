@@ -22,6 +22,8 @@ const PEERS = {
   python3: command('python3'),
   // Debian's Locust master, with the msgpack it speaks, under /usr/bin/python3
   locust: () => (existsSync('/usr/bin/locust') ? undefined : 'no Locust at /usr/bin/locust (apt-get install python3-locust)'),
+  // Debian's python3 with Debian's websockets (the pyenv python3 on PATH does not have it)
+  'python3-websockets': () => (spawnSync('/usr/bin/python3', ['-c', 'import websockets']).status === 0 ? undefined : "Debian's python3-websockets is not installed (apt-get install python3-websockets)"),
   // a network namespace of its own, with no way out: a resolver that cannot be reached
   'unshare-net': () => (spawnSync('unshare', ['-n', 'true']).status === 0 ? undefined : 'unshare -n is not permitted here (it needs CAP_SYS_ADMIN or user namespaces)'),
   // a child without CAP_NET_BIND_SERVICE, on a machine where ports below 1024 are privileged

@@ -1,31 +1,16 @@
 // WebSocket test helpers: Debian's python3-websockets peers, a hand-written raw client for hostile frames, event collection with deadlines.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import net from 'node:net';
 import { PEERS } from '../helpers/index.mjs';
+import { requirePeer } from '../helpers/peers.mjs';
 
 /** Debian's python3 (the pyenv python3 on PATH lacks Debian's python3-websockets). */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
-const IN_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
-
-let websocketsMissing;
-/** Why python3-websockets cannot be used here, or undefined when it can. */
-export function whyNoWebsockets() {
-  if (websocketsMissing === undefined) {
-    const r = spawnSync(DEBIAN_PYTHON, ['-c', 'import websockets'], { encoding: 'utf8' });
-    websocketsMissing = r.status === 0 ? '' : `Debian's python3-websockets is not installed (apt-get install python3-websockets): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
-  }
-  return websocketsMissing || undefined;
-}
-
-/** Skips the test when the websockets peer is missing on a developer machine; with CI=true that is a failure. */
+/** Skips the test when python3-websockets is missing on a developer machine; with CI=true that is a failure. */
 export function requireWebsockets(t) {
-  const why = whyNoWebsockets();
-  if (!why) return true;
-  if (IN_CI) throw new Error(why);
-  t.skip(why);
-  return false;
+  return requirePeer(t, 'python3-websockets');
 }
 
 /** Starts a python peer that prints "listening on <port>"; killed when the test ends. Resolves with its port and output. */

@@ -1,14 +1,11 @@
 // Chromium's own WebSocket, from a page, against ws listen: frames both ways, the page's origin checked, close codes from the browser.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before, after } from '../helpers/test.mjs';
+import { skipUnless } from '../helpers/peers.mjs';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { listenWs } from '../../dist/index.js';
 import { recorder } from './helpers.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
-const IN_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
-const missing = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
-if (missing && IN_CI) throw new Error(`${missing}: the WebSocket browser tests cannot run in CI without it`);
 
 let browser;
 
@@ -28,7 +25,7 @@ async function server(t, options) {
   return { s, ...rec };
 }
 
-describe("Chromium's WebSocket", { skip: missing, timeout: 120_000 }, () => {
+describe("Chromium's WebSocket", { skip: skipUnless('chromium') }, () => {
   before(async () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({

@@ -1,5 +1,5 @@
 // `sockit ws listen` and `sockit ws connect` as a person runs them: readable lines, stdin to clients, exit codes.
-import test from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { closedPort, runCli, spawnCli } from '../helpers/index.mjs';
 

@@ -1,5 +1,5 @@
 // sockit's WebSocket server and client against other implementations: python3-websockets both ways, curl's refused handshakes, an HTTP CONNECT proxy, many clients at once.
-import test from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { connectWs, listenWs } from '../../dist/index.js';

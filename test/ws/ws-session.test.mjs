@@ -1,5 +1,5 @@
 // The WebSocket server and client sessions through the library: frames, handshakes, behaviours, refusals, limits and reconnects.
-import test from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { listenWs, connectWs, WsClient, loadTlsMaterial, parseWsUrl, parseHeaderLine } from '../../dist/index.js';
