@@ -181,10 +181,8 @@ function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Dri
     subprotocols: listOf(spec.subprotocols), origins: listOf(spec.origins),
     welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat,
   });
-  const addresses = watchListening(server);
   return {
     session: server,
-    closed: server.closed,
     start: async () => {
       await server.listen();
     },
@@ -197,7 +195,7 @@ function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Dri
     close: () => server.close(),
     disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
     clients: () => server.clients(),
-    describe: () => ({ addresses: addresses(), port: server.port }),
+    describe: () => ({ addresses: [...server.addresses], port: server.port }),
   };
 }
 
@@ -213,7 +211,6 @@ function wsClientDriver(spec: SpecOf<'ws-client'>, { name }: DriverContext): Dri
   });
   return {
     session: client,
-    closed: client.closed,
     client: true,
     start: async () => {
       await client.connect();

@@ -117,7 +117,7 @@ async function wsListen(portArg: string, opts: Record<string, unknown>): Promise
 
 /** A typed line as a message: hex with --send-hex, else text in the encoding. */
 function typedMessage(text: string, data: DataOptions): Buffer {
-  return data.sendHex ? parseHex(text, 'typed hex') : encodeText(text, data.encoding);
+  return data.sendHex ? Buffer.from(parseHex(text, 'typed hex')) : encodeText(text, data.encoding);
 }
 
 function readFileOption(path: string, flag: string): Buffer {
@@ -140,7 +140,7 @@ async function wsConnect(url: string, opts: Record<string, unknown>): Promise<Co
     const [k, v] = parseHeaderLine(line, '--header');
     headers[k] = k in headers ? `${headers[k]}, ${v}` : v;
   }
-  const sends = ((opts.send as string[] | undefined) ?? []).map((s) => (data.sendHex ? parseHex(s, '--send') : unescapeText(s, data.encoding)));
+  const sends = ((opts.send as string[] | undefined) ?? []).map((s) => (data.sendHex ? Buffer.from(parseHex(s, '--send')) : Buffer.from(unescapeText(s, data.encoding))));
   const binary = data.sendHex || opts.binary ? true : undefined;
   const { WsClient } = await import('../../ws/ws-client.js');
   const client = new WsClient({
