@@ -14,6 +14,7 @@ import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from '../ne
 import { Session, type SessionEvent } from '../net/session.js';
 import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
 import { WsConversation, type WsSettings } from './ws-conversation.js';
+import { isSendableCloseCode } from './close-codes.js';
 
 /** The largest message accepted unless told otherwise: 16 MiB, the TCP sessions' frame limit. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -261,8 +262,9 @@ export class WsServer extends Session {
     return targets.length;
   }
 
-  /** Closes one client with a close code and reason; returns false if there is no such client. */
+  /** Closes one client with a close code (1000, or 3000–4999) and reason; returns false if there is no such client. */
   disconnect(id: number, reason = 'closed by server', code = 1000): boolean {
+    if (!isSendableCloseCode(code)) throw new UsageError(`a close code must be 1000 or from 3000 to 4999, got '${code}'`);
     const client = this.clientsById.get(id);
     if (!client) return false;
     client.end(reason, code, reason.slice(0, 120));

@@ -178,6 +178,7 @@ test('close codes and reasons both ways; a server going away closes with 1001', 
   const srv = await server(t);
   const cl = await client(t, { url: srv.url });
   await srv.waitEvent((e) => e.event === 'connect', 'the connect');
+  assert.throws(() => srv.s.disconnect(1, 'x', 1006), /close code must be 1000 or from 3000 to 4999, got '1006'/);
   srv.s.disconnect(1, 'maintenance', 4001);
   const closed = await cl.waitEvent((e) => e.event === 'close', 'the close');
   assert.deepEqual(closed.closeFrame, { code: 4001, reason: 'maintenance', by: 'peer' });
