@@ -9,6 +9,7 @@ export * from './wire/checksums.js';
 export * from './wire/rules.js';
 export * from './net/rule-set.js';
 export * from './net/behaviour.js';
+export * from './wire/escape.js';
 export * from './wire/framing.js';
 export * from './wire/endpoint.js';
 export * from './net/access.js';

@@ -1,6 +1,7 @@
 // The checks every request to the browser assistant passes: token, Host (DNS-rebinding defence), Origin, and the CSP it is served with.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import net from 'node:net';
+import { hostProblem, parseHostHeader } from '../http/host-header.js';
+import { escapeControl } from '../wire/escape.js';
 
 /** A fresh random token for the page's URL (192 bits, URL-safe). */
 export function createToken(): string {
@@ -15,38 +16,15 @@ export function tokenMatches(given: string | null | undefined, token: string): b
   return timingSafeEqual(a, b);
 }
 
-/** Splits a Host header into its name (brackets kept off IPv6) and port; undefined when malformed. */
-export function parseHostHeader(value: string | undefined): { hostname: string; port: string } | undefined {
-  if (!value || value.length > 255 || /[\s/@?#\\]/.test(value)) return undefined;
-  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(value);
-  if (v6) return net.isIPv6(v6[1]!) ? { hostname: v6[1]!.toLowerCase(), port: v6[2] ?? '' } : undefined;
-  const m = /^([a-zA-Z0-9.-]+)(?::(\d{1,5}))?$/.exec(value);
-  if (!m) return undefined;
-  return { hostname: m[1]!.toLowerCase(), port: m[2] ?? '' };
-}
-
-/** True for names that always mean this machine: localhost (and *.localhost), 127.0.0.0/8, ::1. */
-export function isLoopbackName(hostname: string): boolean {
-  const h = hostname.toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(h) || h === '0:0:0:0:0:0:0:1';
-  return false;
-}
+export { parseHostHeader };
 
 /**
- * Whether a request's Host header is acceptable. A page served under any other name could be a
- * DNS-rebinding attack: a site whose name now resolves to 127.0.0.1 would otherwise reach us as
- * "same origin". IP literals cannot be rebound, so when the server was deliberately bound beyond
- * loopback, they are accepted too (that is how other machines reach it).
- * Returns why it was refused, or undefined when it is fine.
+ * Whether a request's Host header is acceptable (see {@link hostProblem}): loopback names always,
+ * IP literals too when the server was deliberately bound beyond loopback (that is how other
+ * machines reach it). Returns why it was refused, or undefined when it is fine.
  */
 export function checkHost(hostHeader: string | undefined, options: { allowIpLiterals: boolean }): string | undefined {
-  const parsed = parseHostHeader(hostHeader);
-  if (!parsed) return hostHeader ? `the Host header '${hostHeader}' is malformed` : 'the request has no Host header';
-  if (isLoopbackName(parsed.hostname)) return undefined;
-  if (options.allowIpLiterals && net.isIP(parsed.hostname)) return undefined;
-  return `the Host header '${hostHeader}' is not a local name (a defence against DNS rebinding); open the address sockit printed`;
+  return hostProblem(hostHeader, { ipLiterals: options.allowIpLiterals });
 }
 
 /**
@@ -56,7 +34,7 @@ export function checkHost(hostHeader: string | undefined, options: { allowIpLite
 export function checkOrigin(origin: string | undefined, hostHeader: string | undefined): string | undefined {
   if (!origin) return 'the WebSocket request has no Origin header';
   if (!hostHeader || origin.toLowerCase() !== `http://${hostHeader.toLowerCase()}`) {
-    return `the WebSocket's Origin '${origin}' is not this page's origin`;
+    return `the WebSocket's Origin '${escapeControl(origin)}' is not this page's origin`;
   }
   return undefined;
 }

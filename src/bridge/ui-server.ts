@@ -10,7 +10,9 @@ import { formatEndpoint } from '../wire/endpoint.js';
 import { Session, type SessionEvent } from '../net/session.js';
 import { bindFailure, listenServer } from '../net/listen.js';
 import { WsBridge, type BridgeOptions } from './ws-bridge.js';
-import { checkHost, checkOrigin, contentSecurityPolicy, createToken, isLoopbackName, tokenMatches } from './guard.js';
+import { isLoopbackHost, peerOf } from '../net/address.js';
+import { escapeControl } from '../wire/escape.js';
+import { checkHost, checkOrigin, contentSecurityPolicy, createToken, tokenMatches } from './guard.js';
 
 /** Where the assistant listens and what it serves. */
 export interface UiServerOptions {
@@ -100,7 +102,7 @@ export class UiServer extends Session {
 
   /** True when the server is reachable from this machine only. */
   get loopbackOnly(): boolean {
-    return isLoopbackName(this.host);
+    return isLoopbackHost(this.host);
   }
 
   /** The port actually bound. */
@@ -145,7 +147,8 @@ export class UiServer extends Session {
   private refuse(req: http.IncomingMessage, reason: string): void {
     this.emitEvent({
       event: 'error', code: 'SOCKIT_ERR_FORBIDDEN',
-      message: `refused ${req.method} ${(req.url ?? '').replace(/token=[^&]*/, 'token=…')} from ${peerOfRequest(req)}: ${reason}`,
+      // the method and URL are the client's text, escaped so they cannot drive a terminal (the reasons escape theirs)
+      message: `refused ${escapeControl(`${req.method} ${(req.url ?? '').replace(/token=[^&]*/, 'token=…')}`)} from ${peerOf(req.socket)}: ${reason}`,
     });
   }
 
@@ -215,7 +218,7 @@ export class UiServer extends Session {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const id = this.nextPage++;
-      const peer = peerOfRequest(req);
+      const peer = peerOf(req.socket);
       this.stats.connections++;
       this.stats.active++;
       this.emitEvent({ event: 'connect', peer, id, local: formatEndpoint(socket.localAddress ?? '', socket.localPort ?? 0) });
@@ -244,11 +247,6 @@ export class UiServer extends Session {
     }
     return this.closed;
   }
-}
-
-function peerOfRequest(req: http.IncomingMessage): string {
-  const a = (req.socket.remoteAddress ?? '?').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
-  return formatEndpoint(a, req.socket.remotePort ?? 0);
 }
 
 /** Creates the assistant's server and binds it. */

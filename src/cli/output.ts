@@ -72,22 +72,8 @@ export function colorWanted(stream: NodeJS.WritableStream & { isTTY?: boolean },
   return Boolean(stream.isTTY);
 }
 
-/** Control characters shown as escapes, so a peer cannot drive the terminal. */
-export function escapeControl(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
-    switch (c) {
-      case '\n':
-        return '\\n';
-      case '\r':
-        return '\\r';
-      case '\t':
-        return '\\t';
-      default:
-        return '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0');
-    }
-  });
-}
-
+export { escapeControl } from '../wire/escape.js';
+import { escapeControl } from '../wire/escape.js';
 export { formatBytes } from '../wire/format-bytes.js';
 import { formatBytes } from '../wire/format-bytes.js';
 

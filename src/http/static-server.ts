@@ -8,8 +8,9 @@ import { isNoIpv6, SockitError, UsageError } from '../errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
 import { Session, type SessionEvent } from '../net/session.js';
 import { bindFailure, listenServer } from '../net/listen.js';
-import { peerOf } from '../net/address.js';
+import { isLoopbackHost, peerOf } from '../net/address.js';
 import { StaticHandler, type ResponseLog, type StaticHandlerOptions } from './handler.js';
+import { onAnswerOver } from './lifetime.js';
 
 /** A static server: what to serve (see {@link StaticHandlerOptions}), where, and how long clients may dawdle. */
 export interface StaticServerOptions extends StaticHandlerOptions {
@@ -27,7 +28,11 @@ export interface StaticServerOptions extends StaticHandlerOptions {
   keepAliveTimeoutMs?: number;
   /** A connection with no traffic either way for this long is closed (default 30 s). */
   idleTimeoutMs?: number;
-  /** Connections accepted at once (default 1024); more are dropped. */
+  /**
+   * Connections at once, over every address bound (default 1024). At the cap, the oldest
+   * connection with no request in progress (idle, or still sending its headers) is closed to make
+   * room; a new one is refused only when every connection is busy with a request.
+   */
   maxConnections?: number;
   /** Requests per keep-alive connection (default 10,000). */
   maxRequestsPerSocket?: number;
@@ -39,21 +44,31 @@ export interface StaticServerOptions extends StaticHandlerOptions {
   name?: string;
 }
 
-export { StaticHandler, folderLocation, type StaticHandlerOptions, type ResponseLog } from './handler.js';
+export { StaticHandler, type StaticHandlerOptions, type ResponseLog } from './handler.js';
+export { folderLocation } from './replies.js';
 export { parseCredentials, type BasicCredentials } from './auth.js';
 export { decodeRequestPath, isInside, type DotfilePolicy, type RequestPath, type PathRefusal } from './resolve-path.js';
 export { parseRange, type ByteRange, type RangeDecision } from './range.js';
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 let serverCount = 0;
+
+/** What the server keeps about one connection. */
+interface Connection {
+  /** Bytes moved either way when last looked at, and when that changed (idle sweep). */
+  seen: number;
+  at: number;
+  /** The latest answer; while it is unfinished the connection is busy and is not closed to make room. */
+  answer: http.ServerResponse | undefined;
+}
 
 /** A static web server session. Create with {@link serveStatic}. */
 export class StaticServer extends Session {
   readonly options: Readonly<StaticServerOptions>;
   readonly handler: StaticHandler;
   private readonly servers: http.Server[] = [];
-  /** Each open connection, with the bytes it had moved and when that last changed. */
-  private readonly sockets = new Map<net.Socket, { seen: number; at: number }>();
+  /** Each open connection, oldest first: the bytes it had moved, when that last changed, its latest answer. */
+  private readonly sockets = new Map<net.Socket, Connection>();
+  private readonly maxConnections: number;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly totals: ResponseLog = { bytes: 0, bytesIn: 0 };
   private boundPort = 0;
@@ -69,9 +84,10 @@ export class StaticServer extends Session {
     ] as const) {
       if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new UsageError(`${name} must be a whole number above 0, got ${v}`);
     }
-    const loopbackOnly = options.host === undefined || LOOPBACK.test(options.host);
+    const loopbackOnly = options.host === undefined || isLoopbackHost(options.host);
     this.options = options;
     this.logRequests = options.accessLog ?? true;
+    this.maxConnections = options.maxConnections ?? 1024;
     this.handler = new StaticHandler({ ...options, allowedHosts: options.allowedHosts ?? (loopbackOnly ? [] : 'any') });
   }
 
@@ -151,11 +167,13 @@ export class StaticServer extends Session {
     const server = o.tls ? https.createServer({ ...serverOptions, key: o.tls.key, cert: o.tls.cert }, onRequest) : http.createServer(serverOptions, onRequest);
     server.keepAliveTimeout = o.keepAliveTimeoutMs ?? 5_000;
     server.maxRequestsPerSocket = o.maxRequestsPerSocket ?? 10_000;
-    server.maxConnections = o.maxConnections ?? 1024;
     // idle connections are swept below: Node's per-socket timer does not fire once headersTimeout
     // checks are on, and re-arming it on every read and write costs time on the hot path
     server.timeout = 0;
     server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    // `Expect: 100-continue` is answered by the route: only an accepted upload is told to go on,
+    // anything else gets its final status before the client sends a byte of the body
+    server.on('checkContinue', onRequest);
     if (o.tls) {
       server.on('tlsClientError', (err: Error, socket: net.Socket) => {
         if (this.observed) this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_TLS', message: `TLS handshake with ${peerOf(socket)} failed: ${err.message}` });
@@ -168,15 +186,36 @@ export class StaticServer extends Session {
   }
 
   private onConnection(socket: net.Socket): void {
+    // one budget for every listener (127.0.0.1 and ::1 alike)
+    if (this.sockets.size >= this.maxConnections && !this.makeRoom()) {
+      socket.destroy();
+      return;
+    }
     this.stats.connections++;
     this.stats.active++;
-    this.sockets.set(socket, { seen: 0, at: Date.now() });
+    this.sockets.set(socket, { seen: 0, at: Date.now(), answer: undefined });
     this.sweeper ??= this.startSweeper();
     socket.once('close', () => {
       this.stats.active--;
       this.sockets.delete(socket);
       if (this.closing && this.sockets.size === 0) this.finish();
     });
+  }
+
+  /**
+   * Closes the oldest connection that has no request in progress: one that sits idle between
+   * requests, or has not finished sending its headers (slowloris). Returns false when every
+   * connection is busy answering.
+   */
+  private makeRoom(): boolean {
+    for (const [socket, c] of this.sockets) {
+      if (c.answer && !c.answer.writableFinished) continue;
+      // out of the count at once: its 'close' comes later
+      this.sockets.delete(socket);
+      socket.destroy();
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -203,6 +242,9 @@ export class StaticServer extends Session {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.stats.messagesIn++;
+    // over TLS the request's socket wraps the connection the listener counted
+    const c = this.sockets.get(req.socket) ?? this.sockets.get((req.socket as net.Socket & { _parent?: net.Socket })._parent!);
+    if (c) c.answer = res;
     if (!this.logRequests || !this.observed) {
       // nobody logs: skip the per-request bookkeeping, keep the totals
       this.handler.handle(req, res, this.totals);
@@ -211,7 +253,9 @@ export class StaticServer extends Session {
     const start = performance.now();
     const log: ResponseLog = { bytes: 0, bytesIn: 0 };
     const peer = peerOf(req.socket);
-    res.once('close', () => {
+    // every request gets its line, also one queued behind a pipelined answer when the client left
+    onAnswerOver(res, () => {
+      if (!res.writableFinished) log.note ??= 'connection closed early';
       this.totals.bytes += log.bytes;
       this.totals.bytesIn += log.bytesIn;
       this.emitEvent({
@@ -276,13 +320,8 @@ export function serverUrls(scheme: string, addresses: readonly string[], port: n
   }
   const unique = [...new Set(hosts)];
   // loopback first: the address people type on this machine
-  unique.sort((x, y) => Number(!LOOPBACK.test(x)) - Number(!LOOPBACK.test(y)));
+  unique.sort((x, y) => Number(!isLoopbackHost(x)) - Number(!isLoopbackHost(y)));
   return unique.map((h) => `${scheme}://${formatEndpoint(h, port)}/`);
-}
-
-/** True for an address only this machine can reach. */
-export function isLoopback(address: string): boolean {
-  return LOOPBACK.test(address);
 }
 
 /** Creates a static server session and binds it. */

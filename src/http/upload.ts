@@ -1,8 +1,11 @@
-// Uploads into the served folder: PUT of one file and multipart/form-data POST, streamed to disk, never outside the root.
+// Uploads into the served folder: the PUT and multipart/form-data POST route, streamed to disk, never outside the root.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { closeAfterAnswer } from './lifetime.js';
+import { folderLocation, sendBuffer, sendError, type ResponseLog } from './replies.js';
+import { isInside, isRefusal, resolveForWrite, type DotfilePolicy, type RequestPath, type ServedRoot } from './resolve-path.js';
 
 /** An upload the server refuses, with the status to answer. */
 export class UploadError extends Error {
@@ -281,4 +284,76 @@ async function linkUnique(temp: string, dir: string, name: string): Promise<stri
     }
   }
   throw new UploadError(409, 'too many files with that name');
+}
+
+/** What the upload route needs to know of the folder it writes into. */
+export interface UploadSite {
+  served: ServedRoot;
+  dotfiles: DotfilePolicy;
+  maxUploadBytes: number;
+  /** Headers every answer carries (CORS). */
+  extraHeaders: readonly string[];
+  /** The real path of a folder inside the root, or why it cannot take files (with the status to answer). */
+  folder(segments: readonly string[]): string | { status: number; reason: string };
+}
+
+/**
+ * PUT a file, or POST multipart/form-data files into a folder; writes stay inside the real root.
+ * Refusals throw UploadError (the caller answers them and closes the connection: the rest of the
+ * body is not read). A client waiting for `100 Continue` gets it only once the upload is accepted.
+ */
+export async function handleUpload(site: UploadSite, req: IncomingMessage, res: ServerResponse, target: RequestPath, log: ResponseLog): Promise<void> {
+  if (!sameOrigin(req)) {
+    log.note = 'cross-origin write refused';
+    closeAfterAnswer(res);
+    return sendError(req, res, 403, log, site.extraHeaders);
+  }
+  const limits = { maxBytes: site.maxUploadBytes };
+  if (Number(req.headers['content-length'] ?? 0) > limits.maxBytes) throw new UploadError(413, `upload larger than ${limits.maxBytes} bytes`);
+  const count = (n: number) => (log.bytesIn += n);
+  if (req.method === 'PUT') {
+    if (target.trailingSlash || target.segments.length === 0) throw new UploadError(405, 'PUT names a file, not a folder');
+    const where = resolveForWrite(site.served, target.segments, site.dotfiles);
+    if (isRefusal(where)) throw new UploadError(where.status, where.reason);
+    continueIfAsked(req, res);
+    const created = await receivePut(req, where.dir, where.name, limits, count);
+    res.writeHead(created ? 201 : 204, ['Content-Length', '0', ...site.extraHeaders]);
+    res.end();
+    return;
+  }
+  const type = String(req.headers['content-type'] ?? '');
+  const m = /^multipart\/form-data\s*;(?:.*;)?\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type);
+  if (!m) throw new UploadError(415, 'POST uploads are multipart/form-data');
+  const dir = site.folder(target.segments);
+  if (typeof dir !== 'string') throw new UploadError(dir.status, dir.reason);
+  if (!isInside(site.served.realRoot, dir)) throw new UploadError(403, 'write outside the root');
+  const allowName = (name: string) => site.dotfiles === 'allow' || !name.startsWith('.');
+  continueIfAsked(req, res);
+  const stored = await receiveMultipart(req, dir, m[1] ?? m[2]!, limits, allowName, count);
+  log.note = `stored ${stored.length} file${stored.length === 1 ? '' : 's'}`;
+  if (String(req.headers.accept ?? '').includes('text/html')) {
+    // a browser form: back to the listing
+    res.writeHead(303, ['Location', target.trailingSlash ? './' : folderLocation(target), 'Content-Length', '0', ...site.extraHeaders]);
+    res.end();
+    return;
+  }
+  const body = Buffer.from(stored.map((s) => s + '\n').join(''), 'utf8');
+  sendBuffer(req, res, 201, ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff', ...site.extraHeaders, 'Content-Length', String(body.length)], body, log);
+}
+
+function continueIfAsked(req: IncomingMessage, res: ServerResponse): void {
+  if (String(req.headers.expect ?? '').toLowerCase() === '100-continue') res.writeContinue();
+}
+
+/** Writes from browsers of other origins are refused: a page elsewhere must not fill the folder via a form (CSRF). */
+function sameOrigin(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
 }

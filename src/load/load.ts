@@ -1,6 +1,6 @@
 // The TCP load generator's API: its options checked once, its progress and its report; the engine does the I/O.
 import { performance } from 'node:perf_hooks';
-import { SockitError, UsageError } from '../errors.js';
+import { ConnectError, SockitError, UsageError } from '../errors.js';
 import { connectErrorFrom } from '../system-errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
 import { LoadEngine, type EngineSettings } from './engine.js';
@@ -38,6 +38,8 @@ export interface LoadProgress {
   elapsedMs: number;
   established: number;
   failed: number;
+  /** Connections neither established nor failed: still connecting (or not yet tried) when the run ended. */
+  pending: number;
   /** Connections that the server closed or reset during the run. */
   dropped: number;
   active: number;
@@ -77,7 +79,7 @@ export interface LoadReport extends LoadProgress {
   latency?: LatencySummary;
   /** Failures by system error code. */
   errors: Record<string, number>;
-  /** The first connect failure as a sentence, when no connection could be established. */
+  /** Why the run failed: no connection was established, or (request mode) nothing was answered. */
   error?: SockitError;
 }
 
@@ -158,7 +160,8 @@ export function resolveLoadOptions(o: LoadOptions, untilStopped = false): Engine
 export function progressOf(e: LoadEngine): LoadProgress {
   const end = e.running ? performance.now() : e.stoppedAt;
   return {
-    elapsedMs: Math.round(end - e.started), established: e.established, failed: e.failed, dropped: e.dropped,
+    elapsedMs: Math.round(end - e.started), established: e.established, failed: e.failed,
+    pending: Math.max(0, e.connections - e.established - e.failed), dropped: e.dropped,
     active: e.active, messagesSent: e.messagesSent, messagesReceived: e.messagesReceived,
     bytesOut: e.bytesOut, bytesIn: e.bytesIn,
   };
@@ -188,8 +191,26 @@ export function reportOf(e: LoadEngine): LoadReport {
   };
   const latency = latencyOf(e);
   if (latency) report.latency = latency;
-  if (e.established === 0 && e.firstError !== undefined) report.error = connectErrorFrom(e.firstError, s.host, s.port);
+  const failure = failureOf(e, p);
+  if (failure) report.error = failure;
   return report;
+}
+
+/** Nothing answered is a failure: a listener that never accepts, or a server that never replies. */
+function failureOf(e: LoadEngine, p: LoadProgress): SockitError | undefined {
+  const { host, port, mode, expect } = e.settings;
+  const where = formatEndpoint(host, port);
+  if (p.established === 0 && p.pending === 0 && e.firstError !== undefined) return connectErrorFrom(e.firstError, host, port);
+  if (p.established === 0) {
+    return new ConnectError('SOCKIT_ERR_TIMEOUT', `no connection to ${where} was established in ${(p.elapsedMs / 1000).toFixed(1)} s (${p.pending} still connecting${p.failed ? `, ${p.failed} failed` : ''})`, {
+      cause: e.firstError,
+      hint: 'the server may not be accepting connections (its accept queue is full), or a firewall drops them',
+    });
+  }
+  if (mode !== 'request' || p.messagesReceived > 0 || p.messagesSent === 0) return undefined;
+  return new ConnectError('SOCKIT_ERR_TIMEOUT', `${where} answered none of ${p.messagesSent} messages (no ${expect} bytes came back)`, {
+    hint: 'for a server that does not answer each message, use --mode stream (or set --expect)',
+  });
 }
 
 /**

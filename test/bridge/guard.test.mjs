@@ -1,7 +1,8 @@
 // The checks in front of the browser assistant: token, Host (DNS rebinding), Origin, CSP.
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { checkHost, checkOrigin, contentSecurityPolicy, createToken, isLoopbackName, parseHostHeader, tokenMatches } from '../../dist/bridge/guard.js';
+import { checkHost, checkOrigin, contentSecurityPolicy, createToken, parseHostHeader, tokenMatches } from '../../dist/bridge/guard.js';
+import { isLoopbackHost } from '../../dist/net/address.js';
 
 test('tokens are random, URL-safe and compared exactly', () => {
   const a = createToken();
@@ -26,8 +27,8 @@ test('Host headers are parsed strictly', () => {
 });
 
 test('loopback names: localhost, *.localhost, 127/8, ::1 and nothing else', () => {
-  for (const ok of ['localhost', 'LOCALHOST', 'app.localhost', '127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1']) assert.equal(isLoopbackName(ok), true, ok);
-  for (const no of ['localhost.evil.test', 'evil.test', '10.0.0.1', '0.0.0.0', '::', '::ffff:127.0.0.1', '128.0.0.1', 'localhostx']) assert.equal(isLoopbackName(no), false, no);
+  for (const ok of ['localhost', 'LOCALHOST', 'app.localhost', '127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1']) assert.equal(isLoopbackHost(ok), true, ok);
+  for (const no of ['localhost.evil.test', 'evil.test', '10.0.0.1', '0.0.0.0', '::', '::ffff:127.0.0.1', '128.0.0.1', 'localhostx']) assert.equal(isLoopbackHost(no), false, no);
 });
 
 test('a Host that is not a loopback name is refused (DNS rebinding); IP literals pass only when bound beyond loopback', () => {

@@ -42,3 +42,16 @@ test('bad options are usage errors', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--port must be a whole number from 0 to 65535, got '70000'/);
 });
+
+test('a refused request is printed with its control characters escaped (a Host header cannot drive the terminal)', async (t) => {
+  const ui = spawnCli(t, ['ui']);
+  await ui.waitStdout(/running at http:\/\/127\.0\.0\.1:(\d+)\//);
+  const port = Number(/127\.0\.0\.1:(\d+)\//.exec(ui.stdout)[1]);
+  // bytes 0x80-0xff pass the HTTP parser as obs-text; 0x9b is CSI for terminals that read C1 controls
+  const host = Buffer.from('evil\x9b2J\x85.example', 'latin1');
+  await rawRequest(port, Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: '), host, Buffer.from('\r\nConnection: close\r\n\r\n')]));
+  await ui.waitStderr('refused GET /');
+  assert.ok(ui.stderr.includes("the Host header 'evil\\x9b2J\\x85.example' is malformed"), ui.stderr);
+  assert.doesNotMatch(ui.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  await ui.stop();
+});

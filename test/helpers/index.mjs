@@ -20,10 +20,12 @@ export const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers',
 
 /**
  * Spawns `sockit ...args`. The handle collects stdout/stderr, parses NDJSON lines from stdout
- * and is killed when the test ends.
+ * and is killed when the test ends. `nofile` raises the child's soft limit of open files
+ * (`ulimit -n`) for tests that hold thousands of connections.
  */
-export function spawnCli(t, args, { env, stdin = 'pipe' } = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
+export function spawnCli(t, args, { env, stdin = 'pipe', nofile } = {}) {
+  const [cmd, argv] = nofile ? withNofile(nofile, process.execPath, [CLI, ...args]) : [process.execPath, [CLI, ...args]];
+  const child = spawn(cmd, argv, { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
   const handle = {
     child,
     stdout: '',
@@ -91,6 +93,20 @@ export function spawnCli(t, args, { env, stdin = 'pipe' } = {}) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return handle;
+}
+
+/**
+ * A command line that runs `cmd args` with its soft limit of open files raised to `nofile`
+ * (the shell execs it, so the pid is the program's own).
+ */
+export function withNofile(nofile, cmd, args) {
+  return ['sh', ['-c', 'ulimit -n "$0" && exec "$@"', String(nofile), cmd, ...args]];
+}
+
+/** The hard limit of open files a child may raise its soft limit to. */
+export function hardNofile() {
+  const out = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
+  return out === 'unlimited' ? Infinity : Number(out);
 }
 
 function notify(handle) {

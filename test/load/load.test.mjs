@@ -202,15 +202,40 @@ test('a server that closes each connection: dropped connections are reported', a
   assert.equal(rep.messagesReceived, 3);
 });
 
-test('a server that never answers: zero answers and a hint about stream mode', async (t) => {
+test('a server that never answers: exit 4, zero answers and a hint about stream mode', async (t) => {
   const port = await rawServer(t, (s) => {
     s.resume();
     s.on('error', () => {});
   });
   const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '0.3']);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stdout, /2 established, 0 failed\n/);
   assert.match(r.stdout, /2 sent, 0 answered/);
-  assert.match(r.stderr, /no answer of 64 bytes came back; .* use --mode stream/);
+  assert.match(r.stderr, new RegExp(`error: 127\\.0\\.0\\.1:${port} answered none of 2 messages \\(no 64 bytes came back\\) \\[SOCKIT_ERR_TIMEOUT\\]`));
+  assert.match(r.stderr, /hint: for a server that does not answer each message, use --mode stream/);
+  // streaming to a sink is what stream mode is for
+  const sink = await cli(['load', '127.0.0.1', String(port), '-c', '1', '-d', '0.3', '--mode', 'stream']);
+  assert.equal(sink.code, 0, sink.stderr);
+});
+
+test('a listener that never accepts: exit 4, its connects counted as still connecting', async (t) => {
+  const peer = spawn('python3', [join(PEERS, 'stuck_backlog_server.py'), '10']);
+  t.after(() => peer.kill());
+  const port = await new Promise((resolve, reject) => {
+    peer.stdout.setEncoding('utf8');
+    peer.stdout.once('data', (s) => resolve(Number(s.trim())));
+    peer.once('exit', (code) => reject(new Error(`stuck_backlog_server.py exited ${code}`)));
+  });
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '3', '-d', '1']);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stdout, /\n  connections 0 established, 0 failed, 3 still connecting\n/);
+  assert.match(r.stderr, new RegExp(`error: no connection to 127\\.0\\.0\\.1:${port} was established in 1\\.\\d s \\(3 still connecting\\) \\[SOCKIT_ERR_TIMEOUT\\]`));
+  const json = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '0.5', '--json']);
+  assert.equal(json.code, 4);
+  const rep = report(json);
+  assert.equal(rep.established, 0);
+  assert.equal(rep.pending, 2);
+  assert.equal(rep.error.code, 'SOCKIT_ERR_TIMEOUT');
 });
 
 test('nothing listening: exit 4 with one sentence; bad arguments: exit 2 naming them', async () => {

@@ -8,7 +8,8 @@ import { parseHost, parseInteger, parsePort, parseSize } from '../../wire/endpoi
 import { loadTlsMaterial } from '../../net/tls-cert.js';
 import { UsageError } from '../../errors.js';
 import { parseCredentials } from '../../http/auth.js';
-import { isLoopback, StaticServer } from '../../http/static-server.js';
+import { StaticServer } from '../../http/static-server.js';
+import { isLoopbackHost } from '../../net/address.js';
 import type { DotfilePolicy } from '../../http/resolve-path.js';
 import { collect, secondsOption } from '../common.js';
 import { onStopSignal } from '../signals.js';
@@ -103,13 +104,13 @@ async function serve(dirArg: string | undefined, opts: Record<string, unknown>):
   if (!json) {
     out.line(c.sys(`serving ${root}${tls?.selfSigned ? ' (HTTPS, self-signed certificate)' : ''}`));
     for (const url of urls) {
-      const local = isLoopback(new URL(url).hostname.replace(/^\[|\]$/g, ''));
+      const local = isLoopbackHost(new URL(url).hostname.replace(/^\[|\]$/g, ''));
       out.line(`  ${local ? 'Local:  ' : c.bold('Network:')} ${url}`);
     }
-    if (!urls.some((u) => !isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')))) out.line(c.dim('  on this machine only; -H 0.0.0.0 shares it on the network'));
+    if (!urls.some((u) => !isLoopbackHost(new URL(u).hostname.replace(/^\[|\]$/g, '')))) out.line(c.dim('  on this machine only; -H 0.0.0.0 shares it on the network'));
   }
   out.flush();
-  const exposed = server.addresses.some((a) => !isLoopback(a));
+  const exposed = server.addresses.some((a) => !isLoopbackHost(a));
   if (auth && !tls && exposed) err.line(c.err('warning: --auth over plain HTTP on the network sends the password readable by anyone on the way; add --tls'));
   if (opts.upload && exposed) err.line(c.err('warning: --upload on the network lets anyone who can reach this machine write into the folder'));
   if (opts.open) openBrowser(urls[0]!, err);

@@ -1,0 +1,43 @@
+// What a process holds, from /proc: open descriptors and resident memory (Linux).
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Open descriptors and memory of a process: { fds, rssMb, peakRssMb }. */
+export function procStats(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { fds: readdirSync(`/proc/${pid}/fd`).length, rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+}
+
+/**
+ * Polls `procStats(pid)` until `ok(stats)` holds; resolves with the stats, or rejects after
+ * `ms` naming `what` and the last stats seen.
+ */
+export async function waitStats(pid, ok, what, ms = 10000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = procStats(pid);
+    if (ok(s)) return s;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last seen ${JSON.stringify(s)}`);
+    await sleep(100);
+  }
+}
+
+/** Connections waiting in the accept queues of every socket listening on TCP `port` (IPv4 and IPv6). */
+export function acceptQueue(port) {
+  let waiting = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local address, state 0A (LISTEN), tx_queue:rx_queue: a listener's rx_queue is its accept queue
+      if (f.length > 4 && f[3] === '0A' && parseInt(f[1].split(':')[1], 16) === port) waiting += parseInt(f[4].split(':')[1], 16);
+    }
+  }
+  return waiting;
+}

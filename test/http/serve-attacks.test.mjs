@@ -1,0 +1,214 @@
+// The static server under hostile load, in bounded runs: connections cut off mid-pipeline, slow readers, slowloris above the cap, unwanted request bodies.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, ftruncateSync, openSync } from 'node:fs';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { spawnCli, run, PEERS, hardNofile, hasCommand, withNofile, tmpDir } from '../helpers/index.mjs';
+import { tmpTree, patternBytes } from '../helpers/http.mjs';
+import { acceptQueue, procStats, waitStats } from '../helpers/process.mjs';
+
+const MiB = 1024 * 1024;
+// the system's python starts in a tenth of the time a version manager's shim takes; the peers need only its standard library
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/** big.bin (16 MiB) and big.txt (16 MiB of text that gzip cannot shrink much), both streamed rather than cached. */
+function bigTree(t) {
+  return tmpTree(t, { 'big.bin': patternBytes(16 * MiB), 'big.txt': randomBytes(12 * MiB).toString('base64') });
+}
+
+/** `sockit serve` on 127.0.0.1 with NDJSON events; resolves with the handle, its port and pid. */
+async function serve(t, root, args = [], options = {}) {
+  const cli = spawnCli(t, ['serve', root, '-p', '0', '--json', ...args], options);
+  // a busy machine may take a while to start node
+  const { port } = await cli.waitEvent((e) => e.event === 'listening', 20_000);
+  return { cli, port, pid: cli.child.pid };
+}
+
+/** Runs an attack peer to completion; fails the test when it fails. */
+async function attack(script, args, timeoutMs = 30_000) {
+  const r = await run(PYTHON, [join(PEERS, script), ...args.map(String)], { timeoutMs });
+  assert.equal(r.code, 0, `${script}: ${r.stderr}`);
+  return r.stdout;
+}
+
+test('pipelined answers cut off by the client: descriptors and memory return to their starting level, every request is logged', { timeout: 120_000 }, async (t) => {
+  const root = bigTree(t);
+  const { cli, port, pid } = await serve(t, root, ['-H', '127.0.0.1']);
+  const shapes = [
+    ['/big.bin'],
+    ['/big.txt', 'Accept-Encoding: gzip'],
+    ['/big.bin', 'Range: bytes=0-5999999,8000000-15999999'],
+  ];
+  // 40 clients each pipeline 3 requests for 16 MiB, read 1 KiB of the first answer and hang up
+  const round = async () => {
+    for (const [path, ...headers] of shapes) assert.equal((await attack('pipelined_disconnect.py', ['127.0.0.1', port, path, 40, 3, ...headers])).trim(), '40 closed');
+  };
+  // two rounds first, so that code, caches, buffers and the JS heap are warm: the starting level is a working server's
+  await round();
+  await round();
+  const before = await waitStats(pid, (s) => s.fds < 40, 'the warm-up connections to close');
+  for (let i = 0; i < 3; i++) await round();
+  const after = await waitStats(
+    pid,
+    (s) => s.fds <= before.fds * 1.1 && s.rssMb <= before.rssMb * 1.1,
+    `descriptors and RSS back within 10% of ${before.fds} fds and ${before.rssMb.toFixed(1)} MB`,
+    15_000,
+  );
+  t.diagnostic(`starting level ${before.fds} fds, ${before.rssMb.toFixed(1)} MB; after 3 rounds ${after.fds} fds, ${after.rssMb.toFixed(1)} MB (peak ${after.peakRssMb.toFixed(1)} MB)`);
+  await cli.stop();
+  const summary = await cli.waitEvent((e) => e.event === 'summary');
+  const logged = cli.events.filter((e) => e.event === 'request');
+  assert.equal(logged.length, summary.messagesIn, 'one access-log event per request received');
+  assert.ok(logged.some((e) => e.note === 'connection closed early'), 'answers cut short say so');
+});
+
+/** Samples a process's descriptors and RSS every 100 ms until stopped; `stop()` resolves with the largest seen. */
+function sampleStats(pid) {
+  const most = { fds: 0, rssMb: 0 };
+  const timer = setInterval(() => {
+    try {
+      const s = procStats(pid);
+      most.fds = Math.max(most.fds, s.fds);
+      most.rssMb = Math.max(most.rssMb, s.rssMb);
+    } catch {
+      // the process is gone: the test will say why
+    }
+  }, 100);
+  return { stop: () => (clearInterval(timer), most) };
+}
+
+/** Skips (or, in CI, fails) when the hard limit of open files does not allow `needed`. */
+function needNofile(t, needed) {
+  if (hardNofile() >= needed) return true;
+  const why = `needs ${needed} open files (ulimit -Hn is ${hardNofile()})`;
+  if (process.env.CI === 'true') assert.fail(why);
+  t.skip(why);
+  return false;
+}
+
+test('a slow-read attack of 1,000 connections (slowhttptest -X) stays under 300 MB', { timeout: 90_000 }, async (t) => {
+  if (!needNofile(t, 4096)) return;
+  const root = bigTree(t);
+  const { port, pid } = await serve(t, root, ['-H', '127.0.0.1', '-q'], { nofile: 4096 });
+  const sampler = sampleStats(pid);
+  let held;
+  if (hasCommand('slowhttptest')) {
+    // 200 new connections a second, each advertising a 0.5-1 KB window and reading 32 bytes every 5 s, for 12 s
+    const [cmd, argv] = withNofile(4096, 'slowhttptest', ['-X', '-c', '1000', '-r', '200', '-w', '512', '-y', '1024', '-n', '5', '-z', '32', '-k', '1', '-l', '12', '-p', '3', '-u', `http://127.0.0.1:${port}/big.bin`]);
+    const r = await run(cmd, argv, { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    held = /connected:\W+(\d+)/g.exec(r.stdout.replace(/\x1b\[[\d;]*m/g, ''));
+  } else {
+    if (process.env.CI === 'true') assert.fail('slowhttptest is not installed (Debian package slowhttptest)');
+    t.diagnostic('slowhttptest is not installed: the python3 slow reader plays the attack');
+    const [cmd, argv] = withNofile(4096, PYTHON, [join(PEERS, 'slow_reader.py'), '127.0.0.1', port, '/big.bin', 1000, 10]);
+    const r = await run(cmd, argv, { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const most = sampler.stop();
+  const peak = procStats(pid).peakRssMb;
+  t.diagnostic(`server held up to ${most.fds} descriptors; peak RSS ${peak.toFixed(1)} MB`);
+  void held;
+  assert.ok(most.fds >= 900, `the attack held ${most.fds} descriptors at most: it did not reach 1,000 connections`);
+  assert.ok(peak < 300, `peak RSS ${peak.toFixed(1)} MB`);
+});
+
+/** Times one GET of a small file on a fresh connection (ms), or fails after `ms`. */
+function timedGet(host, port, path, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = net.connect(port, host, () => socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host.includes(':') ? `[${host}]` : host}:${port}\r\nConnection: close\r\n\r\n`));
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer from ${host} within ${ms} ms`));
+    }, ms);
+    socket.setEncoding('latin1');
+    socket.on('data', (s) => (answer += s));
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${host}: ${err.code ?? err.message} after ${Math.round(performance.now() - started)} ms`));
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (answer.startsWith('HTTP/1.1 200')) resolve(performance.now() - started);
+      else reject(new Error(`${host}: answered ${JSON.stringify(answer.slice(0, 40))}`));
+    });
+  });
+}
+
+test('slowloris above the connection cap: new clients on 127.0.0.1 and ::1 are answered within 1 s, and both share one budget', { timeout: 90_000 }, async (t) => {
+  if (!needNofile(t, 4096)) return;
+  const root = tmpTree(t, { 'small.txt': 'hello' });
+  // the default cap of 1,024 connections, for 127.0.0.1 and ::1 together
+  const { pid, port } = await serve(t, root, ['-q'], { nofile: 4096 });
+  const sampler = sampleStats(pid);
+  const [cmd, argv] = withNofile(4096, PYTHON, [join(PEERS, 'slowloris.py'), '127.0.0.1', port, 1500, 20]);
+  const loris = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => loris.kill('SIGKILL'));
+  let out = '';
+  loris.stdout.setEncoding('utf8');
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`slowloris.py never held its connections: ${out}`)), 30_000);
+    loris.stdout.on('data', (s) => {
+      out += s;
+      if (/\d+ held/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    loris.once('exit', (code) => reject(new Error(`slowloris.py exited ${code}: ${out}`)));
+  });
+  assert.match(out, /^1500 held/);
+  // the burst of connects has reached the server: it is at its cap and has accepted all of them
+  await waitStats(pid, (st) => st.fds >= 1000 && acceptQueue(port) === 0, 'the server to take in the burst of connections', 20_000);
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    for (const host of ['127.0.0.1', '::1']) times.push(await timedGet(host, port, '/small.txt'));
+  }
+  const most = sampler.stop();
+  t.diagnostic(`answers in ${times.map((ms) => ms.toFixed(0)).join(', ')} ms; the server held up to ${most.fds} descriptors`);
+  for (const ms of times) assert.ok(ms < 1000, `answered after ${ms.toFixed(0)} ms`);
+  // 1,024 connections and the server's own few descriptors, not 1,024 per address
+  assert.ok(most.fds <= 1024 + 40, `${most.fds} descriptors: the cap is not one budget`);
+});
+
+test('a 2 GB PUT to a server without --upload: 405 at once, then the connection closes without reading the body', { timeout: 30_000 }, async (t) => {
+  const root = tmpTree(t, { 'a.txt': 'hello' });
+  const { port } = await serve(t, root, ['-H', '127.0.0.1', '-q']);
+  const socket = net.connect(port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  let answer = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (s) => (answer += s));
+  const ended = new Promise((resolve) => socket.on('close', resolve));
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(`PUT /big.bin HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${2 * 1024 ** 3}\r\n\r\n`);
+  // the body, as fast as the server takes it, for at most 256 MiB
+  const chunk = Buffer.alloc(MiB, 0x61);
+  let written = 0;
+  let closed = false;
+  void ended.then(() => (closed = true));
+  while (!closed && written < 256 * MiB) {
+    if (!socket.write(chunk)) await Promise.race([new Promise((r) => socket.once('drain', r)), ended]);
+    written += MiB;
+  }
+  await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error(`the connection stayed open after ${written} bytes of body`)), 5000))]);
+  assert.match(answer, /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+  t.diagnostic(`the client could write ${written / MiB} MiB before the server closed`);
+  assert.ok(written < 64 * MiB, `the server took ${written / MiB} MiB of a body it refused`);
+
+  // curl asks first (Expect: 100-continue) and is told no before it sends anything
+  if (!hasCommand('curl')) return;
+  const sparse = join(tmpDir(t), 'sparse.bin');
+  const fd = openSync(sparse, 'w');
+  ftruncateSync(fd, 2 * 1024 ** 3);
+  closeSync(fd);
+  const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_upload}', '-T', sparse, `http://127.0.0.1:${port}/big.bin`], { timeoutMs: 20_000 });
+  assert.equal(r.stdout, '405 0', r.stderr);
+});

