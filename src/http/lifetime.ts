@@ -85,6 +85,7 @@ export function closeAfterAnswer(res: ServerResponse): void {
     if (!socket || socket.destroyed) return;
     // after Node has scheduled its own reading of the rest of the body (it resumes on the next tick)
     setImmediate(() => {
+      if (socket.destroyed) return;
       socket.pause();
       socket.end();
       const timer = setTimeout(() => socket.destroy(), LINGER_MS);

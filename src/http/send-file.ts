@@ -161,7 +161,7 @@ function openFile(file: string): Promise<number> {
   return new Promise((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
 }
 
-/** Opens `file` once the response has its connection; `null` when the answer ended first. */
+/** Opens `file` once the response has its connection; rejects with AnswerGone when the client left first. */
 async function openWhenAttached(res: ServerResponse, file: string): Promise<number> {
   await attached(res);
   const fd = await openFile(file);

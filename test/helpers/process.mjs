@@ -41,3 +41,34 @@ export function acceptQueue(port) {
   }
   return waiting;
 }
+
+/**
+ * Asks a node process started with `--inspect=127.0.0.1:0` (its inspector's address is on its
+ * stderr) for a full garbage collection that also gives back what V8 holds in reserve (the
+ * inspector's collectGarbage is V8's low-memory notification). Memory measured after it is what
+ * the process keeps, not what its collector has yet to visit.
+ */
+export async function collectGarbage(stderr) {
+  const { WebSocket } = await import('ws');
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(stderr)?.[1];
+  if (!url) throw new Error(`no inspector address in the process's stderr: ${stderr}`);
+  const ws = new WebSocket(url);
+  try {
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the inspector did not answer collectGarbage within 20 s')), 20_000);
+      ws.on('message', (m) => {
+        if (JSON.parse(m).id === 1) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    });
+  } finally {
+    ws.close();
+  }
+}
