@@ -67,11 +67,17 @@ function run(cmd, args, ms) {
   });
 }
 
-/** Starts `sockit serve` with a raised limit of open files; resolves { port, pid, stop }. */
+/**
+ * Starts `sockit serve` with a raised limit of open files and its inspector on loopback (to ask
+ * for a full collection before measuring); resolves { port, pid, stop, collect }.
+ */
 async function serve(o, root, args = []) {
   const [cmd, argv] = withNofile(process.execPath, [o.cli, 'serve', root, '-p', '0', '--json', '-q', ...args]);
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '--inspect=127.0.0.1:0' } });
   let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s) => (err += s));
   child.stdout.setEncoding('utf8');
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sockit serve did not start: ${out}`)), 20_000);
@@ -84,18 +90,34 @@ async function serve(o, root, args = []) {
       }
     });
   });
-  return { port, pid: child.pid, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGINT')))) };
+  return {
+    port,
+    pid: child.pid,
+    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGINT')))),
+    collect: () => collectGarbage(err),
+  };
 }
 
-/** Waits (at most `ms`) until the server's stats satisfy `ok`; returns the last stats either way. */
-async function settle(pid, ok, ms = 20_000) {
+/** A full collection in the server (V8's low-memory notification, through the inspector): what is measured after it is what the server keeps. */
+async function collectGarbage(stderr) {
+  const { WebSocket } = await import('ws');
+  const url = /Debugger listening on (ws:\/\/\S+)/.exec(stderr)?.[1];
+  if (!url) throw new Error(`no inspector address from the server: ${stderr}`);
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  await new Promise((resolve) => {
+    ws.on('message', (m) => JSON.parse(m).id === 1 && resolve());
+    ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+  });
+  ws.close();
+}
+
+/** Waits (at most `ms`) until the server's stats satisfy `ok`, collects its garbage, and returns its stats. */
+async function settle(server, ok, ms = 20_000) {
   const until = Date.now() + ms;
-  let s = stats(pid);
-  while (!ok(s) && Date.now() < until) {
-    await sleep(250);
-    s = stats(pid);
-  }
-  return s;
+  while (!ok(stats(server.pid)) && Date.now() < until) await sleep(250);
+  await server.collect();
+  return stats(server.pid);
 }
 
 function sampler(pid) {
@@ -117,18 +139,19 @@ async function pipelined(o, root) {
   const server = await serve(o, root);
   const shapes = [['plain', '/big.bin'], ['gzip', '/big.txt', 'Accept-Encoding: gzip'], ['multipart ranges', '/big.bin', 'Range: bytes=0-9999999,20000000-59999999']];
   const rows = [];
-  const start = await settle(server.pid, () => true);
+  const start = await settle(server, () => true);
   for (const [label, path, ...headers] of shapes) {
-    const before = stats(server.pid);
+    const before = await settle(server, () => true);
     const t0 = performance.now();
     for (let r = 0; r < o.rounds; r++) {
       const res = await run(...withNofile(PYTHON, [join(PEERS, 'pipelined_disconnect.py'), '127.0.0.1', String(server.port), path, String(o.connections), '3', ...headers]), 300_000);
       if (res.code !== 0) throw new Error(`pipelined_disconnect.py: ${res.stderr}`);
     }
-    const after = await settle(server.pid, (s) => s.fds <= before.fds + 2, 30_000);
+    const after = await settle(server, (s) => s.fds <= before.fds + 2, 30_000);
     rows.push({ attack: `pipelined, ${label}`, connections: o.connections * o.rounds, seconds: +((performance.now() - t0) / 1000).toFixed(1), fdsBefore: before.fds, fdsAfter: after.fds, rssBeforeMb: before.rssMb, rssAfterMb: after.rssMb, peakRssMb: after.peakRssMb });
   }
-  rows.push({ attack: 'pipelined, all shapes', fdsBefore: start.fds, fdsAfter: stats(server.pid).fds, rssBeforeMb: start.rssMb, rssAfterMb: stats(server.pid).rssMb, peakRssMb: stats(server.pid).peakRssMb });
+  const end = stats(server.pid);
+  rows.push({ attack: 'pipelined, all shapes', fdsBefore: start.fds, fdsAfter: end.fds, rssBeforeMb: start.rssMb, rssAfterMb: end.rssMb, peakRssMb: end.peakRssMb });
   await server.stop();
   return rows;
 }
@@ -136,7 +159,7 @@ async function pipelined(o, root) {
 /** slowhttptest -X (or the python3 slow reader): 1,000 connections reading 32 bytes every 5 s for 30 s. */
 async function slowread(o, root) {
   const server = await serve(o, root);
-  const before = stats(server.pid);
+  const before = await settle(server, () => true);
   const stop = sampler(server.pid);
   const tool = has('slowhttptest') ? 'slowhttptest -X' : 'slow_reader.py';
   const res = has('slowhttptest')
@@ -144,7 +167,7 @@ async function slowread(o, root) {
     : await run(...withNofile(PYTHON, [join(PEERS, 'slow_reader.py'), '127.0.0.1', String(server.port), '/big.bin', '1000', '30']), 120_000);
   if (res.code !== 0) throw new Error(`${tool}: ${res.stderr}`);
   const most = stop();
-  const after = await settle(server.pid, (s) => s.fds <= before.fds + 2);
+  const after = await settle(server, (s) => s.fds <= before.fds + 2);
   await server.stop();
   return [{ attack: `slow read, ${tool}`, connections: 1000, heldFds: most.fds, rssBeforeMb: before.rssMb, peakRssMb: after.peakRssMb, rssAfterMb: after.rssMb, fdsAfter: after.fds }];
 }

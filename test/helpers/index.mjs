@@ -1,5 +1,5 @@
 // Test helpers: spawn the real CLI, read its NDJSON events, run peer scripts, make temp trees.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';

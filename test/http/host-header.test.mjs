@@ -1,5 +1,5 @@
 // One Host/loopback check for the static server and the browser assistant: addresses, names and the Host header policy.
-import { test } from 'node:test';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { hostProblem, parseHostHeader } from '../../dist/http/host-header.js';
 import { isLoopbackAddress, isLoopbackHost, escapeControl } from '../../dist/index.js';

@@ -219,13 +219,7 @@ test('a server that never answers: exit 4, zero answers and a hint about stream 
 });
 
 test('a listener that never accepts: exit 4, its connects counted as still connecting', async (t) => {
-  const peer = spawn('python3', [join(PEERS, 'stuck_backlog_server.py'), '10']);
-  t.after(() => peer.kill());
-  const port = await new Promise((resolve, reject) => {
-    peer.stdout.setEncoding('utf8');
-    peer.stdout.once('data', (s) => resolve(Number(s.trim())));
-    peer.once('exit', (code) => reject(new Error(`stuck_backlog_server.py exited ${code}`)));
-  });
+  const { port } = await startPeer(t, 'stuck_backlog_server.py', [60]);
   const r = await cli(['load', '127.0.0.1', String(port), '-c', '3', '-d', '1']);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stdout, /\n  connections 0 established, 0 failed, 3 still connecting\n/);
