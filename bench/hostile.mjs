@@ -240,11 +240,14 @@ async function put(o, root, dir) {
       closed = true;
       resolve({ status: Number(answer.split(' ')[1]) || 0, written });
     });
+    let wake = () => {};
+    s.on('drain', () => wake());
+    s.on('close', () => wake());
     s.once('connect', async () => {
       s.write(`PUT /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${2 * 1024 ** 3}\r\n\r\n`);
       const chunk = Buffer.alloc(MiB, 0x61);
       while (!closed && written < 2 * 1024 ** 3) {
-        if (!s.write(chunk)) await new Promise((r) => (s.once('drain', r), s.once('close', r)));
+        if (!s.write(chunk)) await new Promise((r) => (wake = r));
         written += chunk.length;
       }
       s.end();

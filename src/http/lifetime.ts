@@ -12,6 +12,24 @@ export function answerOver(res: ServerResponse): boolean {
   return res.destroyed || connectionOf(res)?.destroyed === true;
 }
 
+// what waits for each connection's end: one 'close' listener per connection, however many
+// answers are pipelined on it (a listener per answer would pile up on a keep-alive socket)
+const waiting = new WeakMap<Socket, Set<() => void>>();
+
+function onConnectionClose(socket: Socket, fn: () => void): () => void {
+  let set = waiting.get(socket);
+  if (!set) {
+    const fresh = new Set<() => void>();
+    waiting.set(socket, (set = fresh));
+    socket.once('close', () => {
+      waiting.delete(socket);
+      for (const f of fresh) f();
+    });
+  }
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
 /**
  * Calls `fn` once, when the response closes or its connection does, whichever comes first.
  * Node emits 'close' on a pipelined response only once it reaches the socket, so waiting for the
@@ -22,11 +40,12 @@ export function answerOver(res: ServerResponse): boolean {
 export function onAnswerOver(res: ServerResponse, fn: () => void): () => void {
   const socket = connectionOf(res);
   let pending = true;
+  let offSocket: (() => void) | undefined;
   const cancel = () => {
     if (!pending) return;
     pending = false;
     res.off('close', fire);
-    socket?.off('close', fire);
+    offSocket?.();
   };
   function fire(): void {
     if (!pending) return;
@@ -38,7 +57,7 @@ export function onAnswerOver(res: ServerResponse, fn: () => void): () => void {
     return cancel;
   }
   res.on('close', fire);
-  socket?.on('close', fire);
+  if (socket) offSocket = onConnectionClose(socket, fire);
   return cancel;
 }
 

@@ -38,7 +38,7 @@ export function registerServe(program: Command, run: (fn: () => Promise<CommandR
     .option('--max-upload <size>', 'largest upload', '1GiB')
     .option('--no-compress', 'never compress responses')
     .option('--timeout <s>', 'close connections silent this long; request headers must arrive within the same time (60 s at most)', '30')
-    .option('--max-conns <n>', 'connections at once; more are dropped', '1024')
+    .option('--max-conns <n>', 'connections at once, over every address; at the cap the oldest idle one makes room', '1024')
     .option('--allow-host <name>', 'on a localhost server, accept this Host name too (repeatable; others get 403, against DNS rebinding)', collect)
     .option('--open', 'open the browser at the server')
     .option('-q, --quiet', 'no access log')
