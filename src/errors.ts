@@ -38,12 +38,40 @@ export class SockitError extends Error {
   }
 }
 
+/** What a {@link UsageError} may carry besides its message. */
+export interface UsageErrorOptions {
+  hint?: string;
+  /**
+   * The option the error is about, by its library name (`connections`, `sizeBytes`); the message
+   * then starts with that name, so a face can tell it with its own (the CLI's `--size`).
+   */
+  field?: string;
+}
+
 /** A bad argument or option value: exit code 2. */
 export class UsageError extends SockitError {
-  constructor(message: string, hint?: string) {
-    super('SOCKIT_ERR_USAGE', message, { hint, exitCode: 2 });
+  /** The library option the error is about, when it is about one; the message starts with it. */
+  readonly field: string | undefined;
+
+  constructor(message: string, options: string | UsageErrorOptions = {}) {
+    const o = typeof options === 'string' ? { hint: options } : options;
+    super('SOCKIT_ERR_USAGE', message, { hint: o.hint, exitCode: 2 });
     this.name = 'UsageError';
+    this.field = o.field !== undefined && message.startsWith(o.field) ? o.field : undefined;
   }
+
+  /** The same error with its field called `name` (as a face spells the option), in the message too. */
+  renamed(name: string): UsageError {
+    if (this.field === undefined) return this;
+    const err = new UsageError(name + this.message.slice(this.field.length), { hint: this.hint, field: name });
+    err.stack = this.stack;
+    return err;
+  }
+}
+
+/** A UsageError about one option, named by its field: `fieldError('count', 'must be …')` reads "count must be …". */
+export function fieldError(field: string, problem: string, hint?: string): UsageError {
+  return new UsageError(`${field}${problem.startsWith(':') ? '' : ' '}${problem}`, { hint, field });
 }
 
 /** Could not bind a listening socket: exit code 3. */

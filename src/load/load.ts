@@ -1,8 +1,8 @@
 // The TCP load generator's API: its options checked once, its progress and its report; the engine does the I/O.
 import { performance } from 'node:perf_hooks';
-import { ConnectError, SockitError, UsageError } from '../errors.js';
+import { ConnectError, fieldError, type SockitError } from '../errors.js';
 import { connectErrorFrom } from '../system-errors.js';
-import { formatEndpoint } from '../wire/endpoint.js';
+import { formatEndpoint, parseInteger, parsePort, parseSize } from '../wire/endpoint.js';
 import { LoadEngine, type EngineSettings } from './engine.js';
 
 /** How a load run behaves. */
@@ -110,50 +110,73 @@ export function defaultPayload(size: number): Buffer {
   return b;
 }
 
-function checkWhole(value: number, name: string, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${value}'`);
-}
-
 const msOf = (micros: number) => Math.round(micros) / 1000;
 
 /**
- * Checks a run's options, naming the option that is wrong, and fills in the defaults.
+ * {@link LoadOptions} as a caller may hold them before the check: the port, counts, sizes and
+ * times also as the text a person typed (`'10'`, `'16k'`), the mode as any text.
+ */
+export interface LoadOptionsInput
+  extends Omit<LoadOptions, 'port' | 'connections' | 'sizeBytes' | 'ratePerConnection' | 'mode' | 'expectBytes' | 'connectTimeoutMs' | 'answerTimeoutMs'> {
+  port: number | string;
+  connections?: number | string;
+  sizeBytes?: number | string;
+  ratePerConnection?: number | string;
+  mode?: string;
+  expectBytes?: number | string;
+  connectTimeoutMs?: number | string;
+  answerTimeoutMs?: number | string;
+}
+
+/** Load options once checked, the defaults filled in (`durationMs` is Infinity when the run lasts until stopped). */
+export interface CheckedLoadOptions extends LoadOptions {
+  connections: number;
+  /** The message's size: `payload`'s length when one is given. */
+  sizeBytes: number;
+  ratePerConnection: number;
+  durationMs: number;
+  mode: 'request' | 'stream';
+  expectBytes: number;
+  connectTimeoutMs: number;
+}
+
+/**
+ * Checks every option of a run once and fills in the defaults; a wrong one throws a UsageError
+ * naming its field (`connections`, `sizeBytes`, ...), which a face may tell with its own name.
  * `untilStopped`: no duration (the Locust worker runs until its master says stop).
  */
-export function resolveLoadOptions(o: LoadOptions, untilStopped = false): EngineSettings {
-  if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) {
-    throw new UsageError(`port must be a whole number from 1 to 65535, got '${o.port}'`);
-  }
-  const connections = o.connections ?? 10;
-  checkWhole(connections, '--connections', untilStopped ? 0 : 1, LOAD_LIMITS.connections);
-  let payload: Buffer;
-  if (o.payload) {
-    if (o.payload.length < 1 || o.payload.length > LOAD_LIMITS.sizeBytes) throw new UsageError(`the message must be 1 to ${LOAD_LIMITS.sizeBytes} bytes, got ${o.payload.length}`);
-    payload = o.payload;
-  } else {
-    const size = o.sizeBytes ?? 64;
-    checkWhole(size, '--size', 1, LOAD_LIMITS.sizeBytes);
-    payload = defaultPayload(size);
-  }
-  const mode = o.mode ?? 'request';
-  if (mode !== 'request' && mode !== 'stream') throw new UsageError(`--mode must be request or stream, got '${String(mode)}'`);
-  const expect = o.expectBytes ?? payload.length;
-  checkWhole(expect, '--expect', 1, LOAD_LIMITS.sizeBytes);
-  const rate = o.ratePerConnection ?? 0;
-  if (!Number.isFinite(rate) || rate < 0 || rate > LOAD_LIMITS.ratePerConnection) {
-    throw new UsageError(`--rate must be from 0 (unlimited) to ${LOAD_LIMITS.ratePerConnection} messages per second, got '${rate}'`);
+export function checkLoadOptions(o: LoadOptionsInput, untilStopped = false): CheckedLoadOptions {
+  const port = parsePort(o.port, 'port', { allowZero: false });
+  const connections = parseInteger(o.connections ?? 10, 'connections', untilStopped ? 0 : 1, LOAD_LIMITS.connections);
+  if (o.payload && o.payload.length === 0) throw fieldError('payload', 'must not be empty');
+  if (o.payload && o.payload.length > LOAD_LIMITS.sizeBytes) throw fieldError('payload', `must be at most ${LOAD_LIMITS.sizeBytes} bytes, got ${o.payload.length}`);
+  const sizeBytes = o.payload ? o.payload.length : parseSize(o.sizeBytes ?? 64, 'sizeBytes', 1, LOAD_LIMITS.sizeBytes);
+  const rate = String(o.ratePerConnection ?? 0);
+  if (!/^\d+(\.\d+)?$/.test(rate) || Number(rate) > LOAD_LIMITS.ratePerConnection) {
+    throw fieldError('ratePerConnection', `must be a number of messages per second from 0 (unlimited) to ${LOAD_LIMITS.ratePerConnection}, got '${rate}'`);
   }
   let durationMs = Infinity;
   if (!untilStopped) {
     durationMs = o.durationMs ?? 10000;
-    if (!Number.isFinite(durationMs) || durationMs <= 0 || durationMs > LOAD_LIMITS.durationMs) {
-      throw new UsageError(`--duration must be above 0 and at most ${LOAD_LIMITS.durationMs / 1000} seconds, got '${durationMs / 1000}'`);
-    }
+    if (!Number.isFinite(durationMs) || durationMs <= 0) throw fieldError('durationMs', `must be above 0, got '${durationMs}'`);
+    // said in seconds, the unit people choose durations in
+    if (durationMs > LOAD_LIMITS.durationMs) throw fieldError('durationMs', `must be at most ${LOAD_LIMITS.durationMs / 1000} seconds, got '${durationMs / 1000}'`);
   }
-  const connectTimeoutMs = o.connectTimeoutMs ?? 5000;
-  checkWhole(connectTimeoutMs, '--connect-timeout', 1, LOAD_LIMITS.durationMs);
-  if (o.answerTimeoutMs !== undefined) checkWhole(o.answerTimeoutMs, '--answer-timeout', 1, LOAD_LIMITS.durationMs);
-  return { host: o.host, port: o.port, connections, payload, mode, expect, rate, durationMs, connectTimeoutMs, answerTimeoutMs: o.answerTimeoutMs };
+  const mode = o.mode ?? 'request';
+  if (mode !== 'request' && mode !== 'stream') throw fieldError('mode', `must be request or stream, got '${mode}'`);
+  const expectBytes = parseSize(o.expectBytes ?? sizeBytes, 'expectBytes', 1, LOAD_LIMITS.sizeBytes);
+  const connectTimeoutMs = parseInteger(o.connectTimeoutMs ?? 5000, 'connectTimeoutMs', 1, LOAD_LIMITS.durationMs);
+  const answerTimeoutMs = o.answerTimeoutMs === undefined ? undefined : parseInteger(o.answerTimeoutMs, 'answerTimeoutMs', 1, LOAD_LIMITS.durationMs);
+  return { ...o, port, connections, sizeBytes, ratePerConnection: Number(rate), durationMs, mode, expectBytes, connectTimeoutMs, answerTimeoutMs };
+}
+
+/** The engine's settings for a run: its options checked ({@link checkLoadOptions}), the default message made. */
+export function resolveLoadOptions(options: LoadOptionsInput, untilStopped = false): EngineSettings {
+  const o = checkLoadOptions(options, untilStopped);
+  return {
+    host: o.host, port: o.port, connections: o.connections, payload: o.payload ?? defaultPayload(o.sizeBytes), mode: o.mode,
+    expect: o.expectBytes, rate: o.ratePerConnection, durationMs: o.durationMs, connectTimeoutMs: o.connectTimeoutMs, answerTimeoutMs: o.answerTimeoutMs,
+  };
 }
 
 /** Counters of an engine so far. */

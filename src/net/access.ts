@@ -1,6 +1,6 @@
 // Address allow/deny lists (`--allow`, `--deny`) over CIDR ranges, checked for each new peer.
 import net from 'node:net';
-import { UsageError } from '../errors.js';
+import { fieldError } from '../errors.js';
 
 /** CIDR ranges or single addresses. With `allow`, only those may connect; `deny` always wins. */
 export interface AccessLists {
@@ -18,14 +18,14 @@ function toBlockList(entries: string[], option: string): net.BlockList {
   for (const entry of entries) {
     const [address, prefixText] = entry.trim().split('/');
     const family = net.isIP(address ?? '');
-    if (!family) throw new UsageError(`${option}: '${entry}' is not an IP address or CIDR range such as 10.0.0.0/8 or fd00::/8`);
+    if (!family) throw fieldError(option, `: '${entry}' is not an IP address or CIDR range such as 10.0.0.0/8 or fd00::/8`);
     const type = family === 6 ? 'ipv6' : 'ipv4';
     if (prefixText === undefined) {
       list.addAddress(address!, type);
       continue;
     }
     const prefix = /^\d+$/.test(prefixText) ? Number(prefixText) : -1;
-    if (prefix < 0 || prefix > (family === 6 ? 128 : 32)) throw new UsageError(`${option}: bad prefix length in '${entry}'`);
+    if (prefix < 0 || prefix > (family === 6 ? 128 : 32)) throw fieldError(option, `: bad prefix length in '${entry}'`);
     list.addSubnet(address!, prefix, type);
   }
   return list;
@@ -34,8 +34,8 @@ function toBlockList(entries: string[], option: string): net.BlockList {
 /** Builds the check, or undefined when neither list is given. */
 export function buildBlockList(lists: AccessLists): AccessCheck | undefined {
   if (!lists.allow?.length && !lists.deny?.length) return undefined;
-  const allow = lists.allow?.length ? toBlockList(lists.allow, '--allow') : undefined;
-  const deny = lists.deny?.length ? toBlockList(lists.deny, '--deny') : undefined;
+  const allow = lists.allow?.length ? toBlockList(lists.allow, 'allow') : undefined;
+  const deny = lists.deny?.length ? toBlockList(lists.deny, 'deny') : undefined;
   return {
     allows(raw: string): boolean {
       const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);

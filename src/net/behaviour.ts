@@ -67,8 +67,8 @@ export class Behaviour {
     onRulesFile?: (err: Error | undefined, count: number) => void,
   ) {
     const encode = (t: string) => encodeText(t, encoding);
-    this.reply = options.reply !== undefined ? compileMessage(options.reply, { encode, name: '--reply' }) : undefined;
-    this.welcomeMessage = options.welcome !== undefined ? compileMessage(options.welcome, { encode, name: '--welcome' }) : undefined;
+    this.reply = options.reply !== undefined ? compileMessage(options.reply, { encode, name: 'reply' }) : undefined;
+    this.welcomeMessage = options.welcome !== undefined ? compileMessage(options.welcome, { encode, name: 'welcome' }) : undefined;
     if (options.rules?.length || options.rulesFile !== undefined) {
       this.rules = new RuleSet(options.rules ?? [], { encode });
       if (options.rulesFile !== undefined) {

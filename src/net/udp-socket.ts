@@ -1,7 +1,7 @@
 // The UDP session: a listener that answers each datagram's sender, or a socket aimed at one peer; broadcast and multicast.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { isNoIpv6, SockitError, UsageError } from '../errors.js';
+import { fieldError, isNoIpv6, SockitError, UsageError } from '../errors.js';
 import { bindErrorFrom } from '../system-errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
 import { Session, type SessionEvent } from './session.js';
@@ -151,10 +151,10 @@ export class UdpSocket extends Session {
       throw new UsageError('a UDP remote needs both a host and a port');
     }
     if (options.multicastTtl !== undefined && (!Number.isInteger(options.multicastTtl) || options.multicastTtl < 0 || options.multicastTtl > 255)) {
-      throw new UsageError(`--ttl must be a whole number from 0 to 255, got '${options.multicastTtl}'`);
+      throw fieldError('multicastTtl', `must be a whole number from 0 to 255, got '${options.multicastTtl}'`);
     }
     for (const group of options.join ?? []) {
-      if (!net.isIP(group) || !isMulticast(group)) throw new UsageError(`--join: '${group}' is not a multicast group address (224.0.0.0/4 or ff00::/8)`);
+      if (!net.isIP(group) || !isMulticast(group)) throw fieldError('join', `: '${group}' is not a multicast group address (224.0.0.0/4 or ff00::/8)`);
     }
   }
 
@@ -282,7 +282,7 @@ export class UdpSocket extends Session {
       try {
         socket.setMulticastInterface(o.multicastInterface);
       } catch (err) {
-        throw new UsageError(`--iface: cannot send multicast by '${o.multicastInterface}': ${(err as Error).message}`);
+        throw fieldError('multicastInterface', `: cannot send multicast by '${o.multicastInterface}': ${(err as Error).message}`);
       }
     }
     for (const group of o.join ?? []) {

@@ -2,6 +2,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { isNoIpv6, SockitError, UsageError } from '../errors.js';
+import { parseInteger } from '../wire/endpoint.js';
 import { bindErrorFrom } from '../system-errors.js';
 import { findSocketOwners, readSocketTable } from './owner.js';
 
@@ -105,13 +106,13 @@ export async function checkPort(port: number, options: PortCheckOptions = {}): P
 }
 
 /** Parses `20000-30000` (or a single port) into an inclusive range of ports 1–65535. */
-export function parsePortRange(text: string, name = '--range'): { from: number; to: number } {
+export function parsePortRange(text: string, name = 'range'): { from: number; to: number } {
   const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(text);
-  if (!m) throw new UsageError(`${name} must be a range of ports such as 20000-30000, got '${text}'`);
+  if (!m) throw new UsageError(`${name} must be a range of ports such as 20000-30000, got '${text}'`, { field: name });
   const from = Number(m[1]);
   const to = m[2] === undefined ? from : Number(m[2]);
-  if (from < 1 || to > 65535) throw new UsageError(`${name}: ports run from 1 to 65535, got '${text}'`);
-  if (to < from) throw new UsageError(`${name}: the range '${text}' runs backwards; write ${to}-${from}`);
+  if (from < 1 || to > 65535) throw new UsageError(`${name}: ports run from 1 to 65535, got '${text}'`, { field: name });
+  if (to < from) throw new UsageError(`${name}: the range '${text}' runs backwards; write ${to}-${from}`, { field: name });
   return { from, to };
 }
 
@@ -119,15 +120,13 @@ export function parsePortRange(text: string, name = '--range'): { from: number; 
  * Finds `count` ports in the range that can be bound now, starting at a random place so scripts
  * run side by side rarely pick the same one. Another program may still take a port before you do.
  */
-export async function findFreePorts(range: { from: number; to: number }, count = 1, options: PortCheckOptions = {}): Promise<number[]> {
+export async function findFreePorts(range: { from: number; to: number }, count: number | string = 1, options: PortCheckOptions = {}): Promise<number[]> {
   const size = range.to - range.from + 1;
-  if (!Number.isInteger(count) || count < 1 || count > size) {
-    throw new UsageError(`--count must be a whole number from 1 to ${size} (the size of the range), got '${count}'`);
-  }
+  const wanted = parseInteger(count, 'count', 1, size);
   const protocol = options.protocol ?? 'tcp';
   const found: number[] = [];
   const start = Math.floor(Math.random() * size);
-  for (let i = 0; i < size && found.length < count; i++) {
+  for (let i = 0; i < size && found.length < wanted; i++) {
     const port = range.from + ((start + i) % size);
     const code = await tryBind(port, options.host, protocol);
     if (code === undefined) found.push(port);
@@ -135,8 +134,8 @@ export async function findFreePorts(range: { from: number; to: number }, count =
       throw bindErrorFrom(Object.assign(new Error(code), { code }), options.host ?? '::', port);
     }
   }
-  if (found.length < count) {
-    throw new SockitError('SOCKIT_ERR_ADDR_IN_USE', `only ${found.length} of the ${count} ports asked for are free in ${range.from}-${range.to}`, {
+  if (found.length < wanted) {
+    throw new SockitError('SOCKIT_ERR_ADDR_IN_USE', `only ${found.length} of the ${wanted} ports asked for are free in ${range.from}-${range.to}`, {
       hint: 'widen --range or ask for fewer with --count',
       exitCode: 3,
     });

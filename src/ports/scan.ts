@@ -3,6 +3,7 @@ import net from 'node:net';
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from '../errors.js';
+import { parseInteger } from '../wire/endpoint.js';
 import { serviceName } from './services.js';
 
 /** What a connect probe found: open (accepted), closed (refused), filtered (no answer, or refused by a firewall), error (a local failure). */
@@ -19,15 +20,25 @@ export interface ProbeResult {
   service?: string;
 }
 
-/** How a scan runs. */
-export interface ScanOptions {
-  /** An IP address: resolve names first, so every probe goes to one address. */
-  address: string;
-  ports: number[];
+/** How hard a scan pushes. */
+export interface ScanPace {
   /** Probes in flight at once (default 100). */
   concurrency?: number;
   /** Give up on a port after this long; it is then `filtered` (default 1000). */
   timeoutMs?: number;
+}
+
+/** {@link ScanPace} before the check: each number also as the text a person typed. */
+export interface ScanPaceInput {
+  concurrency?: number | string;
+  timeoutMs?: number | string;
+}
+
+/** How a scan runs. */
+export interface ScanOptions extends ScanPace {
+  /** An IP address: resolve names first, so every probe goes to one address. */
+  address: string;
+  ports: number[];
   /** Called as each probe finishes, in completion order. */
   onResult?: (result: ProbeResult) => void;
   /** Stops starting new probes; those in flight are abandoned. */
@@ -36,6 +47,14 @@ export interface ScanOptions {
 
 /** Upper bounds that keep a typo from opening thousands of sockets at once. */
 export const MAX_SCAN_CONCURRENCY = 1000;
+
+/** Checks a scan's concurrency and timeout and fills in the defaults; a wrong one throws a UsageError naming its field. */
+export function checkScanPace(o: ScanPaceInput): Required<ScanPace> {
+  return {
+    concurrency: parseInteger(o.concurrency ?? 100, 'concurrency', 1, MAX_SCAN_CONCURRENCY),
+    timeoutMs: parseInteger(o.timeoutMs ?? 1000, 'timeoutMs', 1),
+  };
+}
 
 /**
  * Parses a port list: single ports and ranges separated by commas, e.g. `22,80,8000-8100`.
@@ -46,16 +65,16 @@ export function parsePortList(text: string, name = 'ports'): number[] {
   const parts = text.split(',');
   for (const raw of parts) {
     const part = raw.trim();
-    if (part === '') throw new UsageError(`${name}: empty entry in '${text}'; write ports and ranges separated by commas, as 22,80,8000-8100`);
+    if (part === '') throw new UsageError(`${name}: empty entry in '${text}'; write ports and ranges separated by commas, as 22,80,8000-8100`, { field: name });
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
-    if (!m) throw new UsageError(`${name}: '${part}' is not a port or a range such as 8000-8100`);
+    if (!m) throw new UsageError(`${name}: '${part}' is not a port or a range such as 8000-8100`, { field: name });
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     for (const p of [from, to]) {
-      if (p === 0) throw new UsageError(`${name}: port 0 cannot be scanned (in '${part}'); ports run from 1 to 65535`);
-      if (p > 65535) throw new UsageError(`${name}: port ${p} is out of range (in '${part}'); ports run from 1 to 65535`);
+      if (p === 0) throw new UsageError(`${name}: port 0 cannot be scanned (in '${part}'); ports run from 1 to 65535`, { field: name });
+      if (p > 65535) throw new UsageError(`${name}: port ${p} is out of range (in '${part}'); ports run from 1 to 65535`, { field: name });
     }
-    if (to < from) throw new UsageError(`${name}: the range '${part}' runs backwards; write ${to}-${from}`);
+    if (to < from) throw new UsageError(`${name}: the range '${part}' runs backwards; write ${to}-${from}`, { field: name });
     for (let p = from; p <= to; p++) seen.add(p);
   }
   return [...seen].sort((a, b) => a - b);
@@ -107,11 +126,7 @@ export function probeTcp(address: string, port: number, timeoutMs = 1000, signal
 export async function scanPorts(options: ScanOptions): Promise<ProbeResult[]> {
   const { address, ports, signal } = options;
   if (!net.isIP(address)) throw new UsageError(`scan address must be an IP address, got '${address}'; resolve names first`);
-  const concurrency = options.concurrency ?? 100;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_SCAN_CONCURRENCY) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_SCAN_CONCURRENCY}, got '${concurrency}'`);
-  }
-  const timeoutMs = options.timeoutMs ?? 1000;
+  const { concurrency, timeoutMs } = checkScanPace(options);
   // one inner signal that every probe in flight listens to, so the caller's signal keeps one listener
   const inner = new AbortController();
   setMaxListeners(concurrency + 10, inner.signal);

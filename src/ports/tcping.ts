@@ -1,18 +1,38 @@
 // tcping: TCP connect latency measured like ping measures echo replies, with ping's statistics.
-import { UsageError } from '../errors.js';
+import { parseInteger } from '../wire/endpoint.js';
 import { probeTcp, type PortState } from './scan.js';
 
 /** How often and how long to probe. */
-export interface TcpPingOptions {
-  /** An IP address: resolve names first, so every probe measures the same path. */
-  address: string;
-  port: number;
+export interface PingTiming {
   /** Probes to make; omitted: until stopped. */
   count?: number;
   /** From the start of one probe to the start of the next (default 1000). */
   intervalMs?: number;
   /** A probe not connected after this long counts as lost (default 2000). */
   timeoutMs?: number;
+}
+
+/** {@link PingTiming} before the check: each number also as the text a person typed. */
+export interface PingTimingInput {
+  count?: number | string;
+  intervalMs?: number | string;
+  timeoutMs?: number | string;
+}
+
+/** Where to probe, how often and how long. */
+export interface TcpPingOptions extends PingTiming {
+  /** An IP address: resolve names first, so every probe measures the same path. */
+  address: string;
+  port: number;
+}
+
+/** Checks a tcping's count, interval and timeout and fills in the defaults; a wrong one throws a UsageError naming its field. */
+export function checkPingTiming(o: PingTimingInput): PingTiming & { intervalMs: number; timeoutMs: number } {
+  return {
+    count: o.count === undefined ? undefined : parseInteger(o.count, 'count', 1),
+    intervalMs: parseInteger(o.intervalMs ?? 1000, 'intervalMs', 0),
+    timeoutMs: parseInteger(o.timeoutMs ?? 2000, 'timeoutMs', 1),
+  };
 }
 
 /** One probe: its number from 1, how it went, and the connect time. */
@@ -84,13 +104,7 @@ export function computePingStats(times: readonly number[], probes: number, elaps
 
 /** Starts probing; `onProbe` hears each probe as it finishes. */
 export function pingTcp(options: TcpPingOptions, onProbe?: (probe: PingProbe) => void): TcpPing {
-  const intervalMs = options.intervalMs ?? 1000;
-  const timeoutMs = options.timeoutMs ?? 2000;
-  if (options.count !== undefined && (!Number.isInteger(options.count) || options.count < 1)) {
-    throw new UsageError(`--count must be a whole number of 1 or more, got '${options.count}'`);
-  }
-  if (!Number.isFinite(intervalMs) || intervalMs < 0) throw new UsageError(`--interval must be 0 or more milliseconds, got '${intervalMs}'`);
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 1) throw new UsageError(`--timeout must be 1 or more milliseconds, got '${timeoutMs}'`);
+  const { count, intervalMs, timeoutMs } = checkPingTiming(options);
   const abort = new AbortController();
   let wake: (() => void) | undefined;
   // running sums, not a list: a tcping may run for days
@@ -113,7 +127,7 @@ export function pingTcp(options: TcpPingOptions, onProbe?: (probe: PingProbe) =>
 
   const loop = async (): Promise<PingStats> => {
     let probes = 0;
-    for (let seq = 1; options.count === undefined || seq <= options.count; seq++) {
+    for (let seq = 1; count === undefined || seq <= count; seq++) {
       const begin = Date.now();
       const r = await probeTcp(options.address, options.port, timeoutMs, abort.signal);
       if (r.code === 'ABORTED') break;
@@ -122,7 +136,7 @@ export function pingTcp(options: TcpPingOptions, onProbe?: (probe: PingProbe) =>
       const probe: PingProbe = { seq, state: r.state, ms: r.ms };
       if (r.code) probe.code = r.code;
       onProbe?.(probe);
-      if (abort.signal.aborted || seq === options.count) break;
+      if (abort.signal.aborted || seq === count) break;
       await sleep(begin + intervalMs - Date.now());
       if (abort.signal.aborted) break;
     }

@@ -7,7 +7,7 @@ export function parsePort(value: string | number, name = 'port', { allowZero = t
   const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   const min = allowZero ? 0 : 1;
   if (!Number.isInteger(port) || port < min || port > 65535) {
-    throw new UsageError(`${name} must be a whole number from ${min} to 65535, got '${value}'`);
+    throw new UsageError(`${name} must be a whole number from ${min} to 65535, got '${value}'`, { field: name });
   }
   return port;
 }
@@ -18,7 +18,7 @@ export function parseInteger(value: string | number, name: string, min = 0, max 
   const n = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
-    throw new UsageError(`${name} must be a whole number ${range}, got '${value}'`);
+    throw new UsageError(`${name} must be a whole number ${range}, got '${value}'`, { field: name });
   }
   return n;
 }
@@ -29,9 +29,9 @@ const SIZE_UNITS = new Map<string, number>(Object.entries({ '': 1, b: 1, k: 1024
 export function parseSize(value: string | number, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(String(value).trim());
   const unit = match ? SIZE_UNITS.get(match[2]!.toLowerCase()) : undefined;
-  if (!match || unit === undefined) throw new UsageError(`${name} must be a size such as 64, 16k or 16MiB, got '${value}'`);
+  if (!match || unit === undefined) throw new UsageError(`${name} must be a size such as 64, 16k or 16MiB, got '${value}'`, { field: name });
   const n = Math.round(Number(match[1]) * unit);
-  if (n < min || n > max) throw new UsageError(`${name} must be from ${min} to ${max} bytes, got '${value}'`);
+  if (n < min || n > max) throw new UsageError(`${name} must be from ${min} to ${max} bytes, got '${value}'`, { field: name });
   return n;
 }
 
@@ -42,8 +42,8 @@ export function parseSize(value: string | number, name: string, min = 0, max = N
 export function parseHost(value: string, name = 'host'): string {
   let host = value.trim();
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  if (host === '' || /[\s/]/.test(host)) throw new UsageError(`${name} must be a host name or an IP address, got '${value}'`);
-  if (host.includes(':') && !isIPv6(host)) throw new UsageError(`${name} '${value}' is not a valid IPv6 address`);
+  if (host === '' || /[\s/]/.test(host)) throw new UsageError(`${name} must be a host name or an IP address, got '${value}'`, { field: name });
+  if (host.includes(':') && !isIPv6(host)) throw new UsageError(`${name} '${value}' is not a valid IPv6 address`, { field: name });
   return host;
 }
 
@@ -55,7 +55,7 @@ export function parseEndpoint(value: string, name = 'address', defaultHost = '12
   if (v6) return { host: parseHost(v6[1]!, name), port: port(v6[2]!) };
   const idx = text.lastIndexOf(':');
   if (idx < 0) return { host: defaultHost, port: port(text) };
-  if (text.indexOf(':') !== idx) throw new UsageError(`${name} '${value}': write IPv6 addresses in brackets, as [::1]:8080`);
+  if (text.indexOf(':') !== idx) throw new UsageError(`${name} '${value}': write IPv6 addresses in brackets, as [::1]:8080`, { field: name });
   return { host: parseHost(text.slice(0, idx), name), port: port(text.slice(idx + 1)) };
 }
 

@@ -91,7 +91,7 @@ export function compileMessage(source: string, options: MessageOptions = {}): Me
     raw = [];
   };
   const fail = (what: string, at: number, hint?: string): never => {
-    throw new UsageError(`${name}: ${what} at column ${at + 1}${hint ? `; ${hint}` : ''}`);
+    throw new UsageError(`${name}: ${what} at column ${at + 1}${hint ? `; ${hint}` : ''}`, { field: name });
   };
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
@@ -347,7 +347,7 @@ export function applyEscapes(source: string, encode: (t: string) => Uint8Array =
       push(Uint8Array.of(parseInt(source.slice(i + 2, i + 4), 16)));
       i += 3;
     } else {
-      throw new UsageError(`${name}: unknown escape '\\${next ?? ''}' at column ${i + 1}; use \\n \\r \\t \\0 \\\\ or \\xHH`);
+      throw new UsageError(`${name}: unknown escape '\\${next ?? ''}' at column ${i + 1}; use \\n \\r \\t \\0 \\\\ or \\xHH`, { field: name });
     }
   }
   if (text.length) push(encode(text.join('')));

@@ -1,7 +1,7 @@
 // `sockit ui` from the command line: the URL with its token, the warning when bound beyond loopback, bad options.
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { spawnCli, runCli } from '../helpers/index.mjs';
+import { spawnCli, runCli, tmpDir } from '../helpers/index.mjs';
 import { rawRequest, statusOf } from '../bridge/helpers.mjs';
 
 test('sockit ui --json prints the listening event with the URL, and serves the page there', async (t) => {
@@ -54,4 +54,19 @@ test('a refused request is printed with its control characters escaped (a Host h
   assert.ok(ui.stderr.includes("the Host header 'evil\\x9b2J\\x85.example' is malformed"), ui.stderr);
   assert.doesNotMatch(ui.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
   await ui.stop();
+});
+
+test('serve --open and ui --open share one opener: it says once why no browser opened, and serving goes on', async (t) => {
+  const dir = tmpDir(t);
+  const noDisplay = spawnCli(t, ['serve', dir, '-p', '0', '-H', '127.0.0.1', '--open'], { env: { DISPLAY: '', WAYLAND_DISPLAY: '' } });
+  await noDisplay.waitStdout(/Local: +http:\/\/127\.0\.0\.1:\d+\//);
+  await noDisplay.waitStderr(/there is no display here to open a browser on; open http:\/\/127\.0\.0\.1:\d+\/ yourself\n/);
+  // a display, but no opener on PATH: the spawn fails, and says which program it could not run
+  const noOpener = spawnCli(t, ['ui', '--open'], { env: { DISPLAY: ':0', WAYLAND_DISPLAY: '', PATH: dir } });
+  await noOpener.waitStderr('could not run xdg-open to open a browser; open the address above yourself');
+  for (const cli of [noDisplay, noOpener]) {
+    const { code } = await cli.stop();
+    assert.equal(code, 0);
+    assert.equal(cli.stderr.split('open a browser').length, 2, cli.stderr);
+  }
 });

@@ -124,9 +124,13 @@ test('runLoad in stream mode writes with backpressure and counts what comes back
 
 test('runLoad refuses bad options by name', () => {
   assert.throws(() => runLoad({ host: '127.0.0.1', port: 0 }), /port must be a whole number from 1 to 65535/);
-  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, connections: 0 }), /--connections must be a whole number from 1 to 20000/);
-  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, durationMs: 0 }), /--duration must be above 0/);
-  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, mode: 'flood' }), /--mode must be request or stream/);
+  // named by field, as the library spells the option; the CLI tells them with its flags
+  const refusal = (field, message) => ({ code: 'SOCKIT_ERR_USAGE', field, message });
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, connections: 0 }), refusal('connections', "connections must be a whole number from 1 to 20000, got '0'"));
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, durationMs: 0 }), refusal('durationMs', "durationMs must be above 0, got '0'"));
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, mode: 'flood' }), refusal('mode', "mode must be request or stream, got 'flood'"));
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, sizeBytes: 2 ** 30 }), refusal('sizeBytes', "sizeBytes must be from 1 to 16777216 bytes, got '1073741824'"));
+  assert.throws(() => runLoad({ host: '127.0.0.1', port: 9, payload: Buffer.alloc(0) }), refusal('payload', 'payload must not be empty'));
 });
 
 test('sockit load against sockit tcp listen --echo: JSON report with percentiles', async (t) => {

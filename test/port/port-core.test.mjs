@@ -66,7 +66,7 @@ test('probes and scans against loopback: open and closed, concurrency bounded', 
   assert.equal(results.find((r) => r.port === open).state, 'open');
   assert.ok(results.filter((r) => r.state === 'closed').length >= 55);
   await assert.rejects(scanPorts({ address: 'localhost', ports: [1] }), /must be an IP address/);
-  await assert.rejects(scanPorts({ address: '127.0.0.1', ports: [1], concurrency: 0 }), /--concurrency must be a whole number from 1 to 1000/);
+  await assert.rejects(scanPorts({ address: '127.0.0.1', ports: [1], concurrency: 0 }), { field: 'concurrency', message: "concurrency must be a whole number from 1 to 1000, got '0'" });
 });
 
 test('a scan stops when its signal aborts', async () => {
@@ -108,7 +108,8 @@ test('pingTcp probes count times, and stop() ends it early with the statistics s
   const endless = pingTcp({ address: '127.0.0.1', port, intervalMs: 10 }, (p) => p.seq === 4 && endless.stop());
   const s = await endless.done;
   assert.equal(s.probes, 4);
-  assert.throws(() => pingTcp({ address: '127.0.0.1', port, count: 0 }), /--count must be a whole number of 1 or more/);
+  assert.throws(() => pingTcp({ address: '127.0.0.1', port, count: 0 }), { field: 'count', message: "count must be a whole number 1 or more, got '0'" });
+  assert.throws(() => pingTcp({ address: '127.0.0.1', port, intervalMs: -1 }), { field: 'intervalMs', message: "intervalMs must be a whole number 0 or more, got '-1'" });
 });
 
 test('interfaces: loopback is there, internal, with CIDR addresses', () => {

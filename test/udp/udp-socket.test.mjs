@@ -205,8 +205,8 @@ test('with broadcast on, the socket stays unconnected and hears replies from any
 });
 
 test('bad options are refused up front, naming them', () => {
-  assert.throws(() => new UdpSocket({ port: 0, join: ['10.0.0.1'] }), /--join: '10.0.0.1' is not a multicast group address/);
-  assert.throws(() => new UdpSocket({ port: 0, multicastTtl: 300 }), /--ttl must be a whole number from 0 to 255/);
+  assert.throws(() => new UdpSocket({ port: 0, join: ['10.0.0.1'] }), { field: 'join', message: /^join: '10.0.0.1' is not a multicast group address/ });
+  assert.throws(() => new UdpSocket({ port: 0, multicastTtl: 300 }), { field: 'multicastTtl', message: /^multicastTtl must be a whole number from 0 to 255/ });
   assert.throws(() => new UdpSocket({ remoteHost: '127.0.0.1' }), /needs both a host and a port/);
 });
 

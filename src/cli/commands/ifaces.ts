@@ -1,33 +1,29 @@
 // `sockit ifaces`: this machine's interfaces and addresses, like `ip addr` written for people.
-import { Command } from 'commander';
+import { Command, type OptionValues } from 'commander';
 import { listInterfaces, type NetworkInterface } from '../../ports/interfaces.js';
-import { LineWriter, makePalette, colorWanted } from '../output.js';
-import type { CommandResult } from '../main.js';
+import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
+import type { LineWriter, Palette } from '../output.js';
 
 /** Registers `ifaces`. */
-export function registerIfaces(program: Command, run: (fn: () => Promise<CommandResult>) => Promise<void>): void {
-  program
+export function registerIfaces(program: Command, run: Runner): void {
+  const cmd = program
     .command('ifaces')
-    .description('local interfaces: IPv4/IPv6 addresses in CIDR form, MAC, up or down, internal (loopback) or not')
-    .option('--json', 'one JSON object per interface on stdout, for scripts')
-    .option('--no-color', 'no colours, even on a terminal')
-    .action((opts: Record<string, unknown>) => run(() => ifaces(opts)));
+    .description('local interfaces: IPv4/IPv6 addresses in CIDR form, MAC, up or down, internal (loopback) or not');
+  addOutputOptions(cmd, 'one JSON object per interface on stdout, for scripts');
+  cmd.action((raw: OptionValues) => run(() => ifaces(readOutputOptions(new RawOptions(raw)))));
 }
 
-async function ifaces(opts: Record<string, unknown>): Promise<CommandResult> {
+async function ifaces(o: OutputOptions): Promise<CommandResult> {
   const list = listInterfaces();
-  const out = new LineWriter(process.stdout);
-  if (opts.json) {
-    for (const iface of list) out.line(JSON.stringify({ event: 'interface', ...iface }));
-  } else {
-    const c = makePalette(colorWanted(process.stdout, opts.color as boolean | undefined));
-    for (const iface of list) render(out, iface, c);
-  }
-  out.flush();
+  const output = new Output(o);
+  // no time stamp: the list describes the machine, not a moment
+  if (output.json) for (const iface of list) output.out.line(JSON.stringify({ event: 'interface', ...iface }));
+  else for (const iface of list) render(output.out, iface, output.c);
+  output.out.flush();
   return 0;
 }
 
-function render(out: LineWriter, iface: NetworkInterface, c: ReturnType<typeof makePalette>): void {
+function render(out: LineWriter, iface: NetworkInterface, c: Palette): void {
   const facts: string[] = [];
   if (iface.up !== undefined) facts.push(iface.up ? c.in('up') : c.err('down'));
   if (iface.internal) facts.push('internal (loopback: this machine only)');

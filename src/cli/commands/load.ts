@@ -1,22 +1,25 @@
 // `sockit load`: the TCP load generator's CLI face: live progress on stderr, a final table or JSON on stdout.
 import { isIP } from 'node:net';
-import { Command } from 'commander';
-import { runLoad, LOAD_LIMITS, type LoadReport, type LoadProgress, type LoadRun } from '../../load/load.js';
+import { Command, type OptionValues } from 'commander';
+import { checkLoadOptions, runLoad, type CheckedLoadOptions, type LoadReport, type LoadProgress, type LoadRun } from '../../load/load.js';
 import type { LocustWorkerEvent } from '../../load/locust-worker.js';
-import { parseEndpoint, parseHost, parseInteger, parsePort, parseSize } from '../../wire/endpoint.js';
+import { formatEndpoint, parseEndpoint, parseHost, parsePort } from '../../wire/endpoint.js';
 import { resolveHost } from '../../net/resolve.js';
 import { unescapeText } from '../../wire/template.js';
 import { UsageError } from '../../errors.js';
-import { formatEndpoint } from '../../wire/endpoint.js';
-import { msOption, secondsOption } from '../common.js';
+import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type FieldFlags, type OutputOptions, type Runner } from '../command.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
-import { LineWriter, makePalette, colorWanted } from '../output.js';
-import type { CommandResult } from '../main.js';
+
+/** The load generator's options as `load` spells them. */
+const LOAD_FLAGS: FieldFlags = {
+  connections: '--connections', sizeBytes: '--size', payload: '--data', ratePerConnection: '--rate', durationMs: '--duration',
+  mode: '--mode', expectBytes: '--expect', connectTimeoutMs: '--connect-timeout', answerTimeoutMs: '--answer-timeout',
+};
 
 /** Registers `load`. */
-export function registerLoad(program: Command, run: (fn: () => Promise<CommandResult>) => Promise<void>): void {
-  program
+export function registerLoad(program: Command, run: Runner): void {
+  const cmd = program
     .command('load')
     .description('TCP load generator: connections, message size, rate, duration; messages/s, MB/s and latency percentiles')
     .argument('<host>', 'server host name or address')
@@ -29,86 +32,101 @@ export function registerLoad(program: Command, run: (fn: () => Promise<CommandRe
     .option('--mode <mode>', 'request: wait for the answer to each message (latency); stream: keep writing', 'request')
     .option('--expect <bytes>', 'request mode: bytes that make one answer (default: the message size, as an echo)')
     .option('--connect-timeout <ms>', 'a connection not established in this long fails', '5000')
-    .option('--answer-timeout <ms>', 'request mode: a request unanswered this long fails and its connection closes (--locust: and reopens)')
-    .option('--json', 'the report as one JSON object on stdout')
-    .option('--no-color', 'no colours, even on a terminal')
+    .option('--answer-timeout <ms>', 'request mode: a request unanswered this long fails and its connection closes (--locust: and reopens)');
+  addOutputOptions(cmd, 'the report as one JSON object on stdout')
     .option('--locust <master>', 'be a worker of this Locust master (host[:port], port 5557 by default): it sets users and duration')
-    .option('--reconnect', 'with --locust: when the master goes away, stop and wait for it to come back')
-    .action((host: string, port: string, opts: Record<string, unknown>, cmd: Command) =>
-      run(() => (opts.locust === undefined ? load(host, port, opts) : locustWorker(host, port, opts, cmd))));
+    .option('--reconnect', 'with --locust: when the master goes away, stop and wait for it to come back');
+  cmd.action((host: string, port: string, raw: OptionValues, self: Command) =>
+    run(() => {
+      const o = readLoadOptions(host, port, new RawOptions(raw), self);
+      return o.locust ? locustWorker(o, o.locust) : load(o);
+    }, LOAD_FLAGS),
+  );
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const ms = (n: number) => `${n < 10 ? n.toFixed(3) : n < 100 ? n.toFixed(2) : n.toFixed(1)} ms`;
 
-/** The options that say what each connection does, shared by a run of its own and a Locust worker. */
-function messageOptions(opts: Record<string, unknown>) {
-  const payload = opts.data === undefined ? undefined : unescapeText(String(opts.data), 'utf8', '--data');
-  if (payload && payload.length === 0) throw new UsageError('--data must not be empty');
-  const sizeBytes = payload ? payload.length : parseSize(String(opts.size), '--size', 1, LOAD_LIMITS.sizeBytes);
-  const rate = Number(opts.rate);
-  if (!/^\d+(\.\d+)?$/.test(String(opts.rate)) || rate > LOAD_LIMITS.ratePerConnection) {
-    throw new UsageError(`--rate must be a number of messages per second from 0 (unlimited) to ${LOAD_LIMITS.ratePerConnection}, got '${opts.rate}'`);
-  }
-  const mode = String(opts.mode);
-  if (mode !== 'request' && mode !== 'stream') throw new UsageError(`--mode must be request or stream, got '${mode}'`);
-  const expectBytes = opts.expect === undefined ? undefined : parseSize(String(opts.expect), '--expect', 1, LOAD_LIMITS.sizeBytes);
-  const connectTimeoutMs = msOption(opts.connectTimeout, '--connect-timeout', 1)!;
-  const answerTimeoutMs = msOption(opts.answerTimeout, '--answer-timeout', 1);
-  return { sizeBytes, payload, ratePerConnection: rate, mode: mode as 'request' | 'stream', expectBytes, connectTimeoutMs, answerTimeoutMs };
+/** `load`'s options, typed: the run's, checked by the load generator, with the host as given. */
+interface LoadCommandOptions {
+  load: CheckedLoadOptions;
+  output: OutputOptions;
+  /** `--locust`: the master to work for, and whether to wait for it when it goes away. */
+  locust?: { host: string; port: number; reconnect: boolean };
 }
 
-async function load(hostArg: string, portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
+function readLoadOptions(hostArg: string, portArg: string, raw: RawOptions, cmd: Command): LoadCommandOptions {
+  const master = raw.text('locust');
+  if (master !== undefined) {
+    for (const [name, flag] of [['connections', '--connections'], ['duration', '--duration']] as const) {
+      if (cmd.getOptionValueSource(name) === 'cli') throw new UsageError(`${flag} is the Locust master's to decide (its user count and run time); leave it out with --locust`);
+    }
+  }
   const host = parseHost(hostArg);
   const port = parsePort(portArg, 'port', { allowZero: false });
-  const connections = parseInteger(String(opts.connections), '--connections', 1, LOAD_LIMITS.connections);
-  const durationMs = secondsOption(opts.duration, '--duration')!;
-  if (durationMs > LOAD_LIMITS.durationMs) throw new UsageError(`--duration must be at most ${LOAD_LIMITS.durationMs / 1000} seconds, got '${opts.duration}'`);
-  const message = messageOptions(opts);
+  const data = raw.text('data');
+  const load = checkLoadOptions(
+    {
+      host, port,
+      connections: raw.text('connections'),
+      durationMs: master === undefined ? raw.seconds('duration', '--duration') : undefined,
+      payload: data === undefined ? undefined : unescapeText(data, 'utf8', '--data'),
+      sizeBytes: raw.text('size'),
+      ratePerConnection: raw.text('rate'),
+      mode: raw.text('mode'),
+      expectBytes: raw.text('expect'),
+      connectTimeoutMs: raw.text('connectTimeout'),
+      answerTimeoutMs: raw.text('answerTimeout'),
+    },
+    master !== undefined,
+  );
+  return { load, output: readOutputOptions(raw), locust: master === undefined ? undefined : { ...parseMaster(master), reconnect: raw.flag('reconnect') } };
+}
+
+/** `--locust host[:port]`: a host alone (an IPv6 address too) means Locust's own port. */
+function parseMaster(master: string): { host: string; port: number } {
+  const alone = !master.includes(':') || isIP(master) === 6 || (master.startsWith('[') && master.endsWith(']'));
+  return alone ? { host: parseHost(master, '--locust'), port: 5557 } : parseEndpoint(master, '--locust');
+}
+
+async function load(o: LoadCommandOptions): Promise<CommandResult> {
+  const { host, port, connections, durationMs, mode } = o.load;
   const { address } = await resolveHost(host, port);
-  const run = runLoad({ host: address, port, connections, durationMs, ...message });
+  const run = runLoad({ ...o.load, host: address });
   const unregister = onStopSignal(() => run.stop());
-  const stopProgress = showProgress(run, durationMs, connections, opts);
+  const stopProgress = showProgress(run, durationMs, connections, mode);
   const report = await run.done;
   stopProgress();
   unregister();
 
-  printReport(report, host, port, opts);
+  printReport(report, host, port, o.output);
   if (report.error) throw report.error;
   return 0;
 }
 
-function printReport(report: LoadReport, host: string, port: number, opts: Record<string, unknown>): void {
-  const out = new LineWriter(process.stdout);
-  if (opts.json) {
+function printReport(report: LoadReport, host: string, port: number, options: OutputOptions): void {
+  const output = new Output(options);
+  if (output.json) {
     const { error, ...rest } = report;
-    out.line(JSON.stringify({ event: 'load', ts: new Date().toISOString(), host, ...rest, ...(error ? { error: { code: error.code, message: error.message } } : {}) }));
+    output.event('load', { host, ...rest, ...(error ? { error: { code: error.code, message: error.message } } : {}) });
   } else {
-    renderReport(out, report, formatEndpoint(host, port), opts);
+    renderReport(output, report, formatEndpoint(host, port));
   }
-  out.flush();
+  output.out.flush();
 }
 
 /** `--locust`: join a Locust master and run its users until it says quit; what happens goes to stderr, the last run's report to stdout. */
-async function locustWorker(hostArg: string, portArg: string, opts: Record<string, unknown>, cmd: Command): Promise<CommandResult> {
-  for (const [name, flag] of [['connections', '--connections'], ['duration', '--duration']] as const) {
-    if (cmd.getOptionValueSource(name) === 'cli') throw new UsageError(`${flag} is the Locust master's to decide (its user count and run time); leave it out with --locust`);
-  }
-  const host = parseHost(hostArg);
-  const port = parsePort(portArg, 'port', { allowZero: false });
-  const master = String(opts.locust);
-  // host alone (an IPv6 address too) means Locust's own port
-  const alone = !master.includes(':') || isIP(master) === 6 || (master.startsWith('[') && master.endsWith(']'));
-  const { host: masterHost, port: masterPort } = alone ? { host: parseHost(master, '--locust'), port: 5557 } : parseEndpoint(master, '--locust');
-  const message = messageOptions(opts);
-  const [{ address }, { address: masterAddress }] = await Promise.all([resolveHost(host, port), resolveHost(masterHost, masterPort)]);
+async function locustWorker(o: LoadCommandOptions, master: { host: string; port: number; reconnect: boolean }): Promise<CommandResult> {
+  // the master decides how many users and for how long
+  const { host, port, connections: _connections, durationMs: _durationMs, ...message } = o.load;
+  const [{ address }, { address: masterAddress }] = await Promise.all([resolveHost(host, port), resolveHost(master.host, master.port)]);
   // loaded only for --locust, so every other command starts as fast as before
   const { joinLocust } = await import('../../load/locust-worker.js');
-  const worker = await joinLocust({ masterHost: masterAddress, masterPort, load: { host: address, port, ...message }, reconnect: Boolean(opts.reconnect) });
+  const worker = await joinLocust({ masterHost: masterAddress, masterPort: master.port, load: { ...message, host: address, port }, reconnect: master.reconnect });
   const say = (text: string) => process.stderr.write(`locust: ${text}\n`);
   worker.on('event', (e: LocustWorkerEvent) => {
-    if (e.event === 'joining') say(`joining the master at ${formatEndpoint(masterHost, masterPort)} as ${e.workerId}`);
+    if (e.event === 'joining') say(`joining the master at ${formatEndpoint(master.host, master.port)} as ${e.workerId}`);
     else if (e.event === 'joined') say(`joined the master as worker ${e.index}; each user is a connection to ${formatEndpoint(host, port)}`);
     else if (e.event === 'spawn') say(`${e.users} user${e.users === 1 ? '' : 's'}`);
     else if (e.event === 'report') say(`${e.active}/${e.users} conns  ${int(e.requestsPerSec)} req/s  ${e.failures} failures${e.latency?.count ? `  p50 ${ms(e.latency.p50)}  p99 ${ms(e.latency.p99)}` : ''}`);
@@ -119,13 +137,13 @@ async function locustWorker(hostArg: string, portArg: string, opts: Record<strin
   const unregister = onStopSignal(() => worker.stop());
   const result = await worker.done;
   unregister();
-  if (result.report) printReport(result.report, host, port, opts);
+  if (result.report) printReport(result.report, host, port, o.output);
   if (result.error) throw result.error;
   return 0;
 }
 
 /** Live figures on stderr: a bar on a terminal, a line a second otherwise. */
-function showProgress(run: LoadRun, durationMs: number, connections: number, opts: Record<string, unknown>): () => void {
+function showProgress(run: LoadRun, durationMs: number, connections: number, mode: 'request' | 'stream'): () => void {
   let last: LoadProgress = run.progress();
   let lastRate = 0;
   let lastMb = 0;
@@ -136,7 +154,7 @@ function showProgress(run: LoadRun, durationMs: number, connections: number, opt
   const sample = () => {
     const p = run.progress();
     const secs = Math.max(0.001, (p.elapsedMs - last.elapsedMs) / 1000);
-    const messages = opts.mode === 'stream' ? p.messagesSent - last.messagesSent : p.messagesReceived - last.messagesReceived;
+    const messages = mode === 'stream' ? p.messagesSent - last.messagesSent : p.messagesReceived - last.messagesReceived;
     lastRate = messages / secs;
     lastMb = (p.bytesOut - last.bytesOut) / 1e6 / secs;
     last = p;
@@ -160,8 +178,8 @@ function showProgress(run: LoadRun, durationMs: number, connections: number, opt
   return () => clearInterval(timer);
 }
 
-function renderReport(out: LineWriter, r: LoadReport, target: string, opts: Record<string, unknown>): void {
-  const c = makePalette(colorWanted(process.stdout, opts.color as boolean | undefined));
+function renderReport(output: Output, r: LoadReport, target: string): void {
+  const { out, c } = output;
   const shape = r.mode === 'request' ? `request/response, ${r.sizeBytes} B messages, ${r.expectBytes} B answers` : `streaming ${r.sizeBytes} B messages`;
   const rate = r.ratePerConnection ? `${fixed(r.ratePerConnection, 0)} msg/s per connection` : 'unlimited rate';
   out.line(c.bold(`load on ${target}: ${shape}, ${r.connections} connection${r.connections === 1 ? '' : 's'}, ${rate}, ${(r.durationMs / 1000).toFixed(1)} s`));

@@ -1,71 +1,123 @@
 // `sockit port check|free|scan|ping`: who holds a port, free ports for scripts, a TCP connect scan and tcping.
-import { Command } from 'commander';
-import { checkPort, findFreePorts, parsePortRange, type PortCheck } from '../../ports/check.js';
-import { parsePortList, scanPorts, MAX_SCAN_CONCURRENCY, type ProbeResult } from '../../ports/scan.js';
-import { pingTcp, type PingProbe } from '../../ports/tcping.js';
-import { parseHost, parseInteger, parsePort } from '../../wire/endpoint.js';
+import { Command, type OptionValues } from 'commander';
+import { checkPort, findFreePorts, parsePortRange, type PortCheck, type PortCheckOptions } from '../../ports/check.js';
+import { checkScanPace, parsePortList, scanPorts, type ProbeResult } from '../../ports/scan.js';
+import { checkPingTiming, pingTcp, type PingProbe } from '../../ports/tcping.js';
+import { formatEndpoint, parseHost, parsePort } from '../../wire/endpoint.js';
 import { resolveHost } from '../../net/resolve.js';
 import { ConnectError, SockitError } from '../../errors.js';
-import { formatEndpoint } from '../../wire/endpoint.js';
-import { msOption } from '../common.js';
+import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type FieldFlags, type OutputOptions, type Runner } from '../command.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
-import { LineWriter, makePalette, colorWanted, type Palette } from '../output.js';
-import type { CommandResult } from '../main.js';
+import type { LineWriter, Palette } from '../output.js';
+
+/** The port tools' options as the `port` commands spell them. */
+const PORT_FLAGS: FieldFlags = { range: '--range', count: '--count', concurrency: '--concurrency', timeoutMs: '--timeout', intervalMs: '--interval' };
 
 /** Registers `port check`, `port free`, `port scan` and `port ping`. */
-export function registerPort(program: Command, run: (fn: () => Promise<CommandResult>) => Promise<void>): void {
+export function registerPort(program: Command, run: Runner): void {
   const port = program.command('port').description('port utilities: who holds a port, free ports, connect scan, tcping');
 
-  port
+  const check = port
     .command('check')
     .description('is a local port free? If not, which process holds it, and the states of the connections on it (exit 0 free, 1 in use)')
     .argument('<port>', 'port number')
     .option('-H, --host <host>', 'address to test binding on (default: all interfaces)')
-    .option('--udp', 'check the UDP port instead of TCP')
-    .option('--json', 'one JSON object on stdout, for scripts')
-    .option('--no-color', 'no colours, even on a terminal')
-    .action((p: string, opts: Record<string, unknown>) => run(() => portCheck(p, opts)));
+    .option('--udp', 'check the UDP port instead of TCP');
+  addOutputOptions(check, 'one JSON object on stdout, for scripts');
+  check.action((p: string, raw: OptionValues) => run(() => portCheck(readCheckOptions(p, new RawOptions(raw)))));
 
-  port
+  const free = port
     .command('free')
     .description('print free ports, one a line, for scripts')
     .option('--range <from-to>', 'where to look', '20000-30000')
     .option('-n, --count <n>', 'how many', '1')
     .option('-H, --host <host>', 'address they must be free on (default: all interfaces)')
-    .option('--udp', 'free for UDP instead of TCP')
-    .option('--json', 'one JSON object on stdout')
-    .action((opts: Record<string, unknown>) => run(() => portFree(opts)));
+    .option('--udp', 'free for UDP instead of TCP');
+  addOutputOptions(free, 'one JSON object on stdout', { color: false });
+  free.action((raw: OptionValues) => run(() => portFree(readFreeOptions(new RawOptions(raw))), PORT_FLAGS));
 
-  port
+  const scan = port
     .command('scan')
     .description('TCP connect scan: open, closed or filtered for each port (progress on stderr)')
     .argument('<host>', 'host name or address to scan')
     .argument('<ports>', 'ports and ranges, as 22,80,8000-8100')
     .option('--concurrency <n>', 'connects in flight at once', '100')
     .option('--timeout <ms>', 'a port that does not answer in this long is filtered', '1000')
-    .option('--all', 'list closed ports too (they are listed anyway when 25 ports or fewer are scanned)')
-    .option('--json', 'one JSON object per port, then a summary, on stdout')
-    .option('--no-color', 'no colours, even on a terminal')
-    .action((host: string, ports: string, opts: Record<string, unknown>) => run(() => portScan(host, ports, opts)));
+    .option('--all', 'list closed ports too (they are listed anyway when 25 ports or fewer are scanned)');
+  addOutputOptions(scan, 'one JSON object per port, then a summary, on stdout');
+  scan.action((host: string, ports: string, raw: OptionValues) => run(() => portScan(readScanOptions(host, ports, new RawOptions(raw))), PORT_FLAGS));
 
-  port
+  const ping = port
     .command('ping')
     .description('tcping: connect latency like ping (count, interval, min/avg/max/mdev, loss); Ctrl-C prints the statistics')
     .argument('<host>', 'host name or address')
     .argument('<port>', 'TCP port')
     .option('-c, --count <n>', 'stop after this many probes (default: until Ctrl-C)')
     .option('-i, --interval <ms>', 'from one probe to the next', '1000')
-    .option('--timeout <ms>', 'a probe not connected in this long is lost', '2000')
-    .option('--json', 'one JSON object per probe, then the statistics, on stdout')
-    .option('--no-color', 'no colours, even on a terminal')
-    .action((host: string, p: string, opts: Record<string, unknown>) => run(() => portPing(host, p, opts)));
+    .option('--timeout <ms>', 'a probe not connected in this long is lost', '2000');
+  addOutputOptions(ping, 'one JSON object per probe, then the statistics, on stdout');
+  ping.action((host: string, p: string, raw: OptionValues) => run(() => portPing(readPingOptions(host, p, new RawOptions(raw))), PORT_FLAGS));
 }
 
-const json = (event: string, fields: Record<string, unknown>) => JSON.stringify({ event, ts: new Date().toISOString(), ...fields });
+/** `port check`'s options, typed. */
+interface CheckOptions {
+  port: number;
+  check: PortCheckOptions;
+  output: OutputOptions;
+}
 
-function palette(opts: Record<string, unknown>): Palette {
-  return makePalette(colorWanted(process.stdout, opts.color as boolean | undefined));
+function readCheckOptions(portArg: string, raw: RawOptions): CheckOptions {
+  const port = parsePort(portArg, 'port', { allowZero: false });
+  return { port, check: { host: raw.host(), protocol: raw.flag('udp') ? 'udp' : 'tcp' }, output: readOutputOptions(raw) };
+}
+
+/** `port free`'s options, typed; the count is checked against the range by {@link findFreePorts}. */
+interface FreeOptions {
+  range: { from: number; to: number };
+  count: string | undefined;
+  check: PortCheckOptions & { protocol: 'tcp' | 'udp' };
+  output: OutputOptions;
+}
+
+function readFreeOptions(raw: RawOptions): FreeOptions {
+  const range = parsePortRange(raw.text('range') ?? '');
+  const count = raw.text('count');
+  return { range, count, check: { host: raw.host(), protocol: raw.flag('udp') ? 'udp' : 'tcp' }, output: readOutputOptions(raw) };
+}
+
+/** `port scan`'s options, typed. */
+interface ScanCommandOptions {
+  host: string;
+  ports: number[];
+  concurrency: number;
+  timeoutMs: number;
+  all: boolean;
+  output: OutputOptions;
+}
+
+function readScanOptions(hostArg: string, portsArg: string, raw: RawOptions): ScanCommandOptions {
+  const host = parseHost(hostArg);
+  const ports = parsePortList(portsArg);
+  const { concurrency, timeoutMs } = checkScanPace({ concurrency: raw.text('concurrency'), timeoutMs: raw.text('timeout') });
+  return { host, ports, concurrency, timeoutMs, all: raw.flag('all'), output: readOutputOptions(raw) };
+}
+
+/** `port ping`'s options, typed. */
+interface PingCommandOptions {
+  host: string;
+  port: number;
+  count?: number;
+  intervalMs: number;
+  timeoutMs: number;
+  output: OutputOptions;
+}
+
+function readPingOptions(hostArg: string, portArg: string, raw: RawOptions): PingCommandOptions {
+  const host = parseHost(hostArg);
+  const port = parsePort(portArg, 'port', { allowZero: false });
+  const { count, intervalMs, timeoutMs } = checkPingTiming({ count: raw.text('count'), intervalMs: raw.text('interval'), timeoutMs: raw.text('timeout') });
+  return { host, port, count, intervalMs, timeoutMs, output: readOutputOptions(raw) };
 }
 
 function describeConnections(connections: Record<string, number>): string {
@@ -74,17 +126,12 @@ function describeConnections(connections: Record<string, number>): string {
   return states.map((s) => `${connections[s]} ${s}`).join(', ');
 }
 
-async function portCheck(portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
-  const port = parsePort(portArg, 'port', { allowZero: false });
-  const host = opts.host === undefined ? undefined : parseHost(String(opts.host), '--host');
-  const result = await checkPort(port, { host, protocol: opts.udp ? 'udp' : 'tcp' });
-  const out = new LineWriter(process.stdout);
-  if (opts.json) {
-    out.line(json('port-check', { ...result }));
-  } else {
-    renderCheck(out, result, palette(opts));
-  }
-  out.flush();
+async function portCheck(o: CheckOptions): Promise<CommandResult> {
+  const result = await checkPort(o.port, o.check);
+  const output = new Output(o.output);
+  if (output.json) output.event('port-check', result);
+  else renderCheck(output.out, result, output.c);
+  output.out.flush();
   return result.state === 'in-use' ? 1 : 0;
 }
 
@@ -102,25 +149,19 @@ function renderCheck(out: LineWriter, r: PortCheck, c: Palette): void {
   out.line(`  ${r.protocol === 'tcp' ? 'connections' : 'sockets'}: ${conns || 'none'}`);
 }
 
-async function portFree(opts: Record<string, unknown>): Promise<CommandResult> {
-  const range = parsePortRange(String(opts.range));
-  const count = parseInteger(String(opts.count), '--count', 1, range.to - range.from + 1);
-  const host = opts.host === undefined ? undefined : parseHost(String(opts.host), '--host');
-  const ports = await findFreePorts(range, count, { host, protocol: opts.udp ? 'udp' : 'tcp' });
-  const out = new LineWriter(process.stdout);
-  if (opts.json) out.line(json('free-ports', { protocol: opts.udp ? 'udp' : 'tcp', ports }));
-  else for (const p of ports) out.line(String(p));
-  out.flush();
+async function portFree(o: FreeOptions): Promise<CommandResult> {
+  const ports = await findFreePorts(o.range, o.count, o.check);
+  const output = new Output(o.output);
+  if (output.json) output.event('free-ports', { protocol: o.check.protocol, ports });
+  else for (const p of ports) output.out.line(String(p));
+  output.out.flush();
   return 0;
 }
 
 const STATE_WORDS: Record<string, string> = { open: 'open', closed: 'closed', filtered: 'filtered', error: 'error' };
 
-async function portScan(hostArg: string, portsArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
-  const host = parseHost(hostArg);
-  const ports = parsePortList(portsArg);
-  const concurrency = parseInteger(String(opts.concurrency), '--concurrency', 1, MAX_SCAN_CONCURRENCY);
-  const timeoutMs = msOption(opts.timeout, '--timeout', 1)!;
+async function portScan(o: ScanCommandOptions): Promise<CommandResult> {
+  const { host, ports, concurrency, timeoutMs } = o;
   let address: string;
   try {
     address = (await resolveHost(host, ports[0]!)).address;
@@ -131,14 +172,14 @@ async function portScan(hostArg: string, portsArg: string, opts: Record<string, 
       hint: 'check the spelling of the host name, or use an IP address',
     });
   }
-  const c = palette(opts);
-  const out = new LineWriter(process.stdout);
-  const showAll = Boolean(opts.all) || ports.length <= 25;
+  const output = new Output(o.output);
+  const { out, c } = output;
+  const showAll = o.all || ports.length <= 25;
   const bar = new ProgressBar(`scanning ${host}`, ports.length, process.stderr, { amount: (n) => String(Math.round(n)) });
   const abort = new AbortController();
   const unregister = onStopSignal(() => abort.abort());
   const started = Date.now();
-  if (!opts.json) out.line(c.sys(`scanning ${host}${address !== host ? ` (${address})` : ''}: ${ports.length} port${ports.length === 1 ? '' : 's'}, ${concurrency} at a time, ${timeoutMs} ms timeout`));
+  if (!output.json) out.line(c.sys(`scanning ${host}${address !== host ? ` (${address})` : ''}: ${ports.length} port${ports.length === 1 ? '' : 's'}, ${concurrency} at a time, ${timeoutMs} ms timeout`));
   out.flush();
   let results: ProbeResult[];
   try {
@@ -150,9 +191,9 @@ async function portScan(hostArg: string, portsArg: string, opts: Record<string, 
   const counts = { open: 0, closed: 0, filtered: 0, error: 0 };
   for (const r of results) counts[r.state]++;
   const elapsedMs = Date.now() - started;
-  if (opts.json) {
-    for (const r of results) out.line(json('scan', { host, address, ...r, ms: Math.round(r.ms * 1000) / 1000 }));
-    out.line(json('scan-summary', { host, address, scanned: results.length, ...counts, elapsedMs, interrupted: abort.signal.aborted }));
+  if (output.json) {
+    for (const r of results) output.event('scan', { host, address, ...r, ms: Math.round(r.ms * 1000) / 1000 });
+    output.event('scan-summary', { host, address, scanned: results.length, ...counts, elapsedMs, interrupted: abort.signal.aborted });
   } else {
     const shown = results.filter((r) => showAll || r.state !== 'closed');
     if (shown.length) {
@@ -186,27 +227,23 @@ function probeWords(p: PingProbe, timeoutMs: number): string {
   }
 }
 
-async function portPing(hostArg: string, portArg: string, opts: Record<string, unknown>): Promise<CommandResult> {
-  const host = parseHost(hostArg);
-  const port = parsePort(portArg, 'port', { allowZero: false });
-  const count = opts.count === undefined ? undefined : parseInteger(String(opts.count), '--count', 1);
-  const intervalMs = msOption(opts.interval, '--interval')!;
-  const timeoutMs = msOption(opts.timeout, '--timeout', 1)!;
+async function portPing(o: PingCommandOptions): Promise<CommandResult> {
+  const { host, port, count, intervalMs, timeoutMs } = o;
   const { address } = await resolveHost(host, port);
   const where = formatEndpoint(address, port);
-  const c = palette(opts);
-  const out = new LineWriter(process.stdout);
-  if (!opts.json) out.line(c.sys(`TCPING ${host}${address !== host ? ` (${address})` : ''} port ${port}`));
+  const output = new Output(o.output);
+  const { out, c } = output;
+  if (!output.json) out.line(c.sys(`TCPING ${host}${address !== host ? ` (${address})` : ''} port ${port}`));
   const ping = pingTcp({ address, port, count, intervalMs, timeoutMs }, (p) => {
-    if (opts.json) out.line(json('probe', { host, address, port, ...p, ms: Math.round(p.ms * 1000) / 1000 }));
+    if (output.json) output.event('probe', { host, address, port, ...p, ms: Math.round(p.ms * 1000) / 1000 });
     else out.line(`${p.state === 'open' ? c.in(where) : c.err(where)}: seq=${p.seq} ${probeWords(p, timeoutMs)}`);
   });
   const unregister = onStopSignal(() => ping.stop());
   const s = await ping.done;
   unregister();
   const f = (n: number) => n.toFixed(3);
-  if (opts.json) {
-    out.line(json('ping-summary', { host, address, port, ...s }));
+  if (output.json) {
+    output.event('ping-summary', { host, address, port, ...s });
   } else {
     out.line('');
     out.line(`--- ${formatEndpoint(host, port)} tcping statistics ---`);

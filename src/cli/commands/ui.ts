@@ -1,37 +1,41 @@
 // `sockit ui`: starts the browser assistant, prints its address (token included) and, with --open, opens a browser.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, type OptionValues } from 'commander';
 import { startUi, type UiServer } from '../../bridge/ui-server.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { toJsonEvent, type SessionEvent } from '../../net/session.js';
-import { LineWriter, makePalette, colorWanted } from '../output.js';
+import { addOutputOptions, openBrowser, Output, packageVersion, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
 import { onStopSignal } from '../signals.js';
-import type { CommandResult } from '../main.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Registers `ui`. */
-export function registerUi(program: Command, run: (fn: () => Promise<CommandResult>) => Promise<void>): void {
-  program
+export function registerUi(program: Command, run: Runner): void {
+  const ui = program
     .command('ui')
     .description('the network debugging assistant in the browser: a local web page driving TCP/UDP sessions')
     .option('-p, --port <port>', 'port to listen on (0: any free port)', '0')
     .option('-H, --host <host>', 'address to listen on; anything but loopback lets other machines in', '127.0.0.1')
-    .option('--open', 'open the page in the default browser (skipped where there is no display)')
-    .option('--json', 'one JSON event per line on stdout (the listening event carries the url)')
-    .option('--no-color', 'no colours, even on a terminal')
-    .action((opts: Record<string, unknown>) => run(() => ui(opts)));
+    .option('--open', 'open the page in the default browser (skipped where there is no display)');
+  addOutputOptions(ui, 'one JSON event per line on stdout (the listening event carries the url)');
+  ui.action((raw: OptionValues) => run(() => runUi(readUiOptions(new RawOptions(raw)))));
 }
 
-async function ui(opts: Record<string, unknown>): Promise<CommandResult> {
-  const port = parsePort(String(opts.port), '--port');
-  const host = parseHost(String(opts.host), '--host');
-  const json = Boolean(opts.json);
-  const out = new LineWriter(process.stdout);
-  const err = new LineWriter(process.stderr);
-  const c = makePalette(colorWanted(process.stdout, opts.color as boolean | undefined));
-  const ce = makePalette(colorWanted(process.stderr, opts.color as boolean | undefined));
+/** `ui`'s options, typed. */
+interface UiOptions {
+  host: string;
+  port: number;
+  open: boolean;
+  output: OutputOptions;
+}
+
+function readUiOptions(raw: RawOptions): UiOptions {
+  const port = parsePort(raw.text('port') ?? '', '--port');
+  const host = parseHost(raw.text('host') ?? '', '--host');
+  return { host, port, open: raw.flag('open'), output: readOutputOptions(raw) };
+}
+
+async function runUi(o: UiOptions): Promise<CommandResult> {
+  const { host, port } = o;
+  const output = new Output(o.output);
+  const { out, err, c, ce, json } = output;
   let server: UiServer | undefined;
 
   const render = (e: SessionEvent) => {
@@ -47,7 +51,7 @@ async function ui(opts: Record<string, unknown>): Promise<CommandResult> {
     else if (e.event === 'error') err.line(`${time} ${ce.sys(e.message)}`);
   };
   let listening: SessionEvent | undefined;
-  server = await startUi({ host, port, bridge: { app: { name: 'sockit', version: pkg.version } } }, (e) => {
+  server = await startUi({ host, port, bridge: { app: { name: 'sockit', version: packageVersion() } } }, (e) => {
     // the listening event fires inside startUi, before `server` is assigned: shown just after
     if (e.event === 'listening') listening = e;
     else render(e);
@@ -64,9 +68,11 @@ async function ui(opts: Record<string, unknown>): Promise<CommandResult> {
   }
   out.flush();
   err.flush();
-  if (opts.open) {
-    const problem = await openBrowser(server.url);
-    if (problem) err.line(ce.sys(`${problem}; open the address above yourself`));
+  if (o.open) {
+    openBrowser(server.url, (why) => {
+      err.line(ce.sys(`${why}; open the address above yourself`));
+      err.flush();
+    });
   }
   const unregister = onStopSignal(() => void server!.close());
   await server.closed;
@@ -74,29 +80,4 @@ async function ui(opts: Record<string, unknown>): Promise<CommandResult> {
   out.flush();
   err.flush();
   return 0;
-}
-
-/** Opens a URL in the desktop's browser; resolves with why it could not, or undefined. */
-function openBrowser(url: string): Promise<string | undefined> {
-  let cmd: string;
-  let args: string[];
-  if (process.platform === 'darwin') {
-    cmd = 'open';
-    args = [url];
-  } else if (process.platform === 'win32') {
-    cmd = 'cmd';
-    args = ['/c', 'start', '""', url];
-  } else {
-    if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return Promise.resolve('there is no display here to open a browser on');
-    cmd = 'xdg-open';
-    args = [url];
-  }
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-    child.once('error', () => resolve(`could not run ${cmd} to open a browser`));
-    child.once('spawn', () => {
-      child.unref();
-      resolve(undefined);
-    });
-  });
 }

@@ -1,0 +1,395 @@
+// What every command shares: its result type, options declared once and read by type, output, and the listen and wait helpers.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Command, type OptionValues } from 'commander';
+import { resolveEncoding } from '../wire/codec.js';
+import { parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
+import { parseHost, parseInteger, parsePort, parseSize } from '../wire/endpoint.js';
+import { UsageError } from '../errors.js';
+import { loadTlsMaterial, type TlsMaterial } from '../net/tls-cert.js';
+import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
+import { onStopSignal } from './signals.js';
+import type { SessionEvent } from '../net/session.js';
+
+/** What a command's action resolves to: its exit code. */
+export type CommandResult = number;
+
+/**
+ * Library option names (fields, such as `sizeBytes`) and the flags a command spells them with
+ * (`--size`): an error about a field is shown with the flag.
+ */
+export type FieldFlags = Readonly<Record<string, string>>;
+
+/** Runs a command's body for the program, so its exit code (or error, fields named as flags) reaches main. */
+export type Runner = (body: () => Promise<CommandResult>, flags?: FieldFlags) => Promise<void>;
+
+/** A library error about a field, told with the flag that sets it; other errors as they are. */
+export function nameFlags(err: unknown, flags: FieldFlags): unknown {
+  if (!(err instanceof UsageError) || err.field === undefined) return err;
+  const flag = flags[err.field];
+  return flag === undefined ? err : err.renamed(flag);
+}
+
+/** sockit's version, from its package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Collects a repeatable option into an array. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Commander's option values, read by type: each command reads them once into its own typed options. */
+export class RawOptions {
+  constructor(private readonly values: OptionValues) {}
+
+  /** A value given as text (or its default), if any. */
+  text(key: string): string | undefined {
+    const v: unknown = this.values[key];
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  /** A switch: true when given (a `--no-x` switch: true unless given). */
+  flag(key: string): boolean {
+    return this.values[key] === true;
+  }
+
+  /** A repeatable option's values, if any were given. */
+  list(key: string): string[] | undefined {
+    const v: unknown = this.values[key];
+    return Array.isArray(v) ? v.map(String) : undefined;
+  }
+
+  /** `-H, --host`, when given: a host name or address. */
+  host(): string | undefined {
+    const text = this.text('host');
+    return text === undefined ? undefined : parseHost(text, '--host');
+  }
+
+  /** Seconds (fractions allowed) as milliseconds. */
+  seconds(key: string, flag: string): number | undefined {
+    const text = this.text(key);
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a number of seconds above 0, got '${text}'`);
+    return Math.round(n * 1000);
+  }
+
+  /** A whole number (milliseconds, a count) of at least `min`. */
+  whole(key: string, flag: string, min = 0, max?: number): number | undefined {
+    const text = this.text(key);
+    return text === undefined ? undefined : parseInteger(text, flag, min, max);
+  }
+}
+
+/** `--json` and, where there is colour to turn off, `--no-color`. */
+export function addOutputOptions(cmd: Command, jsonHelp = 'one JSON event per line on stdout, for scripts', { color = true } = {}): Command {
+  cmd.option('--json', jsonHelp);
+  return color ? cmd.option('--no-color', 'no colours, even on a terminal') : cmd;
+}
+
+/** `-H, --host` for a server that listens on every interface unless told. */
+export function addListenHostOption(cmd: Command): Command {
+  return cmd.option('-H, --host <host>', 'address to listen on (default: all interfaces, IPv4 and IPv6)');
+}
+
+/** `--reply`, `--echo`: how a server answers each `message` (or datagram) from a `peer` (a client, a sender). */
+export function addAnswerOptions(cmd: Command, message: string, peer: string): Command {
+  return cmd
+    .option('--reply <template>', `answer each ${message}: {data} the message, {peer} the ${peer}, {n} its number`)
+    .option('--echo', `answer each ${message} with its exact bytes`);
+}
+
+/** `--allow`, `--deny`: who a server hears, said as this server applies them. */
+export function addAccessOptions(cmd: Command, help: { allow: string; deny: string }): Command {
+  return cmd.option('--allow <cidr>', `${help.allow} (repeatable)`, collect).option('--deny <cidr>', `${help.deny} (repeatable)`, collect);
+}
+
+/** What every `listen` command reads alike. */
+export interface ListenCommon {
+  /** The session options every listener shares: where, how it answers, whom it hears, in what encoding. */
+  session: { port: number; host?: string; reply?: string; echo: boolean; allow?: string[]; deny?: string[]; encoding: string; decode: boolean };
+  data: DataOptions;
+  quiet: boolean;
+}
+
+/** Reads the port argument, `--host`, `--reply`, `--echo`, `--allow`, `--deny`, the data options and `--quiet`. */
+export function readListenCommon(portArg: string, raw: RawOptions): ListenCommon {
+  const port = parsePort(portArg);
+  const host = raw.host();
+  const data = readDataOptions(raw);
+  const session = {
+    port, host, reply: raw.text('reply'), echo: raw.flag('echo'), allow: raw.list('allow'), deny: raw.list('deny'),
+    // decoded text is shown, or sent in the JSON events; a hex view needs only the bytes
+    encoding: data.encoding, decode: data.json || !data.hex,
+  };
+  return { session, data, quiet: raw.flag('quiet') };
+}
+
+/** `--encoding`, `--hex`, `--send-hex`: how bytes are shown and typed. */
+export function addTextOptions(cmd: Command): Command {
+  return cmd
+    .option('-e, --encoding <name>', 'text encoding: utf8, gbk, gb18030, big5, shift_jis, latin1, ... (any iconv-lite name)', 'utf8')
+    .option('-x, --hex', 'show data as a hex dump')
+    .option('--send-hex', 'read what you type or send as hex (48 65 6c, 48656c, 0x48,0x65)');
+}
+
+/** `--frame`, `--max-frame`: what one message is on a stream. */
+export function addFrameOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --frame <kind>', 'what one message is: raw (one read), line, len16, len32, or a delimiter', 'raw')
+    .option('--max-frame <size>', 'largest message accepted (length prefix or delimiter)', '16MiB');
+}
+
+/** `--cert`, `--key`: a TLS server's own certificate instead of a self-signed one. */
+export function addCertOptions(cmd: Command): Command {
+  return cmd.option('--cert <file>', 'TLS certificate (PEM)').option('--key <file>', 'TLS private key (PEM)');
+}
+
+/** `--wait`, `--repeat`, `--interval`: how a client sends its texts and waits for answers. */
+export function addSendOptions(cmd: Command, help: { wait: string; repeat: string; interval: string }, intervalDefault?: string): Command {
+  return cmd
+    .option('--wait <ms>', help.wait, '1000')
+    .option('--repeat <n>', help.repeat, '1')
+    .option('--interval <ms>', help.interval, intervalDefault);
+}
+
+/** Everything a connection server (`tcp listen`, `ws listen`) does with its clients: greet, answer, limit, filter, TLS. */
+export function addConnectionServerOptions(cmd: Command): Command {
+  cmd.option('--welcome <text>', 'sent to each new client ({peer} and \\n \\r \\t \\xHH escapes)');
+  addAnswerOptions(cmd, 'message', 'client')
+    .option('--close', 'close the connection after the first reply')
+    .option('--quit <word>', "close a client's connection when its message is exactly this word")
+    .option('--chat', "relay each client's messages to every other client")
+    .option('--max-conns <n>', 'refuse clients beyond this many at once')
+    .option('--idle-timeout <s>', 'close a connection silent for this many seconds');
+  addAccessOptions(cmd, { allow: 'only these addresses may connect', deny: 'these addresses may not connect' })
+    .option('--tls', 'accept TLS (self-signed certificate unless --cert/--key)');
+  return addCertOptions(cmd);
+}
+
+/** The parsed options of `addConnectionServerOptions` beyond the ones every listener shares. */
+export interface ConnectionServerOptions {
+  welcome?: string;
+  closeAfterReply: boolean;
+  quit?: string;
+  chat: boolean;
+  maxConnections?: number;
+  idleTimeoutMs?: number;
+}
+
+/** Reads `--welcome`, `--close`, `--quit`, `--chat`, `--max-conns`, `--idle-timeout`. */
+export function readConnectionServerOptions(raw: RawOptions): ConnectionServerOptions {
+  return {
+    welcome: raw.text('welcome'), closeAfterReply: raw.flag('close'), quit: raw.text('quit'), chat: raw.flag('chat'),
+    maxConnections: raw.whole('maxConns', '--max-conns', 1), idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'),
+  };
+}
+
+/** A connection server's options as its command spells them. */
+export const CONNECTION_SERVER_FLAGS: FieldFlags = { reply: '--reply', welcome: '--welcome', allow: '--allow', deny: '--deny', quit: '--quit' };
+
+/** A server's `--tls`, `--cert`, `--key`. */
+export interface ServerTlsOptions {
+  tls: boolean;
+  certPath?: string;
+  keyPath?: string;
+}
+
+/** Reads `--tls`, `--cert`, `--key`. */
+export function readServerTlsOptions(raw: RawOptions): ServerTlsOptions {
+  return { tls: raw.flag('tls'), certPath: raw.text('cert'), keyPath: raw.text('key') };
+}
+
+/** A server's TLS material: the given certificate, or a self-signed one for `host`; none without TLS. */
+export async function loadServerTls(o: ServerTlsOptions, host: string | undefined): Promise<TlsMaterial | undefined> {
+  if (!o.tls && !o.certPath && !o.keyPath) return undefined;
+  return loadTlsMaterial({ certPath: o.certPath, keyPath: o.keyPath, names: host ? [host] : [] });
+}
+
+/** The parsed `--json` and `--no-color`. */
+export interface OutputOptions {
+  json: boolean;
+  /** False when `--no-color` was given; a terminal, NO_COLOR and FORCE_COLOR decide the rest. */
+  colorAllowed: boolean;
+}
+
+/** Reads `--json` and `--no-color`. */
+export function readOutputOptions(raw: RawOptions): OutputOptions {
+  return { json: raw.flag('json'), colorAllowed: raw.flag('color') };
+}
+
+/** The parsed data options: output, text and (on streams) framing. */
+export interface DataOptions extends OutputOptions {
+  encoding: string;
+  hex: boolean;
+  sendHex: boolean;
+  frame: FrameSpec;
+  maxFrameBytes: number;
+}
+
+/** Reads the data options, validating each and naming it when it refuses. */
+export function readDataOptions(raw: RawOptions): DataOptions {
+  const maxFrame = raw.text('maxFrame');
+  return {
+    ...readOutputOptions(raw),
+    encoding: resolveEncoding(raw.text('encoding') ?? 'utf8'),
+    hex: raw.flag('hex'),
+    sendHex: raw.flag('sendHex'),
+    frame: parseFrame(raw.text('frame') ?? 'raw'),
+    maxFrameBytes: maxFrame === undefined ? DEFAULT_MAX_FRAME_BYTES : parseSize(maxFrame, '--max-frame', 1, 2 ** 32 - 1),
+  };
+}
+
+/** Where a command writes: stdout and stderr, batched, each with the colours that suit it. */
+export class Output {
+  /** Batched stdout. */
+  readonly out = new LineWriter(process.stdout);
+  /** Batched stderr. */
+  readonly err = new LineWriter(process.stderr);
+  /** Colours for stdout. */
+  readonly c: Palette;
+  /** Colours for stderr. */
+  readonly ce: Palette;
+
+  constructor(readonly options: OutputOptions) {
+    this.c = makePalette(colorWanted(process.stdout, options.colorAllowed));
+    this.ce = makePalette(colorWanted(process.stderr, options.colorAllowed));
+  }
+
+  /** True with `--json`. */
+  get json(): boolean {
+    return this.options.json;
+  }
+
+  /** One NDJSON line on stdout: `event`, the time, then the fields. */
+  event(event: string, fields: object): void {
+    this.out.line(JSON.stringify({ event, ts: new Date().toISOString(), ...fields }));
+  }
+
+  /** A renderer of session events on stdout: NDJSON with `--json`, readable lines otherwise. */
+  renderer(options: Omit<RenderOptions, 'json' | 'color'>): (e: SessionEvent) => void {
+    return createEventRenderer(this.out, { ...options, json: this.json, color: colorWanted(process.stdout, this.options.colorAllowed) });
+  }
+
+  /** Writes out what is batched. */
+  flush(): void {
+    this.out.flush();
+    this.err.flush();
+  }
+}
+
+/** The renderer the data options ask for. */
+export function dataRenderer(output: Output, data: DataOptions, extra: { showIds?: boolean } = {}): (e: SessionEvent) => void {
+  return output.renderer({ hex: data.hex, encoding: data.encoding, ...extra });
+}
+
+/**
+ * Opens a URL in the desktop's browser. Where that cannot happen (no display, no opener, the
+ * opener fails) `onProblem` hears why, once, as a sentence; the command goes on either way.
+ */
+export function openBrowser(url: string, onProblem: (why: string) => void): void {
+  const [cmd, args]: [string, string[]] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  if (process.platform !== 'darwin' && process.platform !== 'win32' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return onProblem('there is no display here to open a browser on');
+  }
+  let told = false;
+  const tell = (why: string) => {
+    if (told) return;
+    told = true;
+    onProblem(why);
+  };
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
+    child.on('error', () => tell(`could not run ${cmd} to open a browser`));
+    // xdg-open without a desktop exits non-zero rather than failing to start
+    child.on('exit', (code) => code && tell(`${cmd} could not open a browser (exit code ${code})`));
+    child.unref();
+  } catch {
+    tell(`could not run ${cmd} to open a browser`);
+  }
+}
+
+/** A pause that ends early when told to. */
+export type Pause = (ms: number) => Promise<void>;
+
+/** A plain pause. */
+export const delay: Pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resolves once nothing has happened for `waitMs` (as `lastActivity` tells), or as soon as `done`
+ * says there is nothing left to wait for; looks at least every 50 ms.
+ */
+export async function waitForSilence(waitMs: number, lastActivity: () => number, done: () => boolean, pause: Pause = delay): Promise<void> {
+  while (!done()) {
+    const idle = Date.now() - lastActivity();
+    if (idle >= waitMs) return;
+    await pause(Math.min(50, waitMs - idle));
+  }
+}
+
+/**
+ * Reads stdin by lines for servers: `@<id> text` goes to one peer, other lines to all.
+ * `encode` turns a line into bytes; its errors are printed and the line skipped.
+ * Returns a function that stops reading.
+ */
+export function readTargetedLines(encode: (text: string) => Buffer, send: (target: number | 'all', bytes: Buffer) => void): () => void {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  rl.on('line', (line) => {
+    const m = /^@(\d+)\s(.*)$/s.exec(line);
+    const target: number | 'all' = m ? Number(m[1]) : 'all';
+    try {
+      send(target, encode(m ? m[2]! : line));
+    } catch (err) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+    }
+  });
+  // stdin closing (a pipe, /dev/null) must not stop a server
+  rl.on('error', () => {});
+  return () => {
+    rl.close();
+    process.stdin.destroy();
+  };
+}
+
+/** A listening session as the `listen` commands drive it. */
+export interface ListeningSession {
+  on(event: 'event', listener: (e: SessionEvent) => void): unknown;
+  close(): Promise<void>;
+  readonly closed: Promise<void>;
+}
+
+/** How a `listen` command runs its session. */
+export interface ListenPlan<S extends ListeningSession> {
+  session: S;
+  output: Output;
+  /** Shows the session's events. */
+  render: (e: SessionEvent) => void;
+  /** Binds the session. */
+  start: (session: S) => Promise<unknown>;
+  /** Turns a typed line into bytes. */
+  encodeLine: (text: string) => Buffer;
+  /** Sends to one peer or all; returns how many it reached. */
+  send: (bytes: Buffer, target: number | 'all') => number;
+  /** What to say when a line reached nobody. */
+  nobody: (target: number | 'all') => string;
+}
+
+/** The body of `tcp listen` and `udp listen`: start, relay stdin lines to peers, stop on Ctrl-C or when the session closes. */
+export async function runListener<S extends ListeningSession>(plan: ListenPlan<S>): Promise<CommandResult> {
+  const { session, output } = plan;
+  session.on('event', plan.render);
+  await plan.start(session);
+  output.out.flush();
+  const stopInput = readTargetedLines(plan.encodeLine, (target, bytes) => {
+    if (plan.send(bytes, target) === 0) process.stderr.write(`${plan.nobody(target)}\n`);
+  });
+  const unregister = onStopSignal(() => void session.close());
+  await session.closed;
+  unregister();
+  stopInput();
+  output.out.flush();
+  return 0;
+}
