@@ -166,6 +166,7 @@ test('the last bytes of a 16 MiB frame, one at a time, cost no more than those o
     assert.equal(after16.frames.length, 1, spec);
     assert.equal(after16.frames[0].length, 16 * 1024 * 1024, spec);
     assert.ok(after16.frames[0].every((b) => b === 0x61), spec);
-    assert.ok(after16.ms / Math.max(alone.ms, 1) < 4, `${spec}: ${trickle} bytes one at a time took ${after16.ms.toFixed(1)} ms after 16 MiB, ${alone.ms.toFixed(1)} ms alone`);
+    // re-copying the pending 16 MiB per byte would take minutes; a busy machine's pauses (a collection of those 16 MiB) take milliseconds
+    assert.ok(after16.ms / Math.max(alone.ms, 20) < 25, `${spec}: ${trickle} bytes one at a time took ${after16.ms.toFixed(1)} ms after 16 MiB, ${alone.ms.toFixed(1)} ms alone`);
   }
 });
