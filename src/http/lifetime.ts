@@ -99,16 +99,20 @@ const LINGER_MS = 1000;
  * half-closes, stops reading, and lets go a moment later (a lingering close, as nginx does).
  */
 export function closeAfterAnswer(res: ServerResponse): void {
-  res.once('finish', () => {
-    const socket = connectionOf(res);
-    if (!socket || socket.destroyed) return;
-    // after Node has scheduled its own reading of the rest of the body (it resumes on the next tick)
-    setImmediate(() => {
-      if (socket.destroyed) return;
-      socket.pause();
-      socket.end();
-      const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-      socket.once('close', () => clearTimeout(timer));
-    });
-  });
+  const socket = connectionOf(res);
+  // the client is told, or it may send its next request on a connection about to close
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+  let lingering = false;
+  const linger = () => {
+    if (lingering || !socket || socket.destroyed) return;
+    lingering = true;
+    socket.pause();
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    socket.once('close', () => clearTimeout(timer));
+  };
+  // Node ends a `Connection: close` answer's socket with destroySoon, a reset when body bytes are unread
+  if (socket && !socket.destroyed) socket.destroySoon = linger;
+  // after Node has scheduled its own reading of the rest of the body (it resumes on the next tick)
+  res.once('finish', () => setImmediate(linger));
 }
