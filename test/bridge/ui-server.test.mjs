@@ -3,6 +3,7 @@ import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { uiServer, rawRequest, statusOf, openPage } from './helpers.mjs';
+import { nextEvent } from '../helpers/index.mjs';
 
 const get = (path, host, extra = '') => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n${extra}\r\n`;
 const upgrade = (path, host, origin) =>
@@ -105,12 +106,12 @@ test('a page of another protocol version is told to reload, and nothing works be
   const old = await openPage(t, ui, { version: 0 });
   const bye = await old.waitFor((m) => m.type === 'bye');
   assert.match(bye.reason, /protocol version 0, the server 1: reload the page/);
-  await new Promise((r) => old.ws.once('close', r));
+  await nextEvent(old.ws, 'close', { what: 'the server to close the old page\'s socket' });
 
   const ws = new WebSocket(`ws://127.0.0.1:${ui.port}/ws?token=${ui.token}`, { origin: `http://127.0.0.1:${ui.port}` });
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ type: 'create', req: 1, spec: { kind: 'tcp-server', port: 0 } }));
-  const [code] = await new Promise((r) => ws.once('close', (...a) => r(a)));
+  const [code] = await nextEvent(ws, 'close', { what: 'the server to close a socket that skipped hello', all: true });
   assert.equal(code, 1008);
   assert.equal(ui.bridge.hub.list().length, 0, 'no session was created');
 });
@@ -119,6 +120,6 @@ test('messages larger than the limit close the page socket', async (t) => {
   const ui = await uiServer(t);
   const page = await openPage(t, ui);
   page.ws.send(JSON.stringify({ type: 'decode', req: 1, encoding: 'gbk', items: ['A'.repeat(2 * 1024 * 1024)] }));
-  const [code] = await new Promise((r) => page.ws.once('close', (...a) => r(a)));
+  const [code] = await nextEvent(page.ws, 'close', { what: 'the server to close a socket that sent too much', all: true });
   assert.equal(code, 1009);
 });

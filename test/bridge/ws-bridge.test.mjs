@@ -7,7 +7,7 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uiServer, openPage } from './helpers.mjs';
-import { rawServer, tmpDir, closedPort, waitFor, quietFor } from '../helpers/index.mjs';
+import { rawServer, tmpDir, closedPort, waitFor, quietFor, nextEvent } from '../helpers/index.mjs';
 
 const b64 = (s) => Buffer.from(s, 'base64');
 
@@ -244,7 +244,7 @@ test('a client is disconnected from the page; counters and clients arrive as sta
   assert.equal(entry.counters.messagesIn, 1);
   const r = await page.request({ type: 'disconnect', session: info.id, client: 1 });
   assert.equal(r.ok, true);
-  await new Promise((resolve) => c.socket.once('close', resolve));
+  await nextEvent(c.socket, 'close', { what: 'the client disconnected from the page to be closed' });
   const closed = await page.waitEvent((e) => e.event === 'close');
   assert.equal(closed.reason, 'disconnected from the page');
   const again = await page.request({ type: 'disconnect', session: info.id, client: 1 });
@@ -326,7 +326,7 @@ test('a flood to a page that does not keep up stays bounded; drops are counted a
   let written = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   while (written < total) {
-    if (!c.socket.write(chunk)) await new Promise((r) => c.socket.once('drain', r));
+    if (!c.socket.write(chunk)) await nextEvent(c.socket, 'drain', { what: `the session to keep reading the flood (${written} bytes written)` });
     written += chunk.length;
   }
   // wait until the server has read it all (the counters are exact whatever was dropped)

@@ -3,7 +3,7 @@ import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { spawnCli, runCli, closedPort, startPeer, OFFLINE } from '../helpers/index.mjs';
+import { spawnCli, runCli, closedPort, startPeer, nextEvent, OFFLINE } from '../helpers/index.mjs';
 
 const cli = (args, options = {}) => runCli(args, { ...options, env: { ...OFFLINE, ...options.env } });
 const lines = (stdout) => stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -62,7 +62,8 @@ test('port check: a free port exits 0, and TIME_WAIT leftovers are counted witho
   const { server, port } = await listener(t);
   server.on('connection', (s) => s.end()); // the server closes first, so its side waits in TIME_WAIT
   const client = await connect(t, port);
-  await new Promise((r) => client.on('close', r).end());
+  client.end();
+  await nextEvent(client, 'close', { what: 'the connection to close on both sides' });
   await new Promise((r) => server.close(r));
   const r = await cli(['port', 'check', String(port), '--json']);
   assert.equal(r.code, 0, r.stderr);
