@@ -2,6 +2,7 @@
 import net from 'node:net';
 import WebSocket from 'ws';
 import { startUi } from '../../dist/bridge/ui-server.js';
+import { WAIT_MS } from '../helpers/index.mjs';
 
 /** Starts a UI server on 127.0.0.1:0 (options pass through) and closes it when the test ends. */
 export async function uiServer(t, options = {}) {
@@ -10,14 +11,19 @@ export async function uiServer(t, options = {}) {
   return ui;
 }
 
-/** Sends raw bytes and resolves with the whole answer as text (the server closes or 2 s pass). */
+/**
+ * Sends raw bytes and resolves with the whole answer as text: once the server closes, once a
+ * Content-Length answer is complete, or after 2 s of silence once the answer began.
+ */
 export function rawRequest(port, text, host = '127.0.0.1') {
   return new Promise((resolve, reject) => {
     const chunks = [];
     const s = net.connect(port, host, () => s.write(text));
-    const timer = setTimeout(() => s.destroy(), 2000);
+    let timer = setTimeout(() => s.destroy(), WAIT_MS);
     s.on('data', (b) => {
       chunks.push(b);
+      clearTimeout(timer);
+      timer = setTimeout(() => s.destroy(), 2000);
       // a complete answer with Content-Length: stop waiting for keep-alive to end
       const all = Buffer.concat(chunks).toString('latin1');
       const head = all.indexOf('\r\n\r\n');

@@ -4,7 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { join, dirname } from 'node:path';
 import { serveStatic } from '../../dist/index.js';
-import { tmpDir } from './index.mjs';
+import { tmpDir, WAIT_MS } from './index.mjs';
 
 /**
  * Builds a tree under a fresh temp folder. `spec` maps relative paths to contents (string or
@@ -46,14 +46,15 @@ export async function startServer(t, options) {
 /**
  * Sends `request` (a string, taken as latin1 bytes, or a Buffer) over a raw socket and parses the
  * answer: { status, headers (lower-case names), body (Buffer), raw }. The connection is closed by
- * the server (`Connection: close` is the caller's job) or after `ms` of silence.
+ * the server (`Connection: close` is the caller's job) or after `ms` of silence once the answer
+ * began; an answer that never begins counts as empty after WAIT_MS.
  */
 export function rawHttp(port, request, { host = '127.0.0.1', ms = 2000, secure = false } = {}) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     const onConnect = () => socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
     const socket = secure ? tls.connect({ port, host, rejectUnauthorized: false }, onConnect) : net.connect(port, host, onConnect);
-    let timer = setTimeout(() => socket.destroy(), ms);
+    let timer = setTimeout(() => socket.destroy(), WAIT_MS);
     socket.on('data', (b) => {
       chunks.push(b);
       clearTimeout(timer);
