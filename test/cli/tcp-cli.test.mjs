@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, runCli, run, requirePeer, tmpDir, rawServer, exchange, closedPort, startPeer, waitFor, CLI } from '../helpers/index.mjs';
+import { spawnCli, runCli, run, requirePeer, tmpDir, rawServer, exchange, closedPort, startPeer, waitFor, CLI, WAIT_MS } from '../helpers/index.mjs';
 import { unprivileged } from '../helpers/peers.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
@@ -234,7 +234,8 @@ test('socat as a client of tcp listen --reply', async (t) => {
 
 test('--tls: a self-signed server; openssl s_client and tcp connect --tls talk to it', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--tls', '--reply', 'secure {data}', '--close', '--json']);
-  const port = await server.port();
+  // making an RSA key takes a while on a busy machine
+  const port = await server.port(3 * WAIT_MS);
   const ok = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--tls', '--insecure', '--send', 'hi', '--wait', '300']);
   assert.equal(ok.stdout, 'secure hi');
   const strict = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--tls', '--send', 'hi']);

@@ -6,11 +6,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import dgram from 'node:dgram';
-import { hasCommand } from './peers.mjs';
+import { PYTHON } from './peers.mjs';
 import { WAIT_MS } from './wait.mjs';
 
 export { waitFor, nextEvent, quietFor, within, WAIT_MS } from './wait.mjs';
-export { requirePeer, skipUnless, unavailable, whyMissing, hasCommand, IN_CI } from './peers.mjs';
+export { requirePeer, skipUnless, unavailable, whyMissing, hasCommand, IN_CI, PYTHON } from './peers.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -49,9 +49,9 @@ export function spawnCli(t, args, { env, stdin = 'pipe', nofile } = {}) {
       const test = () => (typeof text === 'string' ? handle.stderr.includes(text) : text.test(handle.stderr)) || undefined;
       return test() ? Promise.resolve(true) : waitWith(handle, test, ms, `stderr ${text}`);
     },
-    /** The `listening` event's port. */
-    async port() {
-      const e = await handle.waitEvent((e) => e.event === 'listening', WAIT_MS, "the 'listening' event");
+    /** The `listening` event's port, waiting up to `ms`. */
+    async port(ms = WAIT_MS) {
+      const e = await handle.waitEvent((e) => e.event === 'listening', ms, "the 'listening' event");
       return e.port;
     },
     /** Sends `signal` and resolves with { code, signal } once the process exited (within `ms`). */
@@ -173,7 +173,7 @@ export function runCli(args, options) {
 
 /** Runs a python3 peer script from test/peers. */
 export function runPeer(script, args, options) {
-  return run('python3', [join(PEERS, script), ...args.map(String)], options);
+  return run(PYTHON, [join(PEERS, script), ...args.map(String)], options);
 }
 
 /** A temporary folder removed when the test ends. */
@@ -241,8 +241,8 @@ export function exchange(port, payload, { host = '127.0.0.1', expect, end = fals
  * Starts a python3 peer from test/peers that prints its port first ("listening on <port>" or the
  * bare number); killed when the test ends. Resolves with { child, port, output(), exited }.
  */
-export async function startPeer(t, script, args = [], { python = 'python3' } = {}) {
-  const child = spawn(python, [join(PEERS, script), ...args.map(String)]);
+export async function startPeer(t, script, args = []) {
+  const child = spawn(PYTHON, [join(PEERS, script), ...args.map(String)]);
   t.after(() => child.kill());
   let output = '';
   let stderr = '';

@@ -12,6 +12,13 @@ export function hasCommand(name) {
 
 const command = (name, pkg = name) => () => (hasCommand(name) ? undefined : `${name} is not installed (apt-get install ${pkg})`);
 
+/**
+ * The python3 that runs the peers: the system's where there is one, as the peers need nothing
+ * beyond the standard library; a version manager's shim on PATH (pyenv) costs seconds per start
+ * on a busy machine.
+ */
+export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 /** Each peer: a check that returns why it cannot be used here, or undefined when it can. */
 const PEERS = {
   chromium: () => (existsSync('/usr/bin/chromium') ? undefined : 'no Chromium at /usr/bin/chromium (apt-get install chromium)'),
@@ -19,7 +26,7 @@ const PEERS = {
   socat: command('socat'),
   curl: command('curl'),
   openssl: command('openssl'),
-  python3: command('python3'),
+  python3: () => (PYTHON !== 'python3' || hasCommand('python3') ? undefined : 'python3 is not installed (apt-get install python3)'),
   // Debian's Locust master, with the msgpack it speaks, under /usr/bin/python3
   locust: () => (existsSync('/usr/bin/locust') ? undefined : 'no Locust at /usr/bin/locust (apt-get install python3-locust)'),
   // Debian's python3 with Debian's websockets (the pyenv python3 on PATH does not have it)

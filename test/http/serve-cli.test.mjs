@@ -102,7 +102,7 @@ test('bad arguments: exit code 2 naming the argument', async (t) => {
 });
 
 test('started by a script from / without a folder, it refuses rather than share the whole disk', () => {
-  const res = spawnSync(process.execPath, [CLI, 'serve', '-p', '0'], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10000 });
+  const res = spawnSync(process.execPath, [CLI, 'serve', '-p', '0'], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000 });
   assert.equal(res.status, 2);
   assert.match(res.stderr, /refusing to serve \/ without being asked/);
 });

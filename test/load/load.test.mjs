@@ -23,13 +23,28 @@ async function slowEchoServer(t, delayMs) {
 }
 
 /**
- * Latencies against a server that waits 20 ms. None can be shorter (a timer may round down by a
- * millisecond); the quickest of them, the one a busy machine delayed least, is about 20 ms; the
- * median may carry a loaded machine's scheduling delay, but not seconds or microseconds.
+ * Each connection has one request out at a time, so the latencies it records add up to the time
+ * it spent waiting: never more than the run's time, and a good part of it (connecting, the request
+ * cut off at the end and a busy machine's pauses between an answer and the next request are the
+ * rest). True however busy the machine; false for latencies in the wrong unit or counted twice.
  */
-function checkTwentyMs(l) {
-  assert.ok(l.min >= 19 && l.min <= 30, `min ${l.min} ms`);
-  assert.ok(l.p50 >= 19.5 && l.p50 <= 120, `p50 ${l.p50} ms`);
+function checkLatencySum(r) {
+  const waited = r.latency.mean * r.latency.count;
+  const run = r.connections * r.durationMs;
+  assert.ok(waited <= run * 1.01 && waited >= run * 0.2, `latencies add up to ${waited.toFixed(0)} ms over ${r.connections} connections x ${r.durationMs} ms`);
+}
+
+/**
+ * Against a server that waits 20 ms: no answer quicker than that (a timer may round down by a
+ * millisecond), a median of about that (a loaded machine stretches it; it does not make it seconds),
+ * and never more answers than 20 ms turns allow.
+ */
+function checkTwentyMs(r) {
+  const l = r.latency;
+  assert.ok(l.min >= 19, `min ${l.min} ms`);
+  assert.ok(l.p50 >= 19.5 && l.p50 <= 200, `p50 ${l.p50} ms`);
+  checkLatencySum(r);
+  assert.ok(r.messagesReceived <= (r.connections * r.durationMs) / 19, `${r.messagesReceived} answers in ${r.durationMs} ms`);
 }
 
 /** Percentiles in order, and a mean between min and max. */
@@ -73,53 +88,50 @@ test('the default message is letters ending in a newline', () => {
 test('runLoad in request mode: every answer timed, bounded by the duration', async (t) => {
   const port = await echoServer(t);
   const started = Date.now();
-  const run = runLoad({ host: '127.0.0.1', port, connections: 4, sizeBytes: 100, durationMs: 400 });
+  const run = runLoad({ host: '127.0.0.1', port, connections: 4, sizeBytes: 100, durationMs: 1000 });
   const r = await run.done;
   // the duration bounds the run (connecting and closing add a little; a loaded machine, a little more)
-  assert.ok(r.durationMs >= 400 && Date.now() - started < 400 + 5000, `ran ${r.durationMs} ms, returned after ${Date.now() - started} ms`);
+  assert.ok(r.durationMs >= 1000 && Date.now() - started < 1000 + 10_000, `ran ${r.durationMs} ms, returned after ${Date.now() - started} ms`);
   assert.equal(r.established, 4);
   assert.equal(r.failed, 0);
   assert.equal(r.dropped, 0);
-  assert.ok(r.messagesReceived >= 4, `${r.messagesReceived} answers: each connection was answered`);
-  assert.ok(r.messagesSent - r.messagesReceived <= 4);
+  assert.ok(r.messagesReceived > 0, 'answers came');
+  assert.ok(r.messagesSent - r.messagesReceived <= 4, 'one request at a time per connection');
   assert.equal(r.bytesOut, r.messagesSent * 100);
   checkLatency(r.latency, r.messagesReceived);
+  checkLatencySum(r);
   assert.ok(Math.abs(r.messagesPerSec - r.messagesReceived / (r.durationMs / 1000)) < 1e-6 * r.messagesPerSec);
   assert.ok(Math.abs(r.mbPerSecOut - r.bytesOut / 1e6 / (r.durationMs / 1000)) < 1e-6 * r.mbPerSecOut);
 });
 
 test('latency is what the server takes: an echo that waits 20 ms gives p50 of about 20 ms', async (t) => {
   const port = await slowEchoServer(t, 20);
-  const r = await runLoad({ host: '127.0.0.1', port, connections: 2, sizeBytes: 16, durationMs: 1000 }).done;
-  const l = r.latency;
-  t.diagnostic(`latency with a 20 ms server: ${JSON.stringify(l)}`);
-  checkLatency(l, r.messagesReceived);
-  checkTwentyMs(l);
-  // one request at a time per connection: at most 2 x 1000 / 20 answers in the second
-  assert.ok(r.messagesReceived >= 30 && r.messagesReceived <= 100, `${r.messagesReceived} answers`);
-
-  const fast = await runLoad({ host: '127.0.0.1', port: await echoServer(t), connections: 2, sizeBytes: 16, durationMs: 300 }).done;
-  assert.ok(fast.latency.p50 < 10, `an echo that does not wait: p50 ${fast.latency.p50} ms`);
+  const r = await runLoad({ host: '127.0.0.1', port, connections: 2, sizeBytes: 16, durationMs: 2000 }).done;
+  t.diagnostic(`latency with a 20 ms server: ${JSON.stringify(r.latency)}`);
+  checkLatency(r.latency, r.messagesReceived);
+  checkTwentyMs(r);
 });
 
 test('runLoad with a rate keeps to it', async (t) => {
   const port = await echoServer(t);
   const r = await runLoad({ host: '127.0.0.1', port, connections: 2, ratePerConnection: 50, durationMs: 1000 }).done;
-  // 2 connections x 50/s x 1 s, less the first interval's spread
-  assert.ok(r.messagesReceived >= 70 && r.messagesReceived <= 102, `${r.messagesReceived} answers`);
+  // never more than 2 connections x 50/s over the time it ran; fewer when a busy machine delays the timer (a late send earns no burst)
+  const most = 2 * 50 * (r.durationMs / 1000) + 2;
+  assert.ok(r.messagesReceived >= 25 && r.messagesReceived <= most, `${r.messagesReceived} answers in ${r.durationMs} ms`);
 });
 
 test('runLoad in stream mode writes with backpressure and counts what comes back', async (t) => {
   const port = await echoServer(t);
-  const r = await runLoad({ host: '127.0.0.1', port, connections: 2, sizeBytes: 1000, mode: 'stream', durationMs: 300 }).done;
+  const r = await runLoad({ host: '127.0.0.1', port, connections: 2, sizeBytes: 1000, mode: 'stream', durationMs: 1000 }).done;
   assert.equal(r.mode, 'stream');
-  assert.ok(r.bytesOut > 1e6, `${r.bytesOut} bytes out`);
+  assert.equal(r.bytesOut, r.messagesSent * 1000);
   assert.ok(r.bytesIn > 0 && r.bytesIn <= r.bytesOut, `${r.bytesIn} bytes back of ${r.bytesOut}: an echo returns no more than it was sent`);
   assert.equal(r.latency, undefined);
   const paced = await runLoad({ host: '127.0.0.1', port, connections: 1, sizeBytes: 10, mode: 'stream', ratePerConnection: 200, durationMs: 500 }).done;
-  // the rate holds over the time the run really took: a loaded machine fires the deadline late
+  // the rate holds over the time the run really took (a loaded machine fires the deadline late); fewer
+  // when it also delays the ticks, since a late send earns no burst
   const due = (200 * paced.durationMs) / 1000;
-  assert.ok(paced.messagesSent >= 0.6 * due && paced.messagesSent <= due + 2, `${paced.messagesSent} sent in ${paced.durationMs} ms`);
+  assert.ok(paced.messagesSent >= 0.25 * due && paced.messagesSent <= due + 2, `${paced.messagesSent} sent in ${paced.durationMs} ms`);
 });
 
 test('runLoad refuses bad options by name', () => {
@@ -143,19 +155,20 @@ test('sockit load against sockit tcp listen --echo: JSON report with percentiles
   assert.equal(rep.event, 'load');
   assert.equal(rep.established, 8);
   assert.equal(rep.mode, 'request');
-  assert.ok(rep.messagesPerSec > 100, `${rep.messagesPerSec} msg/s`);
+  assert.ok(rep.messagesReceived > 0, 'answers came');
   checkLatency(rep.latency, rep.messagesReceived);
+  checkLatencySum(rep);
   assert.match(r.stderr, /load: 1 s +\d+\/8 conns +[\d,]+ msg\/s/);
 });
 
 test('sockit load --json against a server that waits 20 ms: p50 of about 20 ms in the report', async (t) => {
   const port = await slowEchoServer(t, 20);
-  const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '1', '--size', '16', '--json']);
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '2', '--size', '16', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const { latency, messagesReceived } = report(r);
-  t.diagnostic(`latency with a 20 ms server, measured by sockit load: ${JSON.stringify(latency)}`);
-  checkLatency(latency, messagesReceived);
-  checkTwentyMs(latency);
+  const rep = report(r);
+  t.diagnostic(`latency with a 20 ms server, measured by sockit load: ${JSON.stringify(rep.latency)}`);
+  checkLatency(rep.latency, rep.messagesReceived);
+  checkTwentyMs(rep);
 });
 
 test('sockit load against a python3 asyncio echo server: readable table', async (t) => {
@@ -188,7 +201,7 @@ test('--data and --expect drive a server that answers with its own reply', async
   const rep = report(r);
   assert.equal(rep.sizeBytes, 5);
   assert.equal(rep.expectBytes, 3);
-  assert.ok(rep.messagesReceived > 10);
+  assert.ok(rep.messagesReceived > 0, 'answers came');
   // at most a partial answer per connection is left over when the run ends
   assert.ok(rep.bytesIn - rep.messagesReceived * 3 < 2 * 3, `${rep.bytesIn} bytes for ${rep.messagesReceived} answers`);
 });
@@ -211,7 +224,7 @@ test('a server that never answers: exit 4, zero answers and a hint about stream 
     s.resume();
     s.on('error', () => {});
   });
-  const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '0.3']);
+  const r = await cli(['load', '127.0.0.1', String(port), '-c', '2', '-d', '2']);
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stdout, /2 established, 0 failed\n/);
   assert.match(r.stdout, /2 sent, 0 answered/);
