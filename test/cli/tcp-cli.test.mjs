@@ -25,12 +25,13 @@ test('bad arguments are usage errors naming the argument: exit 2, no stack trace
     [['tcp', 'listen'], /missing required argument 'port'/],
     [['tcp', 'listen', '0', '--bogus'], /unknown option '--bogus'/],
   ];
-  for (const [args, pattern] of cases) {
-    const r = await runCli(args);
+  const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+  runs.forEach((r, i) => {
+    const [args, pattern] = cases[i];
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, pattern);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-  }
+  });
 });
 
 test('port in use: names the port and the holding program, suggests a free one, exit 3', async (t) => {
@@ -172,10 +173,11 @@ test('nc -l as the server of tcp connect: stdin to the socket; end of stdin half
   await waitFor(() => ncOut === 'to nc\n' || undefined, { what: 'nc to print what tcp connect sent', detail: () => JSON.stringify(ncOut) });
 });
 
+// --wait is silence after the last reply; 3 s leaves room for a busy machine to answer
 test('connect --send --repeat --interval, and --json events', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--reply', '[{n}]', '--json']);
   const port = await server.port();
-  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'a', '--repeat', '3', '--interval', '100', '--wait', '300', '--json']);
+  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'a', '--repeat', '3', '--interval', '100', '--wait', '3000', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const texts = events.filter((e) => e.event === 'data').map((e) => e.text).join('');
@@ -192,7 +194,7 @@ test('connect --file sends a file with progress; --out saves what arrives; same 
   writeFileSync(file, blob);
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--quiet', '--json']);
   const port = await server.port();
-  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--file', file, '--out', out, '--wait', '500'], { timeoutMs: 30000 });
+  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--file', file, '--out', out, '--wait', '3000']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /sending .*blob\.bin: 3\.15 MB in/);
   assert.equal(sha(readFileSync(out)), sha(blob));
@@ -211,7 +213,7 @@ test('connect: GBK typed on stdin is sent as GBK', async (t) => {
 test('connect --send-hex and --hex output', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--json']);
   const port = await server.port();
-  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send-hex', '--send', '0x01,0x03,0xff', '--hex', '--wait', '200']);
+  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send-hex', '--send', '0x01,0x03,0xff', '--hex', '--wait', '3000']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), '00000000: 0103 ff                                  ...');
 });
@@ -220,7 +222,7 @@ test('IPv6: listen on [::1] and connect to it', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '[::1]', '--echo', '--json']);
   const e = await server.waitEvent((e) => e.event === 'listening');
   assert.equal(e.address, '::1');
-  const r = await runCli(['tcp', 'connect', '::1', String(e.port), '--send', 'v6', '--wait', '200']);
+  const r = await runCli(['tcp', 'connect', '::1', String(e.port), '--send', 'v6', '--wait', '3000']);
   assert.equal(r.stdout, 'v6');
 });
 
@@ -236,7 +238,7 @@ test('--tls: a self-signed server; openssl s_client and tcp connect --tls talk t
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--tls', '--reply', 'secure {data}', '--close', '--json']);
   // making an RSA key takes a while on a busy machine
   const port = await server.port(3 * WAIT_MS);
-  const ok = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--tls', '--insecure', '--send', 'hi', '--wait', '300']);
+  const ok = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--tls', '--insecure', '--send', 'hi', '--wait', '3000']);
   assert.equal(ok.stdout, 'secure hi');
   const strict = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--tls', '--send', 'hi']);
   assert.equal(strict.code, 4);

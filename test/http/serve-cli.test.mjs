@@ -94,11 +94,12 @@ test('bad arguments: exit code 2 naming the argument', async (t) => {
     [['serve', root, '--timeout', '0'], /--timeout must be a number of seconds/],
     [['serve', root, '--cert', 'only-cert.pem'], /--cert and --key go together/],
   ];
-  for (const [args, message] of cases) {
-    const res = await runCli(args);
+  const runs = await Promise.all(cases.map(([args]) => runCli(args)));
+  runs.forEach((res, i) => {
+    const [args, message] = cases[i];
     assert.equal(res.code, 2, args.join(' ') + '\n' + res.stderr);
     assert.match(res.stderr, message);
-  }
+  });
 });
 
 test('started by a script from / without a folder, it refuses rather than share the whole disk', () => {

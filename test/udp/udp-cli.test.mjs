@@ -51,19 +51,19 @@ test('udp listen shows datagrams as readable lines, and as a hex dump with --hex
 
 test('udp send talks to the lesson server: text, repeats, stdin lines and hex', async (t) => {
   const peer = await startPeer(t, 'udp_hello_server.py');
-  const one = await cli(['udp', 'send', '127.0.0.1', peer.port, 'Bob', '--wait', '1000']);
+  // four clients at once; each waits for 3 s of silence, as a busy machine may be slow to answer
+  const [one, many, lines, hex] = await Promise.all([
+    cli(['udp', 'send', '127.0.0.1', peer.port, 'Bob', '--wait', '3000']),
+    cli(['udp', 'send', '127.0.0.1', peer.port, 'again', '--repeat', '3', '--interval', '20', '--wait', '3000']),
+    cli(['udp', 'send', '127.0.0.1', peer.port, '--wait', '3000'], { input: 'ann\nben\n' }),
+    cli(['udp', 'send', '127.0.0.1', peer.port, '48 69', '--send-hex', '--wait', '3000']),
+  ]);
   assert.equal(one.code, 0, one.stderr);
   assert.equal(one.stdout, 'Hello, Bob!\n');
   assert.match(one.stderr, /1 datagram sent \(3 B\) to 127\.0\.0\.1:\d+, 1 received \(11 B\)/);
-
-  const many = await cli(['udp', 'send', '127.0.0.1', peer.port, 'again', '--repeat', '3', '--interval', '20', '--wait', '1000']);
   assert.equal(many.stdout, 'Hello, again!\n'.repeat(3));
-
-  const lines = await cli(['udp', 'send', '127.0.0.1', peer.port, '--wait', '1000'], { input: 'ann\nben\n' });
   assert.equal(lines.code, 0, lines.stderr);
   assert.equal(lines.stdout, 'Hello, ann!\nHello, ben!\n');
-
-  const hex = await cli(['udp', 'send', '127.0.0.1', peer.port, '48 69', '--send-hex', '--wait', '1000']);
   assert.equal(hex.stdout, 'Hello, Hi!\n');
   assert.match(peer.output(), /received 5 bytes/);
 });
