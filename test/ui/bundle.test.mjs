@@ -7,7 +7,7 @@ const ALLOWED = [
   /^src\/ui\//,
   /^src\/wire\/(hex|format-bytes|endpoint|encoding-name|message|checksums|ws-url)\.ts$/,
   /^src\/errors\.ts$/,
-  /^src\/bridge\/protocol\.ts$/,
+  /^src\/bridge\/protocol(-[a-z]+)?\.ts$/,
   /^node_modules\/(preact|crc)\//,
 ];
 
