@@ -2,7 +2,7 @@
 // The sockit command: parse, dispatch to a command, map its outcome to an exit code (the only process.exit).
 import { CommanderError } from 'commander';
 import { SockitError } from '../errors.js';
-import { installSignalHandlers } from './signals.js';
+import { installClosedOutputHandlers, installSignalHandlers } from './signals.js';
 import { flushAllWriters } from './output.js';
 import { buildProgram } from './program.js';
 
@@ -10,6 +10,7 @@ async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   let exitCode = 0;
   installSignalHandlers(() => process.exit(130));
+  installClosedOutputHandlers((code) => process.exit(code));
   try {
     await buildProgram((code) => (exitCode = code)).parseAsync(argv);
     return exitCode;

@@ -35,6 +35,12 @@ export class LineWriter {
     this.write(text + '\n');
   }
 
+  /** Writes bytes exactly as given, after the text batched before them. */
+  bytes(data: Buffer): void {
+    this.flush();
+    this.stream.write(data);
+  }
+
   flush(): void {
     this.scheduled = false;
     if (this.buffer.length === 0) return;
@@ -162,7 +168,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
 }
 
 /** Text worth showing as text: no replacement characters, no control characters but tab and line breaks. */
-function readable(text: string): boolean {
+export function readable(text: string): boolean {
   return !/[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text);
 }
 

@@ -58,6 +58,20 @@ export class ProgressBar {
     return `${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}% ${this.amount(this.done)}/${this.amount(this.total)}${this.format.rate === false ? '' : ` ${this.amount(rate)}/s`}${status}`;
   }
 
+  /**
+   * The work stopped before the end (`why`: "interrupted"): the bar stays where it stopped and
+   * says so, and where stderr is not a terminal one line tells how far it got.
+   */
+  interrupt(why: string): void {
+    const now = Date.now();
+    const secs = Math.max(0.001, (now - this.started) / 1000);
+    if (this.tty) this.stream.write('\r' + this.render(now) + ` ${why}\x1b[K\n`);
+    else {
+      const of = this.total > 0 ? ` of ${this.amount(this.total)} (${Math.floor((this.done / this.total) * 100)}%)` : '';
+      this.stream.write(`${this.label}: ${why} after ${this.amount(this.done)}${of} in ${secs.toFixed(2)} s\n`);
+    }
+  }
+
   /** Draws the final state and a newline. */
   finish(): void {
     const now = Date.now();

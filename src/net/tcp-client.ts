@@ -17,6 +17,11 @@ export interface TcpClientOptions extends Omit<BehaviourOptions, 'chat'> {
   maxFrameBytes?: number;
   connectTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /**
+   * When the server half-closes, keep our side open for sending until {@link TcpClient.end}
+   * (as `nc -N` sends the rest of stdin). By default our side ends too.
+   */
+  allowHalfOpen?: boolean;
   /** Decode messages into `text` (default true). */
   decode?: boolean;
   /** Connect with TLS; `rejectUnauthorized: false` accepts self-signed certificates. */
@@ -32,14 +37,15 @@ class ClientConnection extends SocketConversation {
     private readonly client: TcpClient,
     settings: SocketSettings,
     socket: net.Socket,
+    private readonly halfOpen: boolean,
   ) {
     super(settings, 1, peerOf(socket), socket);
   }
 
   override handleEnd(): void {
     super.handleEnd();
-    // the server finished; finish our side too once our own output is flushed
-    if (!this.socket.writableEnded) this.socket.end();
+    // the server finished; finish our side too once our own output is flushed, unless told to keep sending
+    if (!this.halfOpen && !this.socket.writableEnded) this.socket.end();
   }
 
   handleClose(): void {
@@ -115,7 +121,7 @@ export class TcpClient extends Session {
   }
 
   private attach(socket: net.Socket): void {
-    const connection = new ClientConnection(this, this.settings, socket);
+    const connection = new ClientConnection(this, this.settings, socket, this.options.allowHalfOpen === true);
     this.connection = connection;
     this.stats.connections = 1;
     this.stats.active = 1;

@@ -1,7 +1,8 @@
 // The classic socket lessons, each answered by one sockit command, against python3 peers written like the lessons.
 import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { spawnCli, runCli, runPeer, startPeer, peerOutput, within } from '../helpers/index.mjs';
+import { spawnCli, runCli, runPeer, startPeer, peerOutput, within, requirePeer } from '../helpers/index.mjs';
+import { runCliOnTerminal } from '../helpers/pty.mjs';
 
 test('lesson 1: a GBK client greets; sockit shows the text exactly and answers in GBK', async (t) => {
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--encoding', 'gbk', '--reply', '收到:{data}', '--json']);
@@ -22,13 +23,21 @@ test('lesson 1, readable output: the data line shows the Chinese text', async (t
   await server.waitStdout(/#1 127\.0\.0\.1:\d+ ← 26 B 你好服务端,我是客户端小黑!/);
 });
 
-test('lesson 2: a one-shot GBK server; sockit tcp connect sends and prints the answer', async (t) => {
+test('lesson 2: a one-shot GBK server; sockit tcp connect sends and shows the answer on a terminal', async (t) => {
+  if (!requirePeer(t, 'python3')) return;
   const peer = await startPeer(t, 'lesson_oneshot_server.py');
-  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(peer.port), '--encoding', 'gbk', '--send', 'I Love Python!']);
+  const r = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(peer.port), '--encoding', 'gbk', '--send', 'I Love Python!']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '信息已收到,over!');
   await peerOutput(peer, /from client: I Love Python!/);
   assert.equal((await within(peer.exited, { what: 'the one-shot server to exit' })).code, 0);
+});
+
+test('lesson 2 into a pipe: the answer\'s bytes as the server sent them, in GBK', async (t) => {
+  const peer = await startPeer(t, 'lesson_oneshot_server.py');
+  const r = await runCli(['tcp', 'connect', '127.0.0.1', String(peer.port), '--encoding', 'gbk', '--send', 'I Love Python!']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.raw.toString('hex'), 'd0c5cfa2d2d1cad5b5bd2c6f76657221'); // 信息已收到,over! in GBK
 });
 
 test('lesson 3: greet, answer each name, close on exit, several clients at once', async (t) => {

@@ -1,12 +1,13 @@
 // `sockit tcp listen` and `sockit tcp connect`: the CLI faces of the TCP server and client sessions.
-import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Command, type OptionValues } from 'commander';
 import { TcpServer, type TcpServerOptions } from '../../net/tcp-server.js';
 import { TcpClient } from '../../net/tcp-client.js';
 import { encodeText, createDecoder } from '../../wire/codec.js';
 import { encodeFrame } from '../../wire/framing.js';
-import { formatHexDump, parseHex } from '../../wire/hex.js';
+import { parseHex } from '../../wire/hex.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
@@ -15,7 +16,9 @@ import {
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
-import { onStopSignal } from '../signals.js';
+import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
+import { checkInputFile, openOutputFile, type InputFile, type OutputFile } from '../files.js';
+import { ReceivedWriter } from '../received.js';
 import { ProgressBar } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -97,8 +100,9 @@ interface ConnectOptions {
   idleTimeoutMs?: number;
   /** The --send texts, as framed bytes. */
   sends: Buffer[];
-  file?: { path: string; size: number };
-  outPath?: string;
+  file?: InputFile;
+  /** `--out`, opened before connecting (`-`: stdout). */
+  out?: OutputFile;
   tls: boolean;
   insecure: boolean;
   /** Certificates to trust (`--ca`), read from their file. */
@@ -119,18 +123,13 @@ function readConnectOptions(hostArg: string, portArg: string, raw: RawOptions): 
     sends: (raw.list('send') ?? []).map((s) =>
       data.sendHex ? encodeFrame(data.frame, Buffer.from(parseHex(s, '--send'))) : encodeFrame(data.frame, unescapeText(s, data.encoding)),
     ),
-    outPath: raw.text('out'),
     tls: raw.flag('tls'),
     insecure: raw.flag('insecure'),
   };
   const path = raw.text('file');
-  if (path) {
-    try {
-      o.file = { path, size: statSync(path).size };
-    } catch {
-      throw new UsageError(`--file: cannot read '${path}'`);
-    }
+  if (path !== undefined) {
     if (o.sends.length) throw new UsageError('--file and --send cannot be used together');
+    o.file = checkInputFile(path, '--file');
   }
   const caPath = raw.text('ca');
   if (caPath !== undefined) {
@@ -140,19 +139,25 @@ function readConnectOptions(hostArg: string, portArg: string, raw: RawOptions): 
       throw new UsageError(`--ca: cannot read '${caPath}'`);
     }
   }
+  // last: opening creates (or empties) the file, which no other refusal should do
+  const outPath = raw.text('out');
+  if (outPath !== undefined) o.out = openOutputFile(outPath, '--out');
   return o;
 }
 
 async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   const { data } = o;
-  const client = new TcpClient({
-    host: o.host, port: o.port, encoding: data.encoding, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
-    connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: !data.hex || data.json,
-    tls: o.tls || o.ca ? { rejectUnauthorized: !o.insecure, ca: o.ca } : undefined,
-  });
+  const terminal = Boolean(process.stdout.isTTY) && !o.out;
   const output = new Output(data);
   const { out, err, ce: c } = output;
-  const outFile = o.outPath ? createWriteStream(o.outPath) : undefined;
+  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: data.frame.kind !== 'raw', terminal });
+  const client = new TcpClient({
+    host: o.host, port: o.port, encoding: data.encoding, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
+    connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: data.json || (received.needsText && !o.out),
+    tls: o.tls || o.ca ? { rejectUnauthorized: !o.insecure, ca: o.ca } : undefined,
+    // like nc -N: a server that has finished sending still gets the rest of stdin or the file
+    allowHalfOpen: o.sends.length === 0,
+  });
   let lastActivity = Date.now();
 
   if (data.json) {
@@ -164,9 +169,8 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
           err.line(c.sys(`connected to ${e.peer} from ${e.local}`));
           break;
         case 'data':
-          if (outFile) outFile.write(e.payload);
-          else if (data.hex) out.line(formatHexDump(e.payload));
-          else out.write(data.frame.kind === 'raw' ? e.text ?? '' : (e.text ?? '') + '\n');
+          if (o.out) o.out.write(e.payload);
+          else received.write(e.payload, e.text);
           break;
         case 'close':
           out.flush();
@@ -182,23 +186,32 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   }
 
   await client.connect();
-  const stop = onStopSignal(() => void client.close(true));
+  let interrupted: StopSignal | undefined;
+  const stop = onStopSignal((signal) => {
+    interrupted = signal;
+    void client.close(true);
+  });
   // any mode: what arrives resets the --wait silence
   client.on('event', (e) => {
     if (e.event === 'data') lastActivity = Date.now();
   });
   const silence = () => waitForSilence(o.waitMs, () => lastActivity, () => client.stats.active === 0);
+  // a transfer cut short by Ctrl-C exits as interrupted (130); an interactive session ended by it does not
+  let complete = true;
 
   if (o.sends.length) {
+    let sent = 0;
     for (let i = 0; i < o.repeat && client.stats.active; i++) {
       if (i > 0) await delay(o.intervalMs);
       for (const bytes of o.sends) await client.send(bytes);
+      sent++;
       lastActivity = Date.now();
     }
+    complete = sent === o.repeat;
     await Promise.race([silence(), client.closed]);
     await client.close();
   } else if (o.file) {
-    await sendFile(client, o.file);
+    complete = await sendFile(client, o.file, () => interrupted !== undefined);
     lastActivity = Date.now();
     await Promise.race([silence(), client.closed]);
     await client.close();
@@ -208,28 +221,61 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   }
   stop();
   err.flush();
-  if (outFile) await new Promise((r) => outFile.end(r));
-  return 0;
+  if (o.out) await o.out.end();
+  return interrupted && !complete ? interruptedExitCode(interrupted) : 0;
 }
 
-/** Streams a file to the server with a progress bar, then half-closes. */
-async function sendFile(client: TcpClient, file: { path: string; size: number }): Promise<void> {
+/**
+ * Streams a file to the server with a progress bar, then half-closes. A byte counts as sent once
+ * the socket has handed it to the system, so an interrupted bar stops where the transfer did.
+ * Resolves false when the transfer was cut short.
+ */
+async function sendFile(client: TcpClient, file: InputFile, interrupted: () => boolean): Promise<boolean> {
   const bar = new ProgressBar(`sending ${file.path}`, file.size);
-  await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(file.path);
-    stream.on('data', (chunk) => {
-      client.countSent(chunk.length);
-      bar.add(chunk.length);
-    });
-    stream.on('error', (e) => reject(new SockitError('SOCKIT_ERR_FILE', `could not read ${file.path}: ${e.message}`, { cause: e })));
-    stream.on('end', resolve);
-    stream.pipe(client.raw, { end: false });
-  });
+  const socket = client.raw;
+  const stream = createReadStream(file.path);
+  const readError = new Promise<never>((_, reject) =>
+    stream.on('error', (e) => reject(new SockitError('SOCKIT_ERR_FILE', `could not read ${file.path}: ${e.message}`, { cause: e }))),
+  );
+  readError.catch(() => {});
+  const gone = () => socket.destroyed || socket.writableEnded;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (interrupted() || gone()) break;
+      const flushed = socket.write(chunk, (err) => {
+        if (err) return;
+        client.countSent(chunk.length);
+        bar.add(chunk.length);
+      });
+      if (!flushed) await Promise.race([drained(socket), readError]);
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (interrupted() || gone()) {
+    bar.interrupt(interrupted() ? 'interrupted' : 'the connection closed');
+    return false;
+  }
+  await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
   bar.finish();
   client.end();
+  return true;
 }
 
-/** stdin to the socket: raw bytes for UTF-8 (byte exact), transcoded otherwise, lines for hex and framed modes. */
+/** Resolves once the socket can take more, or is gone. */
+function drained(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+/** stdin to the socket: raw bytes for UTF-8 (byte exact), transcoded otherwise, lines for hex and framed modes; its end half-closes. */
 function pumpStdin(client: TcpClient, data: DataOptions): void {
   const stdin = process.stdin;
   const byLine = data.sendHex || data.frame.kind !== 'raw';

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { Command, type OptionValues } from 'commander';
 import { UdpSocket, checkDatagramSize, MAX_DATAGRAM_IPV6, type UdpSocketOptions } from '../../net/udp-socket.js';
 import { encodeText } from '../../wire/codec.js';
-import { formatHexDump, parseHex } from '../../wire/hex.js';
+import { parseHex } from '../../wire/hex.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
@@ -13,7 +13,9 @@ import {
   RawOptions, readDataOptions, readListenCommon, runListener, waitForSilence,
   type CommandResult, type DataOptions, type FieldFlags, type ListenCommon, type Pause, type Runner,
 } from '../command.js';
-import { onStopSignal } from '../signals.js';
+import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
+import { ReceivedWriter } from '../received.js';
+import { checkInputFile } from '../files.js';
 import { ProgressBar } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -121,6 +123,7 @@ function readSendOptions(hostArg: string, portArg: string, text: string | undefi
   const ttl = raw.whole('ttl', '--ttl');
   if (path && text !== undefined) throw new UsageError('give either [text] or --file, not both');
   if (path && repeat > 1) throw new UsageError('--repeat applies to [text], not to --file');
+  if (path) checkInputFile(path, '--file');
   const payload = text === undefined ? undefined : toDatagram(text, data, data.sendHex ? '[text] hex' : '[text]', true);
   const socket: UdpSocketOptions = {
     remoteHost: host, remotePort: port, port: localPort,
@@ -185,6 +188,7 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
   const stopper = new Stopper();
 
   const render = data.json ? dataRenderer(output, data, { showIds: false }) : undefined;
+  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: true, terminal: Boolean(process.stdout.isTTY) });
   socket.on('event', (e) => {
     if (e.event === 'data') lastActivity = Date.now();
     if (e.event === 'error' && e.code === 'SOCKIT_ERR_REFUSED') {
@@ -196,13 +200,10 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
     }
     if (render) return render(e);
     switch (e.event) {
-      case 'data': {
+      case 'data':
         // replies from anyone but the one peer (broadcast, multicast) say who sent them
-        const from = socket.isConnected ? '' : `${e.peer}: `;
-        if (data.hex) out.line(`${from ? from + '\n' : ''}${formatHexDump(e.payload)}`);
-        else out.write(from + (e.text ?? '') + (e.text?.endsWith('\n') ? '' : '\n'));
+        received.write(e.payload, e.text, socket.isConnected ? undefined : e.peer);
         break;
-      }
       case 'error':
         err.line(c.err(`error: ${e.message} [${e.code}]`));
         break;
@@ -218,7 +219,12 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
     throw e;
   }
   const target = socket.remotePeer;
-  const unregister = onStopSignal(() => stopper.stop());
+  let interrupted: StopSignal | undefined;
+  let complete = true;
+  const unregister = onStopSignal((signal) => {
+    interrupted = signal;
+    stopper.stop();
+  });
   const sendOne = async (bytes: Buffer) => {
     try {
       await socket.send(bytes);
@@ -234,14 +240,17 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
 
   try {
     if (o.payload) {
+      let sent = 0;
       for (let i = 0; i < o.repeat && !stopper.stopped; i++) {
         if (i > 0) await stopper.pause(o.intervalMs);
         if (stopper.stopped) break;
         await sendOne(o.payload);
+        sent++;
         lastActivity = Date.now();
       }
+      complete = sent === o.repeat;
     } else if (fd !== undefined && o.file) {
-      await sendFile(socket, fd, fileSize, o.file, o.intervalMs, sendOne, stopper);
+      complete = await sendFile(socket, fd, fileSize, o.file, o.intervalMs, sendOne, stopper);
       lastActivity = Date.now();
     } else {
       if (process.stdin.isTTY) err.line(c.sys(`type a line to send it as one datagram to ${target}; Ctrl-D ends`));
@@ -259,13 +268,14 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
     err.flush();
   }
   if (refusal) throw refusal;
-  return 0;
+  // a transfer cut short by Ctrl-C exits as interrupted (130); the interactive mode ended by it does not
+  return interrupted && !complete ? interruptedExitCode(interrupted) : 0;
 }
 
 async function sendFile(
   socket: UdpSocket, fd: number, fileSize: number, file: { path: string; sizeBytes: number }, intervalMs: number,
   sendOne: (b: Buffer) => Promise<void>, stopper: Stopper,
-): Promise<void> {
+): Promise<boolean> {
   const size = file.sizeBytes;
   try {
     checkDatagramSize(size, socket.remote!.address);
@@ -289,7 +299,12 @@ async function sendFile(
     bar.add(n);
     if (intervalMs > 0) await stopper.pause(intervalMs);
   }
+  if (offset < fileSize) {
+    bar.interrupt(stopper.stopped ? 'interrupted' : 'stopped');
+    return false;
+  }
   bar.finish();
+  return true;
 }
 
 async function sendStdinLines(data: DataOptions, sendOne: (b: Buffer) => Promise<void>, stopper: Stopper, touched: () => void): Promise<void> {

@@ -7,7 +7,7 @@ import type { WsClient, WsClientOptions } from '../../ws/ws-client.js';
 import type { WsServerOptions } from '../../ws/ws-server.js';
 import { describeCloseCode } from '../../ws/close-codes.js';
 import { encodeText } from '../../wire/codec.js';
-import { formatHexDump, parseHex } from '../../wire/hex.js';
+import { parseHex } from '../../wire/hex.js';
 import { parseSize } from '../../wire/endpoint.js';
 import { parseHeaderLine } from '../../wire/ws-url.js';
 import { unescapeText } from '../../wire/template.js';
@@ -18,6 +18,7 @@ import {
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
 import { onStopSignal } from '../signals.js';
+import { ReceivedWriter } from '../received.js';
 import { escapeControl, formatBytes } from '../output.js';
 import type { SessionEvent } from '../../net/session.js';
 
@@ -237,6 +238,7 @@ function pumpStdin(client: WsClient, data: DataOptions, sendMessage: (bytes: Buf
 /** A client's events for people: messages on stdout, the rest (handshake, pings, close code) on stderr. */
 function clientRenderer(data: DataOptions, output: Output): (e: SessionEvent) => void {
   const { out, err, ce: c } = output;
+  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: true, terminal: Boolean(process.stdout.isTTY) });
   return (e) => {
     switch (e.event) {
       case 'connect': {
@@ -246,8 +248,7 @@ function clientRenderer(data: DataOptions, output: Output): (e: SessionEvent) =>
         break;
       }
       case 'data':
-        if (data.hex || (e.opcode === 'binary' && (e.text === undefined || /[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]/.test(e.text)))) out.line(formatHexDump(e.payload));
-        else out.line(e.text ?? '');
+        received.write(e.payload, e.text);
         break;
       case 'control':
         if (e.direction === 'in' && e.opcode === 'pong' && e.rttMs !== undefined) err.line(c.dim(`pong: round trip ${e.rttMs} ms`));
