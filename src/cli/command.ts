@@ -94,11 +94,32 @@ export function addListenHostOption(cmd: Command): Command {
   return cmd.option('-H, --host <host>', 'address to listen on (default: all interfaces, IPv4 and IPv6)');
 }
 
-/** `--reply`, `--echo`: how a server answers each `message` (or datagram) from a `peer` (a client, a sender). */
-export function addAnswerOptions(cmd: Command, message: string, peer: string): Command {
+/** `--rule`, `--rules-file`: answers chosen by what arrived, first match wins. */
+export function addRuleOptions(cmd: Command): Command {
   return cmd
-    .option('--reply <template>', `answer each ${message}: {data} the message, {peer} the ${peer}, {n} its number`)
-    .option('--echo', `answer each ${message} with its exact bytes`);
+    .option('--rule <rule>', "'<match> => <action>', e.g. 'prefix:AT => OK\\r\\n' or 'hex:01 03 ?? ?? => {hex:01 03 02 00 2a}{crc16modbus}' (repeatable; first match wins)", collect)
+    .option('--rules-file <file>', 'rules from a JSON or YAML file, reloaded when it changes');
+}
+
+/** The parsed `--rule` and `--rules-file`. */
+export interface RuleOptions {
+  rules?: string[];
+  rulesFile?: string;
+}
+
+/** Reads `--rule` and `--rules-file`. */
+export function readRuleOptions(raw: RawOptions): RuleOptions {
+  return { rules: raw.list('rule'), rulesFile: raw.text('rulesFile') };
+}
+
+/** How the rule options are named when the library refuses one. */
+export const RULE_FLAGS: FieldFlags = { rules: '--rule' };
+
+/** `--rule`, `--rules-file`, `--reply`, `--echo`: how a server answers each `message` (or datagram) from a `peer` (a client, a sender). */
+export function addAnswerOptions(cmd: Command, message: string, peer: string): Command {
+  return addRuleOptions(cmd)
+    .option('--reply <template>', `answer each ${message} not matched by a rule: {data} the message, {peer} the ${peer}, {n} its number, {counter}, {now}, \\n \\r \\t \\xHH escapes, {hex:..}, checksums such as {crc16modbus}`)
+    .option('--echo', `answer each ${message} not matched by a rule with its exact bytes`);
 }
 
 /** `--allow`, `--deny`: who a server hears, said as this server applies them. */
@@ -109,7 +130,7 @@ export function addAccessOptions(cmd: Command, help: { allow: string; deny: stri
 /** What every `listen` command reads alike. */
 export interface ListenCommon {
   /** The session options every listener shares: where, how it answers, whom it hears, in what encoding. */
-  session: { port: number; host?: string; reply?: string; echo: boolean; allow?: string[]; deny?: string[]; encoding: string; decode: boolean };
+  session: RuleOptions & { port: number; host?: string; reply?: string; echo: boolean; allow?: string[]; deny?: string[]; encoding: string; decode: boolean };
   data: DataOptions;
   quiet: boolean;
 }
@@ -120,7 +141,7 @@ export function readListenCommon(portArg: string, raw: RawOptions): ListenCommon
   const host = raw.host();
   const data = readDataOptions(raw);
   const session = {
-    port, host, reply: raw.text('reply'), echo: raw.flag('echo'), allow: raw.list('allow'), deny: raw.list('deny'),
+    port, host, reply: raw.text('reply'), echo: raw.flag('echo'), allow: raw.list('allow'), deny: raw.list('deny'), ...readRuleOptions(raw),
     // decoded text is shown, or sent in the JSON events; a hex view needs only the bytes
     encoding: data.encoding, decode: data.json || !data.hex,
   };
@@ -188,7 +209,7 @@ export function readConnectionServerOptions(raw: RawOptions): ConnectionServerOp
 }
 
 /** A connection server's options as its command spells them. */
-export const CONNECTION_SERVER_FLAGS: FieldFlags = { reply: '--reply', welcome: '--welcome', allow: '--allow', deny: '--deny', quit: '--quit' };
+export const CONNECTION_SERVER_FLAGS: FieldFlags = { ...RULE_FLAGS, reply: '--reply', welcome: '--welcome', allow: '--allow', deny: '--deny', quit: '--quit' };
 
 /** A server's `--tls`, `--cert`, `--key`. */
 export interface ServerTlsOptions {

@@ -156,6 +156,9 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         break;
       case 'summary':
         writer.line(c.sys(`summary: ${e.connections} connection${e.connections === 1 ? '' : 's'}, ${formatBytes(e.bytesIn)} in (${e.messagesIn} messages), ${formatBytes(e.bytesOut)} out (${e.messagesOut} messages) in ${(e.durationMs / 1000).toFixed(1)} s`));
+        for (const [i, r] of (e.rules ?? []).entries()) {
+          writer.line(c.dim(`  rule ${i + 1} ${escapeControl(r.name ?? r.rule)}: ${r.hits} hit${r.hits === 1 ? '' : 's'}${r.enabled ? '' : ' (off)'}`));
+        }
         break;
       case 'request': {
         // the URL is the client's text: escaped, so it cannot drive the terminal

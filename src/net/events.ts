@@ -1,5 +1,6 @@
 // The typed event model every session emits, and its NDJSON form.
 import { formatHex } from '../wire/hex.js';
+import type { RuleStat } from './rule-set.js';
 
 /** Fields every event carries. `ts` is milliseconds since the epoch (ISO in NDJSON). */
 export interface EventBase {
@@ -132,6 +133,8 @@ export interface SummaryEvent extends EventBase {
   messagesIn: number;
   messagesOut: number;
   durationMs: number;
+  /** Each rule and how often it fired, when the session has rules. */
+  rules?: RuleStat[];
 }
 
 /** An HTTP request was answered (static server access log). */

@@ -50,7 +50,7 @@ export class RuleSet {
     private readonly fixed: readonly (string | RuleSpec)[],
     private readonly options: MessageOptions,
   ) {
-    this.replace(fixed, '--rule');
+    this.replace(fixed, 'rules');
   }
 
   /** True when some rule reads the message's text. */
@@ -65,7 +65,15 @@ export class RuleSet {
 
   /** Replaces the rules (all parsed first: one bad rule keeps the old set); hits carry over by rule text. */
   replace(rules: readonly (string | RuleSpec)[], where: string): void {
-    const parsed = rules.map((r, i) => parseRule(r, { ...this.options, where: `${where}[${i}]` }));
+    const parsed = rules.map((r, i) => {
+      try {
+        return parseRule(r, { ...this.options, where: `${where}[${i}]` });
+      } catch (err) {
+        // named by its field, so a face can say which of its options held the rule
+        if (err instanceof UsageError && (err.field === undefined || err.field.startsWith(where)) && err.message.startsWith(where)) throw new UsageError(err.message, { hint: err.hint, field: where });
+        throw err;
+      }
+    });
     const before = new Map(this.entries.map((e) => [e.rule.source, e.hits]));
     this.entries = parsed.map((rule) => ({ rule, hits: before.get(rule.source) ?? 0, enabled: rule.enabled }));
   }

@@ -1,6 +1,9 @@
 // The base of every session: one typed event channel, counters, and a lifecycle that ends exactly once.
 import { EventEmitter } from 'node:events';
 import type { EventInput, SessionEvent, SummaryEvent, ListeningEvent } from './events.js';
+import { Behaviour, type BehaviourOptions, type Link } from './behaviour.js';
+import type { FrameSpec } from '../wire/framing.js';
+import type { RuleStat } from './rule-set.js';
 
 export * from './events.js';
 
@@ -27,6 +30,7 @@ export abstract class Session extends EventEmitter {
   private resolveClosed!: () => void;
   private done = false;
   private listenAddresses: readonly string[] = [];
+  private behaviour: Behaviour | undefined;
 
   /**
    * Whether `data` and `send` events are wanted (default true). A face that shows only
@@ -83,10 +87,29 @@ export abstract class Session extends EventEmitter {
     this.emitEvent({ event: 'listening', protocol, address, port, addresses: [...addresses] });
   }
 
+  /**
+   * Compiles what the session does with each message. Its rules' hits go into the `summary`, a
+   * rules file that cannot be reloaded is an `error` event (the rules in force stay), and the
+   * file stops being watched when the session ends.
+   */
+  protected behaviourOf(options: Readonly<BehaviourOptions>, encoding: string, frame: FrameSpec, others?: () => Iterable<Link>): Behaviour {
+    this.behaviour?.close();
+    this.behaviour = new Behaviour(options, encoding, frame, others, (err, count) => {
+      if (err) this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_RULES', message: `the rules file was not reloaded: ${err.message}; the ${count} rules in force stay` });
+    });
+    return this.behaviour;
+  }
+
+  /** How often each rule fired so far. */
+  ruleStats(): RuleStat[] {
+    return this.behaviour?.ruleStats() ?? [];
+  }
+
   /** Ends the session: the `summary` event, then `closed` resolves. Later calls do nothing. */
   protected finish(): void {
     if (this.done) return;
     this.done = true;
+    this.behaviour?.close();
     this.emitEvent(this.summary());
     this.resolveClosed();
   }
@@ -97,6 +120,7 @@ export abstract class Session extends EventEmitter {
     return {
       event: 'summary', connections: s.connections, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
       messagesIn: s.messagesIn, messagesOut: s.messagesOut, durationMs: Date.now() - this.startedAt,
+      ...(this.behaviour?.rules ? { rules: this.behaviour.ruleStats() } : {}),
     };
   }
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
 import { localOf, peerOf } from './address.js';
-import { Behaviour, type BehaviourOptions } from './behaviour.js';
+import type { BehaviourOptions } from './behaviour.js';
 import { Session, type SessionEvent } from './session.js';
 import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
 import { connectErrorFrom } from '../system-errors.js';
@@ -65,7 +65,7 @@ export class TcpClient extends Session {
     this.options = options;
     const frame = options.frame ?? { kind: 'raw' };
     const encoding = options.encoding ?? 'utf8';
-    const behaviour = new Behaviour(options, encoding, frame);
+    const behaviour = this.behaviourOf(options, encoding, frame);
     this.settings = {
       session: this,
       emit: (e) => this.emitEvent(e),

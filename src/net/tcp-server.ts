@@ -6,7 +6,7 @@ import type { FrameSpec } from '../wire/framing.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/framing.js';
 import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
-import { Behaviour, type BehaviourOptions } from './behaviour.js';
+import type { BehaviourOptions } from './behaviour.js';
 import type { ConversationInfo } from './conversation.js';
 import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from './listen.js';
 import { Session, type SessionEvent } from './session.js';
@@ -76,7 +76,7 @@ export class TcpServer extends Session {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
       encoding,
       decodeShown: options.decode !== false,
-      behaviour: new Behaviour(options, encoding, frame, () => this.clientsById.values()),
+      behaviour: this.behaviourOf(options, encoding, frame, () => this.clientsById.values()),
       maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       idleTimeoutMs: options.idleTimeoutMs,
     };

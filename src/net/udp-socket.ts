@@ -7,7 +7,7 @@ import { formatEndpoint } from '../wire/endpoint.js';
 import { Session, type SessionEvent } from './session.js';
 import { buildBlockList, type AccessLists } from './access.js';
 import { unmapAddress } from './address.js';
-import { Behaviour } from './behaviour.js';
+import type { BehaviourOptions } from './behaviour.js';
 import { Conversation, type ReadSettings } from './conversation.js';
 import { bindFailure, servedAddresses } from './listen.js';
 import { resolveHost } from './resolve.js';
@@ -34,6 +34,10 @@ export interface UdpSocketOptions extends AccessLists {
   reply?: string;
   /** Answer each datagram with its exact bytes. */
   echo?: boolean;
+  /** Rules, first match wins, before `reply`/`echo` (see {@link BehaviourOptions.rules}). */
+  rules?: BehaviourOptions['rules'];
+  /** A JSON or YAML file of rules, reloaded when it changes. */
+  rulesFile?: string;
   /** Decode datagrams into `text` (default true). */
   decode?: boolean;
   /** Allow sending to broadcast addresses (SO_BROADCAST). */
@@ -135,7 +139,7 @@ export class UdpSocket extends Session {
     super(options.name ?? `udp-${++udpCount}`);
     this.options = options;
     this.encoding = options.encoding ?? 'utf8';
-    const behaviour = new Behaviour({ reply: options.reply, echo: options.echo }, this.encoding, { kind: 'raw' });
+    const behaviour = this.behaviourOf({ reply: options.reply, echo: options.echo, rules: options.rules, rulesFile: options.rulesFile }, this.encoding, { kind: 'raw' });
     this.settings = {
       session: this,
       emit: (e) => this.emitEvent(e),

@@ -151,7 +151,7 @@ function parseAction(text: string, spec: RuleSpec, where: string): RuleSpec {
 
 /** Parses one rule, from its one-line form or from its fields. Errors name where the rule came from. */
 export function parseRule(input: string | RuleSpec, options: MessageOptions & { where?: string } = {}): Rule {
-  const where = options.where ?? '--rule';
+  const where = options.where ?? 'rule';
   let spec: RuleSpec = typeof input === 'string' ? { rule: input } : input;
   if (spec === null || typeof spec !== 'object') throw new UsageError(`${where}: a rule is a line '<match> => <action>' or an object with match and reply`);
   let source: string;

@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { WebSocket, type ClientOptions } from 'ws';
 import { ConnectError, SockitError, UsageError } from '../errors.js';
 import { localOf, peerOf } from '../net/address.js';
-import { Behaviour, type BehaviourOptions } from '../net/behaviour.js';
+import type { BehaviourOptions } from '../net/behaviour.js';
 import type { WsHandshake } from '../net/events.js';
 import { Session, type SessionEvent } from '../net/session.js';
 import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
@@ -117,7 +117,7 @@ export class WsClient extends Session {
     this.reconnect = r ? { initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: Infinity, ...(r === true ? {} : r) } : undefined;
     const encoding = options.encoding ?? 'utf8';
     const frame = { kind: 'raw' } as const;
-    const behaviour = new Behaviour(options, encoding, frame);
+    const behaviour = this.behaviourOf(options, encoding, frame);
     this.settings = {
       session: this,
       emit: (e) => this.emitEvent(e),

@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { UsageError, type SockitError } from '../errors.js';
 import { buildBlockList, type AccessLists } from '../net/access.js';
 import { localOf, peerOf } from '../net/address.js';
-import { Behaviour, type BehaviourOptions } from '../net/behaviour.js';
+import type { BehaviourOptions } from '../net/behaviour.js';
 import type { ConversationInfo } from '../net/conversation.js';
 import type { WsHandshake } from '../net/events.js';
 import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from '../net/listen.js';
@@ -119,7 +119,7 @@ export class WsServer extends Session {
       encoding,
       decodeShown: options.decode !== false,
       wholeMessages: true,
-      behaviour: new Behaviour(options, encoding, frame, () => this.clientsById.values()),
+      behaviour: this.behaviourOf(options, encoding, frame, () => this.clientsById.values()),
       maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       idleTimeoutMs: options.idleTimeoutMs,
       binaryOut: Boolean(options.binary),

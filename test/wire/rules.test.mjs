@@ -49,7 +49,7 @@ test('bad rules are usage errors that say what is wrong', () => {
   const bad = (rule, re) => assert.throws(() => parseRule(rule), (e) => e instanceof UsageError && re.test(e.message), String(rule));
   bad('PING PONG', /<match> => <action>/);
   bad('hex:01 0g => x', /'0g' in a hex pattern/);
-  bad('/(/ => x', /--rule/);
+  bad('/(/ => x', /^rule: .*regular expression/i);
   bad('x => delay:soon hi', /delay:soon/);
   bad('x => count:0 hi', /count:0/);
   bad('x => then:later hi', /then:later/);

@@ -12,7 +12,7 @@ import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addConnectionServerOptions, addFrameOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
+  addConnectionServerOptions, addFrameOptions, addRuleOptions, readRuleOptions, RULE_FLAGS, type RuleOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
@@ -48,8 +48,9 @@ export function registerTcp(program: Command, run: Runner): void {
     .option('--tls', 'connect with TLS')
     .option('--insecure', 'with --tls: accept any certificate (self-signed servers)')
     .option('--ca <file>', 'with --tls (implied): trust the certificates in this PEM file, such as a private CA');
+  addRuleOptions(connect);
   addOutputOptions(addFrameOptions(addTextOptions(connect)));
-  connect.action((host: string, port: string, raw: OptionValues) => run(() => tcpConnect(readConnectOptions(host, port, new RawOptions(raw)))));
+  connect.action((host: string, port: string, raw: OptionValues) => run(() => tcpConnect(readConnectOptions(host, port, new RawOptions(raw))), RULE_FLAGS));
 }
 
 /** `tcp listen`'s options, typed. */
@@ -91,6 +92,7 @@ function encodeLine(text: string, data: DataOptions): Buffer {
 /** `tcp connect`'s options, typed. */
 interface ConnectOptions {
   host: string;
+  rules: RuleOptions;
   port: number;
   data: DataOptions;
   waitMs: number;
@@ -114,7 +116,7 @@ function readConnectOptions(hostArg: string, portArg: string, raw: RawOptions): 
   const port = parsePort(portArg, 'port', { allowZero: false });
   const data = readDataOptions(raw);
   const o: ConnectOptions = {
-    host, port, data,
+    host, port, data, rules: readRuleOptions(raw),
     waitMs: raw.whole('wait', '--wait')!,
     repeat: raw.whole('repeat', '--repeat', 1)!,
     intervalMs: raw.whole('interval', '--interval')!,
@@ -157,6 +159,7 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
     tls: o.tls || o.ca ? { rejectUnauthorized: !o.insecure, ca: o.ca } : undefined,
     // like nc -N: a server that has finished sending still gets the rest of stdin or the file
     allowHalfOpen: o.sends.length === 0,
+    ...o.rules,
   });
   let lastActivity = Date.now();
 

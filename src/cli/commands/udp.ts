@@ -10,7 +10,7 @@ import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
   addAccessOptions, addAnswerOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, dataRenderer, Output,
-  RawOptions, readDataOptions, readListenCommon, runListener, waitForSilence,
+  RawOptions, readDataOptions, RULE_FLAGS, readListenCommon, runListener, waitForSilence,
   type CommandResult, type DataOptions, type FieldFlags, type ListenCommon, type Pause, type Runner,
 } from '../command.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
@@ -21,6 +21,7 @@ import { formatBytes } from '../output.js';
 
 /** The UDP socket's options as `udp listen` and `udp send` spell them. */
 const UDP_FLAGS: FieldFlags = {
+  ...RULE_FLAGS,
   reply: '--reply', allow: '--allow', deny: '--deny', join: '--join', multicastInterface: '--iface', multicastTtl: '--ttl',
 };
 

@@ -13,7 +13,7 @@ import { parseHeaderLine } from '../../wire/ws-url.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addConnectionServerOptions, addListenHostOption, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
+  addConnectionServerOptions, addListenHostOption, addRuleOptions, readRuleOptions, RULE_FLAGS, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
@@ -67,8 +67,8 @@ export function registerWs(program: Command, run: Runner): void {
     .option('--insecure', 'wss: accept any certificate (self-signed servers)')
     .option('--connect-timeout <ms>', 'give up when connecting and the handshake take longer', '10000')
     .option('--idle-timeout <s>', 'close after this many seconds of silence');
-  addMessageOptions(connect);
-  connect.action((url: string, raw: OptionValues) => run(() => wsConnect(readConnectOptions(url, new RawOptions(raw)))));
+  addRuleOptions(addMessageOptions(connect));
+  connect.action((url: string, raw: OptionValues) => run(() => wsConnect(readConnectOptions(url, new RawOptions(raw))), RULE_FLAGS));
 }
 
 function maxPayload(raw: RawOptions): number {
@@ -155,6 +155,7 @@ function readConnectOptions(url: string, raw: RawOptions): ConnectOptions {
     sends: (raw.list('send') ?? []).map((s) => (data.sendHex ? Buffer.from(parseHex(s, '--send')) : Buffer.from(unescapeText(s, data.encoding)))),
     binary: data.sendHex || raw.flag('binary') ? true : undefined,
     client: {
+      ...readRuleOptions(raw),
       url, headers, subprotocols: raw.list('subprotocol'), origin: raw.text('origin'),
       auth: raw.text('auth'), proxy: raw.text('proxy'), pingIntervalMs: raw.whole('ping', '--ping', 1),
       reconnect: raw.flag('reconnect'), connectTimeoutMs: raw.whole('connectTimeout', '--connect-timeout', 1),
