@@ -15,8 +15,8 @@ import { checkDatagramSize, isMulticast, udpErrorFrom } from './udp-datagram.js'
 
 export { MAX_DATAGRAM_IPV4, MAX_DATAGRAM_IPV6, checkDatagramSize, maxDatagramBytes, udpErrorFrom } from './udp-datagram.js';
 
-/** How a UDP session binds, where it sends, and how it answers. */
-export interface UdpSocketOptions extends AccessLists {
+/** How a UDP session binds, where it sends, and how it answers (rules first, then `reply` or `echo`). */
+export interface UdpSocketOptions extends AccessLists, Pick<BehaviourOptions, 'rules' | 'rulesFile'> {
   /** Local port (0 or omitted: any free one). */
   port?: number;
   /** Local address. Omitted: every interface, IPv4 and IPv6 (or the remote's family). */
@@ -34,10 +34,6 @@ export interface UdpSocketOptions extends AccessLists {
   reply?: string;
   /** Answer each datagram with its exact bytes. */
   echo?: boolean;
-  /** Rules, first match wins, before `reply`/`echo` (see {@link BehaviourOptions.rules}). */
-  rules?: BehaviourOptions['rules'];
-  /** A JSON or YAML file of rules, reloaded when it changes. */
-  rulesFile?: string;
   /** Decode datagrams into `text` (default true). */
   decode?: boolean;
   /** Allow sending to broadcast addresses (SO_BROADCAST). */
