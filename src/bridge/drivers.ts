@@ -10,6 +10,9 @@ import { StaticServer } from '../http/static-server.js';
 import { WsServer } from '../ws/ws-server.js';
 import { WsClient } from '../ws/ws-client.js';
 import { parseHeaderLine } from '../wire/ws-url.js';
+import { TcpProxy } from '../net/proxy.js';
+import { UdpProxy } from '../net/udp-proxy.js';
+import type { FaultPatch, FaultSettings } from '../wire/faults.js';
 import { usage } from './hub-error.js';
 import type { SpecOf } from './spec.js';
 import type { Counters, SessionInfo, SessionKind, SessionSpec, Target, WireClient } from './protocol.js';
@@ -23,7 +26,10 @@ export interface Driver {
   /** Sends bytes; `binary` says how the page gave them (hex or base64), for kinds whose frames have a type. */
   send(target: Target, bytes: Buffer, binary?: boolean): Promise<number>;
   close(): Promise<void>;
-  disconnect?(client: number): boolean;
+  /** Ends one connection (a relay's: FIN, or RST with `reset`); false if there is none. */
+  disconnect?(client: number, reset?: boolean): boolean;
+  /** A relay's faults changed from the page; returns those now in force. */
+  setFaults?(patch: FaultPatch): FaultSettings;
   clients?(): WireClient[];
   /** Where it stands once started: addresses, peer, local. */
   describe(): Partial<SessionInfo>;
@@ -47,6 +53,7 @@ const DRIVERS: { [K in SessionKind]: (spec: SpecOf<K>, ctx: DriverContext) => Dr
   http: httpDriver,
   'ws-server': wsServerDriver,
   'ws-client': wsClientDriver,
+  proxy: proxyDriver,
 };
 
 /** The kinds of session there is a driver for. */
@@ -221,5 +228,25 @@ function wsClientDriver(spec: SpecOf<'ws-client'>, { name }: DriverContext): Dri
     },
     close: () => client.close(),
     describe: () => client.endpoints ?? {},
+  };
+}
+
+function proxyDriver(spec: SpecOf<'proxy'>, { name, frame }: DriverContext): Driver {
+  const target = parseEndpoint(spec.target, 'target', undefined, { allowZero: false });
+  const common = { name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding, faults: spec.faults };
+  const proxy = spec.udp ? new UdpProxy(common) : new TcpProxy({ ...common, frame });
+  return {
+    session: proxy,
+    start: async () => {
+      await proxy.listen();
+    },
+    send: async () => {
+      throw new UsageError('a proxy relays what its clients and the target send; it has nothing of its own to send');
+    },
+    close: () => proxy.close(),
+    disconnect: (id, reset) => proxy.disconnect(id, reset ? 'reset from the page' : 'closed from the page', reset),
+    clients: () => proxy.connections(),
+    setFaults: (patch) => proxy.setFaults(patch),
+    describe: () => ({ addresses: [...proxy.addresses], port: proxy.port, peer: proxy.target, faults: proxy.faultSettings }),
   };
 }

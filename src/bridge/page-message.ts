@@ -27,7 +27,7 @@ const isText = (v: unknown): v is string => typeof v === 'string';
 const isSessionId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
 
 const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic']);
-const REQUESTS = new Set([...SESSION_REQUESTS, 'create', 'send', 'disconnect', 'decode']);
+const REQUESTS = new Set([...SESSION_REQUESTS, 'create', 'send', 'disconnect', 'faults', 'decode']);
 
 /** The first problem with a request's fields, as a usage error naming the field; undefined when there is none. */
 function requestProblem(type: string, m: Fields): WireError | undefined {
@@ -43,7 +43,15 @@ function requestProblem(type: string, m: Fields): WireError | undefined {
       return payloadProblem(own(m, 'payload'));
     }
     case 'disconnect':
+      if (!isOptional(own(m, 'reset'), (v) => typeof v === 'boolean')) return bad('reset', `reset must be true or false, got ${describeValue(own(m, 'reset'))}`);
       return isCount(own(m, 'client')) ? undefined : bad('client', `client must be a client number, got ${describeValue(own(m, 'client'))}`);
+    case 'faults': {
+      // each value is checked by the core when the faults change; here, only the shape
+      const f = own(m, 'faults');
+      if (!isRecord(f)) return bad('faults', `faults must be an object of faults, got ${describeValue(f)}`);
+      for (const dir of ['up', 'down']) if (!isOptional(own(f, dir), isRecord)) return bad('faults', `faults.${dir} must be an object of faults, got ${describeValue(own(f, dir))}`);
+      return isOptional(own(f, 'refuse'), (v) => typeof v === 'number') ? undefined : bad('faults', `faults.refuse must be a probability, got ${describeValue(own(f, 'refuse'))}`);
+    }
     case 'decode': {
       if (!isText(own(m, 'encoding'))) return bad('encoding', `encoding must be a name, got ${describeValue(own(m, 'encoding'))}`);
       const items = own(m, 'items');

@@ -1,5 +1,6 @@
 // The events of a session as they travel from the bridge to the page: types only, shared by both sides.
 import type { WireError } from './protocol.js';
+import type { WireFaults, WireTarget, WireTlsPeer } from './protocol-relay.js';
 
 /** What every event carries: when, and which session. */
 export interface WireBase {
@@ -32,6 +33,8 @@ export interface WireConnect extends WireBase {
   local: string;
   /** WebSocket sessions. */
   handshake?: WireHandshake;
+  /** A TLS client's view of the server it reached. */
+  tls?: WireTlsPeer;
 }
 
 /**
@@ -44,6 +47,8 @@ export interface WireData extends WireBase {
   id: number;
   peer: string;
   n: number;
+  /** On a relay: `up` from the client to the target, `down` back. */
+  direction?: 'up' | 'down';
   /** The message's full size; `data` holds at most the bridge's payload limit. */
   bytes: number;
   data?: string;
@@ -97,6 +102,9 @@ export interface WireClose extends WireBase {
   bytesOut: number;
   /** WebSocket sessions: the close frame that began the closing handshake, and who sent it. */
   closeFrame?: { code: number; reason: string; by: 'peer' | 'us' };
+  /** On a relay: who closed first, and how. */
+  closedBy?: 'client' | 'target' | 'proxy';
+  how?: 'fin' | 'rst' | 'timeout' | 'error' | 'refused';
 }
 
 /** Something failed. */
@@ -139,4 +147,4 @@ export interface WireDropped extends WireBase {
 }
 
 /** One event of a session, as it travels to the page. */
-export type WireEvent = WireListening | WireConnect | WireData | WireSend | WireControl | WireClose | WireRetry | WireErrorEvent | WireSummary | WireRequest | WireDropped;
+export type WireEvent = WireListening | WireConnect | WireTarget | WireFaults | WireData | WireSend | WireControl | WireClose | WireRetry | WireErrorEvent | WireSummary | WireRequest | WireDropped;

@@ -1,10 +1,14 @@
 // The versioned message protocol between the browser page and the bridge: types only, shared by both sides.
+import type { FaultSettings } from '../wire/faults.js';
+import type { PageFaults, ProxySpec } from './protocol-relay.js';
+
+export type { PageFaults, ProxySpec, WireFaults, WireTarget, WireTlsPeer } from './protocol-relay.js';
 
 /** Bumped on any change a page and a server of different versions would misread. */
 export const PROTOCOL_VERSION = 1;
 
 /** The kinds of session a page can create (the server lists those it supports in `hello`). */
-export type SessionKind = 'tcp-server' | 'tcp-client' | 'udp' | 'http' | 'ws-server' | 'ws-client';
+export type SessionKind = 'tcp-server' | 'tcp-client' | 'udp' | 'http' | 'ws-server' | 'ws-client' | 'proxy';
 
 /** Options every session that answers messages understands. */
 export interface ServerBehaviour {
@@ -91,7 +95,7 @@ export interface WsClientSpec {
 }
 
 /** What a page asks the bridge to create. */
-export type SessionSpec = TcpServerSpec | TcpClientSpec | UdpSpec | HttpSpec | WsServerSpec | WsClientSpec;
+export type SessionSpec = TcpServerSpec | TcpClientSpec | UdpSpec | HttpSpec | WsServerSpec | WsClientSpec | ProxySpec;
 
 /** Where a session stands. */
 export type SessionState = 'starting' | 'listening' | 'connected' | 'closed' | 'error';
@@ -139,6 +143,8 @@ export interface SessionInfo {
   /** Why it closed. */
   reason?: string;
   cyclic?: CyclicInfo;
+  /** A relay's faults now in force. */
+  faults?: FaultSettings;
   createdAt: number;
 }
 
@@ -151,6 +157,10 @@ export interface WireClient {
   bytesOut: number;
   messagesIn: number;
   messagesOut: number;
+  /** A relay's connection: the target it reached. */
+  target?: string;
+  /** A relay's connection: the directions held by a stall fault. */
+  stalled?: ('up' | 'down')[];
 }
 
 /** A session's counters (exact, whatever events were dropped on the way to the page). */
@@ -251,6 +261,8 @@ export interface PageDisconnect {
   req: number;
   session: string;
   client: number;
+  /** A relay's connection: reset both ends (RST) instead of closing them (FIN). */
+  reset?: boolean;
 }
 
 /** Decode payloads (base64) with an encoding the browser does not know. */
@@ -262,7 +274,7 @@ export interface PageDecode {
 }
 
 /** Every message a page sends. */
-export type PageMessage = PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageDisconnect | PageDecode;
+export type PageMessage = PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageDisconnect | PageFaults | PageDecode;
 
 /** The requests that get a `result`. */
 export type PageRequest = Exclude<PageMessage, PageHello | PageAck>;

@@ -6,6 +6,7 @@ import type { SessionEvent } from '../net/session.js';
 import { parseFrame, type FrameSpec } from '../wire/framing.js';
 import { HubError, checkField, toWireError, usage } from './hub-error.js';
 import { normaliseSpec } from './spec.js';
+import type { FaultPatch } from '../wire/faults.js';
 import { createDriver, DRIVER_KINDS, type Driver } from './drivers.js';
 import { encodePayload } from './payload.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS, type Payload, type SessionInfo, type SessionKind, type SessionSpec, type SessionStats, type Target } from './protocol.js';
@@ -222,11 +223,24 @@ export class SessionHub extends EventEmitter {
     if (announce) this.emit('info', m.info);
   }
 
-  /** Disconnects one client of a server session. */
-  disconnect(id: string, client: number): boolean {
+  /** Disconnects one client of a server session (a relay's connection: reset with `reset`). */
+  disconnect(id: string, client: number, reset = false): boolean {
     const m = this.live(id);
     if (!m.driver.disconnect) throw usage('this session has no clients to disconnect');
-    return m.driver.disconnect(client);
+    return m.driver.disconnect(client, reset);
+  }
+
+  /** Changes a relay's faults; every page hears the new ones in the session's info. */
+  setFaults(id: string, patch: FaultPatch): SessionInfo {
+    const m = this.live(id);
+    if (!m.driver.setFaults) throw usage('only a proxy has faults to change');
+    if (!patch || typeof patch !== 'object') throw usage('faults must be an object of faults', 'faults');
+    const set = m.driver.setFaults;
+    // the core checks each value (zeros turn faults off, so the patch goes as it is)
+    const faults = checkField('faults', () => set(patch));
+    m.info = { ...m.info, faults };
+    this.emit('info', m.info);
+    return m.info;
   }
 
   /** Decodes complete messages with an encoding (for pages whose browser does not know it). */

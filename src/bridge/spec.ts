@@ -6,6 +6,7 @@ import { parseFrame } from '../wire/framing.js';
 import { parseEndpoint, parseHost, parsePort } from '../wire/endpoint.js';
 import { compileTemplate } from '../wire/template.js';
 import { parseHeaderLine, parseWsUrl } from '../wire/ws-url.js';
+import { applyFaultPatch, noFaults, type FaultPatch } from '../wire/faults.js';
 import { checkField, describeValue, usage } from './hub-error.js';
 import type { SessionKind, SessionSpec } from './protocol.js';
 
@@ -131,6 +132,16 @@ export class SpecFields {
   }
 }
 
+/** A relay's faults as a page sends them (`faults`), checked by the core; undefined when none. */
+export function checkFaults(value: unknown, field = 'faults'): FaultPatch | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object') throw usage(`${field} must be an object of faults`, field);
+  const patch = value as FaultPatch;
+  // the core's check; what it returns is the patch without its zeros
+  const f = checkField(field, () => applyFaultPatch(noFaults(), patch));
+  return { up: f.up, down: f.down, refuse: f.refuse };
+}
+
 /** Leaves out the fields that were not given, as the page would have. */
 function given<T extends object>(spec: T): T {
   for (const k of Object.keys(spec) as (keyof T)[]) if (spec[k] === undefined) delete spec[k];
@@ -171,6 +182,15 @@ const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
   http: (f) => {
     const root = f.folder('root', 'give the folder to serve');
     return given({ kind: 'http', root, port: f.port(), host: f.host(), listing: f.value('listing') === false ? false : undefined });
+  },
+  proxy: (f) => {
+    const port = f.port();
+    const target = f.remote('target');
+    if (target === undefined) throw usage('target: give the host:port to relay to', 'target');
+    const udp = f.flag('udp');
+    const frame = f.frame();
+    if (udp && frame !== 'raw') throw usage('a UDP relay shows each datagram as one message: leave the framing raw', 'frame');
+    return given({ kind: 'proxy', port, target, encoding: f.encoding, frame, host: f.host(), udp, faults: checkFaults(f.value('faults')) });
   },
 };
 

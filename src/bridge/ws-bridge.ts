@@ -197,10 +197,12 @@ export class WsBridge {
       case 'stop-cyclic':
         return { session: hub.stopCyclicSend(msg.session) };
       case 'disconnect':
-        if (!hub.disconnect(msg.session, msg.client)) {
+        if (!hub.disconnect(msg.session, msg.client, msg.reset === true)) {
           throw usage(`client #${msg.client} is not connected`);
         }
         return {};
+      case 'faults':
+        return { session: hub.setFaults(msg.session, msg.faults) };
       case 'decode': {
         const items = msg.items.slice(0, MAX_DECODE_ITEMS);
         return { texts: hub.decode(msg.encoding, items.map((b) => Buffer.from(b, 'base64'))) };
@@ -300,14 +302,24 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
         ts, session, id: e.id, peer: e.peer, bytes: e.bytes, ...(implied ? {} : { data: shown.toString('base64') }), text,
         ...(truncated ? { truncated: true } : {}), ...(e.opcode ? { opcode: e.opcode } : {}),
       };
-      return e.event === 'data' ? { event: 'data', n: e.n, ...base } : { event: 'send', ...base, ...(e.fin === false ? { fin: false } : {}) };
+      if (e.event === 'send') return { event: 'send', ...base, ...(e.fin === false ? { fin: false } : {}) };
+      return { event: 'data', n: e.n, ...base, ...(e.direction ? { direction: e.direction } : {}) };
     }
     case 'listening':
       return { event: 'listening', ts, session, protocol: e.protocol, address: e.address, port: e.port, addresses: e.addresses };
     case 'connect':
-      return { event: 'connect', ts, session, id: e.id, peer: e.peer, local: e.local, ...(e.handshake ? { handshake: e.handshake } : {}) };
+      return {
+        event: 'connect', ts, session, id: e.id, peer: e.peer, local: e.local, ...(e.handshake ? { handshake: e.handshake } : {}), ...(e.tls ? { tls: e.tls } : {}),
+      };
+    case 'target':
+      return { event: 'target', ts, session, id: e.id, peer: e.peer, target: e.target, local: e.local, connectMs: e.connectMs, ...(e.tls ? { tls: e.tls } : {}) };
     case 'close':
-      return { event: 'close', ts, session, id: e.id, peer: e.peer, reason: e.reason, bytesIn: e.bytesIn, bytesOut: e.bytesOut, ...(e.closeFrame ? { closeFrame: e.closeFrame } : {}) };
+      return {
+        event: 'close', ts, session, id: e.id, peer: e.peer, reason: e.reason, bytesIn: e.bytesIn, bytesOut: e.bytesOut,
+        ...(e.closeFrame ? { closeFrame: e.closeFrame } : {}), ...(e.closedBy ? { closedBy: e.closedBy, how: e.how } : {}),
+      };
+    case 'faults':
+      return { event: 'faults', ts, session, up: e.up, down: e.down, refuse: e.refuse };
     case 'control':
       return { event: 'control', ts, session, opcode: e.opcode, direction: e.direction, id: e.id, peer: e.peer, bytes: e.bytes, data: e.payload.toString('base64'), ...(e.rttMs === undefined ? {} : { rttMs: e.rttMs }) };
     case 'retry':

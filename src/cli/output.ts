@@ -3,6 +3,8 @@ import { formatHexDump } from '../wire/hex.js';
 import { toJsonEvent, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
 import { describeCloseCode } from '../ws/close-codes.js';
 import { decodeText } from '../wire/codec.js';
+import { describeFaults } from '../wire/faults.js';
+import { formatTlsPeer } from '../net/tls-info.js';
 
 const writers = new Set<LineWriter>();
 
@@ -132,7 +134,17 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys('connected')}${e.handshake ? describeHandshake(e.handshake, c) : ''}`);
         break;
       case 'data':
-        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
+        // a relay's two directions: up (client to target) and down, each its own arrow and colour
+        if (e.direction === 'up') writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('→')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
+        else if (e.direction === 'down') writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
+        else writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
+        break;
+      case 'target':
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`target ${e.target} connected in ${e.connectMs} ms`)}`);
+        if (e.tls) for (const l of formatTlsPeer(e.tls)) writer.line(c.dim(`    ${l}`));
+        break;
+      case 'faults':
+        writer.line(c.sys(`faults: ${describeFaults(e)}`));
         break;
       case 'send':
         if (showSends) writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('→')} ${kind(e.opcode, e.fin)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text ?? (options.hex ? undefined : decodeText(e.payload, options.encoding)), e.opcode)}`);
@@ -145,7 +157,9 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
       }
       case 'close': {
         const frame = e.closeFrame ? `; ${e.closeFrame.by === 'us' ? 'sent' : 'received'} ${describeCloseCode(e.closeFrame.code)}${e.closeFrame.reason ? ` "${escapeControl(e.closeFrame.reason)}"` : ''}` : '';
-        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`closed (${e.reason}${frame})`)} ${c.dim(`↓${formatBytes(e.bytesIn)} ↑${formatBytes(e.bytesOut)}`)}`);
+        // a relay counts what went up (from the client) and down; a server what it received and sent
+        const counts = e.closedBy ? `up ${formatBytes(e.bytesIn)}, down ${formatBytes(e.bytesOut)}` : `↓${formatBytes(e.bytesIn)} ↑${formatBytes(e.bytesOut)}`;
+        writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`closed (${e.reason}${frame})`)} ${c.dim(counts)}`);
         break;
       }
       case 'retry':

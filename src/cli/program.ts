@@ -9,6 +9,7 @@ import { registerPort } from './commands/port.js';
 import { registerIfaces } from './commands/ifaces.js';
 import { registerLoad } from './commands/load.js';
 import { registerWs } from './commands/ws.js';
+import { registerProxy } from './commands/proxy.js';
 
 /**
  * Builds the program. Parsing it runs one command; `onResult` hears its exit code. A command's
@@ -23,7 +24,7 @@ export function buildProgram(onResult: (code: CommandResult) => void = () => {})
     }
   };
   const program = new Command('sockit')
-    .description('Network debugging assistant: TCP/UDP/WebSocket servers and clients, static web server, browser UI')
+    .description('Network debugging assistant: TCP/UDP/WebSocket servers and clients, proxy, static web server, browser UI')
     .version(packageVersion(), '-v, --version')
     .option('--debug', 'show stack traces of errors')
     .showHelpAfterError('(run with --help for usage)')
@@ -37,5 +38,6 @@ export function buildProgram(onResult: (code: CommandResult) => void = () => {})
   registerIfaces(program, run);
   registerLoad(program, run);
   registerWs(program, run);
+  registerProxy(program, run);
   return program;
 }

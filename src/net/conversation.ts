@@ -2,7 +2,7 @@
 import { createDecoder, decodeText, type StreamDecoder } from '../wire/codec.js';
 import { createFrameDecoder, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
 import type { Behaviour, Link } from './behaviour.js';
-import type { EventInput, WsOpcode } from './events.js';
+import type { Direction, EventInput, WsOpcode } from './events.js';
 import type { Session } from './session.js';
 
 /** How a session reads messages; one object shared by all of its conversations. */
@@ -21,6 +21,11 @@ export interface ReadSettings {
    */
   readonly wholeMessages?: boolean;
   readonly behaviour: Behaviour | undefined;
+  /**
+   * Set on a relay's readers: stamped on data events; `down` (target to client) counts in the
+   * session's output totals, everything else in its input.
+   */
+  readonly direction?: Direction;
 }
 
 /** What a conversation counted, as faces list it. */
@@ -74,7 +79,9 @@ export abstract class Conversation implements Link, ConversationInfo {
   /** Bytes read from the peer: framed, then each message handled. */
   read(chunk: Buffer): void {
     this.bytesIn += chunk.length;
-    this.settings.session.stats.bytesIn += chunk.length;
+    const stats = this.settings.session.stats;
+    if (this.settings.direction === 'down') stats.bytesOut += chunk.length;
+    else stats.bytesIn += chunk.length;
     const frames = this.frames;
     // raw framing: one read is one message, no array per chunk
     if (frames === undefined) {
@@ -103,13 +110,14 @@ export abstract class Conversation implements Link, ConversationInfo {
   receive(message: Buffer): void {
     const s = this.settings;
     const n = ++this.messagesIn;
-    s.session.stats.messagesIn++;
+    if (s.direction === 'down') s.session.stats.messagesOut++;
+    else s.session.stats.messagesIn++;
     const shown = s.session.messagesObserved;
     const behaviour = s.behaviour;
     let text: string | undefined;
     if (behaviour?.needsText || (shown && s.decodeShown)) text = this.decode(message);
     else if (this.text) this.text = undefined; // decoding again later must not glue on bytes held from before
-    if (shown) s.emit({ event: 'data', peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text, opcode: this.opcodeIn });
+    if (shown) s.emit({ event: 'data', peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text, opcode: this.opcodeIn, direction: s.direction });
     if (behaviour?.active) behaviour.onMessage(this, message, n, text);
   }
 

@@ -1,6 +1,7 @@
 // The typed event model every session emits, and its NDJSON form.
 import { formatHex } from '../wire/hex.js';
 import type { RuleStat } from './rule-set.js';
+import type { FaultSpec } from '../wire/faults.js';
 
 /** Fields every event carries. `ts` is milliseconds since the epoch (ISO in NDJSON). */
 export interface EventBase {
@@ -11,7 +12,7 @@ export interface EventBase {
 /** A session is bound and ready. */
 export interface ListeningEvent extends EventBase {
   event: 'listening';
-  protocol: 'tcp' | 'udp' | 'http' | 'proxy' | 'ui' | 'ws' | 'wss';
+  protocol: 'tcp' | 'udp' | 'http' | 'proxy' | 'udp-proxy' | 'ui' | 'ws' | 'wss';
   address: string;
   port: number;
   /** Every address the session listens on (dual-stack listeners list both families). */
@@ -30,6 +31,29 @@ export interface WsHandshake {
   origin?: string;
 }
 
+/** Which way bytes cross a relay: `up` from the client to the target, `down` back. */
+export type Direction = 'up' | 'down';
+
+/** What a TLS peer showed: its certificate and what the handshake agreed. */
+export interface TlsPeerInfo {
+  /** The certificate's subject, as `CN=example.test, O=...`. */
+  subject: string;
+  issuer: string;
+  /** Names the certificate is valid for (subjectAltName), as `DNS:localhost, IP Address:127.0.0.1`. */
+  altNames?: string;
+  validFrom: string;
+  validTo: string;
+  /** SHA-256 fingerprint, colon-separated hex. */
+  fingerprint256: string;
+  /** `TLSv1.3`, `TLSv1.2`, ... */
+  protocol: string;
+  cipher: string;
+  /** True when the certificate was verified against the trusted CAs. */
+  authorized: boolean;
+  /** Why it was not, when verification was off and it failed. */
+  authorizationError?: string;
+}
+
 /** A connection was accepted (servers) or established (clients). */
 export interface ConnectEvent extends EventBase {
   event: 'connect';
@@ -38,6 +62,23 @@ export interface ConnectEvent extends EventBase {
   local: string;
   /** WebSocket sessions: the opening handshake. */
   handshake?: WsHandshake;
+  /** A TLS client's view of the server it reached. */
+  tls?: TlsPeerInfo;
+}
+
+/** A relay reached its target for connection `id` (the client is `peer`). */
+export interface TargetEvent extends EventBase {
+  event: 'target';
+  peer: string;
+  id: number;
+  /** The target's address as connected. */
+  target: string;
+  /** The relay's own end of the target connection. */
+  local: string;
+  /** How long connecting (and any TLS handshake) took. */
+  connectMs: number;
+  /** The target's certificate and handshake, when the relay speaks TLS to it. */
+  tls?: TlsPeerInfo;
 }
 
 /** The type of a WebSocket message: text (UTF-8) or binary. */
@@ -55,6 +96,8 @@ export interface DataEvent extends EventBase {
   text?: string;
   /** WebSocket sessions: the message's type. */
   opcode?: WsOpcode;
+  /** On a relay, which way the message went. */
+  direction?: Direction;
 }
 
 /** Bytes were written to a peer. */
@@ -92,16 +135,28 @@ export interface WsCloseFrame {
   by: 'peer' | 'us';
 }
 
+/** Which end of a relayed connection closed first. */
+export type CloseSide = 'client' | 'target' | 'proxy';
+
+/** How a connection's first end closed: FIN, RST, silence, a failure, or a target that could not be reached. */
+export type CloseHow = 'fin' | 'rst' | 'timeout' | 'error' | 'refused';
+
 /** A connection ended, with why. */
 export interface CloseEvent extends EventBase {
   event: 'close';
   peer: string;
   id: number;
   reason: string;
+  /** On a relay: bytes up (from the client). Elsewhere: bytes read from the peer. */
   bytesIn: number;
+  /** On a relay: bytes down (to the client). Elsewhere: bytes written to the peer. */
   bytesOut: number;
   /** WebSocket sessions: the closing handshake's code and reason. */
   closeFrame?: WsCloseFrame;
+  /** On a relay: who closed first. */
+  closedBy?: CloseSide;
+  /** On a relay: how the first end closed. */
+  how?: CloseHow;
 }
 
 /** A client session will try to connect again (`--reconnect`), after a pause that grows with each failure. */
@@ -152,8 +207,17 @@ export interface RequestEvent extends EventBase {
   note?: string;
 }
 
+/** A relay's faults changed (or were set at start): what each direction now suffers. */
+export interface FaultsEvent extends EventBase {
+  event: 'faults';
+  up: FaultSpec;
+  down: FaultSpec;
+  /** Probability that a new connection is refused. */
+  refuse: number;
+}
+
 /** Every event a session can emit. */
-export type SessionEvent = ListeningEvent | ConnectEvent | DataEvent | SendEvent | ControlEvent | CloseEvent | RetryEvent | ErrorEvent | SummaryEvent | RequestEvent;
+export type SessionEvent = ListeningEvent | ConnectEvent | TargetEvent | DataEvent | SendEvent | ControlEvent | CloseEvent | RetryEvent | ErrorEvent | SummaryEvent | RequestEvent | FaultsEvent;
 
 /** An event as a session builds it: `ts` (now, unless given) and `session` are stamped on emit. */
 export type EventInput = SessionEvent extends infer E ? (E extends EventBase ? Omit<E, 'ts' | 'session'> & Partial<EventBase> : never) : never;

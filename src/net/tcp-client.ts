@@ -7,6 +7,7 @@ import type { BehaviourOptions } from './behaviour.js';
 import { Session, type SessionEvent } from './session.js';
 import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
 import { connectErrorFrom } from '../system-errors.js';
+import { describeTlsPeer } from './tls-info.js';
 
 /** How to reach the server, read its messages and (optionally) answer them. */
 export interface TcpClientOptions extends Omit<BehaviourOptions, 'chat'> {
@@ -125,7 +126,8 @@ export class TcpClient extends Session {
     this.connection = connection;
     this.stats.connections = 1;
     this.stats.active = 1;
-    this.emitEvent({ event: 'connect', peer: connection.peer, id: 1, local: localOf(socket) });
+    const peerTls = socket instanceof tls.TLSSocket ? describeTlsPeer(socket) : undefined;
+    this.emitEvent({ event: 'connect', peer: connection.peer, id: 1, local: localOf(socket), ...(peerTls ? { tls: peerTls } : {}) });
     connection.start();
     this.settings.behaviour?.welcome(connection);
   }

@@ -1,6 +1,7 @@
 // What the bridge tells the page, applied to the store: sessions appearing and going, their events as log lines, counters as rates.
 import type { ServerMessage, ServerResult, SessionInfo, SessionStats, WireEvent } from '../bridge/protocol.js';
 import { formatBytes } from '../wire/format-bytes.js';
+import { describeFaults } from '../wire/faults.js';
 import type { Dir, LogEntry } from './log-store.js';
 import { fromBase64 } from './format.js';
 import { bracketed, newSessionModel, type SessionModel } from './session-model.js';
@@ -13,6 +14,9 @@ const MAX_SAMPLES = 600;
 const MAX_ORPHANS = 1000;
 
 const utf8 = new TextEncoder();
+
+/** Kinds whose connections are listed at the side: servers', and a relay's. */
+const hasClients = (kind: SessionInfo['kind']) => isServerKind(kind) || kind === 'proxy';
 
 /** A data line whose bytes are the UTF-8 of its text: encoded only if someone looks at them (hex view, export). */
 function textLine(ts: number, dir: Dir, event: string, id: number, peer: string, n: number | undefined, bytes: number, text: string): Omit<LogEntry, 'seq'> {
@@ -95,28 +99,40 @@ export class ServerFeed {
     const server = !isClientKind(m.info.kind);
     switch (e.event) {
       case 'data':
-      case 'send':
-        log.push(
-          e.data !== undefined
-            ? { ts: e.ts, dir: e.event === 'data' ? 'in' : 'out', event: e.event, id: e.id, peer: e.peer, n: e.event === 'data' ? e.n : undefined, bytes: e.bytes, data: fromBase64(e.data), text: e.text, truncated: e.truncated }
-            : textLine(e.ts, e.event === 'data' ? 'in' : 'out', e.event, e.id, e.peer, e.event === 'data' ? e.n : undefined, e.bytes, e.text ?? ''),
-        );
-        if (e.opcode) Object.assign(log.items[log.items.length - 1]!, { frame: e.opcode, ...(e.event === 'send' && e.fin === false ? { fin: false } : {}) });
+      case 'send': {
+        // a relay's two directions in the two colours of the log: up as received, down as sent
+        const direction = e.event === 'data' ? e.direction : undefined;
+        const dir: Dir = e.event === 'send' || direction === 'down' ? 'out' : 'in';
+        const line: Omit<LogEntry, 'seq'> = e.data !== undefined
+          ? { ts: e.ts, dir, event: e.event, id: e.id, peer: e.peer, n: e.event === 'data' ? e.n : undefined, bytes: e.bytes, data: fromBase64(e.data), text: e.text, truncated: e.truncated }
+          : textLine(e.ts, dir, e.event, e.id, e.peer, e.event === 'data' ? e.n : undefined, e.bytes, e.text ?? '');
+        if (direction) line.direction = direction;
+        if (e.opcode) Object.assign(line, { frame: e.opcode, ...(e.event === 'send' && e.fin === false ? { fin: false } : {}) });
+        log.push(line);
         if (this.store.selected !== m.id && e.event === 'data') m.unseen++;
+        break;
+      }
+      case 'target':
+        log.push({ ts: e.ts, dir: 'sys', event: e.event, id: e.id, peer: e.peer, msg: `target ${e.target} connected in ${e.connectMs} ms${e.tls ? ` · TLS ${e.tls.protocol} ${e.tls.cipher}, ${e.tls.subject} by ${e.tls.issuer}${e.tls.authorized ? '' : ' (not verified)'}` : ''}` });
+        break;
+      case 'faults':
+        m.info = { ...m.info, faults: { up: e.up, down: e.down, refuse: e.refuse } };
+        log.push({ ts: e.ts, dir: 'sys', event: e.event, msg: `faults: ${describeFaults(e)}` });
         break;
       case 'listening':
         log.push({ ts: e.ts, dir: 'sys', event: e.event, msg: `listening on ${bracketed(e.addresses)} port ${e.port} (${e.protocol})` });
         break;
       case 'connect':
         log.push({ ts: e.ts, dir: 'sys', event: e.event, id: e.id, peer: e.peer, msg: (server ? `connected (local ${e.local})` : `connected to ${e.peer} from ${e.local}`) + handshakeText(e) });
-        if (server && isServerKind(m.info.kind) && !m.clients.some((c) => c.id === e.id)) {
+        if (server && hasClients(m.info.kind) && !m.clients.some((c) => c.id === e.id)) {
           m.clients = [...m.clients, { id: e.id, peer: e.peer, since: e.ts, bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }];
         }
         break;
       case 'close': {
         const bad = /reset|error|slow|too large|refused/.test(e.reason);
-        log.push({ ts: e.ts, dir: bad ? 'err' : 'sys', event: e.event, id: e.id, peer: e.peer, msg: `closed: ${e.reason}${closeFrameText(e)} · received ${formatBytes(e.bytesIn)}, sent ${formatBytes(e.bytesOut)}` });
-        if (isServerKind(m.info.kind)) m.clients = m.clients.filter((c) => c.id !== e.id);
+        const counts = e.closedBy ? `up ${formatBytes(e.bytesIn)}, down ${formatBytes(e.bytesOut)}` : `received ${formatBytes(e.bytesIn)}, sent ${formatBytes(e.bytesOut)}`;
+        log.push({ ts: e.ts, dir: bad ? 'err' : 'sys', event: e.event, id: e.id, peer: e.peer, msg: `closed: ${e.reason}${closeFrameText(e)} · ${counts}` });
+        if (hasClients(m.info.kind)) m.clients = m.clients.filter((c) => c.id !== e.id);
         break;
       }
       case 'error':

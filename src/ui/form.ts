@@ -1,7 +1,8 @@
 // The new-session form: its fields per kind, live checks with the core's parsers, and the request that starts the session.
 import type { SessionKind, SessionSpec } from '../bridge/protocol.js';
 import { saveSettings } from './persist.js';
-import { checkEncoding, checkEndpoint, checkEscapes, checkFrame, checkHost, checkPort, checkTemplate } from './validate.js';
+import { checkEncoding, checkEndpoint, checkEscapes, checkFault, checkFrame, checkHost, checkPort, checkTemplate } from './validate.js';
+import { faultPatch, mergeFaultPatches, type FaultPatch } from '../wire/faults.js';
 import type { Store } from './store.js';
 import { checkWsFields, isClientKind, WS_FORM_DEFAULTS, wsSpecOf } from './ws-kinds.js';
 
@@ -21,7 +22,18 @@ export const FORM_DEFAULTS: Record<SessionKind, Record<string, string | boolean>
   udp: { host: '', port: '9999', remote: '', encoding: 'utf8', reply: '', echo: false },
   http: { root: '.', host: '127.0.0.1', port: '8000' },
   ...WS_FORM_DEFAULTS,
+  proxy: { host: '', port: '8080', target: '127.0.0.1:8000', encoding: 'utf8', frame: 'raw', delimiter: '', udp: false, latency: '', bandwidth: '', loss: '' },
 };
+
+/** The fault fields of the proxy form, by the name the CLI gives each fault. */
+export const PROXY_FAULT_FIELDS = ['latency', 'bandwidth', 'loss'] as const;
+
+/** The faults a filled proxy form starts with (none when its fault fields are empty). */
+function faultsOf(v: Record<string, string | boolean>): FaultPatch | undefined {
+  const given = PROXY_FAULT_FIELDS.filter((f) => String(v[f] ?? '').trim() !== '');
+  if (!given.length) return undefined;
+  return mergeFaultPatches(...given.map((f) => faultPatch(f, String(v[f]), 'both')));
+}
 
 /** The spec a filled form asks the bridge for. */
 function specOf(d: DialogState): SessionSpec {
@@ -44,6 +56,11 @@ function specOf(d: DialogState): SessionSpec {
     case 'ws-server':
     case 'ws-client':
       return wsSpecOf(d.kind, v);
+    case 'proxy':
+      return {
+        kind: 'proxy', host: opt('host'), port: Number(str('port')), target: str('target'), encoding: str('encoding'),
+        frame: v.udp ? 'raw' : frame, udp: Boolean(v.udp) || undefined, faults: faultsOf(v),
+      };
   }
 }
 
@@ -118,7 +135,12 @@ export class NewSessionForm {
       put('host', checkHost(str('host'), client));
     }
     Object.assign(errs, checkWsFields(d.kind, v));
-    if (d.kind === 'tcp-server' || d.kind === 'tcp-client') {
+    if (d.kind === 'proxy') {
+      put('target', checkEndpoint(str('target'), true, 'target'));
+      for (const f of PROXY_FAULT_FIELDS) put(f, checkFault(f, str(f)));
+      if (str('loss').trim() && !v.udp) put('loss', 'loss is a fault of datagrams: tick UDP, or leave it empty');
+    }
+    if (d.kind === 'tcp-server' || d.kind === 'tcp-client' || (d.kind === 'proxy' && !v.udp)) {
       if (str('frame') === 'delimiter') put('delimiter', checkFrame(str('delimiter')) ?? checkEscapes(str('delimiter'), 'delimiter'));
     }
     if (d.kind === 'tcp-server' || d.kind === 'ws-server') {

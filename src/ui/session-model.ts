@@ -109,6 +109,8 @@ export function titleOf(info: SessionInfo): string {
     case 'ws-server':
     case 'ws-client':
       return wsTitle(s, info.port)!;
+    case 'proxy':
+      return `${s.udp ? 'UDP proxy' : 'Proxy'} :${port} → ${s.target}`;
   }
 }
 
@@ -117,5 +119,6 @@ export function whereOf(info: SessionInfo): string {
   if (info.state === 'closed') return info.reason ? `closed: ${info.reason}` : 'closed';
   if (info.state === 'starting') return 'starting…';
   if (isClientKind(info.kind)) return `connected to ${info.peer ?? '?'}${info.local ? ` from ${info.local}` : ''}`;
+  if (info.kind === 'proxy') return `listening on ${bracketed(info.addresses ?? []) || '?'} port ${info.port ?? '?'}, relaying to ${info.peer ?? '?'}`;
   return `listening on ${bracketed(info.addresses ?? []) || '?'} port ${info.port ?? '?'}`;
 }

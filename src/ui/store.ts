@@ -8,6 +8,7 @@ import { NewSessionForm } from './form.js';
 import { Sending } from './sending.js';
 import { QuickMessages } from './quick.js';
 import { LogViews } from './log-views.js';
+import { RelayControls } from './relay.js';
 
 // traffic renders at most this often, however fast events arrive
 const STREAM_RENDER_MS = 100;
@@ -39,6 +40,8 @@ export class Store {
   readonly quick = new QuickMessages(this);
   /** How each session's log is shown and exported. */
   readonly views = new LogViews(this);
+  /** A proxy's connections and faults. */
+  readonly relay = new RelayControls(this);
 
   private readonly listeners = new Set<Listener>();
   private scheduled = false;

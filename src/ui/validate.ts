@@ -4,6 +4,7 @@ import { applyEscapes, compileMessage } from '../wire/message.js';
 import { parseEndpoint, parseHost, parseInteger, parsePort } from '../wire/endpoint.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS } from '../bridge/protocol.js';
+import { faultPatch } from '../wire/faults.js';
 
 /** The sentence a parser refuses a value with, or undefined when it takes it. */
 function problem(parse: () => unknown): string | undefined {
@@ -68,4 +69,10 @@ export function checkFrame(value: string): string | undefined {
 /** A cyclic send's interval: a whole number of milliseconds from `min` to a day. */
 export function checkInterval(value: string, min: number): string | undefined {
   return problem(() => parseInteger(value, INTERVAL_NAME, min, MAX_INTERVAL_MS));
+}
+
+/** A relay's fault as typed (`200±20` for latency, `64k` for bandwidth, `0.1` or `10%` for loss), read by the CLI's parser; empty is off. */
+export function checkFault(name: string, value: string): string | undefined {
+  if (value.trim() === '') return undefined;
+  return problem(() => faultPatch(name, value, 'both', name));
 }

@@ -53,7 +53,10 @@ test('each refusal names its field, the first one down the form', () => {
     [{ kind: 'tcp-client', host: 'x', port: 0 }, 'port', /from 1 to 65535/],
     [{ kind: 'udp', port: 1, remote: '1::2:80' }, 'remote', /IPv6 addresses in brackets/],
     [{ kind: 'udp', port: 1, remote: '127.0.0.1:0' }, 'remote', /^remote port must be a whole number from 1 to 65535, got '0'$/],
-    [{ kind: 'proxy', port: 1 }, 'kind', /cannot create 'proxy' sessions/],
+    [{ kind: 'proxy', port: 1 }, 'target', /give the host:port to relay to/],
+    [{ kind: 'proxy', port: 1, target: '127.0.0.1:0' }, 'target', /target port must be a whole number from 1 to 65535/],
+    [{ kind: 'proxy', port: 1, target: '127.0.0.1:80', udp: true, frame: 'line' }, 'frame', /leave the framing raw/],
+    [{ kind: 'proxy', port: 1, target: '127.0.0.1:80', faults: { up: { loss: 2 } } }, 'faults', /up\.loss must be a probability/],
     [{ kind: 'toString', port: 1 }, 'kind', /cannot create 'toString' sessions/],
   ];
   for (const [spec, field, message] of cases) {
@@ -67,7 +70,7 @@ test('each refusal names its field, the first one down the form', () => {
 
 test('the hub offers every kind it has a driver and a spec check for', () => {
   const hub = new SessionHub();
-  assert.deepEqual(hub.kinds(), ['tcp-server', 'tcp-client', 'udp', 'http', 'ws-server', 'ws-client']);
+  assert.deepEqual(hub.kinds(), ['tcp-server', 'tcp-client', 'udp', 'http', 'ws-server', 'ws-client', 'proxy']);
 });
 
 test('WebSocket specs: lists normalised, the address and headers checked with the core parsers', () => {

@@ -106,7 +106,8 @@ test('bad settings are named by field; a port in use says so and where', async (
     [{ kind: 'tcp-client', host: '127.0.0.1', port: 0, encoding: 'utf8', frame: 'raw' }, 'port', /from 1 to 65535/],
     [{ kind: 'udp', port: 0, encoding: 'utf8', remote: '::1:80' }, 'remote', /brackets/],
     [{ kind: 'http', root: '/nonexistent/sockit', port: 0 }, 'root', /there is no folder/],
-    [{ kind: 'proxy', port: 0 }, 'kind', /cannot create 'proxy'/],
+    [{ kind: 'proxy', port: 0, encoding: 'utf8', frame: 'raw' }, 'target', /give the host:port to relay to/],
+    [{ kind: 'nonsense', port: 0 }, 'kind', /cannot create 'nonsense'/],
   ];
   for (const [spec, field, message] of cases) {
     const r = await page.request({ type: 'create', spec });
@@ -260,7 +261,7 @@ test('sessions outlive the page: another page finds them; closing, restarting an
   const hello = second.messages.find((m) => m.type === 'hello');
   assert.deepEqual(hello.sessions.map((s) => s.id), [info.id]);
   assert.ok(hello.encodings.includes('gbk'));
-  assert.deepEqual(hello.kinds, ['tcp-server', 'tcp-client', 'udp', 'http', 'ws-server', 'ws-client']);
+  assert.deepEqual(hello.kinds, ['tcp-server', 'tcp-client', 'udp', 'http', 'ws-server', 'ws-client', 'proxy']);
   let r = await second.request({ type: 'close', session: info.id });
   assert.equal(r.session.state, 'closed');
   assert.equal(r.session.reason, 'closed from the page');

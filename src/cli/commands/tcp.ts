@@ -10,6 +10,7 @@ import { encodeFrame } from '../../wire/framing.js';
 import { parseHex } from '../../wire/hex.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
+import { formatTlsPeer } from '../../net/tls-info.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
   addConnectionServerOptions, addFrameOptions, addRuleOptions, readRuleOptions, RULE_FLAGS, type RuleOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
@@ -170,6 +171,7 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
       switch (e.event) {
         case 'connect':
           err.line(c.sys(`connected to ${e.peer} from ${e.local}`));
+          if (e.tls) for (const l of formatTlsPeer(e.tls)) err.line(c.dim(`  ${l}`));
           break;
         case 'data':
           if (o.out) o.out.write(e.payload);

@@ -30,6 +30,8 @@ const PATHS: Record<string, string> = {
   unplug: 'M4 12l-2 2M12 4l2-2M5.5 7.5l3 3M7 6l1.5-1.5a2.1 2.1 0 0 1 3 3L10 9M9 10l-1.5 1.5a2.1 2.1 0 0 1-3-3L6 7',
   warn: 'M8 2l6.5 11.5h-13zM8 6.5v3.2M8 11.7h.01',
   chevron: 'M4.5 6l3.5 3.5L11.5 6',
+  relay: 'M2 5.5h10M9.5 3l2.5 2.5L9.5 8M14 10.5H4M6.5 8L4 10.5 6.5 13',
+  reset: 'M3.5 3.5l9 9M12.5 3.5l-9 9M8 1.5v2M8 12.5v2',
 };
 
 /** One icon by name, sized by the font (1em) unless told. */
@@ -55,5 +57,5 @@ export function Logo({ size = 22 }: { size?: number }): JSX.Element {
 
 /** The icon of a kind of session. */
 export function kindIcon(kind: string): string {
-  return kind === 'tcp-server' || kind === 'ws-server' ? 'server' : kind === 'tcp-client' || kind === 'ws-client' ? 'plug' : kind === 'udp' ? 'radio' : 'globe';
+  return kind === 'tcp-server' || kind === 'ws-server' ? 'server' : kind === 'tcp-client' || kind === 'ws-client' ? 'plug' : kind === 'udp' ? 'radio' : kind === 'proxy' ? 'relay' : 'globe';
 }

@@ -48,10 +48,12 @@ function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; to
     body = <span class="data msg">{e.msg}</span>;
   }
   const who = e.peer ? (server && e.id !== undefined ? `#${e.id} ${e.peer}` : e.peer) : '';
-  const arrow = e.dir === 'in' ? '←' : e.dir === 'out' ? '→' : e.dir === 'err' ? '!' : '•';
+  // a relay's lines point the way the bytes went: client → target (up), target ← (down)
+  const arrow = e.direction === 'up' ? '→' : e.direction === 'down' ? '←' : e.dir === 'in' ? '←' : e.dir === 'out' ? '→' : e.dir === 'err' ? '!' : '•';
+  const dirTitle = e.direction === 'up' ? 'client to target' : e.direction === 'down' ? 'target to client' : e.dir === 'in' ? 'received' : e.dir === 'out' ? 'sent' : e.dir === 'err' ? 'error' : 'event';
   return (
     <div
-      class={`row ${e.dir}${selected ? ' selected' : ''}`}
+      class={`row ${e.dir}${e.direction ? ` ${e.direction}` : ''}${selected ? ' selected' : ''}`}
       style={{ transform: `translateY(${top}px)` }}
       data-seq={e.seq}
       role="row"
@@ -59,7 +61,7 @@ function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; to
       onClick={() => store.views.set(m.id, { selected: selected ? undefined : e.seq })}
     >
       <span class="time">{clock(e.ts)}</span>
-      <span class="dir" title={e.dir === 'in' ? 'received' : e.dir === 'out' ? 'sent' : e.dir === 'err' ? 'error' : 'event'}>
+      <span class="dir" title={dirTitle}>
         {arrow}
       </span>
       <span class="who" title={who}>

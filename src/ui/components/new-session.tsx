@@ -7,8 +7,14 @@ import type { DialogState } from '../form.js';
 import { Icon, kindIcon } from './icons.js';
 import { WsFields } from './ws-fields.js';
 import { isClientKind } from '../ws-kinds.js';
+import { Check, COMMON_ENCODINGS, EncodingField, Field, FrameField } from './form-fields.js';
+import { ProxyFields } from './proxy-form.js';
 
-const KIND_LABEL: Record<SessionKind, string> = { 'tcp-server': 'TCP server', 'tcp-client': 'TCP client', udp: 'UDP', http: 'Static HTTP', 'ws-server': 'WebSocket server', 'ws-client': 'WebSocket client' };
+export { COMMON_ENCODINGS } from './form-fields.js';
+
+const KIND_LABEL: Record<SessionKind, string> = {
+  'tcp-server': 'TCP server', 'tcp-client': 'TCP client', udp: 'UDP', http: 'Static HTTP', 'ws-server': 'WebSocket server', 'ws-client': 'WebSocket client', proxy: 'Proxy',
+};
 const KIND_HELP: Record<SessionKind, string> = {
   'tcp-server': 'Listen on a port; many clients at once; answer as told.',
   'tcp-client': 'Connect to a server and talk to it.',
@@ -16,103 +22,8 @@ const KIND_HELP: Record<SessionKind, string> = {
   http: 'Serve a folder over HTTP.',
   'ws-server': 'Accept WebSocket clients; see each handshake and frame.',
   'ws-client': 'Connect to a ws:// or wss:// server.',
+  proxy: 'Stand between a client and a server: see both ways, add faults.',
 };
-
-/** Common encodings first; every other name iconv-lite knows is in the suggestions too. */
-export const COMMON_ENCODINGS = ['utf8', 'gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr', 'latin1', 'utf16le', 'windows-1251'];
-
-interface FieldProps {
-  d: DialogState;
-  name: string;
-  label: string;
-  hint?: string;
-  placeholder?: string;
-  list?: string;
-  wide?: boolean;
-  mono?: boolean;
-  autoFocus?: boolean;
-  inputMode?: 'numeric' | 'text';
-}
-
-/** One labelled input of the form, its error or hint below it. */
-export function Field({ d, name, label, hint, placeholder, list, wide, mono, autoFocus, inputMode }: FieldProps): JSX.Element {
-  const error = d.errors[name];
-  const id = `f-${name}`;
-  return (
-    <div class={`field${wide ? ' wide' : ''}${error ? ' invalid' : ''}`}>
-      <label for={id}>{label}</label>
-      <input
-        id={id}
-        name={name}
-        class={mono ? 'mono' : undefined}
-        value={String(d.values[name] ?? '')}
-        placeholder={placeholder}
-        list={list}
-        autoComplete="off"
-        spellcheck={false}
-        inputMode={inputMode}
-        autoFocus={autoFocus}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={error ? `${id}-err` : hint ? `${id}-hint` : undefined}
-        onInput={(e) => store.form.setField(name, (e.currentTarget as HTMLInputElement).value)}
-        onBlur={() => store.form.blurField(name)}
-      />
-      {error ? (
-        <span class="field-error" id={`${id}-err`} role="alert">
-          {error}
-        </span>
-      ) : hint ? (
-        <span class="field-hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      ) : null}
-    </div>
-  );
-}
-
-/** One labelled checkbox of the form. */
-export function Check({ d, name, label, hint }: { d: DialogState; name: string; label: string; hint: string }): JSX.Element {
-  const error = d.errors[name];
-  return (
-    <div class={`check${error ? ' invalid' : ''}`}>
-      <label>
-        <input type="checkbox" name={name} checked={Boolean(d.values[name])} onChange={(e) => store.form.setField(name, (e.currentTarget as HTMLInputElement).checked)} />
-        <span>
-          <strong>{label}</strong> <span class="muted">{hint}</span>
-        </span>
-      </label>
-      {error && (
-        <span class="field-error" role="alert">
-          {error}
-        </span>
-      )}
-    </div>
-  );
-}
-
-function FrameField({ d }: { d: DialogState }): JSX.Element {
-  const frame = String(d.values.frame ?? 'raw');
-  return (
-    <>
-      <div class="field">
-        <label for="f-frame">Message framing</label>
-        <select id="f-frame" name="frame" value={frame} onChange={(e) => store.form.setField('frame', (e.currentTarget as HTMLSelectElement).value)}>
-          <option value="raw">raw — one read is one message</option>
-          <option value="line">line — split at \n</option>
-          <option value="len16">len16 — 2-byte length prefix</option>
-          <option value="len32">len32 — 4-byte length prefix</option>
-          <option value="delimiter">delimiter…</option>
-        </select>
-      </div>
-      {frame === 'delimiter' && <Field d={d} name="delimiter" label="Delimiter" placeholder="\r\n or \x03" mono hint="escapes: \r \n \t \xHH" />}
-    </>
-  );
-}
-
-/** The encoding field, with every name iconv-lite knows suggested. */
-export function EncodingField({ d }: { d: DialogState }): JSX.Element {
-  return <Field d={d} name="encoding" label="Encoding" list="encodings" placeholder="utf8" hint="utf8, gbk, big5, shift_jis, latin1…" />;
-}
 
 function Fields({ d }: { d: DialogState }): JSX.Element {
   switch (d.kind) {
@@ -180,6 +91,8 @@ function Fields({ d }: { d: DialogState }): JSX.Element {
           <Field d={d} name="port" label="Port" placeholder="8000" inputMode="numeric" />
         </div>
       );
+    case 'proxy':
+      return <ProxyFields d={d} />;
   }
 }
 

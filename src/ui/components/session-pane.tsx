@@ -97,6 +97,7 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
   const encodings = [...new Set([m.info.encoding, ...COMMON_ENCODINGS])];
   const custom = !encodings.includes(v.encoding);
   const remote = !decodesLocally(v.encoding) && v.encoding !== m.info.encoding;
+  const relay = m.info.kind === 'proxy';
   return (
     <div class="toolbar" role="toolbar" aria-label="Log view">
       <div class="seg" role="radiogroup" aria-label="Show data as">
@@ -133,8 +134,8 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
       </label>
       <div class="dirs" role="group" aria-label="Show lines">
         {(['in', 'out', 'sys'] as const).map((d) => (
-          <button type="button" aria-pressed={v.dirs[d]} class={`chip ${d}${v.dirs[d] ? ' on' : ''}`} key={d} onClick={() => store.views.set(m.id, { dirs: { ...v.dirs, [d]: !v.dirs[d] } })} title={`Show ${d === 'in' ? 'received' : d === 'out' ? 'sent' : 'events and errors'}`}>
-            {d === 'in' ? '← in' : d === 'out' ? '→ out' : '• events'}
+          <button type="button" aria-pressed={v.dirs[d]} class={`chip ${d}${v.dirs[d] ? ' on' : ''}`} key={d} onClick={() => store.views.set(m.id, { dirs: { ...v.dirs, [d]: !v.dirs[d] } })} title={`Show ${d === 'in' ? (relay ? 'what clients sent' : 'received') : d === 'out' ? (relay ? 'what the target sent' : 'sent') : 'events and errors'}`}>
+            {relay ? (d === 'in' ? '→ up' : d === 'out' ? '← down' : '• events') : d === 'in' ? '← in' : d === 'out' ? '→ out' : '• events'}
           </button>
         ))}
       </div>
@@ -258,7 +259,7 @@ export function SessionPane({ m }: { m: SessionModel }): JSX.Element {
       <Toolbar m={m} />
       <LogView m={m} />
       <Detail m={m} />
-      {m.info.kind !== 'http' && <SendBox m={m} />}
+      {m.info.kind !== 'http' && m.info.kind !== 'proxy' && <SendBox m={m} />}
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { clockShort, since } from '../format.js';
 import { formatBytes, formatCount, formatRate } from '../../wire/format-bytes.js';
 import { Icon } from './icons.js';
 import { isClientKind } from '../ws-kinds.js';
+import { FaultControls, RelayConnections } from './proxy-panel.js';
 
 function Clients({ m }: { m: SessionModel }): JSX.Element {
   const i = m.info;
@@ -139,17 +140,18 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
   const last = recent.length ? { inBps: mean((s) => s.inBps), outBps: mean((s) => s.outBps), inMps: mean((s) => s.inMps), outMps: mean((s) => s.outMps) } : undefined;
   const udp = m.info.kind === 'udp';
   const http = m.info.kind === 'http';
+  const relay = m.info.kind === 'proxy';
   return (
     <section class="card" aria-label="Traffic">
       <h2>Traffic</h2>
       <div class="rates">
         <div class="rate in">
-          <span class="rate-label">↓ in</span>
+          <span class="rate-label">{relay ? '→ up' : '↓ in'}</span>
           <span class="rate-value" data-testid="rate-in">{formatRate(last?.inBps ?? 0)}</span>
           <span class="muted small">{(last?.inMps ?? 0).toFixed(last && last.inMps < 10 ? 1 : 0)} msg/s</span>
         </div>
         <div class="rate out">
-          <span class="rate-label">↑ out</span>
+          <span class="rate-label">{relay ? '← down' : '↑ out'}</span>
           <span class="rate-value">{formatRate(last?.outBps ?? 0)}</span>
           <span class="muted small">{(last?.outMps ?? 0).toFixed(last && last.outMps < 10 ? 1 : 0)} msg/s</span>
         </div>
@@ -157,19 +159,19 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
       <Chart series={m.series} />
       <dl class="counters" data-testid="counters">
         <div>
-          <dt>{http ? 'Requests' : 'Messages in'}</dt>
+          <dt>{http ? 'Requests' : relay ? 'Messages up' : 'Messages in'}</dt>
           <dd data-testid="messages-in">{formatCount(c.messagesIn)}</dd>
         </div>
         <div>
-          <dt>{http ? 'Answered' : 'Messages out'}</dt>
+          <dt>{http ? 'Answered' : relay ? 'Messages down' : 'Messages out'}</dt>
           <dd>{formatCount(c.messagesOut)}</dd>
         </div>
         <div>
-          <dt>Bytes in</dt>
+          <dt>{relay ? 'Bytes up' : 'Bytes in'}</dt>
           <dd>{formatBytes(c.bytesIn)}</dd>
         </div>
         <div>
-          <dt>Bytes out</dt>
+          <dt>{relay ? 'Bytes down' : 'Bytes out'}</dt>
           <dd>{formatBytes(c.bytesOut)}</dd>
         </div>
         <div>
@@ -193,6 +195,15 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
 
 /** The right column for a session. */
 export function SidePanel({ m }: { m: SessionModel }): JSX.Element {
+  if (m.info.kind === 'proxy') {
+    return (
+      <aside class="side" aria-label="Connections, faults and traffic">
+        <RelayConnections m={m} />
+        <FaultControls m={m} />
+        <Traffic m={m} />
+      </aside>
+    );
+  }
   return (
     <aside class="side" aria-label="Clients and traffic">
       <Clients m={m} />

@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { store } from '../store.js';
 import type { DialogState } from '../form.js';
-import { Check, EncodingField, Field } from './new-session.js';
+import { Check, EncodingField, Field } from './form-fields.js';
 
 /** The fields of a WebSocket server or client. */
 export function WsFields({ d }: { d: DialogState }): JSX.Element {

@@ -1,0 +1,162 @@
+// `sockit proxy`: the CLI face of the TCP and UDP relays, with faults set by flags and changed by lines typed on stdin.
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Command, type OptionValues } from 'commander';
+import { TcpProxy, type ProxyOptions } from '../../net/proxy.js';
+import { UdpProxy, type UdpProxyOptions } from '../../net/udp-proxy.js';
+import type { RelaySession } from '../../net/relay-session.js';
+import { parseEndpoint, parsePort } from '../../wire/endpoint.js';
+import { parseFrame, type FrameSpec } from '../../wire/framing.js';
+import { clearingPatch, describeFaults, parseFaultLine } from '../../wire/faults.js';
+import { UsageError } from '../../errors.js';
+import {
+  addAccessOptions, addCertOptions, addFrameOptions, addListenHostOption, addOutputOptions, dataRenderer, loadServerTls,
+  Output, RawOptions, readDataOptions, readServerTlsOptions, type CommandResult, type DataOptions, type FieldFlags, type Runner,
+} from '../command.js';
+import { addFaultOptions, readFaultOptions } from '../fault-options.js';
+import { onStopSignal } from '../signals.js';
+
+/** The relays' options as `proxy` spells them. */
+const PROXY_FLAGS: FieldFlags = { allow: '--allow', deny: '--deny', upFrame: '--up-frame', downFrame: '--down-frame' };
+
+/** Registers `proxy`. */
+export function registerProxy(program: Command, run: Runner): void {
+  const proxy = program
+    .command('proxy')
+    .description('logging TCP relay with fault injection: each client is relayed to the target, both directions shown; type faults on stdin ("latency 300", "down bandwidth 64k", "clear")')
+    .argument('<listen-port>', 'port to listen on (0: any free port)')
+    .argument('<host:port>', 'the target each client is relayed to');
+  addListenHostOption(proxy)
+    .option('-q, --quiet', 'show connections and errors, not each message')
+    .option('--udp', 'relay UDP datagrams: one upstream socket per client address (--idle-timeout: 60 s; --max-conns: 1024 clients)')
+    .option('-e, --encoding <name>', 'text encoding: utf8, gbk, gb18030, big5, shift_jis, latin1, ... (any iconv-lite name)', 'utf8')
+    .option('-x, --hex', 'show data as a hex dump');
+  addFrameOptions(proxy)
+    .option('--up-frame <kind>', 'framing of what clients send, when it differs')
+    .option('--down-frame <kind>', 'framing of what the target sends, when it differs');
+  addOutputOptions(proxy)
+    .option('--max-conns <n>', 'refuse clients beyond this many at once')
+    .option('--idle-timeout <s>', 'close a connection silent for this many seconds');
+  addAccessOptions(proxy, { allow: 'only these addresses may connect', deny: 'these addresses may not connect' })
+    .option('--connect-timeout <ms>', 'give up on a target that does not accept within this long', '10000')
+    .option('--reset-on-fail', 'reset (RST) a client whose target cannot be reached, instead of closing it')
+    .option('--tls', 'accept TLS from clients (self-signed certificate unless --cert/--key)');
+  addCertOptions(proxy)
+    .option('--tls-target', 'speak TLS to the target (its certificate is verified)')
+    .option('--ca <file>', 'with --tls-target: trust these CA certificates (PEM)')
+    .option('--insecure', 'with --tls-target: accept any certificate')
+    .option('--servername <name>', 'with --tls-target: the name sent (SNI) and checked in the certificate');
+  addFaultOptions(proxy);
+  proxy.action((port: string, target: string, raw: OptionValues) => run(() => runProxy(port, target, new RawOptions(raw)), PROXY_FLAGS));
+}
+
+function frameOption(value: string | undefined, name: string): FrameSpec | undefined {
+  return value === undefined ? undefined : parseFrame(value, name);
+}
+
+/** The target argument: host:port with a port from 1. */
+function readTarget(targetArg: string, example: number): { host: string; port: number } {
+  if (!/:[^:\]]*$/.test(targetArg.trim())) throw new UsageError(`target must be host:port (such as 127.0.0.1:${example} or [::1]:${example}), got '${targetArg}'`);
+  const target = parseEndpoint(targetArg, 'target');
+  if (target.port === 0) throw new UsageError('target port must be from 1 to 65535');
+  return target;
+}
+
+/** The TCP relay's options from the command line. */
+async function readProxyOptions(portArg: string, targetArg: string, raw: RawOptions, data: DataOptions): Promise<ProxyOptions> {
+  const port = parsePort(portArg, 'listen-port');
+  const target = readTarget(targetArg, 8000);
+  const host = raw.host();
+  const faults = readFaultOptions(raw, false);
+  if (faults.unsupported.length) throw new UsageError(`${faults.unsupported.join(', ')}: UDP faults; add --udp for a datagram relay`);
+  const certs = await loadServerTls(readServerTlsOptions(raw), host);
+  const tlsTarget = raw.flag('tlsTarget');
+  const caPath = raw.text('ca');
+  if (!tlsTarget && (caPath || raw.flag('insecure') || raw.text('servername'))) throw new UsageError('--ca, --insecure and --servername go with --tls-target');
+  let ca: string | undefined;
+  if (caPath) {
+    try {
+      ca = readFileSync(caPath, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--ca: cannot read '${caPath}' (${(err as Error).message})`);
+    }
+  }
+  return {
+    port, host, targetHost: target.host, targetPort: target.port,
+    encoding: data.encoding, frame: data.frame, upFrame: frameOption(raw.text('upFrame'), '--up-frame'), downFrame: frameOption(raw.text('downFrame'), '--down-frame'),
+    maxFrameBytes: data.maxFrameBytes, decode: data.json || !data.hex,
+    maxConnections: raw.whole('maxConns', '--max-conns', 1),
+    idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'),
+    connectTimeoutMs: raw.whole('connectTimeout', '--connect-timeout', 1),
+    resetOnFail: raw.flag('resetOnFail'),
+    allow: raw.list('allow'), deny: raw.list('deny'),
+    faults: faults.patch, seed: faults.seed,
+    tls: certs ? { key: certs.key, cert: certs.cert } : undefined,
+    targetTls: tlsTarget ? { rejectUnauthorized: !raw.flag('insecure'), servername: raw.text('servername'), ca } : undefined,
+  };
+}
+
+/** The UDP relay's options from the command line; stream-only options are refused by name. */
+function readUdpProxyOptions(portArg: string, targetArg: string, raw: RawOptions, data: DataOptions): UdpProxyOptions {
+  const port = parsePort(portArg, 'listen-port');
+  const target = readTarget(targetArg, 5000);
+  const streamOnly = ['upFrame', 'downFrame', 'cert', 'key', 'ca', 'servername'].filter((k) => raw.text(k) !== undefined);
+  streamOnly.push(...['resetOnFail', 'tls', 'tlsTarget', 'insecure'].filter((k) => raw.flag(k)));
+  if (raw.text('frame') !== 'raw') streamOnly.unshift('frame');
+  if (streamOnly.length) {
+    const flags = streamOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new UsageError(`${flags.join(', ')}: not for a UDP relay (a datagram is one message, and there is no connection to secure or reset)`);
+  }
+  const faults = readFaultOptions(raw, true);
+  if (faults.unsupported.length) throw new UsageError(`${faults.unsupported.join(', ')}: faults of a stream; a UDP relay knows latency, bandwidth, loss, duplicate and reorder`);
+  return {
+    port, host: raw.host(),
+    targetHost: target.host, targetPort: target.port, encoding: data.encoding, decode: data.json || !data.hex,
+    idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'),
+    maxClients: raw.whole('maxConns', '--max-conns', 1),
+    allow: raw.list('allow'), deny: raw.list('deny'),
+    faults: faults.patch, seed: faults.seed,
+  };
+}
+
+/** Lines typed on stdin change the faults: `latency 300`, `up reset-after 4`, `clear`, `show`. */
+function readFaultLines(proxy: RelaySession, say: (text: string) => void): () => void {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  rl.on('line', (line) => {
+    try {
+      const command = parseFaultLine(line);
+      if (command.kind === 'show') say(`faults: ${describeFaults(proxy.faultSettings)}`);
+      else proxy.setFaults(command.kind === 'clear' ? clearingPatch(proxy.faultSettings) : command.patch);
+    } catch (err) {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+    }
+  });
+  // stdin closing (a pipe, /dev/null) must not stop the relay
+  rl.on('error', () => {});
+  return () => {
+    rl.close();
+    process.stdin.destroy();
+  };
+}
+
+async function runProxy(portArg: string, targetArg: string, raw: RawOptions): Promise<CommandResult> {
+  const udp = raw.flag('udp');
+  const data = readDataOptions(raw);
+  const proxy: RelaySession = udp
+    ? new UdpProxy(readUdpProxyOptions(portArg, targetArg, raw, data))
+    : new TcpProxy(await readProxyOptions(portArg, targetArg, raw, data));
+  const output = new Output(data);
+  // quiet: no message is decoded or turned into an event
+  proxy.messageEvents = !raw.flag('quiet');
+  proxy.on('event', dataRenderer(output, data));
+  await proxy.listen();
+  if (!data.json) process.stderr.write(`relaying ${udp ? 'datagrams ' : ''}to ${proxy.target}${raw.flag('tlsTarget') ? ' (TLS)' : ''}\n`);
+  output.out.flush();
+  const stopInput = readFaultLines(proxy, (text) => output.out.line(text));
+  const unregister = onStopSignal(() => void proxy.close());
+  await proxy.closed;
+  unregister();
+  stopInput();
+  output.out.flush();
+  return 0;
+}

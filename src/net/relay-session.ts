@@ -1,0 +1,97 @@
+// What the TCP and UDP relays share: the faults in force and their changes, the random source, and the readers of each direction.
+import { applyFaultPatch, isClear, noFaults, type FaultPatch, type FaultSettings, type FaultSpec } from '../wire/faults.js';
+import type { FrameSpec } from '../wire/framing.js';
+import type { ReadSettings } from './conversation.js';
+import type { Direction } from './events.js';
+import { seededRandom, type Random } from './faults.js';
+import type { RelayInfo } from './relay.js';
+import { Session } from './session.js';
+
+/** Options every relay understands about its faults. */
+export interface RelayFaultOptions {
+  /** Faults from the start; change them with {@link RelaySession.setFaults}. */
+  faults?: FaultPatch;
+  /** Seed of the faults' random draws, so a run can be repeated. */
+  seed?: number;
+}
+
+/** How a relay shows each direction. */
+export interface RelayReadOptions {
+  encoding: string;
+  /** Decode shown messages into `text`. */
+  decode: boolean;
+  maxFrameBytes: number;
+  /** Datagrams: each message decoded on its own. */
+  wholeMessages?: boolean;
+}
+
+/** A relay session: faults that can change while it runs, and a list of its connections. */
+export abstract class RelaySession extends Session {
+  /** Where the faults' random draws come from. */
+  readonly random: Random;
+  private current: FaultSettings = noFaults();
+
+  constructor(name: string, options: RelayFaultOptions) {
+    super(name);
+    this.random = options.seed === undefined ? Math.random : seededRandom(options.seed);
+    if (options.faults) this.current = applyFaultPatch(this.current, options.faults);
+  }
+
+  /** The faults now in force. */
+  get faultSettings(): FaultSettings {
+    return this.current;
+  }
+
+  /** The faults of one direction now (read by each connection at every step). */
+  faults(direction: Direction): FaultSpec {
+    return this.current[direction];
+  }
+
+  /**
+   * Changes the faults while the relay runs: the fields given replace the current ones (0 turns
+   * one off). Open connections feel the change at once. Returns the faults now in force.
+   */
+  setFaults(patch: FaultPatch): FaultSettings {
+    this.current = applyFaultPatch(this.current, patch);
+    this.announceFaults();
+    this.refault();
+    return this.current;
+  }
+
+  /** Emits the faults in force (at start only when there are any). */
+  protected announceFaults(onlyIfAny = false): void {
+    const f = this.current;
+    if (onlyIfAny && !f.refuse && isClear(f.up) && isClear(f.down)) return;
+    this.emitEvent({ event: 'faults', up: { ...f.up }, down: { ...f.down }, refuse: f.refuse });
+  }
+
+  /** Open connections look at the faults again. */
+  protected abstract refault(): void;
+
+  /** Read settings for one direction: its framing, and the direction stamped on its events. */
+  protected readSettings(direction: Direction, frame: FrameSpec, o: RelayReadOptions): ReadSettings {
+    return {
+      session: this,
+      emit: (e) => this.emitEvent(e),
+      frame,
+      maxFrameBytes: o.maxFrameBytes,
+      encoding: o.encoding,
+      decodeShown: o.decode,
+      wholeMessages: o.wholeMessages,
+      behaviour: undefined,
+      direction,
+    };
+  }
+
+  /** The target as host:port. */
+  abstract get target(): string;
+
+  /** Binds the listening side; resolves once it is listening. */
+  abstract listen(): Promise<this>;
+
+  /** The relayed connections (or, for UDP, client mappings), oldest first. */
+  abstract connections(): RelayInfo[];
+
+  /** Ends one connection, saying why (RST with `reset` where there is a connection to reset); false if there is none. */
+  abstract disconnect(id: number, reason?: string, reset?: boolean): boolean;
+}

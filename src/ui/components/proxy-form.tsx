@@ -1,0 +1,31 @@
+// The proxy's part of the new-session form: where it listens, the target it relays to, and the faults it starts with.
+import type { JSX } from 'preact';
+import type { DialogState } from '../form.js';
+import { Check, EncodingField, Field, FrameField } from './form-fields.js';
+
+/** Listen address and port, target, encoding, framing (TCP), UDP, and the starting faults. */
+export function ProxyFields({ d }: { d: DialogState }): JSX.Element {
+  const udp = Boolean(d.values.udp);
+  return (
+    <>
+      <div class="grid2">
+        <Field d={d} name="host" label="Listen on" placeholder="all interfaces (IPv4 and IPv6)" list="hosts" />
+        <Field d={d} name="port" label="Port" placeholder="8080" inputMode="numeric" autoFocus hint="0 picks any free port" />
+        <Field d={d} name="target" label="Target" placeholder="127.0.0.1:8000" mono hint="host:port each client is relayed to" />
+        <EncodingField d={d} />
+        {!udp && <FrameField d={d} />}
+      </div>
+      <div class="checks">
+        <Check d={d} name="udp" label="UDP" hint="relay datagrams: one upstream socket per client address" />
+      </div>
+      <fieldset class="behaviour">
+        <legend>Faults from the start (change them live beside the log)</legend>
+        <div class="grid2">
+          <Field d={d} name="latency" label="Latency" placeholder="200 or 200±20" mono hint="ms added to each round trip, half each way" />
+          <Field d={d} name="bandwidth" label="Bandwidth" placeholder="64k" mono hint="bytes a second each way (k = 1024)" />
+          {udp && <Field d={d} name="loss" label="Loss" placeholder="0.1 or 10%" mono hint="share of datagrams lost" />}
+        </div>
+      </fieldset>
+    </>
+  );
+}
