@@ -23,7 +23,7 @@ const BELOW = {
   ui: ['errors', 'wire', 'bridge'],
   index: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'bridge'],
 };
-const PAGE_SAFE_WIRE = /^wire\/(hex|message|checksums|rules|endpoint|format-bytes|encoding-name|ws-url)\.ts$/;
+const PAGE_SAFE_WIRE = /^wire\/(hex|message|checksums|rules|endpoint|format-bytes|encoding-name|ws-url|faults)\.ts$/;
 
 function importsOf(file) {
   const text = fs.readFileSync(path.join(SRC, file), 'utf8');
