@@ -40,6 +40,7 @@ const SERVERS = [
   { id: 'node', label: 'bare Node net (pipe)', cmd: () => [process.execPath, path.join(ROOT, 'bench/peers/echo-bare.mjs'), HOST, '0'], port: /^(\d+)$/m, idle: true },
   { id: 'sockit', label: 'sockit tcp listen --echo --quiet', cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--quiet'], port: /port (\d+)/, idle: true },
   { id: 'sockit-json', label: 'sockit --echo --json > file', face: true, cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--json'], port: /"port":(\d+)/ },
+  { id: 'sockit-json-b64', label: 'sockit --echo --json --payload base64 > file', face: true, cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--json', '--payload', 'base64'], port: /"port":(\d+)/ },
   { id: 'sockit-log', label: 'sockit --echo (log) > file', face: true, cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--no-color'], port: /port (\d+)/ },
   {
     id: 'sockit-bridge', label: 'sockit --echo + browser bridge', face: true,

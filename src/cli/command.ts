@@ -10,7 +10,8 @@ import { UsageError } from '../errors.js';
 import { loadTlsMaterial, type TlsMaterial } from '../net/tls-cert.js';
 import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
 import { onStopSignal } from './signals.js';
-import type { SessionEvent } from '../net/session.js';
+import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
+import { paceForTerminal } from './terminal-pace.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -150,10 +151,16 @@ export function readListenCommon(portArg: string, raw: RawOptions): ListenCommon
 
 /** `--encoding`, `--hex`, `--send-hex`: how bytes are shown and typed. */
 export function addTextOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-e, --encoding <name>', 'text encoding: utf8, gbk, gb18030, big5, shift_jis, latin1, ... (any iconv-lite name)', 'utf8')
     .option('-x, --hex', 'show data as a hex dump')
     .option('--send-hex', 'read what you type or send as hex (48 65 6c, 48656c, 0x48,0x65)');
+  return addPayloadOption(cmd);
+}
+
+/** `--payload`: how `--json` writes the bytes of each message. */
+export function addPayloadOption(cmd: Command): Command {
+  return cmd.option('--payload <form>', 'with --json: bytes as hex, base64 (much faster on long messages) or none', 'hex');
 }
 
 /** `--frame`, `--max-frame`: what one message is on a stream. */
@@ -244,6 +251,8 @@ export function readOutputOptions(raw: RawOptions): OutputOptions {
 /** The parsed data options: output, text and (on streams) framing. */
 export interface DataOptions extends OutputOptions {
   encoding: string;
+  /** How `--json` writes payload bytes. */
+  payload: PayloadForm;
   hex: boolean;
   sendHex: boolean;
   frame: FrameSpec;
@@ -256,11 +265,19 @@ export function readDataOptions(raw: RawOptions): DataOptions {
   return {
     ...readOutputOptions(raw),
     encoding: resolveEncoding(raw.text('encoding') ?? 'utf8'),
+    payload: readPayloadForm(raw.text('payload')),
     hex: raw.flag('hex'),
     sendHex: raw.flag('sendHex'),
     frame: parseFrame(raw.text('frame') ?? 'raw'),
     maxFrameBytes: maxFrame === undefined ? DEFAULT_MAX_FRAME_BYTES : parseSize(maxFrame, '--max-frame', 1, 2 ** 32 - 1),
   };
+}
+
+function readPayloadForm(text: string | undefined): PayloadForm {
+  if (text === undefined) return 'hex';
+  const form = PAYLOAD_FORMS.find((f) => f === text);
+  if (!form) throw new UsageError(`--payload must be ${PAYLOAD_FORMS.join(', ')}, got '${text}'`);
+  return form;
 }
 
 /** Where a command writes: stdout and stderr, batched, each with the colours that suit it. */
@@ -291,7 +308,9 @@ export class Output {
 
   /** A renderer of session events on stdout: NDJSON with `--json`, readable lines otherwise. */
   renderer(options: Omit<RenderOptions, 'json' | 'color'>): (e: SessionEvent) => void {
-    return createEventRenderer(this.out, { ...options, json: this.json, color: colorWanted(process.stdout, this.options.colorAllowed) });
+    const render = createEventRenderer(this.out, { ...options, json: this.json, color: colorWanted(process.stdout, this.options.colorAllowed) });
+    // a person reads a terminal: past what one can read, lines fold into one a second
+    return !this.json && process.stdout.isTTY ? paceForTerminal(render, this.out, this.c) : render;
   }
 
   /** Writes out what is batched. */
@@ -303,7 +322,7 @@ export class Output {
 
 /** The renderer the data options ask for. */
 export function dataRenderer(output: Output, data: DataOptions, extra: { showIds?: boolean } = {}): (e: SessionEvent) => void {
-  return output.renderer({ hex: data.hex, encoding: data.encoding, ...extra });
+  return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, ...extra });
 }
 
 /**

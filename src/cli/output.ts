@@ -1,6 +1,6 @@
 // Rendering of session events for people (coloured lines) or scripts (NDJSON), with batched writes.
 import { formatHexDump } from '../wire/hex.js';
-import { toJsonEvent, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
+import { toJsonEvent, type PayloadForm, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
 import { describeCloseCode } from '../ws/close-codes.js';
 import { decodeText } from '../wire/codec.js';
 import { describeFaults } from '../wire/faults.js';
@@ -109,11 +109,16 @@ export interface RenderOptions {
   showSends?: boolean;
   /** Show connection numbers (servers have many; a client has one). */
   showIds?: boolean;
+  /** How `--json` writes payload bytes. */
+  payload?: PayloadForm;
 }
 
 /** Renders events to a writer: one NDJSON object a line, or readable lines. */
 export function createEventRenderer(writer: LineWriter, options: RenderOptions): (e: SessionEvent) => void {
-  if (options.json) return (e) => writer.line(JSON.stringify(toJsonEvent(e)));
+  if (options.json) {
+    const payload = options.payload ?? 'hex';
+    return (e) => writer.line(JSON.stringify(toJsonEvent(e, payload)));
+  }
   const c = makePalette(options.color);
   const showSends = options.showSends ?? true;
   const who = (id: number, peer: string) => (options.showIds === false ? peer : `#${id} ${peer}`);

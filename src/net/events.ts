@@ -222,15 +222,24 @@ export type SessionEvent = ListeningEvent | ConnectEvent | TargetEvent | DataEve
 /** An event as a session builds it: `ts` (now, unless given) and `session` are stamped on emit. */
 export type EventInput = SessionEvent extends infer E ? (E extends EventBase ? Omit<E, 'ts' | 'session'> & Partial<EventBase> : never) : never;
 
-/** The NDJSON shape of an event: ISO `ts`, payloads as `hex` (and `text` where decoded). */
-export function toJsonEvent(e: SessionEvent): Record<string, unknown> {
+/** How payload bytes appear in an NDJSON event: a `hex` field (the default), a `base64` field (far cheaper on long messages), or none. */
+export type PayloadForm = 'hex' | 'base64' | 'none';
+
+/** The payload forms, for checking a face's option. */
+export const PAYLOAD_FORMS: readonly PayloadForm[] = ['hex', 'base64', 'none'];
+
+/** The NDJSON shape of an event: ISO `ts`, payloads as `hex` (or `base64`, or left out), and `text` where decoded. */
+export function toJsonEvent(e: SessionEvent, payload: PayloadForm = 'hex'): Record<string, unknown> {
   const out: Record<string, unknown> = { event: e.event, ts: isoTime(e.ts), session: e.session };
   // for..in and native hex: this runs twice per echoed message under --json
   const fields = e as unknown as Record<string, unknown>;
   for (const k in fields) {
     if (k === 'ts' || k === 'session' || k === 'event') continue;
     const v = fields[k];
-    if (k === 'payload') out.hex = Buffer.isBuffer(v) ? v.toString('hex') : formatHex(v as Uint8Array, '');
+    if (k === 'payload') {
+      if (payload === 'hex') out.hex = Buffer.isBuffer(v) ? v.toString('hex') : formatHex(v as Uint8Array, '');
+      else if (payload === 'base64') out.base64 = Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength).toString('base64');
+    }
     else if (v !== undefined) out[k] = v;
   }
   return out;

@@ -21,10 +21,12 @@ export const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers',
 /**
  * Spawns `sockit ...args`. The handle collects stdout/stderr, parses NDJSON lines from stdout
  * and is killed when the test ends. `nofile` raises the child's soft limit of open files
- * (`ulimit -n`) for tests that hold thousands of connections.
+ * (`ulimit -n`) for tests that hold thousands of connections. `terminal` puts its stdout on a
+ * pseudo-terminal, for what sockit shows only to people.
  */
-export function spawnCli(t, args, { env, stdin = 'pipe', nofile } = {}) {
-  const [cmd, argv] = nofile ? withNofile(nofile, process.execPath, [CLI, ...args]) : [process.execPath, [CLI, ...args]];
+export function spawnCli(t, args, { env, stdin = 'pipe', nofile, terminal = false } = {}) {
+  let [cmd, argv] = nofile ? withNofile(nofile, process.execPath, [CLI, ...args]) : [process.execPath, [CLI, ...args]];
+  if (terminal) [cmd, argv] = ['python3', [join(ROOT, 'test', 'helpers', 'pty_run.py'), '--', cmd, ...argv]];
   const child = spawn(cmd, argv, { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
   const handle = {
     child,

@@ -13,7 +13,7 @@ import { parseHeaderLine } from '../../wire/ws-url.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addConnectionServerOptions, addListenHostOption, addRuleOptions, readRuleOptions, RULE_FLAGS, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
+  addConnectionServerOptions, addListenHostOption, addPayloadOption, addRuleOptions, readRuleOptions, RULE_FLAGS, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
@@ -30,7 +30,7 @@ function addMessageOptions(cmd: Command): Command {
     .option('--send-hex', 'read what you type or send as hex, sent as binary frames (48 65 6c, 48656c, 0x48,0x65)')
     .option('--binary', 'send binary frames (default: text frames, binary where the bytes are not UTF-8)')
     .option('--max-payload <size>', 'largest message accepted; larger ones are refused with close code 1009', '16MiB');
-  return addOutputOptions(cmd);
+  return addOutputOptions(addPayloadOption(cmd));
 }
 
 /** Registers `ws listen` and `ws connect`. */
