@@ -48,7 +48,7 @@ export async function startMaster(t, args, options = {}) {
  * Starts `locust -f locustfile.py --master` bound to 127.0.0.1 on a port it picks itself (or `port`);
  * resolves once it listens, with the port. `ports` listening sockets are awaited (2 with the web UI).
  */
-export async function launchMaster(args, { port = 0, ports = 1, ms = 20000, spawn: spawnFn = spawn, onSpawn } = {}) {
+export async function launchMaster(args, { port = 0, ports = 1, ms = 60000, spawn: spawnFn = spawn, onSpawn } = {}) {
   const child = spawnFn(LOCUST, ['-f', LOCUSTFILE, '--master', '--master-bind-host', '127.0.0.1', '--master-bind-port', String(port), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
