@@ -1,5 +1,5 @@
 // The TCP benchmark: builds sockit and the C programs, runs every echo server side by side on loopback, prints one table of ratios, writes JSON and an SVG chart.
-// usage: node bench/run.mjs [--rounds=5] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client,ws] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
+// usage: node bench/run.mjs [--rounds=5] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client,ws,relay] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -56,6 +56,14 @@ const SERVERS = [
     id: 'py-websockets', proto: 'ws', label: 'Python websockets (asyncio)', cmd: () => ['/usr/bin/python3', path.join(ROOT, 'bench/peers/ws-echo-websockets.py'), HOST, '0'], port: /^(\d+)$/m,
     missing: () => (spawnSync('/usr/bin/python3', ['-c', 'import websockets']).status === 0 ? undefined : "Debian's python3-websockets is not installed"),
   },
+  // TCP relays in front of the C echo server (which runs beside the client, on CPU 1): measured only by the relay scenarios, against a bare Node relay
+  { id: 'relay-node', proto: 'relay', label: 'bare Node relay (a.pipe(b); b.pipe(a))', cmd: () => [process.execPath, path.join(ROOT, 'bench/peers/relay-bare.mjs'), HOST, '0', HOST, relayTarget.port], port: /^(\d+)$/m },
+  { id: 'sockit-proxy', proto: 'relay', label: 'sockit proxy --quiet', cmd: () => [process.execPath, CLI, 'proxy', '0', `${HOST}:${relayTarget.port}`, '-H', HOST, '--quiet'], port: /port (\d+)/ },
+  {
+    id: 'socat-relay', proto: 'relay', label: 'socat (fork, TCP relay)', fixedPort: true,
+    cmd: (port) => ['socat', `TCP-LISTEN:${port},bind=${HOST},reuseaddr,fork,backlog=4096`, `TCP:${HOST}:${relayTarget.port}`],
+    missing: () => (hasCommand('socat') ? undefined : 'socat is not installed (apt-get install socat)'),
+  },
   {
     id: 'socat', label: 'socat (fork, PIPE)', fixedPort: true,
     cmd: (port) => ['socat', `TCP-LISTEN:${port},bind=${HOST},reuseaddr,fork,backlog=4096`, 'PIPE'],
@@ -85,11 +93,20 @@ const SCENARIOS = [
   // WebSocket: one handshake per connection, then 64-byte text frames, each answered by its echo (bare ws is the reference)
   { id: 'ws-rr1', part: 'ws', proto: 'ws', ref: 'ws-bare', client: 'C load (WebSocket)', label: 'WebSocket request/response 64 B, 1 connection', unit: 'msg/s', load: (port) => ['wsrr', HOST, port, 1, 64, config.warmup, config.seconds] },
   { id: 'ws-rr100', part: 'ws', proto: 'ws', ref: 'ws-bare', client: 'C load (WebSocket)', label: 'WebSocket request/response 64 B, 100 connections', unit: 'msg/s', bar: 0.9, load: (port) => ['wsrr', HOST, port, 100, 64, config.warmup, config.seconds] },
+  // relays: the same C client through each relay to the C echo server (a bare Node relay is the reference)
+  { id: 'relay-rr1', part: 'relay', proto: 'relay', ref: 'relay-node', client: 'C load (relay)', label: 'relayed request/response 64 B, 1 connection', unit: 'msg/s', load: (port) => ['rr', HOST, port, 1, 64, config.warmup, config.seconds] },
+  { id: 'relay-rr100', part: 'relay', proto: 'relay', ref: 'relay-node', client: 'C load (relay)', label: 'relayed request/response 64 B, 100 connections', unit: 'msg/s', bar: 0.8, load: (port) => ['rr', HOST, port, 100, 64, config.warmup, config.seconds] },
+  { id: 'relay-bulk100', part: 'relay', proto: 'relay', ref: 'relay-node', client: 'C load (relay)', label: 'relayed request/response 16 KiB, 100 connections', unit: 'msg/s', bar: 0.8, load: (port) => ['rr', HOST, port, 100, 16384, config.warmup, config.seconds] },
+  { id: 'relay-stream', part: 'relay', proto: 'relay', ref: 'relay-node', client: 'C load (relay)', label: 'relayed streaming 64 KiB writes, 1 connection', unit: 'B/s', bar: 0.8, load: (port) => ['stream', HOST, port, 65536, config.warmup, config.seconds] },
   {
     id: 'stream-sl', part: 'client', client: 'sockit load', servers: ['c', 'node', 'sockit'], label: 'streaming 64 KiB writes, 1 connection (sockit load)', unit: 'B/s',
     load: (port) => ['load', HOST, port, '-c', 1, '--size', 65536, '--mode', 'stream', '-d', config.warmup + config.seconds, '--json'],
   },
 ];
+
+/** The echo server behind the relays, started before them; pinned with the client so that each relay has CPU 0 to itself. */
+const RELAY_TARGET = { id: 'relay-target', label: 'C epoll echo behind the relays', cpu: 1, cmd: () => [path.join(BUILD, 'echo-epoll'), HOST, '0'], port: /^(\d+)$/m };
+const relayTarget = { port: 0 };
 
 const notes = [];
 const started = Date.now();
@@ -163,6 +180,11 @@ function build() {
 async function runThroughput(servers, scenarios) {
   const running = [];
   try {
+    if (servers.some((s) => s.proto === 'relay' && scenarios.some((sc) => measures(sc, s)))) {
+      const target = await startServer(RELAY_TARGET);
+      running.push({ ...target, def: { ...RELAY_TARGET, proto: 'target' } });
+      relayTarget.port = target.port;
+    }
     for (const s of servers) if (scenarios.some((sc) => measures(sc, s))) running.push(await startServer(s));
     const runs = {};
     for (let round = 0; round < config.rounds; round++) {
@@ -289,7 +311,7 @@ async function startServer(def) {
   fs.writeFileSync(outPath, '');
   const outFd = fs.openSync(outPath, 'a');
   const fixed = def.fixedPort ? await freePort() : undefined;
-  const child = spawnPinned(0, def.cmd(fixed), { stdio: ['ignore', outFd, outFd] });
+  const child = spawnPinned(def.cpu ?? 0, def.cmd(fixed), { stdio: ['ignore', outFd, outFd] });
   fs.closeSync(outFd);
   const exited = new Promise((r) => child.on('exit', r));
   const fail = (what) => {
@@ -477,28 +499,33 @@ function formatTable(results) {
 
 /** A block of scenarios measured against their own reference server (WebSocket: the bare ws echo). */
 function formatRefBlock(lines, results, scs, ref, W) {
-  lines.push(`WebSocket echo on ${HOST}, load from the C client (handshake, then masked text frames): median of ${config.rounds} round(s) of ${config.seconds} s after ${config.warmup} s warm-up; ratios paired per round`);
+  const relay = ref === 'relay-node';
+  const what = relay
+    ? `TCP relays to a C echo server on ${HOST}, load from the C client through the relay (relay on CPU 0, client and echo server on CPU 1)`
+    : `WebSocket echo on ${HOST}, load from the C client (handshake, then masked text frames)`;
+  lines.push(`${what}: median of ${config.rounds} round(s) of ${config.seconds} s after ${config.warmup} s warm-up; ratios paired per round`);
   lines.push('server'.padEnd(W) + scs.map(([, s]) => shortLabel(s).padStart(24)).join(''));
-  lines.push(''.padEnd(W) + scs.map(() => 'msg/s   ×ws'.padStart(24)).join(''));
+  lines.push(''.padEnd(W) + scs.map(([, s]) => `${s.unit === 'B/s' ? 'MB/s' : 'msg/s'}   ${relay ? '×relay' : '×ws'}`.padStart(24)).join(''));
   for (const id of Object.keys(results.servers)) {
     if (!scs.some(([, s]) => s.servers[id])) continue;
     const cells = scs.map(([, s]) => {
       const v = s.servers[id];
       if (!v) return '-'.padStart(24);
       if (!Number.isFinite(v.median)) return 'failed'.padStart(24);
-      return `${Math.round(v.median).toString().padStart(9)} ${pct(v.vsRef).padStart(8)}`.padStart(24);
+      const rate = s.unit === 'B/s' ? (v.median / 1e6).toFixed(0) : Math.round(v.median).toString();
+      return `${rate.padStart(9)} ${pct(v.vsRef).padStart(8)}`.padStart(24);
     });
     lines.push(results.servers[id].padEnd(W) + cells.join(''));
   }
   for (const [, s] of scs) {
-    const v = s.servers['sockit-ws'];
-    if (s.bar && v) lines.push(`bar: ${s.label}: sockit ≥ ${pct(s.bar)} of the bare ws server → ${pct(v.vsRef)} ${v.vsRef >= s.bar ? 'reached' : 'NOT reached'}`);
+    const v = s.servers[relay ? 'sockit-proxy' : 'sockit-ws'];
+    if (s.bar && v) lines.push(`bar: ${s.label}: sockit ≥ ${pct(s.bar)} of the bare ${relay ? 'Node relay' : 'ws server'} → ${pct(v.vsRef)} ${v.vsRef >= s.bar ? 'reached' : 'NOT reached'}`);
   }
   void ref;
 }
 
 function shortLabel(s) {
-  return s.label.replace('WebSocket ', 'WS ').replace('request/response', 'req/resp').replace(', 1 connection', ' ×1').replace(', 100 connections', ' ×100').replace(' writes', '').replace(' (sockit load)', '');
+  return s.label.replace('WebSocket ', 'WS ').replace('relayed ', '').replace('request/response', 'req/resp').replace(', 1 connection', ' ×1').replace(', 100 connections', ' ×100').replace(' writes', '').replace(' (sockit load)', '');
 }
 
 function pct(x) {

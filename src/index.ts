@@ -47,3 +47,4 @@ export * from './net/relay-session.js';
 export * from './net/faults.js';
 export * from './net/tls-info.js';
 export * from './wire/faults.js';
+export * from './ws/ws-proxy.js';

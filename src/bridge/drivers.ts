@@ -12,6 +12,7 @@ import { WsClient } from '../ws/ws-client.js';
 import { parseHeaderLine } from '../wire/ws-url.js';
 import { TcpProxy } from '../net/proxy.js';
 import { UdpProxy } from '../net/udp-proxy.js';
+import { WsProxy } from '../ws/ws-proxy.js';
 import type { FaultPatch, FaultSettings } from '../wire/faults.js';
 import { usage } from './hub-error.js';
 import type { SpecOf } from './spec.js';
@@ -231,7 +232,9 @@ function wsClientDriver(spec: SpecOf<'ws-client'>, { name }: DriverContext): Dri
   };
 }
 
-function proxyDriver(spec: SpecOf<'proxy'>, { name, frame }: DriverContext): Driver {
+function proxyDriver(spec: SpecOf<'proxy'>, context: DriverContext): Driver {
+  if (spec.ws) return wsProxyDriver(spec, context);
+  const { name, frame } = context;
   const target = parseEndpoint(spec.target, 'target', undefined, { allowZero: false });
   const common = { name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding, faults: spec.faults };
   const proxy = spec.udp ? new UdpProxy(common) : new TcpProxy({ ...common, frame });
@@ -248,5 +251,24 @@ function proxyDriver(spec: SpecOf<'proxy'>, { name, frame }: DriverContext): Dri
     clients: () => proxy.connections(),
     setFaults: (patch) => proxy.setFaults(patch),
     describe: () => ({ addresses: [...proxy.addresses], port: proxy.port, peer: proxy.target, faults: proxy.faultSettings }),
+  };
+}
+
+/** A WebSocket relay: messages shown as frames, no faults to change. */
+function wsProxyDriver(spec: SpecOf<'proxy'>, { name }: DriverContext): Driver {
+  const target = parseEndpoint(spec.target, 'target', undefined, { allowZero: false });
+  const proxy = new WsProxy({ name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding });
+  return {
+    session: proxy,
+    start: async () => {
+      await proxy.listen();
+    },
+    send: async () => {
+      throw new UsageError('a proxy relays what its clients and the target send; it has nothing of its own to send');
+    },
+    close: () => proxy.close(),
+    disconnect: (id, reset) => proxy.disconnect(id, reset ? 'cut from the page' : 'closed from the page', reset),
+    clients: () => proxy.connections(),
+    describe: () => ({ addresses: [...proxy.addresses], port: proxy.port, peer: proxy.target }),
   };
 }

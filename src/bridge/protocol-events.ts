@@ -82,6 +82,8 @@ export interface WireControl extends WireBase {
   bytes: number;
   data: string;
   rttMs?: number;
+  /** On a relay: which way the frame crossed. */
+  way?: 'up' | 'down';
 }
 
 /** A client session will connect again after `delayMs`. */

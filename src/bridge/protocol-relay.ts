@@ -11,6 +11,8 @@ export interface ProxySpec {
   /** Framing of both directions, for display (TCP only). */
   frame: string;
   udp?: boolean;
+  /** Relay WebSocket connections, shown frame by frame (no faults, no framing). */
+  ws?: boolean;
   faults?: FaultPatch;
 }
 

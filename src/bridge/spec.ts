@@ -188,9 +188,16 @@ const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
     const target = f.remote('target');
     if (target === undefined) throw usage('target: give the host:port to relay to', 'target');
     const udp = f.flag('udp');
+    const ws = f.flag('ws');
     const frame = f.frame();
     if (udp && frame !== 'raw') throw usage('a UDP relay shows each datagram as one message: leave the framing raw', 'frame');
-    return given({ kind: 'proxy', port, target, encoding: f.encoding, frame, host: f.host(), udp, faults: checkFaults(f.value('faults')) });
+    if (ws && udp) throw usage('a WebSocket relay runs over TCP: untick UDP or WebSocket', 'ws');
+    if (ws && frame !== 'raw') throw usage('a WebSocket relay shows each message whole: leave the framing raw', 'frame');
+    const faults = checkFaults(f.value('faults'));
+    if (ws && faults && (Object.keys(faults.up ?? {}).length || Object.keys(faults.down ?? {}).length || faults.refuse)) {
+      throw usage('faults are for TCP and UDP relays; a WebSocket relay passes messages as they come', 'faults');
+    }
+    return given({ kind: 'proxy', port, target, encoding: f.encoding, frame, host: f.host(), udp, ws, faults: ws ? undefined : faults });
   },
 };
 

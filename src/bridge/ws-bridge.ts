@@ -321,7 +321,7 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
     case 'faults':
       return { event: 'faults', ts, session, up: e.up, down: e.down, refuse: e.refuse };
     case 'control':
-      return { event: 'control', ts, session, opcode: e.opcode, direction: e.direction, id: e.id, peer: e.peer, bytes: e.bytes, data: e.payload.toString('base64'), ...(e.rttMs === undefined ? {} : { rttMs: e.rttMs }) };
+      return { event: 'control', ts, session, opcode: e.opcode, direction: e.direction, id: e.id, peer: e.peer, bytes: e.bytes, data: e.payload.toString('base64'), ...(e.rttMs === undefined ? {} : { rttMs: e.rttMs }), ...(e.way ? { way: e.way } : {}) };
     case 'retry':
       return { event: 'retry', ts, session, attempt: e.attempt, delayMs: e.delayMs, reason: e.reason };
     case 'error': {

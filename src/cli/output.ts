@@ -155,7 +155,8 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         if (showSends) writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('→')} ${kind(e.opcode, e.fin)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text ?? (options.hex ? undefined : decodeText(e.payload, options.encoding)), e.opcode)}`);
         break;
       case 'control': {
-        const arrow = e.direction === 'in' ? c.in('←') : c.out('→');
+        // a relay's frames point the way they crossed, as its data lines do
+        const arrow = e.way === 'up' ? c.in('→') : e.way === 'down' ? c.out('←') : e.direction === 'in' ? c.in('←') : c.out('→');
         const payload = e.bytes ? ` ${escapeControl(e.payload.toString('latin1'))}` : '';
         writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${arrow} ${c.dim(e.opcode)}${payload}${e.rttMs === undefined ? '' : c.dim(` (round trip ${e.rttMs} ms)`)}`);
         break;

@@ -125,6 +125,8 @@ export interface ControlEvent extends EventBase {
   payload: Buffer;
   /** A pong answering a ping this side sent: the round trip. */
   rttMs?: number;
+  /** On a relay: which way the frame crossed (`up` from the client); `direction` is then `in`. */
+  way?: Direction;
 }
 
 /** The close frame that began a WebSocket's closing handshake, and which side sent it. */

@@ -144,9 +144,13 @@ export class ServerFeed {
       case 'request':
         log.push({ ts: e.ts, dir: e.status >= 400 ? 'err' : 'in', event: e.event, peer: e.peer, msg: `${e.method} ${e.url} → ${e.status} · ${formatBytes(e.bytes)} · ${e.ms} ms${e.note ? ` · ${e.note}` : ''}` });
         break;
-      case 'control':
-        log.push(controlEntry(e));
+      case 'control': {
+        const line = controlEntry(e);
+        // a relay's frames take the colour and arrow of their direction, as its messages do
+        if (e.way) Object.assign(line, { dir: e.way === 'up' ? 'in' : 'out', direction: e.way });
+        log.push(line);
         break;
+      }
       case 'retry':
         log.push(retryEntry(e));
         break;

@@ -22,7 +22,7 @@ export const FORM_DEFAULTS: Record<SessionKind, Record<string, string | boolean>
   udp: { host: '', port: '9999', remote: '', encoding: 'utf8', reply: '', echo: false },
   http: { root: '.', host: '127.0.0.1', port: '8000' },
   ...WS_FORM_DEFAULTS,
-  proxy: { host: '', port: '8080', target: '127.0.0.1:8000', encoding: 'utf8', frame: 'raw', delimiter: '', udp: false, latency: '', bandwidth: '', loss: '' },
+  proxy: { host: '', port: '8080', target: '127.0.0.1:8000', encoding: 'utf8', frame: 'raw', delimiter: '', udp: false, ws: false, latency: '', bandwidth: '', loss: '' },
 };
 
 /** The fault fields of the proxy form, by the name the CLI gives each fault. */
@@ -59,7 +59,7 @@ function specOf(d: DialogState): SessionSpec {
     case 'proxy':
       return {
         kind: 'proxy', host: opt('host'), port: Number(str('port')), target: str('target'), encoding: str('encoding'),
-        frame: v.udp ? 'raw' : frame, udp: Boolean(v.udp) || undefined, faults: faultsOf(v),
+        frame: v.udp || v.ws ? 'raw' : frame, udp: Boolean(v.udp) || undefined, ws: Boolean(v.ws) || undefined, faults: v.ws ? undefined : faultsOf(v),
       };
   }
 }
@@ -139,8 +139,9 @@ export class NewSessionForm {
       put('target', checkEndpoint(str('target'), true, 'target'));
       for (const f of PROXY_FAULT_FIELDS) put(f, checkFault(f, str(f)));
       if (str('loss').trim() && !v.udp) put('loss', 'loss is a fault of datagrams: tick UDP, or leave it empty');
+      if (v.ws && v.udp) put('ws', 'a WebSocket relay runs over TCP: untick UDP or WebSocket');
     }
-    if (d.kind === 'tcp-server' || d.kind === 'tcp-client' || (d.kind === 'proxy' && !v.udp)) {
+    if (d.kind === 'tcp-server' || d.kind === 'tcp-client' || (d.kind === 'proxy' && !v.udp && !v.ws)) {
       if (str('frame') === 'delimiter') put('delimiter', checkFrame(str('delimiter')) ?? checkEscapes(str('delimiter'), 'delimiter'));
     }
     if (d.kind === 'tcp-server' || d.kind === 'ws-server') {

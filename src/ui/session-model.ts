@@ -110,7 +110,7 @@ export function titleOf(info: SessionInfo): string {
     case 'ws-client':
       return wsTitle(s, info.port)!;
     case 'proxy':
-      return `${s.udp ? 'UDP proxy' : 'Proxy'} :${port} → ${s.target}`;
+      return `${s.udp ? 'UDP proxy' : s.ws ? 'WebSocket proxy' : 'Proxy'} :${port} → ${s.target}`;
   }
 }
 

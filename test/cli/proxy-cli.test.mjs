@@ -201,6 +201,33 @@ test('faults typed on stdin change a running proxy; "show" prints them', async (
   await p.waitEvent((e) => e.event === 'faults' && Object.keys(e.down).length === 0);
 });
 
+test('typed on stdin: "latency 300" slows each round trip by 300 ms, "reset 4" resets a connection after 4 bytes', async (t) => {
+  const echo = await echoTarget(t);
+  const { p, port } = await proxyCli(t, echo.port);
+  p.child.stdin.write('latency 300\n');
+  const f = await p.waitEvent((e) => e.event === 'faults' && e.up.latencyMs === 150, undefined, 'latency 300 as 150 ms each way');
+  assert.equal(f.down.latencyMs, 150);
+  const c = await connect(t, port);
+  const got = collect(c);
+  const started = performance.now();
+  c.write('ping');
+  await got.until(4);
+  const rtt = performance.now() - started;
+  assert.ok(rtt >= 300, `a round trip took ${rtt.toFixed(0)} ms, under the 300 ms typed`);
+  c.destroy();
+
+  p.child.stdin.write('latency off\n');
+  p.child.stdin.write('reset 4\n');
+  await p.waitEvent((e) => e.event === 'faults' && e.up.resetAfter === 4 && !e.up.latencyMs, undefined, 'reset after 4 bytes, no latency');
+  const r = await connect(t, port);
+  const reset = collect(r);
+  r.write('abcdefgh');
+  await reset.end();
+  assert.equal(reset.error?.code, 'ECONNRESET', `the client was reset (got ${reset.error?.code ?? 'a clean close'})`);
+  const close = await p.waitEvent((e) => e.event === 'close' && e.how === 'rst', undefined, 'a close by reset');
+  assert.match(close.reason, /reset both ends \(RST\) after 4 bytes up/);
+});
+
 test('--udp: the lessons\' UDP client through the proxy to the lessons\' UDP server, with loss on the way', async (t) => {
   if (!requirePeer(t, 'python3')) return;
   const server = spawn('python3', [join(PEERS, 'udp_hello_server.py')]);

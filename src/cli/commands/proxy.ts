@@ -5,7 +5,8 @@ import { Command, type OptionValues } from 'commander';
 import { TcpProxy, type ProxyOptions } from '../../net/proxy.js';
 import { UdpProxy, type UdpProxyOptions } from '../../net/udp-proxy.js';
 import type { RelaySession } from '../../net/relay-session.js';
-import { parseEndpoint, parsePort } from '../../wire/endpoint.js';
+import { parseEndpoint, parsePort, parseSize } from '../../wire/endpoint.js';
+import type { WsProxyOptions } from '../../ws/ws-proxy.js';
 import { parseFrame, type FrameSpec } from '../../wire/framing.js';
 import { clearingPatch, describeFaults, parseFaultLine } from '../../wire/faults.js';
 import { UsageError } from '../../errors.js';
@@ -23,12 +24,14 @@ const PROXY_FLAGS: FieldFlags = { allow: '--allow', deny: '--deny', upFrame: '--
 export function registerProxy(program: Command, run: Runner): void {
   const proxy = program
     .command('proxy')
-    .description('logging TCP relay with fault injection: each client is relayed to the target, both directions shown; type faults on stdin ("latency 300", "down bandwidth 64k", "clear")')
+    .description('logging TCP relay with fault injection: each client is relayed to the target, both directions shown; type faults on stdin ("latency 300", "reset 4", "clear"); --udp for datagrams, --ws for WebSocket frames')
     .argument('<listen-port>', 'port to listen on (0: any free port)')
     .argument('<host:port>', 'the target each client is relayed to');
   addListenHostOption(proxy)
     .option('-q, --quiet', 'show connections and errors, not each message')
     .option('--udp', 'relay UDP datagrams: one upstream socket per client address (--idle-timeout: 60 s; --max-conns: 1024 clients)')
+    .option('--ws', 'relay WebSocket connections and show their frames (text, binary, ping, pong, close codes), not bytes')
+    .option('--max-payload <size>', 'with --ws: a larger message ends its connection with close code 1009', '16MiB')
     .option('-e, --encoding <name>', 'text encoding: utf8, gbk, gb18030, big5, shift_jis, latin1, ... (any iconv-lite name)', 'utf8')
     .option('-x, --hex', 'show data as a hex dump');
   addFrameOptions(proxy)
@@ -69,18 +72,12 @@ async function readProxyOptions(portArg: string, targetArg: string, raw: RawOpti
   const host = raw.host();
   const faults = readFaultOptions(raw, false);
   if (faults.unsupported.length) throw new UsageError(`${faults.unsupported.join(', ')}: UDP faults; add --udp for a datagram relay`);
+  if (raw.text('maxPayload') !== '16MiB') throw new UsageError('--max-payload goes with --ws');
   const certs = await loadServerTls(readServerTlsOptions(raw), host);
   const tlsTarget = raw.flag('tlsTarget');
   const caPath = raw.text('ca');
   if (!tlsTarget && (caPath || raw.flag('insecure') || raw.text('servername'))) throw new UsageError('--ca, --insecure and --servername go with --tls-target');
-  let ca: string | undefined;
-  if (caPath) {
-    try {
-      ca = readFileSync(caPath, 'utf8');
-    } catch (err) {
-      throw new UsageError(`--ca: cannot read '${caPath}' (${(err as Error).message})`);
-    }
-  }
+  const ca = caPath ? readCa(caPath) : undefined;
   return {
     port, host, targetHost: target.host, targetPort: target.port,
     encoding: data.encoding, frame: data.frame, upFrame: frameOption(raw.text('upFrame'), '--up-frame'), downFrame: frameOption(raw.text('downFrame'), '--down-frame'),
@@ -101,6 +98,7 @@ function readUdpProxyOptions(portArg: string, targetArg: string, raw: RawOptions
   const port = parsePort(portArg, 'listen-port');
   const target = readTarget(targetArg, 5000);
   const streamOnly = ['upFrame', 'downFrame', 'cert', 'key', 'ca', 'servername'].filter((k) => raw.text(k) !== undefined);
+  if (raw.text('maxPayload') !== '16MiB') streamOnly.push('maxPayload');
   streamOnly.push(...['resetOnFail', 'tls', 'tlsTarget', 'insecure'].filter((k) => raw.flag(k)));
   if (raw.text('frame') !== 'raw') streamOnly.unshift('frame');
   if (streamOnly.length) {
@@ -117,6 +115,63 @@ function readUdpProxyOptions(portArg: string, targetArg: string, raw: RawOptions
     allow: raw.list('allow'), deny: raw.list('deny'),
     faults: faults.patch, seed: faults.seed,
   };
+}
+
+/** The WebSocket relay's options; what only a byte stream or a datagram relay knows is refused by name. */
+async function readWsProxyOptions(portArg: string, targetArg: string, raw: RawOptions, data: DataOptions): Promise<WsProxyOptions> {
+  const port = parsePort(portArg, 'listen-port');
+  const target = readTarget(targetArg, 8080);
+  const host = raw.host();
+  const streamOnly = ['upFrame', 'downFrame'].filter((k) => raw.text(k) !== undefined);
+  streamOnly.push(...['udp', 'resetOnFail', 'hex'].filter((k) => raw.flag(k)));
+  if (raw.text('frame') !== 'raw') streamOnly.unshift('frame');
+  if (streamOnly.length) {
+    const flags = streamOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new UsageError(`${flags.join(', ')}: not for --ws (a WebSocket message is one message, shown as text or, when binary, in hex)`);
+  }
+  const faults = readFaultOptions(raw, false);
+  if (Object.keys(faults.patch).length || faults.seed !== undefined) throw new UsageError('faults are for TCP and UDP relays; --ws relays WebSocket messages as they come');
+  const certs = await loadServerTls(readServerTlsOptions(raw), host);
+  const tlsTarget = raw.flag('tlsTarget');
+  const caPath = raw.text('ca');
+  if (!tlsTarget && (caPath || raw.flag('insecure') || raw.text('servername'))) throw new UsageError('--ca, --insecure and --servername go with --tls-target');
+  return {
+    port, host, targetHost: target.host, targetPort: target.port, encoding: data.encoding, decode: true,
+    maxPayloadBytes: parseSize(raw.text('maxPayload') ?? '16MiB', '--max-payload', 1, 2 ** 32 - 1),
+    maxConnections: raw.whole('maxConns', '--max-conns', 1),
+    idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'),
+    connectTimeoutMs: raw.whole('connectTimeout', '--connect-timeout', 1),
+    allow: raw.list('allow'), deny: raw.list('deny'),
+    tls: certs ? { key: certs.key, cert: certs.cert } : undefined,
+    targetTls: tlsTarget ? { rejectUnauthorized: !raw.flag('insecure'), servername: raw.text('servername'), ca: caPath ? readCa(caPath) : undefined } : undefined,
+  };
+}
+
+function readCa(caPath: string): string {
+  try {
+    return readFileSync(caPath, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--ca: cannot read '${caPath}' (${(err as Error).message})`);
+  }
+}
+
+/** `proxy --ws`: a WebSocket relay until Ctrl-C. */
+async function runWsProxy(portArg: string, targetArg: string, raw: RawOptions, data: DataOptions): Promise<CommandResult> {
+  const options = await readWsProxyOptions(portArg, targetArg, raw, data);
+  // loaded when used: the ws package stays out of the other relays' start-up
+  const { WsProxy } = await import('../../ws/ws-proxy.js');
+  const proxy = new WsProxy(options);
+  const output = new Output(data);
+  proxy.messageEvents = !raw.flag('quiet');
+  proxy.on('event', dataRenderer(output, data));
+  await proxy.listen();
+  if (!data.json) process.stderr.write(`relaying WebSocket connections to ${proxy.target}\n`);
+  output.out.flush();
+  const unregister = onStopSignal(() => void proxy.close());
+  await proxy.closed;
+  unregister();
+  output.out.flush();
+  return 0;
 }
 
 /** Lines typed on stdin change the faults: `latency 300`, `up reset-after 4`, `clear`, `show`. */
@@ -142,6 +197,7 @@ function readFaultLines(proxy: RelaySession, say: (text: string) => void): () =>
 async function runProxy(portArg: string, targetArg: string, raw: RawOptions): Promise<CommandResult> {
   const udp = raw.flag('udp');
   const data = readDataOptions(raw);
+  if (raw.flag('ws')) return runWsProxy(portArg, targetArg, raw, data);
   const proxy: RelaySession = udp
     ? new UdpProxy(readUdpProxyOptions(portArg, targetArg, raw, data))
     : new TcpProxy(await readProxyOptions(portArg, targetArg, raw, data));

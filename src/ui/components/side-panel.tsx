@@ -199,7 +199,7 @@ export function SidePanel({ m }: { m: SessionModel }): JSX.Element {
     return (
       <aside class="side" aria-label="Connections, faults and traffic">
         <RelayConnections m={m} />
-        <FaultControls m={m} />
+        {!(m.info.spec.kind === 'proxy' && m.info.spec.ws) && <FaultControls m={m} />}
         <Traffic m={m} />
       </aside>
     );
