@@ -51,9 +51,9 @@ async function main() {
   if (failed.length) process.exitCode = 1;
 }
 
-/** `sockit proxy --quiet` to `targetPort`, its inspector on loopback; resolves once it listens. */
-async function startProxy(targetPort) {
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', CLI, 'proxy', '0', `${HOST}:${targetPort}`, '-H', HOST, '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `sockit proxy --quiet` to `targetPort` (with `inspect`, its inspector on loopback, to ask for full collections); resolves once it listens. */
+async function startProxy(targetPort, { inspect = false } = {}) {
+  const child = spawn(process.execPath, [...(inspect ? ['--inspect=127.0.0.1:0'] : []), CLI, 'proxy', '0', `${HOST}:${targetPort}`, '-H', HOST, '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b) => (stdout += b));
@@ -64,11 +64,14 @@ async function startProxy(targetPort) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`sockit proxy did not start: ${stdout}${stderr}`);
     await sleep(50);
   }
+  await sleep(300);
+  const idleMb = procStats(child.pid).rssMb;
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, procStats(child.pid).rssMb)), 100);
   return {
     port: Number(m[1]),
     pid: child.pid,
+    idleMb,
     get peakMb() {
       return Math.max(peak, procStats(child.pid).rssMb);
     },
@@ -86,12 +89,22 @@ async function startProxy(targetPort) {
 
 /** A server on 127.0.0.1:0 running `onConnection` for each client. */
 async function server(onConnection) {
+  const sockets = new Set();
   const s = net.createServer({ allowHalfOpen: true }, (c) => {
+    sockets.add(c);
+    c.on('close', () => sockets.delete(c));
     c.on('error', () => {});
     onConnection(c);
   });
   await new Promise((r) => s.listen(0, HOST, r));
-  return { port: s.address().port, close: () => new Promise((r) => { s.close(r); s.closeAllConnections?.(); }) };
+  return {
+    port: s.address().port,
+    close: () => {
+      // a paused reader would never see its peer's end: its connections go with the server
+      for (const c of sockets) c.destroy();
+      return new Promise((r) => s.close(r));
+    },
+  };
 }
 
 /** N GiB of random bytes up through the proxy to an echo target and back down; both SHA-256 checked. */
@@ -126,7 +139,7 @@ async function shaRun() {
     s.end();
     await back;
     const seconds = (performance.now() - t0) / 1000;
-    const r = { bytes: total, received, sentSha256: sent.digest('hex'), receivedSha256: got.digest('hex'), seconds, mbPerS: total / 1e6 / seconds, peakRssMb: proxy.peakMb };
+    const r = { bytes: total, received, sentSha256: sent.digest('hex'), receivedSha256: got.digest('hex'), seconds, mbPerS: total / 1e6 / seconds, idleRssMb: proxy.idleMb, peakRssMb: proxy.peakMb };
     log(`sha: ${received} of ${total} bytes back in ${seconds.toFixed(1)} s, SHA-256 ${r.sentSha256 === r.receivedSha256 ? 'equal' : 'DIFFERENT'}, proxy peak RSS ${r.peakRssMb.toFixed(1)} MB`);
     s.destroy();
     return r;
@@ -185,7 +198,7 @@ async function slowRun(reader) {
     }
     writing = false;
     const seconds = (performance.now() - t0) / 1000;
-    const r = { reader, seconds, written, read, inFlight: written - read, readRate: read / seconds, peakRssMb: proxy.peakMb, samples };
+    const r = { reader, seconds, written, read, inFlight: written - read, readRate: read / seconds, idleRssMb: proxy.idleMb, peakRssMb: proxy.peakMb, samples };
     log(`slow (${reader} reads): wrote ${mib(written)}, read ${mib(read)} (${(r.readRate / 2 ** 20).toFixed(2)} MiB/s), in flight ${mib(r.inFlight)}, proxy peak RSS ${r.peakRssMb.toFixed(1)} MB`);
     s.destroy();
     return r;
@@ -198,7 +211,7 @@ async function slowRun(reader) {
 /** Connect/disconnect cycles; then a client and a target that reset mid-write, a silent target, a down one; descriptors and RSS after full collections. */
 async function cycleRun() {
   const target = await switchableTarget();
-  const proxy = await startProxy(target.port);
+  const proxy = await startProxy(target.port, { inspect: true });
   try {
     const warm = await cycles(proxy.port, 500);
     if (warm.failed) throw new Error(`warm-up cycles failed: ${warm.firstError?.message}`);
@@ -225,12 +238,12 @@ function report(r) {
   const bar = (ok) => (ok ? 'reached' : 'NOT reached');
   if (r.sha) {
     const ok = r.sha.received === r.sha.bytes && r.sha.sentSha256 === r.sha.receivedSha256;
-    lines.push(`${config.gib} GiB each way to an echo target: ${r.sha.received} bytes back, SHA-256 ${r.sha.sentSha256.slice(0, 16)}… ${r.sha.sentSha256 === r.sha.receivedSha256 ? '=' : '≠'} ${r.sha.receivedSha256.slice(0, 16)}…, ${r.sha.mbPerS.toFixed(0)} MB/s each way, proxy peak RSS ${r.sha.peakRssMb.toFixed(1)} MB`);
+    lines.push(`${config.gib} GiB each way to an echo target: ${r.sha.received} bytes back, SHA-256 ${r.sha.sentSha256.slice(0, 16)}… ${r.sha.sentSha256 === r.sha.receivedSha256 ? '=' : '≠'} ${r.sha.receivedSha256.slice(0, 16)}…, ${r.sha.mbPerS.toFixed(0)} MB/s each way, proxy RSS ${r.sha.idleRssMb.toFixed(1)} MB idle, ${r.sha.peakRssMb.toFixed(1)} MB at its peak`);
     lines.push(`bar: 1 GiB each way arrives with the same SHA-256 → ${bar(ok)}`);
   }
   if (r.slow) {
     for (const s of [r.slow.client, r.slow.target]) {
-      lines.push(`a ${s.reader} reading ${(config.rate / 2 ** 20).toFixed(1)} MiB/s for ${s.seconds.toFixed(0)} s: read ${(s.readRate / 2 ** 20).toFixed(2)} MiB/s, in flight ${mib(s.inFlight)}, proxy peak RSS ${s.peakRssMb.toFixed(1)} MB`);
+      lines.push(`a ${s.reader} reading ${(config.rate / 2 ** 20).toFixed(1)} MiB/s for ${s.seconds.toFixed(0)} s: read ${(s.readRate / 2 ** 20).toFixed(2)} MiB/s, in flight ${mib(s.inFlight)}, proxy RSS ${s.idleRssMb.toFixed(1)} MB idle, ${s.peakRssMb.toFixed(1)} MB at its peak`);
       lines.push(`bar: proxy RSS under 100 MB with a slow ${s.reader} → ${bar(s.peakRssMb < 100)}`);
     }
   }

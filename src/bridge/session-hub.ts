@@ -233,7 +233,7 @@ export class SessionHub extends EventEmitter {
   /** Changes a relay's faults; every page hears the new ones in the session's info. */
   setFaults(id: string, patch: FaultPatch): SessionInfo {
     const m = this.live(id);
-    if (!m.driver.setFaults) throw usage('only a proxy has faults to change');
+    if (!m.driver.setFaults) throw usage('only a TCP or UDP proxy has faults to change');
     if (!patch || typeof patch !== 'object') throw usage('faults must be an object of faults', 'faults');
     const set = m.driver.setFaults;
     // the core checks each value (zeros turn faults off, so the patch goes as it is)

@@ -162,7 +162,8 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         break;
       }
       case 'close': {
-        const frame = e.closeFrame ? `; ${e.closeFrame.by === 'us' ? 'sent' : 'received'} ${describeCloseCode(e.closeFrame.code)}${e.closeFrame.reason ? ` "${escapeControl(e.closeFrame.reason)}"` : ''}` : '';
+        // a relay's reason already names the close frame that began its end
+        const frame = e.closeFrame && !e.closedBy ? `; ${e.closeFrame.by === 'us' ? 'sent' : 'received'} ${describeCloseCode(e.closeFrame.code)}${e.closeFrame.reason ? ` "${escapeControl(e.closeFrame.reason)}"` : ''}` : '';
         // a relay counts what went up (from the client) and down; a server what it received and sent
         const counts = e.closedBy ? `up ${formatBytes(e.bytesIn)}, down ${formatBytes(e.bytesOut)}` : `↓${formatBytes(e.bytesIn)} ↑${formatBytes(e.bytesOut)}`;
         writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`closed (${e.reason}${frame})`)} ${c.dim(counts)}`);

@@ -131,7 +131,7 @@ export class ServerFeed {
       case 'close': {
         const bad = /reset|error|slow|too large|refused/.test(e.reason);
         const counts = e.closedBy ? `up ${formatBytes(e.bytesIn)}, down ${formatBytes(e.bytesOut)}` : `received ${formatBytes(e.bytesIn)}, sent ${formatBytes(e.bytesOut)}`;
-        log.push({ ts: e.ts, dir: bad ? 'err' : 'sys', event: e.event, id: e.id, peer: e.peer, msg: `closed: ${e.reason}${closeFrameText(e)} · ${counts}` });
+        log.push({ ts: e.ts, dir: bad ? 'err' : 'sys', event: e.event, id: e.id, peer: e.peer, msg: `closed: ${e.reason}${e.closedBy ? '' : closeFrameText(e)} · ${counts}` });
         if (hasClients(m.info.kind)) m.clients = m.clients.filter((c) => c.id !== e.id);
         break;
       }

@@ -5,7 +5,7 @@ import type { ReadSettings } from '../net/conversation.js';
 import { DirectionReader } from '../net/direction-reader.js';
 import type { CloseHow, CloseSide, Direction, WsCloseFrame } from '../net/events.js';
 import type { RelayInfo } from '../net/relay.js';
-import { describeCloseCode, isSendableCloseCode } from './close-codes.js';
+import { describeCloseCode } from './close-codes.js';
 
 /** What a WebSocket relay needs from its session. */
 export interface WsRelayHost {
@@ -31,6 +31,11 @@ class FrameReader extends DirectionReader {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A code a close frame may carry (RFC 6455 7.4): what a peer sent is passed on as it is. */
+function onTheWire(code: number): boolean {
+  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+}
 
 /** A client's WebSocket relayed to its own WebSocket on the target. */
 export class WsRelay {
@@ -111,7 +116,7 @@ export class WsRelay {
     if (s !== 0 && s !== 1) return;
     if (code === 1006) to.ws.terminate();
     else if (code === 1005) to.ws.close();
-    else to.ws.close(isSendableCloseCode(code) ? code : 1000, reason);
+    else to.ws.close(onTheWire(code) ? code : 1000, reason);
     // a peer that ignores the close frame is cut off
     setTimeout(() => to.ws.terminate(), 2000).unref();
   }

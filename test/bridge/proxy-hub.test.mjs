@@ -61,3 +61,46 @@ test('a page creates a proxy, sees both directions, changes its faults and reset
   assert.equal(sendRefused.ok, false);
   assert.match(sendRefused.error.message, /nothing of its own to send/);
 });
+
+test('a page creates a WebSocket proxy: frames with their type and direction, no faults to change, a connection cut from the page', async (t) => {
+  const { WebSocket, WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  t.after(() => wss.close());
+  wss.on('connection', (ws) => ws.on('message', (d, binary) => ws.send(d, { binary })));
+  await new Promise((r) => wss.once('listening', r));
+  const ui = await uiServer(t);
+  const page = await openPage(t, ui);
+  const refused = await page.request({ type: 'create', spec: { kind: 'proxy', port: 0, target: `127.0.0.1:${wss.address().port}`, encoding: 'utf8', frame: 'raw', ws: true, faults: { up: { latencyMs: 10 } } } });
+  assert.equal(refused.ok, false);
+  assert.equal(refused.error.field, 'faults');
+  const created = await page.request({ type: 'create', spec: { kind: 'proxy', host: '127.0.0.1', port: 0, target: `127.0.0.1:${wss.address().port}`, encoding: 'utf8', frame: 'raw', ws: true } });
+  assert.equal(created.ok, true, JSON.stringify(created));
+  const info = created.session;
+  assert.equal(info.peer, `ws://127.0.0.1:${wss.address().port}`);
+
+  const ws = new WebSocket(`ws://127.0.0.1:${info.port}/feed`);
+  t.after(() => ws.terminate());
+  const echo = await new Promise((resolve, reject) => {
+    ws.once('open', () => ws.send('hi'));
+    ws.once('message', (d) => resolve(String(d)));
+    ws.once('error', reject);
+  });
+  assert.equal(echo, 'hi');
+  const up = await page.waitEvent((e) => e.event === 'data' && e.direction === 'up');
+  assert.equal(up.opcode, 'text');
+  assert.equal(up.text, 'hi');
+  await page.waitEvent((e) => e.event === 'data' && e.direction === 'down' && e.text === 'hi');
+  const target = await page.waitEvent((e) => e.event === 'target');
+  assert.equal(target.target, `ws://127.0.0.1:${wss.address().port}/feed`);
+
+  const faults = await page.request({ type: 'faults', session: info.id, faults: { up: { latencyMs: 10 } } });
+  assert.equal(faults.ok, false);
+  assert.match(faults.error.message, /only a TCP or UDP proxy has faults/);
+
+  const closed = new Promise((resolve) => ws.once('close', resolve));
+  const cut = await page.request({ type: 'disconnect', session: info.id, client: 1, reset: false });
+  assert.equal(cut.ok, true);
+  assert.equal(await closed, 1001, 'closed with going away');
+  const close = await page.waitEvent((e) => e.event === 'close' && e.id === 1);
+  assert.equal(close.closedBy, 'proxy');
+});

@@ -165,8 +165,9 @@ async function runWsProxy(portArg: string, targetArg: string, raw: RawOptions, d
   proxy.messageEvents = !raw.flag('quiet');
   proxy.on('event', dataRenderer(output, data));
   await proxy.listen();
-  if (!data.json) process.stderr.write(`relaying WebSocket connections to ${proxy.target}\n`);
+  // the listening line first, then where the relay goes
   output.out.flush();
+  if (!data.json) process.stderr.write(`relaying WebSocket connections to ${proxy.target}\n`);
   const unregister = onStopSignal(() => void proxy.close());
   await proxy.closed;
   unregister();
@@ -206,8 +207,9 @@ async function runProxy(portArg: string, targetArg: string, raw: RawOptions): Pr
   proxy.messageEvents = !raw.flag('quiet');
   proxy.on('event', dataRenderer(output, data));
   await proxy.listen();
-  if (!data.json) process.stderr.write(`relaying ${udp ? 'datagrams ' : ''}to ${proxy.target}${raw.flag('tlsTarget') ? ' (TLS)' : ''}\n`);
+  // the listening line first, then where the relay goes
   output.out.flush();
+  if (!data.json) process.stderr.write(`relaying ${udp ? 'datagrams ' : ''}to ${proxy.target}${raw.flag('tlsTarget') ? ' (TLS)' : ''}\n`);
   const stopInput = readFaultLines(proxy, (text) => output.out.line(text));
   const unregister = onStopSignal(() => void proxy.close());
   await proxy.closed;
