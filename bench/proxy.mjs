@@ -38,7 +38,10 @@ async function main() {
   }
   const results = { date: new Date().toISOString(), config: { ...config, only: config.only && [...config.only] }, loadAverageAtStart: os.loadavg() };
   if (wanted('sha')) results.sha = await shaRun();
-  if (wanted('slow')) results.slow = { client: await slowRun('client'), target: await slowRun('target') };
+  if (wanted('slow')) {
+    results.slow = { client: await slowRun('client'), target: await slowRun('target') };
+    results.slowBare = { client: await slowRun('client', true), target: await slowRun('target', true) };
+  }
   if (wanted('cycles')) results.cycles = await cycleRun();
   results.loadAverageAtEnd = os.loadavg();
   const lines = report(results);
@@ -51,16 +54,23 @@ async function main() {
   if (failed.length) process.exitCode = 1;
 }
 
-/** `sockit proxy --quiet` to `targetPort` (with `inspect`, its inspector on loopback, to ask for full collections); resolves once it listens. */
-async function startProxy(targetPort, { inspect = false } = {}) {
-  const child = spawn(process.execPath, [...(inspect ? ['--inspect=127.0.0.1:0'] : []), CLI, 'proxy', '0', `${HOST}:${targetPort}`, '-H', HOST, '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * `sockit proxy --quiet` to `targetPort` (with `inspect`, its inspector on loopback, to ask for
+ * full collections), or with `bare` the bare Node relay (a.pipe(b); b.pipe(a)) as the reference;
+ * resolves once it listens.
+ */
+async function startProxy(targetPort, { inspect = false, bare = false } = {}) {
+  const argv = bare
+    ? [path.join(ROOT, 'bench/peers/relay-bare.mjs'), HOST, '0', HOST, String(targetPort)]
+    : [...(inspect ? ['--inspect=127.0.0.1:0'] : []), CLI, 'proxy', '0', `${HOST}:${targetPort}`, '-H', HOST, '--quiet'];
+  const child = spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b) => (stdout += b));
   child.stderr.on('data', (b) => (stderr += b));
   const deadline = Date.now() + 20_000;
   let m;
-  while (!(m = /port (\d+)/.exec(stdout))) {
+  while (!(m = (bare ? /^(\d+)$/m : /port (\d+)/).exec(stdout))) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`sockit proxy did not start: ${stdout}${stderr}`);
     await sleep(50);
   }
@@ -154,7 +164,7 @@ async function shaRun() {
  * bytes a second: `reader` is `client` (the target writes) or `target` (the client writes).
  * The proxy's RSS is sampled every 100 ms.
  */
-async function slowRun(reader) {
+async function slowRun(reader, bare = false) {
   const block = Buffer.alloc(64 * 1024, 0x61);
   let written = 0;
   let read = 0;
@@ -184,8 +194,8 @@ async function slowRun(reader) {
     sock.once('close', () => clearInterval(timer));
   };
   const target = await server((c) => (reader === 'target' ? slowRead(c) : pump(c)));
-  const proxy = await startProxy(target.port);
-  log(`slow: a ${reader === 'client' ? 'client' : 'target'} reading ${(config.rate / 2 ** 20).toFixed(1)} MiB/s for ${config.slowSeconds} s, the other side writing as fast as it may`);
+  const proxy = await startProxy(target.port, { bare });
+  log(`slow${bare ? ' (bare Node relay)' : ''}: a ${reader === 'client' ? 'client' : 'target'} reading ${(config.rate / 2 ** 20).toFixed(1)} MiB/s for ${config.slowSeconds} s, the other side writing as fast as it may`);
   try {
     const s = await connect(proxy.port);
     if (reader === 'client') slowRead(s);
@@ -199,7 +209,7 @@ async function slowRun(reader) {
     writing = false;
     const seconds = (performance.now() - t0) / 1000;
     const r = { reader, seconds, written, read, inFlight: written - read, readRate: read / seconds, idleRssMb: proxy.idleMb, peakRssMb: proxy.peakMb, samples };
-    log(`slow (${reader} reads): wrote ${mib(written)}, read ${mib(read)} (${(r.readRate / 2 ** 20).toFixed(2)} MiB/s), in flight ${mib(r.inFlight)}, proxy peak RSS ${r.peakRssMb.toFixed(1)} MB`);
+    log(`slow (${bare ? 'bare Node relay, ' : ''}${reader} reads): wrote ${mib(written)}, read ${mib(read)} (${(r.readRate / 2 ** 20).toFixed(2)} MiB/s), in flight ${mib(r.inFlight)}, proxy peak RSS ${r.peakRssMb.toFixed(1)} MB`);
     s.destroy();
     return r;
   } finally {
@@ -243,7 +253,8 @@ function report(r) {
   }
   if (r.slow) {
     for (const s of [r.slow.client, r.slow.target]) {
-      lines.push(`a ${s.reader} reading ${(config.rate / 2 ** 20).toFixed(1)} MiB/s for ${s.seconds.toFixed(0)} s: read ${(s.readRate / 2 ** 20).toFixed(2)} MiB/s, in flight ${mib(s.inFlight)}, proxy RSS ${s.idleRssMb.toFixed(1)} MB idle, ${s.peakRssMb.toFixed(1)} MB at its peak`);
+      const b = r.slowBare[s.reader];
+      lines.push(`a ${s.reader} reading ${(config.rate / 2 ** 20).toFixed(1)} MiB/s for ${s.seconds.toFixed(0)} s: read ${(s.readRate / 2 ** 20).toFixed(2)} MiB/s, in flight ${mib(s.inFlight)}, proxy RSS ${s.idleRssMb.toFixed(1)} MB idle, ${s.peakRssMb.toFixed(1)} MB at its peak (+${(s.peakRssMb - s.idleRssMb).toFixed(1)}); bare Node relay ${b.idleRssMb.toFixed(1)} → ${b.peakRssMb.toFixed(1)} MB (+${(b.peakRssMb - b.idleRssMb).toFixed(1)})`);
       lines.push(`bar: proxy RSS under 100 MB with a slow ${s.reader} → ${bar(s.peakRssMb < 100)}`);
     }
   }

@@ -147,4 +147,29 @@ describe('a proxy in the assistant', { skip }, () => {
     assert.equal(gotB.error, undefined, 'closed with a FIN');
     await waitFor(async () => (await page.locator('[data-testid=relay-connections] .relay-conn').count()) === 0 || (await page.locator('[data-testid=relay-connections]').count()) === 0, { what: 'the connection rows to go' });
   });
+
+  test('a WebSocket proxy: frames tagged with their type in the two colours, no fault sliders', async (t) => {
+    const { WebSocket, WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    t.after(() => wss.close());
+    wss.on('connection', (ws) => ws.on('message', (d, binary) => ws.send(d, { binary })));
+    await new Promise((r) => wss.once('listening', r));
+    const page = await openApp(t);
+    const port = await createProxy(page, { host: '127.0.0.1', port: 0, target: `127.0.0.1:${wss.address().port}`, ws: true });
+    await page.locator('h1, .title, [data-testid=session-title]', { hasText: 'WebSocket proxy' }).first().waitFor();
+    assert.equal(await page.getByTestId('faults').count(), 0, 'no fault sliders for a WebSocket relay');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+    t.after(() => ws.terminate());
+    await new Promise((resolve, reject) => {
+      ws.once('open', () => ws.send('frame through the page'));
+      ws.once('message', resolve);
+      ws.once('error', reject);
+    });
+    const up = page.locator('.log .row.up', { hasText: 'frame through the page' }).first();
+    const down = page.locator('.log .row.down', { hasText: 'frame through the page' }).first();
+    await up.waitFor();
+    await down.waitFor();
+    assert.match(await up.textContent(), /text/, 'the frame type is shown');
+    await page.locator('[data-testid=relay-connections] .relay-conn[data-id="1"]').waitFor();
+  });
 });
