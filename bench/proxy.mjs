@@ -231,8 +231,9 @@ async function cycleRun() {
     log(`cycles: ${config.cycles} connect/disconnect cycles, 32 at a time (before: ${before.fds} fds, RSS ${before.rssMb.toFixed(1)} MB)`);
     const run = await cycles(proxy.port, config.cycles, { deadlineMs: 600_000 });
     await echoesThrough(proxy.port);
-    await sleep(500);
     await proxy.collect();
+    // the last connections, and the inspector's own, close before the count (up to 10 s on a busy machine)
+    for (let waited = 0; procStats(proxy.pid).fds > before.fds && waited < 10_000; waited += 100) await sleep(100);
     const after = procStats(proxy.pid);
     const r = { cycles: config.cycles, ok: run.ok, failed: run.failed, firstError: run.firstError?.message, seconds: run.ms / 1000, before, after };
     log(`cycles: ${run.ok} ok, ${run.failed} failed in ${r.seconds.toFixed(1)} s; fds ${before.fds} → ${after.fds}, RSS ${before.rssMb.toFixed(1)} → ${after.rssMb.toFixed(1)} MB`);

@@ -6,7 +6,7 @@ import { Command, type OptionValues } from 'commander';
 import { parsePort, parseSize } from '../../wire/endpoint.js';
 import { UsageError } from '../../errors.js';
 import { parseCredentials } from '../../http/auth.js';
-import { StaticServer, type StaticServerOptions } from '../../http/static-server.js';
+import type { StaticServerOptions } from '../../http/static-server.js';
 import { isLoopbackHost } from '../../net/address.js';
 import {
   addCertOptions, addOutputOptions, collect, loadServerTls, openBrowser, Output, RawOptions, readOutputOptions, readServerTlsOptions,
@@ -94,6 +94,8 @@ function readServeOptions(dirArg: string | undefined, raw: RawOptions): ServeOpt
 
 async function runServe(o: ServeOptions): Promise<CommandResult> {
   const tls = await loadServerTls(o.tls, o.server.host);
+  // loaded when used: the static server's modules stay out of other commands' start-up
+  const { StaticServer } = await import('../../http/static-server.js');
   const server = new StaticServer({ ...o.server, tls: tls ? { key: tls.key, cert: tls.cert } : undefined });
   const output = new Output(o.output);
   const { out, err, c } = output;

@@ -1,6 +1,6 @@
 // `sockit ui`: starts the browser assistant, prints its address (token included) and, with --open, opens a browser.
 import { Command, type OptionValues } from 'commander';
-import { startUi, type UiServer } from '../../bridge/ui-server.js';
+import type { UiServer } from '../../bridge/ui-server.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { toJsonEvent, type SessionEvent } from '../../net/session.js';
 import { addOutputOptions, openBrowser, Output, packageVersion, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
@@ -51,6 +51,8 @@ async function runUi(o: UiOptions): Promise<CommandResult> {
     else if (e.event === 'error') err.line(`${time} ${ce.sys(e.message)}`);
   };
   let listening: SessionEvent | undefined;
+  // loaded when used: the bridge, every session kind and the ws package stay out of other commands' start-up
+  const { startUi } = await import('../../bridge/ui-server.js');
   server = await startUi({ host, port, bridge: { app: { name: 'sockit', version: packageVersion() } } }, (e) => {
     // the listening event fires inside startUi, before `server` is assigned: shown just after
     if (e.event === 'listening') listening = e;
