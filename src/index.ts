@@ -48,3 +48,7 @@ export * from './net/faults.js';
 export * from './net/tls-info.js';
 export * from './wire/faults.js';
 export * from './ws/ws-proxy.js';
+export * from './capture/capture-format.js';
+export * from './capture/capture-writer.js';
+export * from './capture/capture-reader.js';
+export * from './capture/pcap.js';

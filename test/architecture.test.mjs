@@ -18,10 +18,12 @@ const BELOW = {
   net: ['errors', 'system-errors', 'wire', 'ports'],
   ws: ['errors', 'system-errors', 'wire', 'ports', 'net', 'http'],
   http: ['errors', 'system-errors', 'wire', 'ports', 'net'],
-  bridge: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws'],
-  cli: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'bridge'],
+  capture: ['errors', 'system-errors', 'wire', 'ports', 'net', 'http', 'ws'],
+  scenario: ['errors', 'system-errors', 'wire', 'ports', 'net', 'http', 'ws', 'capture'],
+  bridge: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario'],
+  cli: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge'],
   ui: ['errors', 'wire', 'bridge'],
-  index: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'bridge'],
+  index: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge'],
 };
 const PAGE_SAFE_WIRE = /^wire\/(hex|message|checksums|rules|endpoint|format-bytes|encoding-name|ws-url|faults)\.ts$/;
 

@@ -8,10 +8,11 @@ import { parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/fra
 import { parseHost, parseInteger, parsePort, parseSize } from '../wire/endpoint.js';
 import { UsageError } from '../errors.js';
 import { loadTlsMaterial, type TlsMaterial } from '../net/tls-cert.js';
-import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
+import { colorWanted, createEventRenderer, formatBytes, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
 import { onStopSignal } from './signals.js';
-import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
+import { PAYLOAD_FORMS, type PayloadForm, type Session, type SessionEvent } from '../net/session.js';
 import { paceForTerminal } from './terminal-pace.js';
+import { CaptureWriter } from '../capture/capture-writer.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -128,12 +129,39 @@ export function addAccessOptions(cmd: Command, help: { allow: string; deny: stri
   return cmd.option('--allow <cidr>', `${help.allow} (repeatable)`, collect).option('--deny <cidr>', `${help.deny} (repeatable)`, collect);
 }
 
+/** `--capture <file>`, on every command that runs a session. */
+export function addCaptureOption(cmd: Command, what = 'every connection, byte and close'): Command {
+  return cmd.option('--capture <file>', `write ${what} to this file (NDJSON, gzip when it ends in .gz), for sockit export and replay`);
+}
+
+/** A capture a command runs beside its session. */
+export interface CliCapture {
+  /** Writes what waits and closes the file, then says on stderr what was captured (and dropped). */
+  finish(): Promise<void>;
+}
+
+/** Starts capturing `session` into `path` when one was given: call it before the session listens or connects. */
+export function startCapture(session: Session, path: string | undefined): CliCapture | undefined {
+  if (path === undefined) return undefined;
+  const writer = CaptureWriter.open(path, { onError: (err) => process.stderr.write(`error: ${err.message} [${err.code}]\n`) });
+  writer.attach(session);
+  return {
+    async finish() {
+      const s = await writer.close();
+      const dropped = s.droppedRecords ? `; ${s.droppedRecords} records (${formatBytes(s.droppedBytes)}) dropped because the disk fell behind` : '';
+      process.stderr.write(`captured ${s.records} records, ${formatBytes(s.bytes)} of data, to ${s.path}${dropped}\n`);
+    },
+  };
+}
+
 /** What every `listen` command reads alike. */
 export interface ListenCommon {
   /** The session options every listener shares: where, how it answers, whom it hears, in what encoding. */
   session: RuleOptions & { port: number; host?: string; reply?: string; echo: boolean; allow?: string[]; deny?: string[]; encoding: string; decode: boolean };
   data: DataOptions;
   quiet: boolean;
+  /** `--capture`: the file to capture into. */
+  capture?: string;
 }
 
 /** Reads the port argument, `--host`, `--reply`, `--echo`, `--allow`, `--deny`, the data options and `--quiet`. */
@@ -146,7 +174,7 @@ export function readListenCommon(portArg: string, raw: RawOptions): ListenCommon
     // decoded text is shown, or sent in the JSON events; a hex view needs only the bytes
     encoding: data.encoding, decode: data.json || !data.hex,
   };
-  return { session, data, quiet: raw.flag('quiet') };
+  return { session, data, quiet: raw.flag('quiet'), capture: raw.text('capture') };
 }
 
 /** `--encoding`, `--hex`, `--send-hex`: how bytes are shown and typed. */
@@ -415,6 +443,8 @@ export interface ListenPlan<S extends ListeningSession> {
   send: (bytes: Buffer, target: number | 'all') => number;
   /** What to say when a line reached nobody. */
   nobody: (target: number | 'all') => string;
+  /** The capture running beside the session, finished once it has closed. */
+  capture?: CliCapture;
 }
 
 /** The body of `tcp listen` and `udp listen`: start, relay stdin lines to peers, stop on Ctrl-C or when the session closes. */
@@ -431,5 +461,6 @@ export async function runListener<S extends ListeningSession>(plan: ListenPlan<S
   unregister();
   stopInput();
   output.out.flush();
+  await plan.capture?.finish();
   return 0;
 }

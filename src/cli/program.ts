@@ -10,6 +10,7 @@ import { registerIfaces } from './commands/ifaces.js';
 import { registerLoad } from './commands/load.js';
 import { registerWs } from './commands/ws.js';
 import { registerProxy } from './commands/proxy.js';
+import { registerExport } from './commands/export.js';
 
 /**
  * Builds the program. Parsing it runs one command; `onResult` hears its exit code. A command's
@@ -39,5 +40,6 @@ export function buildProgram(onResult: (code: CommandResult) => void = () => {})
   registerLoad(program, run);
   registerWs(program, run);
   registerProxy(program, run);
+  registerExport(program, run);
   return program;
 }

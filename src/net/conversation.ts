@@ -82,6 +82,8 @@ export abstract class Conversation implements Link, ConversationInfo {
     const stats = this.settings.session.stats;
     if (this.settings.direction === 'down') stats.bytesOut += chunk.length;
     else stats.bytesIn += chunk.length;
+    const tap = this.settings.session.wireTap;
+    if (tap !== undefined) tap('in', this.id, this.peer, chunk, this.opcodeIn);
     const frames = this.frames;
     // raw framing: one read is one message, no array per chunk
     if (frames === undefined) {
@@ -128,6 +130,8 @@ export abstract class Conversation implements Link, ConversationInfo {
     const s = this.settings;
     s.session.stats.bytesOut += bytes.length;
     s.session.stats.messagesOut++;
+    const tap = s.session.wireTap;
+    if (tap !== undefined) tap('out', this.id, this.peer, bytes, opcode);
     if (s.session.messagesObserved) s.emit({ event: 'send', peer: this.peer, id: this.id, bytes: bytes.length, payload: bytes, opcode, fin: fin === false ? false : undefined });
   }
 

@@ -1,6 +1,6 @@
 // The base of every session: one typed event channel, counters, and a lifecycle that ends exactly once.
 import { EventEmitter } from 'node:events';
-import type { EventInput, SessionEvent, SummaryEvent, ListeningEvent } from './events.js';
+import type { EventInput, SessionEvent, SummaryEvent, ListeningEvent, WsOpcode } from './events.js';
 import { Behaviour, type BehaviourOptions, type Link } from './behaviour.js';
 import type { FrameSpec } from '../wire/framing.js';
 import type { RuleStat } from './rule-set.js';
@@ -18,6 +18,13 @@ export interface SessionStats {
 }
 
 /**
+ * Hears every read and every write of a session's connections as they cross the wire, before
+ * framing and whether or not events are wanted: what a capture records. `opcode` is a WebSocket
+ * message's type.
+ */
+export type WireTap = (dir: 'in' | 'out', id: number, peer: string, bytes: Buffer, opcode?: WsOpcode) => void;
+
+/**
  * Base of all sessions: one `event` channel carrying the typed union, `closed` that resolves
  * once, after the one `summary` event.
  */
@@ -31,12 +38,20 @@ export abstract class Session extends EventEmitter {
   private done = false;
   private listenAddresses: readonly string[] = [];
   private behaviour: Behaviour | undefined;
+  private listeningAs: ListeningEvent | undefined;
 
   /**
    * Whether `data` and `send` events are wanted (default true). A face that shows only
    * connections turns this off, and the data path then builds, decodes and emits nothing.
    */
   messageEvents = true;
+
+  /** The taps hearing the wire, as one function (undefined when none, so the data path checks one field). */
+  wireTap: WireTap | undefined;
+  private taps: WireTap[] = [];
+  /** True while a tap cannot keep up: stream connections pause reading until it can (datagrams cannot wait). */
+  wireBlocked = false;
+  private wireWaiters: (() => void)[] = [];
 
   constructor(name: string) {
     super();
@@ -59,6 +74,11 @@ export abstract class Session extends EventEmitter {
     return this.listenAddresses;
   }
 
+  /** The `listening` event the session emitted, if it listens: for observers that attach later. */
+  get listeningEvent(): ListeningEvent | undefined {
+    return this.listeningAs;
+  }
+
   /** True once the session has ended (its `summary` was emitted). */
   get ended(): boolean {
     return this.done;
@@ -68,6 +88,38 @@ export abstract class Session extends EventEmitter {
   override on(event: string | symbol, listener: (...args: any[]) => void): this;
   override on(event: string | symbol, listener: (...args: any[]) => void): this {
     return super.on(event, listener);
+  }
+
+  /** Adds a tap on every read and write (see {@link WireTap}); returns a function that removes it. */
+  tapWire(tap: WireTap): () => void {
+    this.taps = [...this.taps, tap];
+    this.retap();
+    return () => {
+      this.taps = this.taps.filter((t) => t !== tap);
+      this.retap();
+    };
+  }
+
+  /** Calls `resume` once the taps keep up again (at once when they do now). */
+  whenWireFree(resume: () => void): void {
+    if (!this.wireBlocked) resume();
+    else this.wireWaiters.push(resume);
+  }
+
+  /** A tap says whether it keeps up; connections paused for it resume when it does. */
+  setWireBlocked(blocked: boolean): void {
+    this.wireBlocked = blocked;
+    if (blocked) return;
+    const waiters = this.wireWaiters;
+    this.wireWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private retap(): void {
+    const taps = this.taps;
+    this.wireTap = taps.length === 0 ? undefined : taps.length === 1 ? taps[0] : (dir, id, peer, bytes, opcode) => {
+      for (const t of taps) t(dir, id, peer, bytes, opcode);
+    };
   }
 
   /** Stops the session; resolves when it has ended. */
@@ -84,7 +136,10 @@ export abstract class Session extends EventEmitter {
   /** Records the bound addresses and emits `listening`. */
   protected announceListening(protocol: ListeningEvent['protocol'], address: string, port: number, addresses: readonly string[]): void {
     this.listenAddresses = addresses;
-    this.emitEvent({ event: 'listening', protocol, address, port, addresses: [...addresses] });
+    const e: Omit<ListeningEvent, 'ts' | 'session'> = { event: 'listening', protocol, address, port, addresses: [...addresses] };
+    this.emitEvent(e);
+    // emitEvent stamped it in place
+    this.listeningAs = e as ListeningEvent;
   }
 
   /**

@@ -30,6 +30,8 @@ export function socketErrorReason(err: NodeJS.ErrnoException): string {
 export abstract class SocketConversation extends Conversation {
   /** Reading is paused until the peer takes what it was sent. */
   private paused = false;
+  /** Reading is paused until the session's wire taps (a capture) keep up. */
+  private held = false;
 
   constructor(
     protected override readonly settings: SocketSettings,
@@ -72,7 +74,7 @@ export abstract class SocketConversation extends Conversation {
       socket.pause();
       socket.once('drain', () => {
         this.paused = false;
-        if (!socket.destroyed) socket.resume();
+        if (!socket.destroyed && !this.held) socket.resume();
       });
     }
   }
@@ -107,6 +109,17 @@ export abstract class SocketConversation extends Conversation {
     this.readEnd();
   }
 
+  /** Pauses reading until the session's wire taps keep up (a capture file behind the network). */
+  holdIfWireBlocked(): void {
+    if (this.held || !this.settings.session.wireBlocked) return;
+    this.held = true;
+    this.socket.pause();
+    this.settings.session.whenWireFree(() => {
+      this.held = false;
+      if (!this.socket.destroyed && !this.paused) this.socket.resume();
+    });
+  }
+
   /** Nothing moved for the idle time. */
   handleIdle(): void {
     this.destroy(`idle for ${(this.settings.idleTimeoutMs ?? 0) / 1000} s`);
@@ -117,7 +130,9 @@ export abstract class SocketConversation extends Conversation {
 }
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[CONVERSATION].read(chunk);
+  const c = this[CONVERSATION];
+  c.read(chunk);
+  c.holdIfWireBlocked();
 }
 
 function onSocketError(this: OwnedSocket, err: NodeJS.ErrnoException): void {

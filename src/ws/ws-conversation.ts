@@ -45,6 +45,8 @@ export abstract class WsConversation extends Conversation {
   /** The close frame that began the closing handshake, once one was sent or received. */
   closeFrame: WsCloseFrame | undefined;
   private paused = false;
+  /** Reading is paused until the session's wire taps (a capture) keep up. */
+  private held = false;
   private pingCount = 0;
   private readonly pingsSent = new Map<string, number>();
 
@@ -202,7 +204,18 @@ export abstract class WsConversation extends Conversation {
   /** Reading resumes once the peer has taken what was queued. */
   resumeReading(): void {
     this.paused = false;
-    if (this.ws.readyState === 1) this.ws.resume();
+    if (this.ws.readyState === 1 && !this.held) this.ws.resume();
+  }
+
+  /** Pauses reading until the session's wire taps keep up (a capture file behind the network). */
+  holdIfWireBlocked(): void {
+    if (this.held || !this.settings.session.wireBlocked) return;
+    this.held = true;
+    this.ws.pause();
+    this.settings.session.whenWireFree(() => {
+      this.held = false;
+      if (this.ws.readyState === 1 && !this.paused) this.ws.resume();
+    });
   }
 
   /** Nothing moved for the idle time. */
@@ -222,7 +235,9 @@ function closeCodeOf(err: Error): number | undefined {
 }
 
 function onMessage(this: OwnedWs, data: Buffer, isBinary: boolean): void {
-  this[CONVERSATION].handleMessage(data, isBinary);
+  const c = this[CONVERSATION];
+  c.handleMessage(data, isBinary);
+  c.holdIfWireBlocked();
 }
 
 function onPing(this: OwnedWs, data: Buffer): void {

@@ -32,6 +32,7 @@ const PEERS = {
   // Debian's python3 with Debian's websockets (the pyenv python3 on PATH does not have it)
   'python3-websockets': () => (spawnSync('/usr/bin/python3', ['-c', 'import websockets']).status === 0 ? undefined : "Debian's python3-websockets is not installed (apt-get install python3-websockets)"),
   slowhttptest: command('slowhttptest'),
+  tshark: command('tshark'),
   // a network namespace of its own, with no way out: a resolver that cannot be reached
   'unshare-net': () => (spawnSync('unshare', ['-n', 'true']).status === 0 ? undefined : 'unshare -n is not permitted here (it needs CAP_SYS_ADMIN or user namespaces)'),
   // a child without CAP_NET_BIND_SERVICE, on a machine where ports below 1024 are privileged

@@ -9,7 +9,7 @@ import { parseCredentials } from '../../http/auth.js';
 import type { StaticServerOptions } from '../../http/static-server.js';
 import { isLoopbackHost } from '../../net/address.js';
 import {
-  addCertOptions, addOutputOptions, collect, loadServerTls, openBrowser, Output, RawOptions, readOutputOptions, readServerTlsOptions,
+  addCaptureOption, addCertOptions, addOutputOptions, collect, loadServerTls, openBrowser, Output, RawOptions, readOutputOptions, readServerTlsOptions, startCapture,
   type CommandResult, type OutputOptions, type Runner, type ServerTlsOptions,
 } from '../command.js';
 import { onStopSignal } from '../signals.js';
@@ -39,7 +39,7 @@ export function registerServe(program: Command, run: Runner): void {
     .option('--allow-host <name>', 'on a localhost server, accept this Host name too (repeatable; others get 403, against DNS rebinding)', collect)
     .option('--open', 'open the browser at the server')
     .option('-q, --quiet', 'no access log');
-  addOutputOptions(serve);
+  addCaptureOption(addOutputOptions(serve), 'every request answered');
   serve.action((dir: string | undefined, raw: OptionValues) => run(() => runServe(readServeOptions(dir, new RawOptions(raw)))));
 }
 
@@ -58,6 +58,7 @@ interface ServeOptions {
   output: OutputOptions;
   quiet: boolean;
   open: boolean;
+  capture?: string;
 }
 
 function readServeOptions(dirArg: string | undefined, raw: RawOptions): ServeOptions {
@@ -89,7 +90,7 @@ function readServeOptions(dirArg: string | undefined, raw: RawOptions): ServeOpt
     allowedHosts: raw.list('allowHost'),
     accessLog: !quiet,
   };
-  return { server, tls: readServerTlsOptions(raw), output: readOutputOptions(raw), quiet, open: raw.flag('open') };
+  return { server, tls: readServerTlsOptions(raw), output: readOutputOptions(raw), quiet, open: raw.flag('open'), capture: raw.text('capture') };
 }
 
 async function runServe(o: ServeOptions): Promise<CommandResult> {
@@ -106,6 +107,7 @@ async function runServe(o: ServeOptions): Promise<CommandResult> {
     if (o.quiet && e.event === 'request') return;
     render(e);
   });
+  const capture = startCapture(server, o.capture);
   await server.listen();
 
   const urls = server.urls();
@@ -134,5 +136,6 @@ async function runServe(o: ServeOptions): Promise<CommandResult> {
   await server.closed;
   unregister();
   out.flush();
+  await capture?.finish();
   return 0;
 }

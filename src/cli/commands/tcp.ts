@@ -13,8 +13,8 @@ import { unescapeText } from '../../wire/template.js';
 import { formatTlsPeer } from '../../net/tls-info.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addConnectionServerOptions, addFrameOptions, addRuleOptions, readRuleOptions, RULE_FLAGS, type RuleOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
-  Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, waitForSilence,
+  addCaptureOption, addConnectionServerOptions, addFrameOptions, addRuleOptions, readRuleOptions, RULE_FLAGS, type RuleOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
+  Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
@@ -32,7 +32,7 @@ export function registerTcp(program: Command, run: Runner): void {
     .description('TCP server: many clients at once; shows what arrives, answers as told; stdin lines go to every client ("@<id> text" to one)')
     .argument('<port>', 'port to listen on (0: any free port)');
   addListenHostOption(listen).option('-q, --quiet', 'show connections and errors, not each message');
-  addConnectionServerOptions(addOutputOptions(addFrameOptions(addTextOptions(listen))));
+  addCaptureOption(addConnectionServerOptions(addOutputOptions(addFrameOptions(addTextOptions(listen)))));
   listen.action((port: string, raw: OptionValues) => run(() => tcpListen(readListenOptions(port, new RawOptions(raw))), CONNECTION_SERVER_FLAGS));
 
   const connect = tcp
@@ -50,7 +50,7 @@ export function registerTcp(program: Command, run: Runner): void {
     .option('--insecure', 'with --tls: accept any certificate (self-signed servers)')
     .option('--ca <file>', 'with --tls (implied): trust the certificates in this PEM file, such as a private CA');
   addRuleOptions(connect);
-  addOutputOptions(addFrameOptions(addTextOptions(connect)));
+  addCaptureOption(addOutputOptions(addFrameOptions(addTextOptions(connect))));
   connect.action((host: string, port: string, raw: OptionValues) => run(() => tcpConnect(readConnectOptions(host, port, new RawOptions(raw))), RULE_FLAGS));
 }
 
@@ -82,6 +82,7 @@ async function tcpListen(o: ListenOptions): Promise<CommandResult> {
     encodeLine: (text) => encodeLine(text, o.data),
     send: (bytes, target) => server.send(bytes, target),
     nobody: (target) => (target === 'all' ? 'no client is connected; nothing sent' : `no client #${target}; nothing sent`),
+    capture: startCapture(server, o.capture),
   });
 }
 
@@ -110,6 +111,7 @@ interface ConnectOptions {
   insecure: boolean;
   /** Certificates to trust (`--ca`), read from their file. */
   ca?: Buffer;
+  capture?: string;
 }
 
 function readConnectOptions(hostArg: string, portArg: string, raw: RawOptions): ConnectOptions {
@@ -128,6 +130,7 @@ function readConnectOptions(hostArg: string, portArg: string, raw: RawOptions): 
     ),
     tls: raw.flag('tls'),
     insecure: raw.flag('insecure'),
+    capture: raw.text('capture'),
   };
   const path = raw.text('file');
   if (path !== undefined) {
@@ -162,6 +165,7 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
     allowHalfOpen: o.sends.length === 0,
     ...o.rules,
   });
+  const capture = startCapture(client, o.capture);
   let lastActivity = Date.now();
 
   if (data.json) {
@@ -227,6 +231,7 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   stop();
   err.flush();
   if (o.out) await o.out.end();
+  await capture?.finish();
   return interrupted && !complete ? interruptedExitCode(interrupted) : 0;
 }
 

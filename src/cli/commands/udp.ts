@@ -9,8 +9,8 @@ import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addAccessOptions, addAnswerOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, dataRenderer, Output,
-  RawOptions, readDataOptions, RULE_FLAGS, readListenCommon, runListener, waitForSilence,
+  addAccessOptions, addAnswerOptions, addCaptureOption, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, dataRenderer, Output,
+  RawOptions, readDataOptions, RULE_FLAGS, readListenCommon, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type FieldFlags, type ListenCommon, type Pause, type Runner,
 } from '../command.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
@@ -42,7 +42,7 @@ export function registerUdp(program: Command, run: Runner): void {
     .argument('<port>', 'port to listen on (0: any free port)');
   addAnswerOptions(addListenHostOption(listen), 'datagram', 'sender');
   addAccessOptions(listen, { allow: 'only datagrams from these addresses are shown and answered', deny: 'datagrams from these addresses are ignored' });
-  addDatagramOptions(listen.option('-q, --quiet', 'show errors only, not each datagram'));
+  addCaptureOption(addDatagramOptions(listen.option('-q, --quiet', 'show errors only, not each datagram')));
   listen.action((port: string, raw: OptionValues) => run(() => udpListen(readListenOptions(port, new RawOptions(raw))), UDP_FLAGS));
 
   const send = udp
@@ -61,7 +61,7 @@ export function registerUdp(program: Command, run: Runner): void {
     .option('-p, --local-port <port>', 'send from this local port')
     .option('--broadcast', 'allow sending to a broadcast address (SO_BROADCAST)')
     .option('--ttl <hops>', 'multicast hops (0: this host only)');
-  addDatagramOptions(send);
+  addCaptureOption(addDatagramOptions(send));
   send.action((host: string, port: string, text: string | undefined, raw: OptionValues) =>
     run(() => udpSend(readSendOptions(host, port, text, new RawOptions(raw))), UDP_FLAGS),
   );
@@ -88,6 +88,7 @@ async function udpListen(o: ListenOptions): Promise<CommandResult> {
     encodeLine: (text) => toDatagram(text, o.data, 'typed hex', false),
     send: (bytes, target) => socket.sendToPeer(bytes, target),
     nobody: (target) => (target === 'all' ? 'no peer has sent anything yet; nothing sent' : `no peer #${target}; nothing sent`),
+    capture: startCapture(socket, o.capture),
   });
 }
 
@@ -107,6 +108,7 @@ interface SendOptions {
   /** The [text] argument as a datagram. */
   payload?: Buffer;
   file?: { path: string; sizeBytes: number };
+  capture?: string;
 }
 
 function readSendOptions(hostArg: string, portArg: string, text: string | undefined, raw: RawOptions): SendOptions {
@@ -132,7 +134,7 @@ function readSendOptions(hostArg: string, portArg: string, text: string | undefi
     broadcast: raw.flag('broadcast'), join: raw.list('join'),
     multicastInterface: raw.text('iface'), multicastTtl: ttl,
   };
-  return { socket, data, waitMs, repeat, intervalMs, payload, file: path ? { path, sizeBytes } : undefined };
+  return { socket, data, waitMs, repeat, intervalMs, payload, file: path ? { path, sizeBytes } : undefined, capture: raw.text('capture') };
 }
 
 /** Pauses that Ctrl-C (or a refusal) cuts short, and the flag they set. */
@@ -213,6 +215,7 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
     }
   });
 
+  const capture = startCapture(socket, o.capture);
   try {
     await socket.open();
   } catch (e) {
@@ -267,6 +270,7 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
     const s = socket.stats;
     if (!data.json) err.line(c.dim(`${s.messagesOut} datagram${s.messagesOut === 1 ? '' : 's'} sent (${formatBytes(s.bytesOut)}) to ${target}, ${s.messagesIn} received (${formatBytes(s.bytesIn)})`));
     err.flush();
+    await capture?.finish();
   }
   if (refusal) throw refusal;
   // a transfer cut short by Ctrl-C exits as interrupted (130); the interactive mode ended by it does not

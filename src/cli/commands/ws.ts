@@ -13,8 +13,8 @@ import { parseHeaderLine } from '../../wire/ws-url.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addConnectionServerOptions, addListenHostOption, addPayloadOption, addRuleOptions, readRuleOptions, RULE_FLAGS, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
-  Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, waitForSilence,
+  addCaptureOption, addConnectionServerOptions, addListenHostOption, addPayloadOption, addRuleOptions, readRuleOptions, RULE_FLAGS, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
+  Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
 import { onStopSignal } from '../signals.js';
@@ -46,7 +46,7 @@ export function registerWs(program: Command, run: Runner): void {
     .option('--subprotocol <name>', 'a subprotocol this server speaks, preferred first (repeatable)', collect)
     .option('--origin <origin>', 'only browsers from this origin may connect, as https://example.com (repeatable)', collect)
     .option('-q, --quiet', 'show connections and errors, not each message');
-  addConnectionServerOptions(addMessageOptions(listen));
+  addCaptureOption(addConnectionServerOptions(addMessageOptions(listen)));
   listen.action((port: string, raw: OptionValues) => run(() => wsListen(readListenOptions(port, new RawOptions(raw))), CONNECTION_SERVER_FLAGS));
 
   const connect = ws
@@ -67,7 +67,7 @@ export function registerWs(program: Command, run: Runner): void {
     .option('--insecure', 'wss: accept any certificate (self-signed servers)')
     .option('--connect-timeout <ms>', 'give up when connecting and the handshake take longer', '10000')
     .option('--idle-timeout <s>', 'close after this many seconds of silence');
-  addRuleOptions(addMessageOptions(connect));
+  addCaptureOption(addRuleOptions(addMessageOptions(connect)));
   connect.action((url: string, raw: OptionValues) => run(() => wsConnect(readConnectOptions(url, new RawOptions(raw))), RULE_FLAGS));
 }
 
@@ -107,6 +107,7 @@ async function wsListen(o: ListenOptions): Promise<CommandResult> {
     encodeLine: (text) => typedMessage(text, o.data),
     send: (bytes, target) => server.send(bytes, target, o.data.sendHex ? true : undefined),
     nobody: (target) => (target === 'all' ? 'no client is connected; nothing sent' : `no client #${target}; nothing sent`),
+    capture: startCapture(server, o.capture),
   });
 }
 
@@ -135,6 +136,7 @@ interface ConnectOptions {
   sends: Buffer[];
   /** Binary frames for every message (`--binary`, `--send-hex`); otherwise judged per message. */
   binary?: true;
+  capture?: string;
 }
 
 function readConnectOptions(url: string, raw: RawOptions): ConnectOptions {
@@ -163,6 +165,7 @@ function readConnectOptions(url: string, raw: RawOptions): ConnectOptions {
       encoding: data.encoding, decode: !data.hex || data.json, binary: raw.flag('binary'),
       tls: { ca: ca === undefined ? undefined : readFileOption(ca, '--ca'), rejectUnauthorized: !raw.flag('insecure') },
     },
+    capture: raw.text('capture'),
   };
 }
 
@@ -170,6 +173,7 @@ async function wsConnect(o: ConnectOptions): Promise<CommandResult> {
   const { data } = o;
   const { WsClient } = await import('../../ws/ws-client.js');
   const client = new WsClient(o.client);
+  const capture = startCapture(client, o.capture);
   const output = new Output(data);
   let lastActivity = Date.now();
   let gaveUp = false;
@@ -209,6 +213,7 @@ async function wsConnect(o: ConnectOptions): Promise<CommandResult> {
   }
   stop();
   output.flush();
+  await capture?.finish();
   return gaveUp ? 4 : 0;
 }
 
