@@ -11,6 +11,7 @@ import { registerLoad } from './commands/load.js';
 import { registerWs } from './commands/ws.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerExport } from './commands/export.js';
+import { registerRun } from './commands/run.js';
 
 /**
  * Builds the program. Parsing it runs one command; `onResult` hears its exit code. A command's
@@ -41,5 +42,6 @@ export function buildProgram(onResult: (code: CommandResult) => void = () => {})
   registerWs(program, run);
   registerProxy(program, run);
   registerExport(program, run);
+  registerRun(program, run);
   return program;
 }

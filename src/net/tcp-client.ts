@@ -180,6 +180,13 @@ export class TcpClient extends Session {
     return this.closed;
   }
 
+  /** Ends the connection at once with a TCP reset (RST). Resolves when the session has ended. */
+  reset(reason = 'reset by us'): Promise<void> {
+    const c = this.connection;
+    if (c && !c.socket.destroyed) c.reset(reason);
+    return this.closed;
+  }
+
   /** Stops reading (the kernel then pushes back on the server) or resumes. */
   setPaused(paused: boolean): void {
     const socket = this.connection?.socket;

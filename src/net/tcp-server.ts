@@ -176,6 +176,14 @@ export class TcpServer extends Session {
     return true;
   }
 
+  /** Ends one client's connection at once with a TCP reset (RST); returns false if there is no such client. */
+  reset(id: number, reason = 'reset by server'): boolean {
+    const client = this.clientsById.get(id);
+    if (!client) return false;
+    client.reset(reason);
+    return true;
+  }
+
   /** The connected clients, oldest first. */
   clients(): ClientInfo[] {
     return [...this.clientsById.values()].map((c) => c.info());
