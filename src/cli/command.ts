@@ -8,11 +8,10 @@ import { parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/fra
 import { parseHost, parseInteger, parsePort, parseSize } from '../wire/endpoint.js';
 import { UsageError } from '../errors.js';
 import { loadTlsMaterial, type TlsMaterial } from '../net/tls-cert.js';
-import { colorWanted, createEventRenderer, formatBytes, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
+import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
 import { onStopSignal } from './signals.js';
-import { PAYLOAD_FORMS, type PayloadForm, type Session, type SessionEvent } from '../net/session.js';
+import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
 import { paceForTerminal } from './terminal-pace.js';
-import { CaptureWriter } from '../capture/capture-writer.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -129,30 +128,8 @@ export function addAccessOptions(cmd: Command, help: { allow: string; deny: stri
   return cmd.option('--allow <cidr>', `${help.allow} (repeatable)`, collect).option('--deny <cidr>', `${help.deny} (repeatable)`, collect);
 }
 
-/** `--capture <file>`, on every command that runs a session. */
-export function addCaptureOption(cmd: Command, what = 'every connection, byte and close'): Command {
-  return cmd.option('--capture <file>', `write ${what} to this file (NDJSON, gzip when it ends in .gz), for sockit export and replay`);
-}
-
-/** A capture a command runs beside its session. */
-export interface CliCapture {
-  /** Writes what waits and closes the file, then says on stderr what was captured (and dropped). */
-  finish(): Promise<void>;
-}
-
-/** Starts capturing `session` into `path` when one was given: call it before the session listens or connects. */
-export function startCapture(session: Session, path: string | undefined): CliCapture | undefined {
-  if (path === undefined) return undefined;
-  const writer = CaptureWriter.open(path, { onError: (err) => process.stderr.write(`error: ${err.message} [${err.code}]\n`) });
-  writer.attach(session);
-  return {
-    async finish() {
-      const s = await writer.close();
-      const dropped = s.droppedRecords ? `; ${s.droppedRecords} records (${formatBytes(s.droppedBytes)}) dropped because the disk fell behind` : '';
-      process.stderr.write(`captured ${s.records} records, ${formatBytes(s.bytes)} of data, to ${s.path}${dropped}\n`);
-    },
-  };
-}
+export { addCaptureOption, startCapture, type CliCapture } from './capture-option.js';
+import type { CliCapture } from './capture-option.js';
 
 /** What every `listen` command reads alike. */
 export interface ListenCommon {
