@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command, type OptionValues } from 'commander';
 import { resolveEncoding } from '../wire/codec.js';
-import { parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
-import { parseHost, parseInteger, parsePort, parseSize } from '../wire/endpoint.js';
+import { describeFrame, parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
+import { hasPort, parseHost, parseInteger, parsePort, parseSize, parseTarget } from '../wire/endpoint.js';
 import { UsageError } from '../errors.js';
 import { loadTlsMaterial, type TlsMaterial } from '../net/tls-cert.js';
 import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
@@ -143,8 +143,13 @@ export interface ListenCommon {
 
 /** Reads the port argument, `--host`, `--reply`, `--echo`, `--allow`, `--deny`, the data options and `--quiet`. */
 export function readListenCommon(portArg: string, raw: RawOptions): ListenCommon {
-  const port = parsePort(portArg);
-  const host = raw.host();
+  let port: number;
+  let host = raw.host();
+  // `127.0.0.1:8000` as ncat and socat write it: the address to listen on and the port
+  if (hasPort(portArg)) {
+    if (host !== undefined) throw new UsageError(`the address is given twice: in '${portArg}' and with --host`);
+    ({ host, port } = parseTarget(portArg, undefined, { allowZero: true }));
+  } else port = parsePort(portArg);
   const data = readDataOptions(raw);
   const session = {
     port, host, reply: raw.text('reply'), echo: raw.flag('echo'), allow: raw.list('allow'), deny: raw.list('deny'), ...readRuleOptions(raw),
@@ -171,7 +176,7 @@ export function addPayloadOption(cmd: Command): Command {
 /** `--frame`, `--max-frame`: what one message is on a stream. */
 export function addFrameOptions(cmd: Command): Command {
   return cmd
-    .option('-f, --frame <kind>', 'what one message is: raw (one read), line, len16, len32, or a delimiter', 'raw')
+    .option('-f, --frame <kind>', "what one message is: raw (one read), line, len16, len32, or a delimiter: an escape such as '\\r\\n', or delim:<text>", 'raw')
     .option('--max-frame <size>', 'largest message accepted (length prefix or delimiter)', '16MiB');
 }
 
@@ -327,7 +332,8 @@ export class Output {
 
 /** The renderer the data options ask for. */
 export function dataRenderer(output: Output, data: DataOptions, extra: { showIds?: boolean } = {}): (e: SessionEvent) => void {
-  return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, ...extra });
+  const frame = data.frame.kind === 'raw' ? undefined : describeFrame(data.frame);
+  return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, frame, ...extra });
 }
 
 /**

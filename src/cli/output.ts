@@ -111,6 +111,8 @@ export interface RenderOptions {
   showIds?: boolean;
   /** How `--json` writes payload bytes. */
   payload?: PayloadForm;
+  /** The framing in words, named on the listening line when it is not the default. */
+  frame?: string;
 }
 
 /** Renders events to a writer: one NDJSON object a line, or readable lines. */
@@ -132,7 +134,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
     switch (e.event) {
       case 'listening': {
         const where = e.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(' and ');
-        writer.line(c.sys(`listening on ${where} port ${e.port} (${e.protocol})`));
+        writer.line(c.sys(`listening on ${where} port ${e.port} (${e.protocol}${options.frame ? `, ${options.frame}` : ''})`));
         break;
       }
       case 'connect':

@@ -39,7 +39,8 @@ function faultsOf(v: Record<string, string | boolean>): FaultPatch | undefined {
 function specOf(d: DialogState): SessionSpec {
   const v = d.values;
   const str = (k: string) => String(v[k] ?? '').trim();
-  const frame = str('frame') === 'delimiter' ? String(v.delimiter ?? '') : str('frame') || 'raw';
+  // a delimiter is said explicitly: a bare word would read as a mistyped kind
+  const frame = str('frame') === 'delimiter' ? `delim:${String(v.delimiter ?? '')}` : str('frame') || 'raw';
   const opt = (k: string) => (str(k) ? String(v[k]) : undefined);
   switch (d.kind) {
     case 'tcp-server':

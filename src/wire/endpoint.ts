@@ -59,6 +59,31 @@ export function parseEndpoint(value: string, name = 'address', defaultHost = '12
   return { host: parseHost(text.slice(0, idx), name), port: port(text.slice(idx + 1)) };
 }
 
+/** True when `text` carries its own port: `host:port` or `[v6]:port` (a bare IPv6 address does not). */
+export function hasPort(text: string): boolean {
+  const t = text.trim();
+  return /^\[[^\]]*\]:/.test(t) || (t.includes(':') && t.indexOf(':') === t.lastIndexOf(':'));
+}
+
+/**
+ * A command's `<host> <port>`, also written as one argument, `host:port` or `[v6]:port`.
+ * `portUsed` is false when the port came with the host; a second argument is then refused, unless
+ * `textMayFollow` (`udp send host:port text`).
+ */
+export function parseTarget(
+  host: string, port: string | undefined, { allowZero = false, textMayFollow = false } = {},
+): { host: string; port: number; portUsed: boolean } {
+  if (hasPort(host)) {
+    if (port !== undefined && !textMayFollow) throw new UsageError(`the port is given twice: in '${host}' and as '${port}'`);
+    const t = host.trim();
+    const v6 = /^\[([^\]]+)\]:(.*)$/.exec(t);
+    const [h, p] = v6 ? [v6[1]!, v6[2]!] : [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1)];
+    return { host: parseHost(h, 'host'), port: parsePort(p, 'port', { allowZero }), portUsed: false };
+  }
+  if (port === undefined) throw new UsageError(`missing port: give <host> <port>, or <host>:<port> ([::1]:8000 for IPv6), got only '${host}'`);
+  return { host: parseHost(host, 'host'), port: parsePort(port, 'port', { allowZero }), portUsed: true };
+}
+
 /** Formats a host and port the way people type them: `[::1]:80` for IPv6. */
 export function formatEndpoint(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

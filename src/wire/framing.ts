@@ -49,23 +49,55 @@ function unescapeDelimiter(e: string): string {
   }
 }
 
-/** Parses `raw`, `line`, `len16`, `len32` or any other text as a delimiter (escapes allowed). */
-export function parseFrame(value: string, name = '--frame'): FrameSpec {
-  switch (value) {
-    case 'raw':
-      return { kind: 'raw' };
-    case 'line':
-      return { kind: 'line' };
-    case 'len16':
-      return { kind: 'len16' };
-    case 'len32':
-      return { kind: 'len32' };
-    default: {
-      if (value === '') throw new UsageError(`${name} must be raw, line, len16, len32 or a delimiter, got an empty value`);
-      const delimiter = Buffer.from(value.replace(/\\(x[0-9a-fA-F]{2}|n|r|t|0|\\)/g, (_, e: string) => unescapeDelimiter(e)), 'latin1');
-      return { kind: 'delimiter', delimiter };
-    }
+const FRAME_KINDS = ['raw', 'line', 'len16', 'len32'] as const;
+
+/** Edit distance of two short words (how far a typo is from a known kind). */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
   }
+  return row[b.length]!;
+}
+
+/**
+ * Parses `raw`, `line`, `len16`, `len32`, or a delimiter given explicitly: `delim:<text>`, or text
+ * with an escape or a sign in it (`\r\n`, `;`, `</msg>`). A bare word that is not a kind is a
+ * typo (`lines`), refused with the nearest kind, never taken as a delimiter.
+ */
+export function parseFrame(value: string, name = '--frame'): FrameSpec {
+  if ((FRAME_KINDS as readonly string[]).includes(value)) return { kind: value as (typeof FRAME_KINDS)[number] };
+  const explicit = value.startsWith('delim:');
+  const text = explicit ? value.slice('delim:'.length) : value;
+  if (text === '') throw new UsageError(`${name} must be raw, line, len16, len32 or a delimiter, got an empty ${explicit ? 'delimiter' : 'value'}`);
+  if (!explicit && /^[A-Za-z0-9_-]+$/.test(text)) {
+    const word = text.toLowerCase();
+    const prefix = (k: string) => {
+      let i = 0;
+      while (i < k.length && word[i] === k[i]) i++;
+      return i;
+    };
+    // the nearest kind; of two as near, the one sharing the longer start (len8: len16, not line)
+    const near = FRAME_KINDS.map((k) => [k, distance(word, k)] as const).sort((a, b) => a[1] - b[1] || prefix(b[0]) - prefix(a[0]))[0]!;
+    const guess = near[1] <= 2 ? ` (did you mean ${near[0]}?)` : '';
+    throw new UsageError(`${name}: unknown kind '${value}'${guess}; the kinds are raw, line, len16 and len32`, {
+      hint: `to split messages at the text '${value}', write ${name} delim:${value}`,
+    });
+  }
+  const delimiter = Buffer.from(text.replace(/\\(x[0-9a-fA-F]{2}|n|r|t|0|\\)/g, (_, e: string) => unescapeDelimiter(e)), 'latin1');
+  return { kind: 'delimiter', delimiter };
+}
+
+/** The framing in words, for a banner: `line`, `len16`, `delimiter "\r\n"`. */
+export function describeFrame(spec: FrameSpec): string {
+  if (spec.kind !== 'delimiter') return spec.kind === 'raw' ? 'raw (one read a message)' : `${spec.kind} framing`;
+  const shown = spec.delimiter.toString('latin1').replace(/[\x00-\x1f\x7f-\xff\\"]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\', '"': '\\"' };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+  return `delimiter "${shown}"`;
 }
 
 class RawDecoder implements FrameDecoder {

@@ -169,3 +169,26 @@ test('half-close: after the server finishes sending, the rest of stdin still rea
   const nc = await halfCloseExchange(t, 'nc', ['-N']);
   assert.equal(nc.total, sockit.total, 'what nc -N delivers');
 });
+
+test('a line typed into nc: {data} is the line without its newline, {raw} the exact bytes; TCP and UDP alike', async (t) => {
+  if (!requirePeer(t, 'nc')) return;
+  const tcp = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--reply', 'Hello, {data}! [{raw}]', '--quit', 'exit', '--json']);
+  const tcpPort = await tcp.port();
+  const viaTcp = await run('nc', ['-N', '127.0.0.1', String(tcpPort)], { input: 'Bob\n' });
+  assert.equal(viaTcp.stdout, 'Hello, Bob! [Bob\n]');
+  const crlf = await run('nc', ['-N', '127.0.0.1', String(tcpPort)], { input: 'Ann\r\n' });
+  assert.equal(crlf.stdout, 'Hello, Ann! [Ann\r\n]');
+  // --quit matches the word without its newline; nothing is answered after it
+  const quit = await run('nc', ['127.0.0.1', String(tcpPort)], { input: 'exit\n' });
+  assert.equal(quit.stdout, '');
+  await tcp.waitEvent((e) => e.event === 'close' && /quit word/.test(e.reason));
+
+  const udp = spawnCli(t, ['udp', 'listen', '0', '-H', '127.0.0.1', '--reply', 'Hello, {data}!']);
+  await udp.waitStdout(/port (\d+) \(udp\)/);
+  const udpPort = Number(/port (\d+) \(udp\)/.exec(udp.stdout)[1]);
+  const s = dgram.createSocket('udp4');
+  t.after(() => s.close());
+  const answer = new Promise((resolve) => s.once('message', (m) => resolve(m.toString())));
+  s.send('Bob\n', udpPort, '127.0.0.1');
+  assert.equal(await within(answer, { what: "udp listen's answer" }), 'Hello, Bob!');
+});

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { Command, type OptionValues } from 'commander';
 import { checkLoadOptions, runLoad, type CheckedLoadOptions, type LoadReport, type LoadProgress, type LoadRun } from '../../load/load.js';
 import type { LocustWorkerEvent } from '../../load/locust-worker.js';
-import { formatEndpoint, parseEndpoint, parseHost, parsePort } from '../../wire/endpoint.js';
+import { formatEndpoint, parseEndpoint, parseHost, parseTarget } from '../../wire/endpoint.js';
 import { resolveHost } from '../../net/resolve.js';
 import { unescapeText } from '../../wire/template.js';
 import { UsageError } from '../../errors.js';
@@ -23,7 +23,7 @@ export function registerLoad(program: Command, run: Runner): void {
     .command('load')
     .description('TCP load generator: connections, message size, rate, duration; messages/s, MB/s and latency percentiles')
     .argument('<host>', 'server host name or address')
-    .argument('<port>', 'server port')
+    .argument('[port]', 'server port (or give host:port)')
     .option('-c, --connections <n>', 'connections to open', '10')
     .option('--size <bytes>', 'bytes per message (letters ending in a newline)', '64')
     .option('--data <text>', 'send this message instead (\\n \\r \\t \\xHH escapes); its length sets the size')
@@ -36,7 +36,7 @@ export function registerLoad(program: Command, run: Runner): void {
   addOutputOptions(cmd, 'the report as one JSON object on stdout')
     .option('--locust <master>', 'be a worker of this Locust master (host[:port], port 5557 by default): it sets users and duration')
     .option('--reconnect', 'with --locust: when the master goes away, stop and wait for it to come back');
-  cmd.action((host: string, port: string, raw: OptionValues, self: Command) =>
+  cmd.action((host: string, port: string | undefined, raw: OptionValues, self: Command) =>
     run(() => {
       const o = readLoadOptions(host, port, new RawOptions(raw), self);
       return o.locust ? locustWorker(o, o.locust) : load(o);
@@ -56,15 +56,14 @@ interface LoadCommandOptions {
   locust?: { host: string; port: number; reconnect: boolean };
 }
 
-function readLoadOptions(hostArg: string, portArg: string, raw: RawOptions, cmd: Command): LoadCommandOptions {
+function readLoadOptions(hostArg: string, portArg: string | undefined, raw: RawOptions, cmd: Command): LoadCommandOptions {
   const master = raw.text('locust');
   if (master !== undefined) {
     for (const [name, flag] of [['connections', '--connections'], ['duration', '--duration']] as const) {
       if (cmd.getOptionValueSource(name) === 'cli') throw new UsageError(`${flag} is the Locust master's to decide (its user count and run time); leave it out with --locust`);
     }
   }
-  const host = parseHost(hostArg);
-  const port = parsePort(portArg, 'port', { allowZero: false });
+  const { host, port } = parseTarget(hostArg, portArg);
   const data = raw.text('data');
   const load = checkLoadOptions(
     {

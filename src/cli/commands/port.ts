@@ -3,7 +3,7 @@ import { Command, type OptionValues } from 'commander';
 import { checkPort, findFreePorts, parsePortRange, type PortCheck, type PortCheckOptions } from '../../ports/check.js';
 import { checkScanPace, parsePortList, scanPorts, type ProbeResult } from '../../ports/scan.js';
 import { checkPingTiming, pingTcp, type PingProbe } from '../../ports/tcping.js';
-import { formatEndpoint, parseHost, parsePort } from '../../wire/endpoint.js';
+import { formatEndpoint, parseHost, parsePort, parseTarget } from '../../wire/endpoint.js';
 import { resolveHost } from '../../net/resolve.js';
 import { ConnectError, SockitError } from '../../errors.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type FieldFlags, type OutputOptions, type Runner } from '../command.js';
@@ -52,12 +52,12 @@ export function registerPort(program: Command, run: Runner): void {
     .command('ping')
     .description('tcping: connect latency like ping (count, interval, min/avg/max/mdev, loss); Ctrl-C prints the statistics')
     .argument('<host>', 'host name or address')
-    .argument('<port>', 'TCP port')
+    .argument('[port]', 'TCP port (or give host:port)')
     .option('-c, --count <n>', 'stop after this many probes (default: until Ctrl-C)')
     .option('-i, --interval <ms>', 'from one probe to the next', '1000')
     .option('--timeout <ms>', 'a probe not connected in this long is lost', '2000');
   addOutputOptions(ping, 'one JSON object per probe, then the statistics, on stdout');
-  ping.action((host: string, p: string, raw: OptionValues) => run(() => portPing(readPingOptions(host, p, new RawOptions(raw))), PORT_FLAGS));
+  ping.action((host: string, p: string | undefined, raw: OptionValues) => run(() => portPing(readPingOptions(host, p, new RawOptions(raw))), PORT_FLAGS));
 }
 
 /** `port check`'s options, typed. */
@@ -113,9 +113,8 @@ interface PingCommandOptions {
   output: OutputOptions;
 }
 
-function readPingOptions(hostArg: string, portArg: string, raw: RawOptions): PingCommandOptions {
-  const host = parseHost(hostArg);
-  const port = parsePort(portArg, 'port', { allowZero: false });
+function readPingOptions(hostArg: string, portArg: string | undefined, raw: RawOptions): PingCommandOptions {
+  const { host, port } = parseTarget(hostArg, portArg);
   const { count, intervalMs, timeoutMs } = checkPingTiming({ count: raw.text('count'), intervalMs: raw.text('interval'), timeoutMs: raw.text('timeout') });
   return { host, port, count, intervalMs, timeoutMs, output: readOutputOptions(raw) };
 }

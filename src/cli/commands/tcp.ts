@@ -6,9 +6,9 @@ import { Command, type OptionValues } from 'commander';
 import { TcpServer, type TcpServerOptions } from '../../net/tcp-server.js';
 import { TcpClient } from '../../net/tcp-client.js';
 import { encodeText, createDecoder } from '../../wire/codec.js';
-import { encodeFrame } from '../../wire/framing.js';
+import { describeFrame, encodeFrame } from '../../wire/framing.js';
 import { parseHex } from '../../wire/hex.js';
-import { parseHost, parsePort } from '../../wire/endpoint.js';
+import { parseTarget } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
 import { formatTlsPeer } from '../../net/tls-info.js';
 import { SockitError, UsageError } from '../../errors.js';
@@ -30,7 +30,7 @@ export function registerTcp(program: Command, run: Runner): void {
   const listen = tcp
     .command('listen')
     .description('TCP server: many clients at once; shows what arrives, answers as told; stdin lines go to every client ("@<id> text" to one)')
-    .argument('<port>', 'port to listen on (0: any free port)');
+    .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
   addListenHostOption(listen).option('-q, --quiet', 'show connections and errors, not each message');
   addCaptureOption(addConnectionServerOptions(addOutputOptions(addFrameOptions(addTextOptions(listen)))));
   listen.action((port: string, raw: OptionValues) => run(() => tcpListen(readListenOptions(port, new RawOptions(raw))), CONNECTION_SERVER_FLAGS));
@@ -38,8 +38,8 @@ export function registerTcp(program: Command, run: Runner): void {
   const connect = tcp
     .command('connect')
     .description('TCP client: stdin to the server, the server to stdout (like nc)')
-    .argument('<host>', 'server host name or address')
-    .argument('<port>', 'server port')
+    .argument('<host>', 'server host name or address (or host:port, [::1]:port)')
+    .argument('[port]', 'server port')
     .option('-s, --send <text>', 'send this (\\n \\r \\t \\xHH escapes) and print the replies; repeatable', collect);
   addSendOptions(connect, { wait: 'with --send/--file: exit after this much silence', repeat: 'send the --send texts this many times', interval: 'pause between repeats' }, '1000')
     .option('--file <path>', 'send a file (progress on stderr), then half-close')
@@ -51,7 +51,7 @@ export function registerTcp(program: Command, run: Runner): void {
     .option('--ca <file>', 'with --tls (implied): trust the certificates in this PEM file, such as a private CA');
   addRuleOptions(connect);
   addCaptureOption(addOutputOptions(addFrameOptions(addTextOptions(connect))));
-  connect.action((host: string, port: string, raw: OptionValues) => run(() => tcpConnect(readConnectOptions(host, port, new RawOptions(raw))), RULE_FLAGS));
+  connect.action((host: string, port: string | undefined, raw: OptionValues) => run(() => tcpConnect(readConnectOptions(host, port, new RawOptions(raw))), RULE_FLAGS));
 }
 
 /** `tcp listen`'s options, typed. */
@@ -114,9 +114,8 @@ interface ConnectOptions {
   capture?: string;
 }
 
-function readConnectOptions(hostArg: string, portArg: string, raw: RawOptions): ConnectOptions {
-  const host = parseHost(hostArg);
-  const port = parsePort(portArg, 'port', { allowZero: false });
+function readConnectOptions(hostArg: string, portArg: string | undefined, raw: RawOptions): ConnectOptions {
+  const { host, port } = parseTarget(hostArg, portArg);
   const data = readDataOptions(raw);
   const o: ConnectOptions = {
     host, port, data, rules: readRuleOptions(raw),
@@ -174,7 +173,7 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
     client.on('event', (e) => {
       switch (e.event) {
         case 'connect':
-          err.line(c.sys(`connected to ${e.peer} from ${e.local}`));
+          err.line(c.sys(`connected to ${e.peer} from ${e.local}${data.frame.kind === 'raw' ? '' : ` (${describeFrame(data.frame)})`}`));
           if (e.tls) for (const l of formatTlsPeer(e.tls)) err.line(c.dim(`  ${l}`));
           break;
         case 'data':

@@ -5,7 +5,7 @@ import { Command, type OptionValues } from 'commander';
 import { UdpSocket, checkDatagramSize, MAX_DATAGRAM_IPV6, type UdpSocketOptions } from '../../net/udp-socket.js';
 import { encodeText } from '../../wire/codec.js';
 import { parseHex } from '../../wire/hex.js';
-import { parseHost, parsePort } from '../../wire/endpoint.js';
+import { parsePort, parseTarget } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
@@ -39,7 +39,7 @@ export function registerUdp(program: Command, run: Runner): void {
   const listen = udp
     .command('listen')
     .description('UDP server: shows every datagram, answers its sender as told; stdin lines go to every peer heard from ("@<id> text" to one)')
-    .argument('<port>', 'port to listen on (0: any free port)');
+    .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
   addAnswerOptions(addListenHostOption(listen), 'datagram', 'sender');
   addAccessOptions(listen, { allow: 'only datagrams from these addresses are shown and answered', deny: 'datagrams from these addresses are ignored' });
   addCaptureOption(addDatagramOptions(listen.option('-q, --quiet', 'show errors only, not each datagram')));
@@ -48,8 +48,8 @@ export function registerUdp(program: Command, run: Runner): void {
   const send = udp
     .command('send')
     .description('UDP client: send the text (or stdin lines, or a file) and print the replies; interactive without text or piped stdin')
-    .argument('<host>', 'host name or address to send to')
-    .argument('<port>', 'port to send to')
+    .argument('<host>', 'host name or address to send to (or host:port, [::1]:port)')
+    .argument('[port]', 'port to send to')
     .argument('[text]', 'what to send (\\n \\r \\t \\xHH escapes; hex with --send-hex)');
   addSendOptions(send, {
     wait: 'exit after this much silence once everything is sent',
@@ -62,7 +62,7 @@ export function registerUdp(program: Command, run: Runner): void {
     .option('--broadcast', 'allow sending to a broadcast address (SO_BROADCAST)')
     .option('--ttl <hops>', 'multicast hops (0: this host only)');
   addCaptureOption(addDatagramOptions(send));
-  send.action((host: string, port: string, text: string | undefined, raw: OptionValues) =>
+  send.action((host: string, port: string | undefined, text: string | undefined, raw: OptionValues) =>
     run(() => udpSend(readSendOptions(host, port, text, new RawOptions(raw))), UDP_FLAGS),
   );
 }
@@ -111,9 +111,11 @@ interface SendOptions {
   capture?: string;
 }
 
-function readSendOptions(hostArg: string, portArg: string, text: string | undefined, raw: RawOptions): SendOptions {
-  const host = parseHost(hostArg);
-  const port = parsePort(portArg, 'port', { allowZero: false });
+function readSendOptions(hostArg: string, portArg: string | undefined, textArg: string | undefined, raw: RawOptions): SendOptions {
+  const { host, port, portUsed } = parseTarget(hostArg, portArg, { textMayFollow: true });
+  // with host:port, the next argument is the text
+  if (!portUsed && textArg !== undefined) throw new UsageError(`too many arguments: with '${hostArg}' the port is given, so '${textArg}' would be a second text`);
+  const text = portUsed ? textArg : portArg;
   const data = readDataOptions(raw);
   const waitMs = raw.whole('wait', '--wait')!;
   const repeat = raw.whole('repeat', '--repeat', 1)!;

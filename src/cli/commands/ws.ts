@@ -40,7 +40,7 @@ export function registerWs(program: Command, run: Runner): void {
   const listen = ws
     .command('listen')
     .description('WebSocket server: many clients at once; shows the handshake, every frame and the close code; answers as told; stdin lines go to every client ("@<id> text" to one)')
-    .argument('<port>', 'port to listen on (0: any free port)');
+    .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
   addListenHostOption(listen)
     .option('--path <path>', 'accept WebSocket upgrades on this path only (others get 404)')
     .option('--subprotocol <name>', 'a subprotocol this server speaks, preferred first (repeatable)', collect)
