@@ -12,6 +12,7 @@ import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette
 import { onStopSignal } from './signals.js';
 import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
 import { paceForTerminal } from './terminal-pace.js';
+import { TERMINAL_SHOW_BYTES } from './message-view.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -164,13 +165,24 @@ export function addTextOptions(cmd: Command): Command {
   cmd
     .option('-e, --encoding <name>', 'text encoding: utf8, gbk, gb18030, big5, shift_jis, latin1, ... (any iconv-lite name)', 'utf8')
     .option('-x, --hex', 'show data as a hex dump')
-    .option('--send-hex', 'read what you type or send as hex (48 65 6c, 48656c, 0x48,0x65)');
+    .option('--send-hex', 'read what you type or send as hex (48 65 6c, 48656c, 0x48,0x65)')
+    .option(...SHOW_OPTION);
   return addPayloadOption(cmd);
 }
 
 /** `--payload`: how `--json` writes the bytes of each message. */
 export function addPayloadOption(cmd: Command): Command {
   return cmd.option('--payload <form>', 'with --json: bytes as hex, base64 (much faster on long messages) or none', 'hex');
+}
+
+/** `--show`: how much of each message people see. */
+export const SHOW_OPTION = ['--show <bytes>', `show at most this many bytes of each message, counting the rest ("all": everything; default ${TERMINAL_SHOW_BYTES} on a terminal, everything elsewhere)`] as const;
+
+/** Reads `--show`: a size, `all`, or by default a bounded prefix on a terminal and everything elsewhere. */
+export function readShowBytes(raw: RawOptions): number {
+  const text = raw.text('show');
+  if (text === undefined) return process.stdout.isTTY ? TERMINAL_SHOW_BYTES : Infinity;
+  return text === 'all' ? Infinity : parseSize(text, '--show', 1);
 }
 
 /** `--frame`, `--max-frame`: what one message is on a stream. */
@@ -267,6 +279,8 @@ export interface DataOptions extends OutputOptions {
   sendHex: boolean;
   frame: FrameSpec;
   maxFrameBytes: number;
+  /** Show at most this many bytes of each message (`--show`). */
+  showBytes: number;
 }
 
 /** Reads the data options, validating each and naming it when it refuses. */
@@ -280,6 +294,7 @@ export function readDataOptions(raw: RawOptions): DataOptions {
     sendHex: raw.flag('sendHex'),
     frame: parseFrame(raw.text('frame') ?? 'raw'),
     maxFrameBytes: maxFrame === undefined ? DEFAULT_MAX_FRAME_BYTES : parseSize(maxFrame, '--max-frame', 1, 2 ** 32 - 1),
+    showBytes: readShowBytes(raw),
   };
 }
 
@@ -333,7 +348,7 @@ export class Output {
 /** The renderer the data options ask for. */
 export function dataRenderer(output: Output, data: DataOptions, extra: { showIds?: boolean } = {}): (e: SessionEvent) => void {
   const frame = data.frame.kind === 'raw' ? undefined : describeFrame(data.frame);
-  return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, frame, ...extra });
+  return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, frame, showBytes: data.showBytes, ...extra });
 }
 
 /**

@@ -1,10 +1,10 @@
 // Rendering of session events for people (coloured lines) or scripts (NDJSON), with batched writes.
-import { formatHexDump } from '../wire/hex.js';
 import { toJsonEvent, type PayloadForm, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
 import { describeCloseCode } from '../ws/close-codes.js';
 import { decodeText } from '../wire/codec.js';
 import { describeFaults } from '../wire/faults.js';
 import { formatTlsPeer } from '../net/tls-info.js';
+import { clipMessage, guessEncoding, hexDumpWithText, moreNote, undecodable } from './message-view.js';
 
 const writers = new Set<LineWriter>();
 
@@ -113,6 +113,8 @@ export interface RenderOptions {
   payload?: PayloadForm;
   /** The framing in words, named on the listening line when it is not the default. */
   frame?: string;
+  /** Show at most this many bytes of each message, and count the rest (`--show`). */
+  showBytes?: number;
 }
 
 /** Renders events to a writer: one NDJSON object a line, or readable lines. */
@@ -124,9 +126,25 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   const c = makePalette(options.color);
   const showSends = options.showSends ?? true;
   const who = (id: number, peer: string) => (options.showIds === false ? peer : `#${id} ${peer}`);
+  const encoding = options.encoding ?? 'utf8';
+  const limit = options.showBytes ?? Infinity;
+  const hinted = new Set<number>();
   const body = (payload: Buffer, text: string | undefined, opcode?: WsOpcode) => {
-    if (options.hex || text === undefined || (opcode === 'binary' && !readable(text))) return '\n' + indent(formatHexDump(payload));
-    return ' ' + escapeControl(text);
+    const m = clipMessage(payload, text, limit, encoding);
+    const more = m.more ? c.dim(moreNote(m.more)) : '';
+    // bytes that are not text in this encoding: hex, with the text they do make beside it
+    if (options.hex || m.text === undefined || (opcode === 'binary' && !readable(m.text)) || undecodable(m.text)) {
+      return '\n' + indent(hexDumpWithText(m.payload, encoding) + (more ? '\n' + more : ''));
+    }
+    return ' ' + escapeControl(m.text) + (more ? ' ' + more : '');
+  };
+  /** Once per connection: bytes that are not UTF-8 but read as GBK get a hint. */
+  const hint = (id: number, payload: Buffer, text: string | undefined) => {
+    if (hinted.has(id) || text === undefined || !undecodable(text)) return '';
+    const guess = guessEncoding(payload, encoding);
+    if (!guess) return '';
+    hinted.add(id);
+    return '\n' + c.dim(`  hint: these bytes are not ${encoding} but read as ${guess.toUpperCase()}: try --encoding ${guess}`);
   };
   // WebSocket frames carry their type: shown before the size, so text and binary look different
   const kind = (opcode: WsOpcode | undefined, fin?: boolean) => (opcode ? `${c.dim(fin === false ? `${opcode} fragment` : opcode)} ` : '');
@@ -144,7 +162,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         // a relay's two directions: up (client to target) and down, each its own arrow and colour
         if (e.direction === 'up') writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('→')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
         else if (e.direction === 'down') writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
-        else writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
+        else writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}${hint(e.id, e.payload, e.text)}`);
         break;
       case 'target':
         writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`target ${e.target} connected in ${e.connectMs} ms`)}`);
@@ -164,6 +182,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         break;
       }
       case 'close': {
+        hinted.delete(e.id);
         // a relay's reason already names the close frame that began its end
         const frame = e.closeFrame && !e.closedBy ? `; ${e.closeFrame.by === 'us' ? 'sent' : 'received'} ${describeCloseCode(e.closeFrame.code)}${e.closeFrame.reason ? ` "${escapeControl(e.closeFrame.reason)}"` : ''}` : '';
         // a relay counts what went up (from the client) and down; a server what it received and sent

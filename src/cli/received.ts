@@ -1,7 +1,8 @@
 // What a client command prints of what it receives: the exact bytes into a file or pipe (as nc does), readable text on a terminal.
 import { formatHexDump } from '../wire/hex.js';
 import { decodeText } from '../wire/codec.js';
-import { readable, type LineWriter } from './output.js';
+import type { LineWriter } from './output.js';
+import { clipMessage, escapeForTerminal, guessEncoding, hexDumpWithText, moreNote, undecodable } from './message-view.js';
 
 /** How received messages reach stdout. */
 export interface ReceivedOptions {
@@ -16,10 +17,16 @@ export interface ReceivedOptions {
   messages: boolean;
   /** stdout is a terminal: text is decoded for people; elsewhere the bytes go out as they came. */
   terminal: boolean;
+  /** On a terminal, at most this many bytes of each message are shown (`--show`). */
+  showBytes?: number;
+  /** Where a hint goes (stderr): bytes that fail in the encoding but read as another. */
+  hints?: LineWriter;
 }
 
 /** Writes each received message to stdout as {@link ReceivedOptions} say. */
 export class ReceivedWriter {
+  private hinted = false;
+
   constructor(
     private readonly out: LineWriter,
     private readonly options: ReceivedOptions,
@@ -37,20 +44,32 @@ export class ReceivedWriter {
   write(payload: Buffer, text?: string, from?: string): void {
     const o = this.options;
     const out = this.out;
-    if (o.hex) {
-      out.line(`${from ? `${from}:\n` : ''}${formatHexDump(payload)}`);
+    if (!o.terminal) {
+      if (o.hex) out.line(`${from ? `${from}:\n` : ''}${formatHexDump(payload)}`);
+      else {
+        // a file or a pipe gets the bytes as they came: nothing decoded, nothing re-encoded
+        if (from) out.write(`${from}: `);
+        out.bytes(payload);
+        if (o.messages && payload[payload.length - 1] !== 0x0a) out.write('\n');
+      }
       return;
     }
-    if (from) out.write(`${from}: `);
-    if (o.terminal) {
-      const shown = text ?? decodeText(payload, o.encoding);
-      // bytes that are not text in this encoding (or would drive the terminal) are shown as hex beside their text
-      if (!readable(shown)) out.line(formatHexDump(payload));
-      else out.write(o.messages && !shown.endsWith('\n') ? shown + '\n' : shown);
+    const m = clipMessage(payload, o.hex ? undefined : (text ?? decodeText(payload, o.encoding)), o.showBytes ?? Infinity, o.encoding);
+    const more = moreNote(m.more);
+    if (m.text === undefined || undecodable(m.text)) {
+      // bytes that are not text in this encoding: hex, with the text they do make beside it
+      out.line(`${from ? `${from}:\n` : ''}${hexDumpWithText(m.payload, o.encoding)}${more ? `\n${more}` : ''}`);
+      if (m.text !== undefined) this.hint(payload);
       return;
     }
-    // a file or a pipe gets the bytes as they came: nothing decoded, nothing re-encoded
-    out.bytes(payload);
-    if (o.messages && payload[payload.length - 1] !== 0x0a) out.write('\n');
+    const shown = (from ? `${from}: ` : '') + escapeForTerminal(m.text) + (more ? ` ${more}` : '');
+    out.write(o.messages || more ? (shown.endsWith('\n') ? shown : shown + '\n') : shown);
+  }
+
+  private hint(payload: Buffer): void {
+    const guess = this.hinted ? undefined : guessEncoding(payload, this.options.encoding);
+    if (!guess || !this.options.hints) return;
+    this.hinted = true;
+    this.options.hints.line(`hint: these bytes are not ${this.options.encoding} but read as ${guess.toUpperCase()}: try --encoding ${guess}`);
   }
 }

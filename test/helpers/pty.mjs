@@ -1,6 +1,7 @@
 // Runs the CLI with stdout on a pseudo-terminal (python3's pty module), for what sockit shows only to people.
 import { join } from 'node:path';
-import { CLI, ROOT, run } from './index.mjs';
+import { spawn } from 'node:child_process';
+import { CLI, ROOT, run, waitFor, within, WAIT_MS } from './index.mjs';
 
 const PTY_RUN = join(ROOT, 'test', 'helpers', 'pty_run.py');
 
@@ -12,4 +13,29 @@ function ptyArgs(args, { stderr = false, cols = 100 } = {}) {
 /** Runs `sockit ...args` to completion with stdout on a terminal: { code, stdout, stderr }; stdin is `input`, a pipe. */
 export function runCliOnTerminal(args, { input, stderr, cols, env, timeoutMs } = {}) {
   return run('python3', ptyArgs(args, { stderr, cols }), { input, env, timeoutMs });
+}
+
+/**
+ * Starts `sockit ...args` with stdout and stderr on one terminal; killed when the test ends.
+ * `output` gathers what it showed; `waitOutput(pattern)` waits for it; `stop(signal)` ends it.
+ */
+export function spawnCliOnTerminal(t, args, { env } = {}) {
+  const child = spawn('python3', ptyArgs(args, { stderr: true }), { env: { ...process.env, NO_COLOR: '1', ...env } });
+  const handle = {
+    child,
+    output: '',
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+    waitOutput(pattern, ms = WAIT_MS) {
+      const matches = () => (typeof pattern === 'string' ? handle.output.includes(pattern) : pattern.test(handle.output));
+      return waitFor(() => matches() || undefined, { what: `the terminal to show ${pattern}`, timeoutMs: ms, detail: () => handle.output });
+    },
+    async stop(signal = 'SIGINT') {
+      child.kill(signal);
+      return within(handle.exited, { what: `sockit ${args.join(' ')} to exit on ${signal}` });
+    },
+  };
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (s) => (handle.output += s));
+  t.after(() => child.kill('SIGKILL'));
+  return handle;
 }

@@ -155,7 +155,7 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   const terminal = Boolean(process.stdout.isTTY) && !o.out;
   const output = new Output(data);
   const { out, err, ce: c } = output;
-  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: data.frame.kind !== 'raw', terminal });
+  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: data.frame.kind !== 'raw', terminal, showBytes: data.showBytes, hints: err });
   const client = new TcpClient({
     host: o.host, port: o.port, encoding: data.encoding, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
     connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: data.json || (received.needsText && !o.out),

@@ -193,7 +193,7 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
   const stopper = new Stopper();
 
   const render = data.json ? dataRenderer(output, data, { showIds: false }) : undefined;
-  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: true, terminal: Boolean(process.stdout.isTTY) });
+  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: true, terminal: Boolean(process.stdout.isTTY), showBytes: data.showBytes, hints: err });
   socket.on('event', (e) => {
     if (e.event === 'data') lastActivity = Date.now();
     if (e.event === 'error' && e.code === 'SOCKIT_ERR_REFUSED') {

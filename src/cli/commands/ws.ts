@@ -13,7 +13,7 @@ import { parseHeaderLine } from '../../wire/ws-url.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addCaptureOption, addConnectionServerOptions, addListenHostOption, addPayloadOption, addRuleOptions, readRuleOptions, RULE_FLAGS, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
+  addCaptureOption, addConnectionServerOptions, addListenHostOption, addPayloadOption, addRuleOptions, readRuleOptions, RULE_FLAGS, SHOW_OPTION, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
@@ -29,7 +29,8 @@ function addMessageOptions(cmd: Command): Command {
     .option('-x, --hex', 'show messages as a hex dump')
     .option('--send-hex', 'read what you type or send as hex, sent as binary frames (48 65 6c, 48656c, 0x48,0x65)')
     .option('--binary', 'send binary frames (default: text frames, binary where the bytes are not UTF-8)')
-    .option('--max-payload <size>', 'largest message accepted; larger ones are refused with close code 1009', '16MiB');
+    .option('--max-payload <size>', 'largest message accepted; larger ones are refused with close code 1009', '16MiB')
+    .option(...SHOW_OPTION);
   return addOutputOptions(addPayloadOption(cmd));
 }
 
@@ -244,7 +245,7 @@ function pumpStdin(client: WsClient, data: DataOptions, sendMessage: (bytes: Buf
 /** A client's events for people: messages on stdout, the rest (handshake, pings, close code) on stderr. */
 function clientRenderer(data: DataOptions, output: Output): (e: SessionEvent) => void {
   const { out, err, ce: c } = output;
-  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: true, terminal: Boolean(process.stdout.isTTY) });
+  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: true, terminal: Boolean(process.stdout.isTTY), showBytes: data.showBytes, hints: err });
   return (e) => {
     switch (e.event) {
       case 'connect': {

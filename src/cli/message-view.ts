@@ -1,0 +1,76 @@
+// How one message is shown to people: a bounded prefix (--show) with the rest counted, text that cannot drive the terminal, or hex beside the text in the message's encoding.
+import { createDecoder, decodeText } from '../wire/codec.js';
+import { formatHexDump } from '../wire/hex.js';
+import { formatBytes } from '../wire/format-bytes.js';
+
+/** How much of each message a terminal shows unless `--show` says otherwise. */
+export const TERMINAL_SHOW_BYTES = 512;
+
+/** The part of a message that is shown, and how many bytes are left out. */
+export interface Clipped {
+  payload: Buffer;
+  /** The shown part as text, when the whole was decoded. */
+  text: string | undefined;
+  /** Bytes not shown (0: the whole message is shown). */
+  more: number;
+}
+
+/** The first `limit` bytes of a message; its text cut at the last whole character within them. */
+export function clipMessage(payload: Buffer, text: string | undefined, limit: number, encoding: string): Clipped {
+  if (payload.length <= limit) return { payload, text, more: 0 };
+  const shown = payload.subarray(0, limit);
+  // a stream decoder holds back a character cut in half instead of showing a replacement for it
+  return { payload: shown, text: text === undefined ? undefined : createDecoder(encoding).write(shown), more: payload.length - limit };
+}
+
+/** What a clipped message adds at its end: `… 63.5 kB more (--show all shows everything)`. */
+export function moreNote(more: number): string {
+  return more > 0 ? `… ${formatBytes(more)} more (--show all shows everything)` : '';
+}
+
+/** True when the bytes are text in their encoding: nothing undecodable, no control but tab and line breaks. */
+export function isText(text: string): boolean {
+  return !/[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text);
+}
+
+/** True when some bytes could not be decoded (as opposed to text with control characters in it). */
+export function undecodable(text: string): boolean {
+  return text.includes('\ufffd');
+}
+
+/** Control characters but tab and line breaks as escapes, so a peer's text keeps its lines but cannot drive the terminal. */
+export function escapeForTerminal(text: string): string {
+  return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
+const HEX_COLUMNS = 10 + 39;
+
+/**
+ * An xxd-style dump. Bytes that are text in `encoding` (GBK, UTF-8 beyond ASCII) get that text in
+ * the right-hand column, each character on the row it ends in; other bytes get xxd's printable
+ * ASCII, so the column stays aligned with the bytes.
+ */
+export function hexDumpWithText(bytes: Uint8Array, encoding: string): string {
+  const plain = formatHexDump(bytes);
+  if (!bytes.some((b) => b >= 0x80) || undecodable(decodeText(bytes, encoding))) return plain;
+  const decoder = createDecoder(encoding);
+  return plain
+    .split('\n')
+    .map((line, row) => {
+      const text = decoder.write(Buffer.from(bytes.subarray(row * 16, row * 16 + 16)));
+      // invisible and combining characters would shift or hide what follows
+      return `${line.slice(0, HEX_COLUMNS)}  ${text.replace(/[\p{Cc}\p{Cf}\p{M}\p{Zl}\p{Zp}]/gu, '.')}`;
+    })
+    .join('\n');
+}
+
+/**
+ * The encoding bytes that fail in UTF-8 look like, when they read cleanly as one that people
+ * often meet unannounced (GBK from the lessons' Windows servers); undefined otherwise.
+ */
+export function guessEncoding(payload: Uint8Array, encoding: string): string | undefined {
+  if (!/^utf-?8$/i.test(encoding)) return undefined;
+  const gbk = decodeText(payload, 'gbk');
+  // CJK in clean text: random binary decodes with control characters or replacements, and is not suggested
+  return isText(gbk) && /[\u4e00-\u9fff]/.test(gbk) ? 'gbk' : undefined;
+}

@@ -1,0 +1,44 @@
+// What sockit shows on a terminal (a pseudo-terminal here): bounded messages with the rest counted, hex beside the text where bytes are not text, encoding hints.
+import test from '../helpers/test.mjs';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { requirePeer, rawServer, exchange } from '../helpers/index.mjs';
+import { runCliOnTerminal, spawnCliOnTerminal } from '../helpers/pty.mjs';
+
+test('tcp listen on a terminal: 70,000 random bytes show as a bounded hex dump with the rest counted', async (t) => {
+  if (!requirePeer(t, 'python3')) return;
+  const server = spawnCliOnTerminal(t, ['tcp', 'listen', '0', '-H', '127.0.0.1']);
+  await server.waitOutput(/port (\d+)/);
+  const port = Number(/port (\d+)/.exec(server.output)[1]);
+  await exchange(port, randomBytes(70_000), { expect: 0 });
+  await server.waitOutput(/closed \(closed by peer\)/);
+  const lines = server.output.split('\n');
+  assert.ok(lines.every((l) => l.length < 160), 'no line floods the terminal');
+  assert.match(server.output, /← \d+ B\n {4}00000000: /);
+  assert.match(server.output, /… [\d.]+ kB more \(--show all shows everything\)/);
+  // 512 bytes of each read at most: 32 rows of 16
+  const rows = lines.filter((l) => /^ {4}[0-9a-f]{8}: /.test(l));
+  const reads = (server.output.match(/ ← \d+ B/g) ?? []).length;
+  assert.ok(rows.length <= reads * 32, `${rows.length} rows for ${reads} reads`);
+});
+
+test('tcp connect on a terminal: text shown, --show bounds it; GBK at a UTF-8 client: hex beside it and a hint', async (t) => {
+  if (!requirePeer(t, 'python3')) return;
+  const port = await rawServer(t, (s) => {
+    s.on('data', (d) => {
+      if (String(d) === 'text') s.end('hello world, and more');
+      else s.end(Buffer.from('c4e3bac3b7fecef1b6cb', 'hex')); // 你好服务端 in GBK
+    });
+  });
+  const shown = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'text', '--show', '5']);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal(shown.stdout, 'hello … 16 B more (--show all shows everything)\n');
+  const gbk = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'gbk']);
+  assert.match(gbk.stdout, /^00000000: c4e3 bac3 b7fe cef1 b6cb +\.{10}\n$/);
+  assert.match(gbk.stderr, /hint: these bytes are not utf8 but read as GBK: try --encoding gbk/);
+  const asGbk = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'gbk', '--encoding', 'gbk']);
+  assert.equal(asGbk.stdout, '你好服务端');
+  const hex = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'gbk', '--encoding', 'gbk', '--hex']);
+  assert.match(hex.stdout, /^00000000: c4e3 bac3 b7fe cef1 b6cb +你好服务端\n$/);
+});
