@@ -120,7 +120,7 @@ export const RULE_FLAGS: FieldFlags = { rules: '--rule' };
 /** `--rule`, `--rules-file`, `--reply`, `--echo`: how a server answers each `message` (or datagram) from a `peer` (a client, a sender). */
 export function addAnswerOptions(cmd: Command, message: string, peer: string): Command {
   return addRuleOptions(cmd)
-    .option('--reply <template>', `answer each ${message} not matched by a rule: {data} the message, {peer} the ${peer}, {n} its number, {counter}, {now}, \\n \\r \\t \\xHH escapes, {hex:..}, checksums such as {crc16modbus}`)
+    .option('--reply <template>', `answer each ${message} not matched by a rule: {data} the message (a typed line without its newline), {raw} its bytes, {peer} the ${peer}, {n} its number, {counter}, {now}, \\n \\r \\t \\xHH escapes, {hex:..}, checksums such as {crc16modbus}`)
     .option('--echo', `answer each ${message} not matched by a rule with its exact bytes`);
 }
 

@@ -12,6 +12,7 @@ import { registerWs } from './commands/ws.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerExport } from './commands/export.js';
 import { registerRun } from './commands/run.js';
+import { registerHelp, withExamples } from './help.js';
 
 /**
  * Builds the program. Parsing it runs one command; `onResult` hears its exit code. A command's
@@ -43,5 +44,7 @@ export function buildProgram(onResult: (code: CommandResult) => void = () => {})
   registerProxy(program, run);
   registerExport(program, run);
   registerRun(program, run);
+  registerHelp(program, run);
+  withExamples(program, ['sockit tcp listen 8000 --echo', 'sockit tcp connect 127.0.0.1 8000', 'sockit serve dist -p 0', 'sockit help tcp listen']);
   return program;
 }

@@ -2,6 +2,7 @@
 import { Command, type OptionValues } from 'commander';
 import { listInterfaces, type NetworkInterface } from '../../ports/interfaces.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
+import { withExamples } from '../help.js';
 import type { LineWriter, Palette } from '../output.js';
 
 /** Registers `ifaces`. */
@@ -10,6 +11,10 @@ export function registerIfaces(program: Command, run: Runner): void {
     .command('ifaces')
     .description('local interfaces: IPv4/IPv6 addresses in CIDR form, MAC, up or down, internal (loopback) or not');
   addOutputOptions(cmd, 'one JSON object per interface on stdout, for scripts');
+  withExamples(cmd, [
+    'sockit ifaces',
+    'sockit ifaces --json',
+  ]);
   cmd.action((raw: OptionValues) => run(() => ifaces(readOutputOptions(new RawOptions(raw)))));
 }
 

@@ -8,6 +8,7 @@ import { resolveHost } from '../../net/resolve.js';
 import { unescapeText } from '../../wire/template.js';
 import { UsageError } from '../../errors.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type FieldFlags, type OutputOptions, type Runner } from '../command.js';
+import { withExamples } from '../help.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
 
@@ -36,6 +37,11 @@ export function registerLoad(program: Command, run: Runner): void {
   addOutputOptions(cmd, 'the report as one JSON object on stdout')
     .option('--locust <master>', 'be a worker of this Locust master (host[:port], port 5557 by default): it sets users and duration')
     .option('--reconnect', 'with --locust: when the master goes away, stop and wait for it to come back');
+  withExamples(cmd, [
+    'sockit load 127.0.0.1 9000 -c 100 -d 10',
+    'sockit load 127.0.0.1:9000 -c 1 --mode stream --size 64k',
+    "sockit load 127.0.0.1 9999 --data 'Bob\\n' --expect 11",
+  ]);
   cmd.action((host: string, port: string | undefined, raw: OptionValues, self: Command) =>
     run(() => {
       const o = readLoadOptions(host, port, new RawOptions(raw), self);

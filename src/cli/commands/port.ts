@@ -7,6 +7,7 @@ import { formatEndpoint, parseHost, parsePort, parseTarget } from '../../wire/en
 import { resolveHost } from '../../net/resolve.js';
 import { ConnectError, SockitError } from '../../errors.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type FieldFlags, type OutputOptions, type Runner } from '../command.js';
+import { withExamples } from '../help.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
 import type { LineWriter, Palette } from '../output.js';
@@ -17,6 +18,7 @@ const PORT_FLAGS: FieldFlags = { range: '--range', count: '--count', concurrency
 /** Registers `port check`, `port free`, `port scan` and `port ping`. */
 export function registerPort(program: Command, run: Runner): void {
   const port = program.command('port').description('port utilities: who holds a port, free ports, connect scan, tcping');
+  withExamples(port, ['sockit port check 8000', 'sockit port free --count 3', 'sockit port ping 127.0.0.1 8000 -c 5']);
 
   const check = port
     .command('check')
@@ -25,6 +27,10 @@ export function registerPort(program: Command, run: Runner): void {
     .option('-H, --host <host>', 'address to test binding on (default: all interfaces)')
     .option('--udp', 'check the UDP port instead of TCP');
   addOutputOptions(check, 'one JSON object on stdout, for scripts');
+  withExamples(check, [
+    'sockit port check 8000',
+    'sockit port check 5353 --udp',
+  ]);
   check.action((p: string, raw: OptionValues) => run(() => portCheck(readCheckOptions(p, new RawOptions(raw)))));
 
   const free = port
@@ -35,6 +41,10 @@ export function registerPort(program: Command, run: Runner): void {
     .option('-H, --host <host>', 'address they must be free on (default: all interfaces)')
     .option('--udp', 'free for UDP instead of TCP');
   addOutputOptions(free, 'one JSON object on stdout', { color: false });
+  withExamples(free, [
+    'sockit port free',
+    'sockit port free --count 3 --range 20000-30000',
+  ]);
   free.action((raw: OptionValues) => run(() => portFree(readFreeOptions(new RawOptions(raw))), PORT_FLAGS));
 
   const scan = port
@@ -46,6 +56,10 @@ export function registerPort(program: Command, run: Runner): void {
     .option('--timeout <ms>', 'a port that does not answer in this long is filtered', '1000')
     .option('--all', 'list closed ports too (they are listed anyway when 25 ports or fewer are scanned)');
   addOutputOptions(scan, 'one JSON object per port, then a summary, on stdout');
+  withExamples(scan, [
+    'sockit port scan 127.0.0.1 22,80,8000-8100',
+    'sockit port scan 127.0.0.1 1-1024 --timeout 500',
+  ]);
   scan.action((host: string, ports: string, raw: OptionValues) => run(() => portScan(readScanOptions(host, ports, new RawOptions(raw))), PORT_FLAGS));
 
   const ping = port
@@ -57,6 +71,10 @@ export function registerPort(program: Command, run: Runner): void {
     .option('-i, --interval <ms>', 'from one probe to the next', '1000')
     .option('--timeout <ms>', 'a probe not connected in this long is lost', '2000');
   addOutputOptions(ping, 'one JSON object per probe, then the statistics, on stdout');
+  withExamples(ping, [
+    'sockit port ping 127.0.0.1 8000 -c 5',
+    'sockit port ping 127.0.0.1:8000 -i 200',
+  ]);
   ping.action((host: string, p: string | undefined, raw: OptionValues) => run(() => portPing(readPingOptions(host, p, new RawOptions(raw))), PORT_FLAGS));
 }
 

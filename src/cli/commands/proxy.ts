@@ -14,6 +14,7 @@ import {
   addAccessOptions, addCertOptions, addFrameOptions, addListenHostOption, addOutputOptions, dataRenderer, loadServerTls,
   Output, RawOptions, readDataOptions, readServerTlsOptions, type CommandResult, type DataOptions, type FieldFlags, type Runner,
 } from '../command.js';
+import { withExamples } from '../help.js';
 import { addFaultOptions, readFaultOptions } from '../fault-options.js';
 import { onStopSignal } from '../signals.js';
 
@@ -50,6 +51,11 @@ export function registerProxy(program: Command, run: Runner): void {
     .option('--insecure', 'with --tls-target: accept any certificate')
     .option('--servername <name>', 'with --tls-target: the name sent (SNI) and checked in the certificate');
   addFaultOptions(proxy);
+  withExamples(proxy, [
+    'sockit proxy 8080 127.0.0.1:8000',
+    'sockit proxy 8080 127.0.0.1:8000 --frame line --encoding gbk',
+    'sockit proxy 8080 127.0.0.1:8000 --latency 200±20 --down-bandwidth 64k',
+  ]);
   proxy.action((port: string, target: string, raw: OptionValues) => run(() => runProxy(port, target, new RawOptions(raw)), PROXY_FLAGS));
 }
 

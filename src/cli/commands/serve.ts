@@ -12,6 +12,7 @@ import {
   addCaptureOption, addCertOptions, addOutputOptions, collect, loadServerTls, openBrowser, Output, RawOptions, readOutputOptions, readServerTlsOptions, startCapture,
   type CommandResult, type OutputOptions, type Runner, type ServerTlsOptions,
 } from '../command.js';
+import { withExamples } from '../help.js';
 import { onStopSignal } from '../signals.js';
 
 /** Registers `serve`. */
@@ -40,6 +41,11 @@ export function registerServe(program: Command, run: Runner): void {
     .option('--open', 'open the browser at the server')
     .option('-q, --quiet', 'no access log');
   addCaptureOption(addOutputOptions(serve), 'every request answered');
+  withExamples(serve, [
+    'sockit serve',
+    'sockit serve dist -p 0',
+    'sockit serve inbox --upload --auth ann:s3cret --tls',
+  ]);
   serve.action((dir: string | undefined, raw: OptionValues) => run(() => runServe(readServeOptions(dir, new RawOptions(raw)))));
 }
 

@@ -17,6 +17,7 @@ import {
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
+import { withExamples } from '../help.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
 import { checkInputFile, openOutputFile, type InputFile, type OutputFile } from '../files.js';
 import { ReceivedWriter } from '../received.js';
@@ -26,6 +27,7 @@ import { formatBytes } from '../output.js';
 /** Registers `tcp listen` and `tcp connect`. */
 export function registerTcp(program: Command, run: Runner): void {
   const tcp = program.command('tcp').description('TCP server (listen) and client (connect)');
+  withExamples(tcp, ['sockit tcp listen 8000 --echo', 'sockit tcp connect 127.0.0.1 8000']);
 
   const listen = tcp
     .command('listen')
@@ -33,6 +35,11 @@ export function registerTcp(program: Command, run: Runner): void {
     .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
   addListenHostOption(listen).option('-q, --quiet', 'show connections and errors, not each message');
   addCaptureOption(addConnectionServerOptions(addOutputOptions(addFrameOptions(addTextOptions(listen)))));
+  withExamples(listen, [
+    'sockit tcp listen 8000 --echo',
+    "sockit tcp listen 9999 --welcome 'Welcome!' --reply 'Hello, {data}!' --quit exit",
+    "sockit tcp listen 127.0.0.1:8000 --frame line --reply '{n}: {data}\\n'",
+  ]);
   listen.action((port: string, raw: OptionValues) => run(() => tcpListen(readListenOptions(port, new RawOptions(raw))), CONNECTION_SERVER_FLAGS));
 
   const connect = tcp
@@ -51,6 +58,11 @@ export function registerTcp(program: Command, run: Runner): void {
     .option('--ca <file>', 'with --tls (implied): trust the certificates in this PEM file, such as a private CA');
   addRuleOptions(connect);
   addCaptureOption(addOutputOptions(addFrameOptions(addTextOptions(connect))));
+  withExamples(connect, [
+    'sockit tcp connect 127.0.0.1 8000',
+    "sockit tcp connect 127.0.0.1:8000 --send 'PING\\r\\n' --wait 500",
+    'sockit tcp connect 127.0.0.1 8000 < request.bin > reply.bin',
+  ]);
   connect.action((host: string, port: string | undefined, raw: OptionValues) => run(() => tcpConnect(readConnectOptions(host, port, new RawOptions(raw))), RULE_FLAGS));
 }
 

@@ -13,6 +13,7 @@ import {
   RawOptions, readDataOptions, RULE_FLAGS, readListenCommon, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type FieldFlags, type ListenCommon, type Pause, type Runner,
 } from '../command.js';
+import { withExamples } from '../help.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
 import { ReceivedWriter } from '../received.js';
 import { checkInputFile } from '../files.js';
@@ -35,6 +36,7 @@ function addDatagramOptions(cmd: Command): Command {
 /** Registers `udp listen` and `udp send`. */
 export function registerUdp(program: Command, run: Runner): void {
   const udp = program.command('udp').description('UDP server (listen) and client (send)');
+  withExamples(udp, ["sockit udp listen 9999 --reply 'Hello, {data}!'", 'sockit udp send 127.0.0.1 9999 Bob']);
 
   const listen = udp
     .command('listen')
@@ -43,6 +45,11 @@ export function registerUdp(program: Command, run: Runner): void {
   addAnswerOptions(addListenHostOption(listen), 'datagram', 'sender');
   addAccessOptions(listen, { allow: 'only datagrams from these addresses are shown and answered', deny: 'datagrams from these addresses are ignored' });
   addCaptureOption(addDatagramOptions(listen.option('-q, --quiet', 'show errors only, not each datagram')));
+  withExamples(listen, [
+    "sockit udp listen 9999 --reply 'Hello, {data}!'",
+    'sockit udp listen 9999 --echo --hex',
+    'sockit udp listen 5000 --join 239.255.0.1',
+  ]);
   listen.action((port: string, raw: OptionValues) => run(() => udpListen(readListenOptions(port, new RawOptions(raw))), UDP_FLAGS));
 
   const send = udp
@@ -62,6 +69,11 @@ export function registerUdp(program: Command, run: Runner): void {
     .option('--broadcast', 'allow sending to a broadcast address (SO_BROADCAST)')
     .option('--ttl <hops>', 'multicast hops (0: this host only)');
   addCaptureOption(addDatagramOptions(send));
+  withExamples(send, [
+    'sockit udp send 127.0.0.1 9999 Bob',
+    'sockit udp send 127.0.0.1:9999 PING --repeat 5 --interval 200',
+    "printf 'ann\\nben\\n' | sockit udp send 127.0.0.1 9999",
+  ]);
   send.action((host: string, port: string | undefined, text: string | undefined, raw: OptionValues) =>
     run(() => udpSend(readSendOptions(host, port, text, new RawOptions(raw))), UDP_FLAGS),
   );

@@ -4,6 +4,7 @@ import type { UiServer } from '../../bridge/ui-server.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { toJsonEvent, type SessionEvent } from '../../net/session.js';
 import { addOutputOptions, openBrowser, Output, packageVersion, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
+import { withExamples } from '../help.js';
 import { onStopSignal } from '../signals.js';
 
 /** Registers `ui`. */
@@ -15,6 +16,10 @@ export function registerUi(program: Command, run: Runner): void {
     .option('-H, --host <host>', 'address to listen on; anything but loopback lets other machines in', '127.0.0.1')
     .option('--open', 'open the page in the default browser (skipped where there is no display)');
   addOutputOptions(ui, 'one JSON event per line on stdout (the listening event carries the url)');
+  withExamples(ui, [
+    'sockit ui',
+    'sockit ui -p 0 --open',
+  ]);
   ui.action((raw: OptionValues) => run(() => runUi(readUiOptions(new RawOptions(raw)))));
 }
 

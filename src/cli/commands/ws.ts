@@ -17,6 +17,7 @@ import {
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
+import { withExamples } from '../help.js';
 import { onStopSignal } from '../signals.js';
 import { ReceivedWriter } from '../received.js';
 import { escapeControl, formatBytes } from '../output.js';
@@ -37,6 +38,7 @@ function addMessageOptions(cmd: Command): Command {
 /** Registers `ws listen` and `ws connect`. */
 export function registerWs(program: Command, run: Runner): void {
   const ws = program.command('ws').description('WebSocket server (listen) and client (connect)');
+  withExamples(ws, ['sockit ws listen 8080 --echo', 'sockit ws connect ws://127.0.0.1:8080/']);
 
   const listen = ws
     .command('listen')
@@ -48,6 +50,11 @@ export function registerWs(program: Command, run: Runner): void {
     .option('--origin <origin>', 'only browsers from this origin may connect, as https://example.com (repeatable)', collect)
     .option('-q, --quiet', 'show connections and errors, not each message');
   addCaptureOption(addConnectionServerOptions(addMessageOptions(listen)));
+  withExamples(listen, [
+    'sockit ws listen 8080',
+    'sockit ws listen 8080 --echo --path /chat',
+    'sockit ws listen 8443 --tls --chat',
+  ]);
   listen.action((port: string, raw: OptionValues) => run(() => wsListen(readListenOptions(port, new RawOptions(raw))), CONNECTION_SERVER_FLAGS));
 
   const connect = ws
@@ -69,6 +76,11 @@ export function registerWs(program: Command, run: Runner): void {
     .option('--connect-timeout <ms>', 'give up when connecting and the handshake take longer', '10000')
     .option('--idle-timeout <s>', 'close after this many seconds of silence');
   addCaptureOption(addRuleOptions(addMessageOptions(connect)));
+  withExamples(connect, [
+    'sockit ws connect ws://127.0.0.1:8080/chat',
+    'sockit ws connect ws://127.0.0.1:8080/ -s hello --wait 500',
+    'sockit ws connect ws://127.0.0.1:8080/ --ping 1000 --reconnect',
+  ]);
   connect.action((url: string, raw: OptionValues) => run(() => wsConnect(readConnectOptions(url, new RawOptions(raw))), RULE_FLAGS));
 }
 
