@@ -69,7 +69,7 @@ export function bindErrorFrom(err: unknown, host: string, port: number, owner?: 
         ? `could not listen on ${where}: ports below 1024 need root or the CAP_NET_BIND_SERVICE capability`
         : `could not listen on ${where}: permission denied`, {
         cause: err,
-        hint: 'use a port of 1024 or above, or grant the capability with setcap cap_net_bind_service=+ep $(which node)',
+        hint: 'use a port of 1024 or above; or run as root; or lower net.ipv4.ip_unprivileged_port_start with sysctl (Linux). setcap cap_net_bind_service=+ep on the node binary would let every program run with that node bind low ports, not only sockit',
       });
     case 'EADDRNOTAVAIL':
       return new BindError('SOCKIT_ERR_ADDR_NOT_AVAILABLE', `could not listen on ${where}: no local interface has the address ${host}`, {

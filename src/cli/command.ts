@@ -1,7 +1,6 @@
 // What every command shares: its result type, options declared once and read by type, output, and the listen and wait helpers.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Command, type OptionValues } from 'commander';
 import { resolveEncoding } from '../wire/codec.js';
 import { describeFrame, parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
@@ -13,6 +12,7 @@ import { onStopSignal } from './signals.js';
 import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
 import { paceForTerminal } from './terminal-pace.js';
 import { TERMINAL_SHOW_BYTES } from './message-view.js';
+import { readTypedLines, type PeerCounts } from './typed-lines.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -396,30 +396,6 @@ export async function waitForSilence(waitMs: number, lastActivity: () => number,
   }
 }
 
-/**
- * Reads stdin by lines for servers: `@<id> text` goes to one peer, other lines to all.
- * `encode` turns a line into bytes; its errors are printed and the line skipped.
- * Returns a function that stops reading.
- */
-export function readTargetedLines(encode: (text: string) => Buffer, send: (target: number | 'all', bytes: Buffer) => void): () => void {
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', (line) => {
-    const m = /^@(\d+)\s(.*)$/s.exec(line);
-    const target: number | 'all' = m ? Number(m[1]) : 'all';
-    try {
-      send(target, encode(m ? m[2]! : line));
-    } catch (err) {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
-    }
-  });
-  // stdin closing (a pipe, /dev/null) must not stop a server
-  rl.on('error', () => {});
-  return () => {
-    rl.close();
-    process.stdin.destroy();
-  };
-}
-
 /** A listening session as the `listen` commands drive it. */
 export interface ListeningSession {
   on(event: 'event', listener: (e: SessionEvent) => void): unknown;
@@ -443,6 +419,11 @@ export interface ListenPlan<S extends ListeningSession> {
   nobody: (target: number | 'all') => string;
   /** The capture running beside the session, finished once it has closed. */
   capture?: CliCapture;
+  /** The peers now, for /clients, and what they are called. */
+  clients: () => readonly PeerCounts[];
+  noun: string;
+  /** Closes one peer (/kick); absent where peers have no connection. */
+  kick?: (id: number) => boolean;
 }
 
 /** The body of `tcp listen` and `udp listen`: start, relay stdin lines to peers, stop on Ctrl-C or when the session closes. */
@@ -451,8 +432,9 @@ export async function runListener<S extends ListeningSession>(plan: ListenPlan<S
   session.on('event', plan.render);
   await plan.start(session);
   output.out.flush();
-  const stopInput = readTargetedLines(plan.encodeLine, (target, bytes) => {
-    if (plan.send(bytes, target) === 0) process.stderr.write(`${plan.nobody(target)}\n`);
+  const stopInput = readTypedLines({
+    encode: plan.encodeLine, send: plan.send, nobody: plan.nobody, clients: plan.clients, noun: plan.noun, kick: plan.kick,
+    tell: (text) => output.err.line(text),
   });
   const unregister = onStopSignal(() => void session.close());
   await session.closed;

@@ -129,6 +129,8 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   const encoding = options.encoding ?? 'utf8';
   const limit = options.showBytes ?? Infinity;
   const hinted = new Set<number>();
+  // a UDP listener hears from peers; nothing connects to it
+  let peersAre = 'connection';
   const body = (payload: Buffer, text: string | undefined, opcode?: WsOpcode) => {
     const m = clipMessage(payload, text, limit, encoding);
     const more = m.more ? c.dim(moreNote(m.more)) : '';
@@ -152,6 +154,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
     switch (e.event) {
       case 'listening': {
         const where = e.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(' and ');
+        if (e.protocol === 'udp') peersAre = 'peer';
         writer.line(c.sys(`listening on ${where} port ${e.port} (${e.protocol}${options.frame ? `, ${options.frame}` : ''})`));
         break;
       }
@@ -197,7 +200,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         writer.line(c.err(`error: ${e.message} [${e.code}]`) + (e.hint ? c.dim(`\n  hint: ${e.hint}`) : ''));
         break;
       case 'summary':
-        writer.line(c.sys(`summary: ${e.connections} connection${e.connections === 1 ? '' : 's'}, ${formatBytes(e.bytesIn)} in (${e.messagesIn} messages), ${formatBytes(e.bytesOut)} out (${e.messagesOut} messages) in ${(e.durationMs / 1000).toFixed(1)} s`));
+        writer.line(c.sys(`summary: ${count(e.connections, peersAre)}, ${formatBytes(e.bytesIn)} in (${count(e.messagesIn, 'message')}), ${formatBytes(e.bytesOut)} out (${count(e.messagesOut, 'message')}) in ${(e.durationMs / 1000).toFixed(1)} s`));
         for (const [i, r] of (e.rules ?? []).entries()) {
           writer.line(c.dim(`  rule ${i + 1} ${escapeControl(r.name ?? r.rule)}: ${r.hits} hit${r.hits === 1 ? '' : 's'}${r.enabled ? '' : ' (off)'}`));
         }
@@ -210,6 +213,11 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
       }
     }
   };
+}
+
+/** `1 message`, `2 messages`. */
+export function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Text worth showing as text: no replacement characters, no control characters but tab and line breaks. */

@@ -114,7 +114,7 @@ export class Behaviour {
     if (o.chat) {
       for (const other of this.others()) if (other !== link) other.write(relayed);
     }
-    if (replied && o.closeAfterReply) link.end('closed after reply (--close)');
+    if (replied && o.closeAfterReply) link.end('closed after the reply, as --close asks');
   }
 
   /** Does what a matched rule says; true when it replied at once. */

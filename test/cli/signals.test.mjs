@@ -36,7 +36,7 @@ test('tcp listen: SIGTERM closes the clients, prints the summary and exits 0', a
   await server.waitStdout('#2');
   assert.equal((await server.stop('SIGTERM')).code, 0, server.stderr);
   await heldClosed;
-  assert.match(server.stdout, /summary: 2 connections, 4 B in \(1 messages\), 4 B out \(1 messages\) in \d+\.\d s\n$/);
+  assert.match(server.stdout, /summary: 2 connections, 4 B in \(1 message\), 4 B out \(1 message\) in \d+\.\d s\n$/);
   assert.equal(await refused(port), true, 'the port is released');
 });
 
@@ -61,7 +61,7 @@ test('udp listen: SIGTERM prints the summary and exits 0', async (t) => {
   peer.socket.send('ping', port, '127.0.0.1');
   await waitFor(() => peer.got.length === 1, { what: 'the echo from udp listen' });
   assert.equal((await server.stop('SIGTERM')).code, 0, server.stderr);
-  assert.match(server.stdout, /summary: 1 connection, 4 B in \(1 messages\), 4 B out \(1 messages\) in \d+\.\d s\n$/);
+  assert.match(server.stdout, /summary: 1 peer, 4 B in \(1 message\), 4 B out \(1 message\) in \d+\.\d s\n$/);
 });
 
 test('udp send, interactive: SIGTERM stops reading lines, prints what was sent and received, exits 0', async (t) => {

@@ -109,7 +109,7 @@ test('listen: SIGINT closes clients, prints a summary and exits 0', async (t) =>
   assert.equal(reply.toString(), 'ping');
   const { code } = await server.stop('SIGINT');
   assert.equal(code, 0);
-  assert.match(server.stdout, /summary: 1 connection, 4 B in \(1 messages\), 4 B out \(1 messages\)/);
+  assert.match(server.stdout, /summary: 1 connection, 4 B in \(1 message\), 4 B out \(1 message\)/);
 });
 
 test('listen: hex view shows an xxd-style dump; colour off when not a terminal', async (t) => {

@@ -230,7 +230,7 @@ test('udp listen --quiet: datagrams are answered but not shown; the summary stil
   await waitFor(() => a.got.length === 1, { what: 'the echo of a datagram sent to udp listen --quiet' });
   assert.equal((await text.stop('SIGTERM')).code, 0, text.stderr);
   assert.doesNotMatch(text.stdout, /hush|←|→/);
-  assert.match(text.stdout, /summary: 1 connection, 4 B in \(1 messages\), 4 B out \(1 messages\)/);
+  assert.match(text.stdout, /summary: 1 peer, 4 B in \(1 message\), 4 B out \(1 message\)/);
 
   const json = spawnCli(t, ['udp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--quiet', '--json']);
   const jport = await json.port();

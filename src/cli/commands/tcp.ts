@@ -95,6 +95,8 @@ async function tcpListen(o: ListenOptions): Promise<CommandResult> {
     send: (bytes, target) => server.send(bytes, target),
     nobody: (target) => (target === 'all' ? 'no client is connected; nothing sent' : `no client #${target}; nothing sent`),
     capture: startCapture(server, o.capture),
+    clients: () => server.clients(), noun: 'client',
+    kick: (id) => server.disconnect(id, 'closed by /kick'),
   });
 }
 

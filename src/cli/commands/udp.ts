@@ -101,6 +101,7 @@ async function udpListen(o: ListenOptions): Promise<CommandResult> {
     send: (bytes, target) => socket.sendToPeer(bytes, target),
     nobody: (target) => (target === 'all' ? 'no peer has sent anything yet; nothing sent' : `no peer #${target}; nothing sent`),
     capture: startCapture(socket, o.capture),
+    clients: () => socket.peers(), noun: 'peer',
   });
 }
 

@@ -121,6 +121,8 @@ async function wsListen(o: ListenOptions): Promise<CommandResult> {
     send: (bytes, target) => server.send(bytes, target, o.data.sendHex ? true : undefined),
     nobody: (target) => (target === 'all' ? 'no client is connected; nothing sent' : `no client #${target}; nothing sent`),
     capture: startCapture(server, o.capture),
+    clients: () => server.clients(), noun: 'client',
+    kick: (id) => server.disconnect(id, 'closed by /kick'),
   });
 }
 
