@@ -88,7 +88,8 @@ import { formatBytes } from '../wire/format-bytes.js';
 let clockTs = NaN;
 let clockText = '';
 
-function clock(ts: number): string {
+/** A time of day as `14:02:11.503`. */
+export function clock(ts: number): string {
   // a busy log has many events a millisecond: format each millisecond once
   if (ts === clockTs) return clockText;
   const d = new Date(ts);

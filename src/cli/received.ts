@@ -1,7 +1,7 @@
 // What a client command prints of what it receives: the exact bytes into a file or pipe (as nc does), readable text on a terminal.
 import { formatHexDump } from '../wire/hex.js';
 import { decodeText } from '../wire/codec.js';
-import type { LineWriter } from './output.js';
+import { clock, type LineWriter, type Palette } from './output.js';
 import { clipMessage, escapeForTerminal, guessEncoding, hexDumpWithText, moreNote, undecodable } from './message-view.js';
 
 /** How received messages reach stdout. */
@@ -21,6 +21,8 @@ export interface ReceivedOptions {
   showBytes?: number;
   /** Where a hint goes (stderr): bytes that fail in the encoding but read as another. */
   hints?: LineWriter;
+  /** On a terminal, each message on its own line after its time and an arrow (`14:02:11.503 ← hello`), coloured by `palette`. */
+  stamp?: Palette;
 }
 
 /** Writes each received message to stdout as {@link ReceivedOptions} say. */
@@ -58,12 +60,28 @@ export class ReceivedWriter {
     const more = moreNote(m.more);
     if (m.text === undefined || undecodable(m.text)) {
       // bytes that are not text in this encoding: hex, with the text they do make beside it
-      out.line(`${from ? `${from}:\n` : ''}${hexDumpWithText(m.payload, o.encoding)}${more ? `\n${more}` : ''}`);
+      out.line(`${o.stamp ? `${this.arrow('←')}${payload.length} B\n` : ''}${from ? `${from}:\n` : ''}${hexDumpWithText(m.payload, o.encoding)}${more ? `\n${more}` : ''}`);
       if (m.text !== undefined) this.hint(payload);
       return;
     }
     const shown = (from ? `${from}: ` : '') + escapeForTerminal(m.text) + (more ? ` ${more}` : '');
+    if (o.stamp) return out.line(`${this.arrow('←')}${shown.endsWith('\n') ? shown.slice(0, -1) : shown}`);
     out.write(o.messages || more ? (shown.endsWith('\n') ? shown : shown + '\n') : shown);
+  }
+
+  /** `14:02:11.503 ← ` (or → for what we sent), when stamping. */
+  private arrow(direction: '←' | '→'): string {
+    const c = this.options.stamp;
+    return c ? `${c.dim(clock(Date.now()))} ${direction === '←' ? c.in(direction) : c.out(direction)} ` : '';
+  }
+
+  /** Something we sent, shown on a stamping terminal as `14:02:11.503 → text`. */
+  sent(payload: Buffer): void {
+    const o = this.options;
+    if (!o.terminal || !o.stamp) return;
+    const m = clipMessage(payload, o.hex ? undefined : decodeText(payload, o.encoding), o.showBytes ?? Infinity, o.encoding);
+    if (m.text === undefined || undecodable(m.text)) this.out.line(`${this.arrow('→')}${payload.length} B\n${hexDumpWithText(m.payload, o.encoding)}`);
+    else this.out.line(`${this.arrow('→')}${escapeForTerminal(m.text.endsWith('\n') ? m.text.slice(0, -1) : m.text)}${m.more ? ` ${moreNote(m.more)}` : ''}`);
   }
 
   private hint(payload: Buffer): void {

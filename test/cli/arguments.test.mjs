@@ -9,7 +9,7 @@ test('host:port and [v6]:port wherever a host and a port are asked for', async (
   const v4 = spawnCli(t, ['tcp', 'listen', '127.0.0.1:0', '--echo', '--json']);
   const e4 = await v4.waitEvent((e) => e.event === 'listening');
   assert.deepEqual(e4.addresses, ['127.0.0.1']);
-  const r4 = await runCli(['tcp', 'connect', `127.0.0.1:${e4.port}`, '--send', 'v4', '--wait', '300']);
+  const r4 = await runCli(['tcp', 'connect', `127.0.0.1:${e4.port}`, '--send', 'v4', '--wait', '2000']);
   assert.equal(r4.stdout, 'v4', r4.stderr);
   const ping = await runCli(['port', 'ping', `127.0.0.1:${e4.port}`, '-c', '1']);
   assert.equal(ping.code, 0, ping.stderr);
@@ -17,14 +17,14 @@ test('host:port and [v6]:port wherever a host and a port are asked for', async (
   const v6 = spawnCli(t, ['tcp', 'listen', '[::1]:0', '--echo', '--json']);
   const e6 = await v6.waitEvent((e) => e.event === 'listening');
   assert.equal(e6.address, '::1');
-  const r6 = await runCli(['tcp', 'connect', `[::1]:${e6.port}`, '--send', 'v6', '--wait', '300']);
+  const r6 = await runCli(['tcp', 'connect', `[::1]:${e6.port}`, '--send', 'v6', '--wait', '2000']);
   assert.equal(r6.stdout, 'v6', r6.stderr);
 
   const s = dgram.createSocket('udp4');
   s.on('message', (m, from) => s.send(`got ${m}`, from.port, from.address));
   await new Promise((r) => s.bind(0, '127.0.0.1', r));
   t.after(() => s.close());
-  const u = await runCli(['udp', 'send', `127.0.0.1:${s.address().port}`, 'hi', '--wait', '300']);
+  const u = await runCli(['udp', 'send', `127.0.0.1:${s.address().port}`, 'hi', '--wait', '2000']);
   assert.equal(u.code, 0, u.stderr);
   assert.equal(u.stdout, 'got hi\n');
 });

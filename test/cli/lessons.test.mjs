@@ -28,7 +28,7 @@ test('lesson 2: a one-shot GBK server; sockit tcp connect sends and shows the an
   const peer = await startPeer(t, 'lesson_oneshot_server.py');
   const r = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(peer.port), '--encoding', 'gbk', '--send', 'I Love Python!']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, '信息已收到,over!');
+  assert.match(r.stdout, /^\d\d:\d\d:\d\d\.\d{3} → I Love Python!\n\d\d:\d\d:\d\d\.\d{3} ← 信息已收到,over!\n$/);
   await peerOutput(peer, /from client: I Love Python!/);
   assert.equal((await within(peer.exited, { what: 'the one-shot server to exit' })).code, 0);
 });

@@ -47,10 +47,10 @@ test('tcp connect into a file: 100,000 random bytes through an echo peer come ba
 
 test('tcp connect into a pipe: bytes that are not UTF-8 arrive as sent; --out - is stdout', async (t) => {
   const peer = await startPeer(t, 'tcp_echo_threaded.py');
-  const hex = await runCli(['tcp', 'connect', '127.0.0.1', String(peer.port), '--send-hex', '--send', '01 03 00 00 00 0a c5 cd', '--wait', '300']);
+  const hex = await runCli(['tcp', 'connect', '127.0.0.1', String(peer.port), '--send-hex', '--send', '01 03 00 00 00 0a c5 cd', '--wait', '2000']);
   assert.equal(hex.code, 0, hex.stderr);
   assert.equal(hex.raw.toString('hex'), '01030000000ac5cd');
-  const dash = await run(process.execPath, [CLI, 'tcp', 'connect', '127.0.0.1', String(peer.port), '--send', '\\xff\\xfeok', '--out', '-', '--wait', '300']);
+  const dash = await run(process.execPath, [CLI, 'tcp', 'connect', '127.0.0.1', String(peer.port), '--send', '\\xff\\xfeok', '--out', '-', '--wait', '2000']);
   assert.equal(dash.code, 0, dash.stderr);
   assert.equal(dash.raw.toString('hex'), 'fffe6f6b');
   assert.equal(existsSync(join(process.cwd(), '-')), false, 'no file named - was created');
@@ -58,7 +58,7 @@ test('tcp connect into a pipe: bytes that are not UTF-8 arrive as sent; --out - 
 
 test('udp send into a pipe: each datagram as sent, one a line', async (t) => {
   const port = await udpEcho(t);
-  const r = await runCli(['udp', 'send', '127.0.0.1', String(port), '--send-hex', 'c5 cd 80', '--wait', '300']);
+  const r = await runCli(['udp', 'send', '127.0.0.1', String(port), '--send-hex', 'c5 cd 80', '--wait', '2000']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.raw.toString('hex'), 'c5cd800a');
 });

@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { requirePeer, rawServer, exchange } from '../helpers/index.mjs';
 import { runCliOnTerminal, spawnCliOnTerminal } from '../helpers/pty.mjs';
 
+/** Terminal lines without their time of day. */
+const untimed = (text) => text.replace(/^\d\d:\d\d:\d\d\.\d{3} /gm, '');
+
 test('tcp listen on a terminal: 70,000 random bytes show as a bounded hex dump with the rest counted', async (t) => {
   if (!requirePeer(t, 'python3')) return;
   const server = spawnCliOnTerminal(t, ['tcp', 'listen', '0', '-H', '127.0.0.1']);
@@ -33,12 +36,14 @@ test('tcp connect on a terminal: text shown, --show bounds it; GBK at a UTF-8 cl
   });
   const shown = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'text', '--show', '5']);
   assert.equal(shown.code, 0, shown.stderr);
-  assert.equal(shown.stdout, 'hello … 16 B more (--show all shows everything)\n');
+  // each line with its time and direction
+  assert.match(shown.stdout, /^\d\d:\d\d:\d\d\.\d{3} → text\n\d\d:\d\d:\d\d\.\d{3} ← /);
+  assert.equal(untimed(shown.stdout), '→ text\n← hello … 16 B more (--show all shows everything)\n');
   const gbk = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'gbk']);
-  assert.match(gbk.stdout, /^00000000: c4e3 bac3 b7fe cef1 b6cb +\.{10}\n$/);
+  assert.match(untimed(gbk.stdout), /^→ gbk\n← 10 B\n00000000: c4e3 bac3 b7fe cef1 b6cb +\.{10}\n$/);
   assert.match(gbk.stderr, /hint: these bytes are not utf8 but read as GBK: try --encoding gbk/);
   const asGbk = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'gbk', '--encoding', 'gbk']);
-  assert.equal(asGbk.stdout, '你好服务端');
+  assert.equal(untimed(asGbk.stdout), '→ gbk\n← 你好服务端\n');
   const hex = await runCliOnTerminal(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'gbk', '--encoding', 'gbk', '--hex']);
-  assert.match(hex.stdout, /^00000000: c4e3 bac3 b7fe cef1 b6cb +你好服务端\n$/);
+  assert.match(untimed(hex.stdout), /\n← 10 B\n00000000: c4e3 bac3 b7fe cef1 b6cb +你好服务端\n$/);
 });

@@ -21,6 +21,7 @@ import { withExamples } from '../help.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
 import { checkInputFile, openOutputFile, type InputFile, type OutputFile } from '../files.js';
 import { ReceivedWriter } from '../received.js';
+import { addServerExtraOptions, execPerConnection, LOG_OPTION, openLogFile, readServerExtras, startPeriodicSend, type ServerExtras } from '../server-extras.js';
 import { ProgressBar } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -35,8 +36,11 @@ export function registerTcp(program: Command, run: Runner): void {
     .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
   addListenHostOption(listen).option('-q, --quiet', 'show connections and errors, not each message');
   addCaptureOption(addConnectionServerOptions(addOutputOptions(addFrameOptions(addTextOptions(listen)))));
+  addServerExtraOptions(listen).option(...LOG_OPTION);
   withExamples(listen, [
     'sockit tcp listen 8000 --echo',
+    "sockit tcp listen 8000 --every 1000 --send 'tick {counter}\\n'",
+    'sockit tcp listen 8000 --exec cat',
     "sockit tcp listen 9999 --welcome 'Welcome!' --reply 'Hello, {data}!' --quit exit",
     "sockit tcp listen 127.0.0.1:8000 --frame line --reply '{n}: {data}\\n'",
   ]);
@@ -50,7 +54,9 @@ export function registerTcp(program: Command, run: Runner): void {
     .option('-s, --send <text>', 'send this (\\n \\r \\t \\xHH escapes) and print the replies; repeatable', collect);
   addSendOptions(connect, { wait: 'with --send/--file: exit after this much silence', repeat: 'send the --send texts this many times', interval: 'pause between repeats' }, '1000')
     .option('--file <path>', 'send a file (progress on stderr), then half-close')
-    .option('--out <path>', 'save what arrives to this file instead of printing it')
+    .option('--out <path>', 'save what arrives to this file instead of printing it (-: stdout, byte for byte)')
+    .option('-C, --crlf', 'send the line ends typed on stdin as \\r\\n (like nc -C)')
+    .option(...LOG_OPTION)
     .option('--connect-timeout <ms>', 'give up connecting after this long', '10000')
     .option('--idle-timeout <s>', 'close after this many seconds of silence')
     .option('--tls', 'connect with TLS')
@@ -70,6 +76,8 @@ export function registerTcp(program: Command, run: Runner): void {
 interface ListenOptions extends ListenCommon {
   server: TcpServerOptions;
   tls: ServerTlsOptions;
+  extras: ServerExtras;
+  logPath?: string;
 }
 
 function readListenOptions(portArg: string, raw: RawOptions): ListenOptions {
@@ -79,17 +87,23 @@ function readListenOptions(portArg: string, raw: RawOptions): ListenOptions {
     ...common.session, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
     ...readConnectionServerOptions(raw),
   };
-  return { ...common, server, tls: readServerTlsOptions(raw) };
+  const answers = Boolean(server.reply !== undefined || server.echo || server.chat || server.rules?.length || server.rulesFile);
+  return { ...common, server, tls: readServerTlsOptions(raw), extras: readServerExtras(raw, answers), logPath: raw.text('log') };
 }
 
 async function tcpListen(o: ListenOptions): Promise<CommandResult> {
   const tls = await loadServerTls(o.tls, o.server.host);
   const server = new TcpServer({ ...o.server, tls: tls ? { key: tls.key, cert: tls.cert } : undefined });
-  // quiet: the server then neither decodes messages nor builds their events
-  server.messageEvents = !o.quiet;
   const output = new Output(o.data);
-  return runListener({
-    session: server, output, render: dataRenderer(output, o.data),
+  const log = openLogFile(o.logPath, { hex: o.data.hex, encoding: o.data.encoding, frame: o.data.frame.kind === 'raw' ? undefined : describeFrame(o.data.frame) });
+  if (log) server.on('event', log.render);
+  const render = dataRenderer(output, o.data);
+  // quiet: the server then neither decodes messages nor builds their events (unless a program or a log reads them)
+  server.messageEvents = !o.quiet || o.extras.exec !== undefined || log !== undefined;
+  if (o.extras.periodic) startPeriodicSend(server, o.extras.periodic, o.data.encoding);
+  if (o.extras.exec !== undefined) execPerConnection(server, o.extras.exec, (text) => output.err.line(text));
+  const code = await runListener({
+    session: server, output, render: o.quiet ? (e) => e.event !== 'data' && e.event !== 'send' && render(e) : render,
     start: (s) => s.listen(),
     encodeLine: (text) => encodeLine(text, o.data),
     send: (bytes, target) => server.send(bytes, target),
@@ -98,6 +112,8 @@ async function tcpListen(o: ListenOptions): Promise<CommandResult> {
     clients: () => server.clients(), noun: 'client',
     kick: (id) => server.disconnect(id, 'closed by /kick'),
   });
+  await log?.close();
+  return code;
 }
 
 /** A typed line as one message: hex with --send-hex, else text, framed. */
@@ -121,6 +137,9 @@ interface ConnectOptions {
   file?: InputFile;
   /** `--out`, opened before connecting (`-`: stdout). */
   out?: OutputFile;
+  /** Line ends typed on stdin go out as CRLF. */
+  crlf: boolean;
+  logPath?: string;
   tls: boolean;
   insecure: boolean;
   /** Certificates to trust (`--ca`), read from their file. */
@@ -144,6 +163,8 @@ function readConnectOptions(hostArg: string, portArg: string | undefined, raw: R
     tls: raw.flag('tls'),
     insecure: raw.flag('insecure'),
     capture: raw.text('capture'),
+    crlf: raw.flag('crlf'),
+    logPath: raw.text('log'),
   };
   const path = raw.text('file');
   if (path !== undefined) {
@@ -169,7 +190,9 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   const terminal = Boolean(process.stdout.isTTY) && !o.out;
   const output = new Output(data);
   const { out, err, ce: c } = output;
-  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: data.frame.kind !== 'raw', terminal, showBytes: data.showBytes, hints: err });
+  // on a terminal each read gets its time and an arrow; into a file or pipe only the bytes go
+  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: data.frame.kind !== 'raw', terminal, showBytes: data.showBytes, hints: err, stamp: output.c });
+  const log = openLogFile(o.logPath, { hex: data.hex, encoding: data.encoding, frame: data.frame.kind === 'raw' ? undefined : describeFrame(data.frame) });
   const client = new TcpClient({
     host: o.host, port: o.port, encoding: data.encoding, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
     connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: data.json || (received.needsText && !o.out),
@@ -180,6 +203,7 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   });
   const capture = startCapture(client, o.capture);
   let lastActivity = Date.now();
+  if (log) client.on('event', log.render);
 
   if (data.json) {
     client.on('event', dataRenderer(output, data, { showIds: false }));
@@ -193,6 +217,10 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
         case 'data':
           if (o.out) o.out.write(e.payload);
           else received.write(e.payload, e.text);
+          break;
+        case 'send':
+          // what --send sent; lines typed on a terminal are on the screen already
+          if (o.sends.length) received.sent(e.payload);
           break;
         case 'close':
           out.flush();
@@ -238,13 +266,14 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
     await Promise.race([silence(), client.closed]);
     await client.close();
   } else {
-    pumpStdin(client, data);
+    pumpStdin(client, data, o.crlf);
     await client.closed;
   }
   stop();
   err.flush();
   if (o.out) await o.out.end();
   await capture?.finish();
+  await log?.close();
   return interrupted && !complete ? interruptedExitCode(interrupted) : 0;
 }
 
@@ -298,15 +327,18 @@ function drained(socket: Socket): Promise<void> {
   });
 }
 
+const CRLF = Buffer.from('\r\n');
+
 /** stdin to the socket: raw bytes for UTF-8 (byte exact), transcoded otherwise, lines for hex and framed modes; its end half-closes. */
-function pumpStdin(client: TcpClient, data: DataOptions): void {
+function pumpStdin(client: TcpClient, data: DataOptions, crlf: boolean): void {
   const stdin = process.stdin;
   const byLine = data.sendHex || data.frame.kind !== 'raw';
   if (byLine) {
     const rl = createInterface({ input: stdin, terminal: false });
     rl.on('line', (line) => {
       try {
-        void client.send(encodeLine(line, data));
+        const bytes = crlf && data.frame.kind === 'line' && !data.sendHex ? Buffer.concat([encodeText(line, data.encoding), CRLF]) : encodeLine(line, data);
+        void client.send(bytes);
       } catch (e) {
         process.stderr.write(`error: ${(e as Error).message}\n`);
       }
@@ -316,8 +348,16 @@ function pumpStdin(client: TcpClient, data: DataOptions): void {
   }
   const transcode = data.encoding !== 'utf8' && data.encoding !== 'utf-8';
   const decoder = transcode ? createDecoder('utf8') : undefined;
+  let afterCr = false;
   stdin.on('data', (chunk: Buffer) => {
-    const bytes = decoder ? encodeText(decoder.write(chunk), data.encoding) : chunk;
+    let bytes = decoder ? encodeText(decoder.write(chunk), data.encoding) : chunk;
+    if (crlf) {
+      // a bare LF becomes CRLF; a CRLF typed already (or split across reads) stays as it is
+      const text = bytes.toString('latin1');
+      const fixed = text.replace(/\r?\n/g, (m, at: number) => (m === '\n' && !(at === 0 && afterCr) ? '\r\n' : m));
+      afterCr = text.endsWith('\r');
+      bytes = Buffer.from(fixed, 'latin1');
+    }
     // backpressure: stop reading stdin until the socket drains
     stdin.pause();
     void client.send(bytes).then(() => stdin.resume());

@@ -206,7 +206,9 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
   const stopper = new Stopper();
 
   const render = data.json ? dataRenderer(output, data, { showIds: false }) : undefined;
-  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: true, terminal: Boolean(process.stdout.isTTY), showBytes: data.showBytes, hints: err });
+  const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: true, terminal: Boolean(process.stdout.isTTY), showBytes: data.showBytes, hints: err, stamp: output.c });
+  // what we send is shown beside the replies, except lines typed on a terminal (already on it) and the datagrams of a file
+  const showSent = o.payload !== undefined || (!o.file && !process.stdin.isTTY);
   socket.on('event', (e) => {
     if (e.event === 'data') lastActivity = Date.now();
     if (e.event === 'error' && e.code === 'SOCKIT_ERR_REFUSED') {
@@ -221,6 +223,9 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
       case 'data':
         // replies from anyone but the one peer (broadcast, multicast) say who sent them
         received.write(e.payload, e.text, socket.isConnected ? undefined : e.peer);
+        break;
+      case 'send':
+        if (showSent) received.sent(e.payload);
         break;
       case 'error':
         err.line(c.err(`error: ${e.message} [${e.code}]`));
