@@ -26,7 +26,8 @@ export interface Driver {
   start(): Promise<void>;
   /** Sends bytes; `binary` says how the page gave them (hex or base64), for kinds whose frames have a type. */
   send(target: Target, bytes: Buffer, binary?: boolean): Promise<number>;
-  close(): Promise<void>;
+  /** Stops the session; what is still queued gets `graceMs` (default: the session's own) to go out. */
+  close(graceMs?: number): Promise<void>;
   /** Ends one connection (a relay's: FIN, or RST with `reset`); false if there is none. */
   disconnect?(client: number, reset?: boolean): boolean;
   /** A relay's faults changed from the page; returns those now in force. */
@@ -82,7 +83,7 @@ function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverCont
       if (count === 0) throw new UsageError(target === 'all' ? 'no client is connected; nothing was sent' : `client #${target} is not connected; nothing was sent`);
       return count;
     },
-    close: () => server.close(),
+    close: (graceMs) => server.close(graceMs),
     disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
     clients: () => server.clients(),
     describe: () => ({ addresses: [...server.addresses], port: server.port }),
@@ -109,7 +110,12 @@ function tcpClientDriver(spec: SpecOf<'tcp-client'>, { name, frame }: DriverCont
       await client.send(bytes);
       return 1;
     },
-    close: () => client.close(),
+    close: (graceMs) => {
+      const closing = client.close();
+      // a server that never finishes its side would hold a graceful close for seconds
+      if (graceMs !== undefined) setTimeout(() => void client.close(true), graceMs).unref();
+      return closing;
+    },
     describe: () => ({ peer, local }),
   };
 }
@@ -171,7 +177,7 @@ function httpDriver(spec: SpecOf<'http'>, { name }: DriverContext): Driver {
     send: async () => {
       throw new UsageError('a static web server has nothing to send: open its address in a browser');
     },
-    close: () => server.close(),
+    close: (graceMs) => server.close(graceMs),
     describe: () => ({ addresses: [...server.addresses], port: server.port }),
     counters: () => ({ ...server.stats, bytesOut, messagesOut: answered }),
   };
@@ -200,7 +206,7 @@ function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Dri
       if (count === 0) throw new UsageError(target === 'all' ? 'no client is connected; nothing was sent' : `client #${target} is not connected; nothing was sent`);
       return count;
     },
-    close: () => server.close(),
+    close: (graceMs) => server.close(graceMs),
     disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
     clients: () => server.clients(),
     describe: () => ({ addresses: [...server.addresses], port: server.port }),
@@ -227,7 +233,12 @@ function wsClientDriver(spec: SpecOf<'ws-client'>, { name }: DriverContext): Dri
       if (!(await client.send(bytes, { binary: binary ? true : undefined }))) throw new UsageError('the connection is closed; nothing was sent');
       return 1;
     },
-    close: () => client.close(),
+    close: (graceMs) => {
+      const closing = client.close();
+      // a server that never answers the close frame would hold the close for seconds
+      if (graceMs !== undefined) setTimeout(() => void client.close(1000, '', true), graceMs).unref();
+      return closing;
+    },
     describe: () => client.endpoints ?? {},
   };
 }

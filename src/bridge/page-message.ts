@@ -67,12 +67,14 @@ function payloadProblem(p: unknown): WireError | undefined {
   if (!isRecord(p)) return bad('message: nothing to send');
   const kind = own(p, 'kind');
   const eol = own(p, 'eol');
-  if (!isOptional(eol, (v) => v === 'none' || v === 'lf' || v === 'crlf')) return bad(`line ending must be none, lf or crlf, got ${describeValue(eol)}`);
   switch (kind) {
     case 'text':
+      if (!isOptional(eol, (v) => v === 'none' || v === 'lf' || v === 'crlf')) return bad(`line ending must be none, lf or crlf, got ${describeValue(eol)}`);
       if (!isOptional(own(p, 'text'), isText)) return bad('message: the text must be text');
       return isOptional(own(p, 'escapes'), (v) => typeof v === 'boolean') ? undefined : bad('message: escapes must be true or false');
     case 'hex':
+      // hex is exactly the bytes typed: a line ending is a text-mode setting
+      if (!isOptional(eol, (v) => v === 'none')) return bad('message: hex has no line ending; type its bytes');
       return isOptional(own(p, 'hex'), isText) ? undefined : bad('message: the hex must be text');
     case 'base64':
       return isOptional(own(p, 'data'), isText) ? undefined : bad('message: the base64 data must be text');

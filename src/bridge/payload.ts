@@ -33,15 +33,16 @@ function textField(value: unknown, what: string): string {
 export function encodePayload(payload: Payload, encoding: string, frame: FrameSpec): Buffer {
   if (!payload || typeof payload !== 'object') throw new UsageError('message: nothing to send');
   if (payload.kind === 'base64') return Buffer.from(textField(payload.data, 'base64 data'), 'base64');
-  const eol = lineEnding(payload.eol);
-  if (eol === undefined) throw new UsageError(`line ending must be none, lf or crlf, got ${describeValue(payload.eol)}`);
   let body: Buffer;
+  // hex is exactly the bytes typed: a line ending is a text-mode setting
   if (payload.kind === 'hex') body = Buffer.from(parseHex(textField(payload.hex, 'hex'), 'hex'));
   else if (payload.kind === 'text') {
+    const eol = lineEnding(payload.eol);
+    if (eol === undefined) throw new UsageError(`line ending must be none, lf or crlf, got ${describeValue(payload.eol)}`);
     const t = textField(payload.text, 'text');
     body = payload.escapes ? unescapeText(t, encoding, 'message') : encodeText(t, encoding);
+    if (eol) body = Buffer.concat([body, encodeText(eol, encoding)]);
   } else throw new UsageError(`message: unknown payload kind ${describeValue((payload as { kind?: unknown }).kind)}`);
-  if (eol) body = Buffer.concat([body, encodeText(eol, encoding)]);
   // a length-prefixed protocol needs its prefix; delimiters and lines are the line-ending option's business
   return frame.kind === 'len16' || frame.kind === 'len32' ? encodeFrame(frame, body) : body;
 }

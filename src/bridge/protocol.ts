@@ -177,10 +177,10 @@ export * from './protocol-events.js';
 import type { WireEvent } from './protocol-events.js';
 
 
-/** How sent bytes are given: text (encoded with the session's encoding), hex, or raw base64. A WebSocket sends text as a text frame, the others as binary frames. */
+/** How sent bytes are given: text (encoded with the session's encoding, then its line ending), hex (exactly the bytes typed), or raw base64. A WebSocket sends text as a text frame, the others as binary frames. */
 export type Payload =
   | { kind: 'text'; text: string; eol?: LineEnding; escapes?: boolean }
-  | { kind: 'hex'; hex: string; eol?: LineEnding }
+  | { kind: 'hex'; hex: string }
   | { kind: 'base64'; data: string };
 
 /** What is appended to a typed message. */
@@ -286,6 +286,8 @@ export interface ServerHello {
   type: 'hello';
   version: number;
   app: { name: string; version: string };
+  /** Different each time sockit starts: what a page remembers of its sessions holds only for the same instance. */
+  instance: string;
   kinds: SessionKind[];
   encodings: string[];
   limits: BridgeLimits;
@@ -316,6 +318,28 @@ export interface ServerStats {
   sessions: Record<string, SessionStats>;
 }
 
+/** A session's counters at one moment (the throughput chart is drawn from their differences). */
+export interface CounterSample {
+  ts: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+}
+
+/**
+ * A session's recent past, sent after `hello` for each session, so a page that reloads or opens
+ * in another tab shows what happened before it came. Bounded by the hub in events and bytes.
+ */
+export interface ServerHistory {
+  type: 'history';
+  session: string;
+  events: WireEvent[];
+  /** Older events the hub no longer keeps. */
+  omitted: number;
+  samples: CounterSample[];
+}
+
 /** A session was created or changed state. */
 export interface ServerSession {
   type: 'session';
@@ -340,4 +364,4 @@ export interface ServerBye {
 }
 
 /** Every message the server sends. */
-export type ServerMessage = ServerHello | ServerEvents | ServerStats | ServerSession | ServerRemoved | ServerResult | ServerBye;
+export type ServerMessage = ServerHello | ServerHistory | ServerEvents | ServerStats | ServerSession | ServerRemoved | ServerResult | ServerBye;

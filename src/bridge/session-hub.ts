@@ -9,6 +9,7 @@ import { normaliseSpec } from './spec.js';
 import type { FaultPatch } from '../wire/faults.js';
 import { createDriver, DRIVER_KINDS, type Driver } from './drivers.js';
 import { encodePayload } from './payload.js';
+import { DEFAULT_RECENT_LIMITS, RecentLog, type RecentLimits } from './recent-log.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS, type Payload, type SessionInfo, type SessionKind, type SessionSpec, type SessionStats, type Target } from './protocol.js';
 import { parseInteger } from '../wire/endpoint.js';
 
@@ -19,6 +20,8 @@ interface Managed {
   cyclic: { timer: NodeJS.Timeout; busy: boolean } | undefined;
   /** Bumped on restart so events of a previous run are not mistaken for the current one. */
   run: number;
+  /** The latest events and counters, for pages that connect later. */
+  recent: RecentLog;
 }
 
 /** Limits the hub applies to what pages ask. */
@@ -27,9 +30,13 @@ export interface HubOptions {
   minIntervalMs?: number;
   /** Clients listed per server in stats (default 200; the total is always given). */
   maxListedClients?: number;
+  /** How much of each session's past is kept for pages that connect later. */
+  recent?: Partial<RecentLimits>;
 }
 
 const MAX_LISTED_CLIENTS = 200;
+// sockit is stopping: what sessions still have queued gets this long, so a stop signal ends it promptly
+const SHUTDOWN_GRACE_MS = 250;
 
 /**
  * Owns the sessions pages create. Emits `event` (session id, core event), `info` (SessionInfo)
@@ -41,12 +48,14 @@ export class SessionHub extends EventEmitter {
   private nextId = 1;
   private readonly minIntervalMs: number;
   private readonly maxListedClients: number;
+  private readonly recentLimits: RecentLimits;
   private closing = false;
 
   constructor(options: HubOptions = {}) {
     super();
     this.minIntervalMs = options.minIntervalMs ?? 10;
     this.maxListedClients = options.maxListedClients ?? MAX_LISTED_CLIENTS;
+    this.recentLimits = { ...DEFAULT_RECENT_LIMITS, ...options.recent };
   }
 
   /** The kinds of session this hub can create. */
@@ -71,6 +80,7 @@ export class SessionHub extends EventEmitter {
       frame,
       cyclic: undefined,
       run: 0,
+      recent: new RecentLog(this.recentLimits),
     };
     await this.start(m);
     this.sessions.set(id, m);
@@ -83,7 +93,7 @@ export class SessionHub extends EventEmitter {
     const driver = createDriver(m.info.spec, { name: m.info.id, frame: m.frame });
     driver.session.on('event', (e: SessionEvent) => {
       if (m.run !== run) return;
-      this.emit('event', m.info.id, e, m.info.encoding);
+      this.publish(m, e);
       this.track(m, driver, e);
     });
     try {
@@ -101,6 +111,12 @@ export class SessionHub extends EventEmitter {
         if (this.sessions.has(m.info.id)) this.emit('info', m.info);
       }
     });
+  }
+
+  /** Keeps an event in the session's recent past and hands it to the pages. */
+  private publish(m: Managed, e: SessionEvent): void {
+    m.recent.record(e);
+    this.emit('event', m.info.id, e, m.info.encoding);
   }
 
   private track(m: Managed, driver: Driver, e: SessionEvent): void {
@@ -190,7 +206,7 @@ export class SessionHub extends EventEmitter {
         },
         (err) => {
           state.busy = false;
-          this.emit('event', m.info.id, { event: 'error', ts: Date.now(), session: m.info.id, ...toWireError(err) }, m.info.encoding);
+          this.publish(m, { event: 'error', ts: Date.now(), session: m.info.id, ...toWireError(err) });
           this.stopCyclic(m, true);
         },
       );
@@ -249,14 +265,30 @@ export class SessionHub extends EventEmitter {
     return items.map((b) => decodeText(b, enc));
   }
 
+  /** A session's recent events and counter samples (for a page that connects now), or undefined. */
+  recent(id: string): RecentLog | undefined {
+    return this.sessions.get(id)?.recent;
+  }
+
+  /** Takes a counter sample of every running session, for the charts of pages that connect later. */
+  sample(ts = Date.now()): void {
+    for (const m of this.sessions.values()) {
+      if (!m.driver || m.info.state === 'closed') continue;
+      const c = this.countersOf(m as Managed & { driver: Driver });
+      m.recent.sample({ ts, bytesIn: c.bytesIn, bytesOut: c.bytesOut, messagesIn: c.messagesIn, messagesOut: c.messagesOut });
+    }
+  }
+
+  private countersOf(m: Managed & { driver: Driver }) {
+    return m.driver.counters ? m.driver.counters() : { ...m.driver.session.stats };
+  }
+
   /** Counters of every session, and the clients of servers. */
   stats(): Record<string, SessionStats> {
     const out: Record<string, SessionStats> = {};
     for (const m of this.sessions.values()) {
       if (!m.driver) continue;
-      const entry: SessionStats = {
-        counters: m.driver.counters ? m.driver.counters() : { ...m.driver.session.stats },
-      };
+      const entry: SessionStats = { counters: this.countersOf(m as Managed & { driver: Driver }) };
       if (m.driver.clients && m.info.state !== 'closed') {
         const all = m.driver.clients();
         entry.clientsTotal = all.length;
@@ -273,6 +305,6 @@ export class SessionHub extends EventEmitter {
     this.closing = true;
     const all = [...this.sessions.values()];
     for (const m of all) this.stopCyclic(m, false);
-    await Promise.all(all.map((m) => (m.driver && m.info.state !== 'closed' ? m.driver.close() : undefined)));
+    await Promise.all(all.map((m) => (m.driver && m.info.state !== 'closed' ? m.driver.close(SHUTDOWN_GRACE_MS) : undefined)));
   }
 }

@@ -1,5 +1,6 @@
 // The WebSocket bridge: pages drive the session hub with typed requests and receive its events, batched and bounded per page.
 import type { RawData, WebSocket } from 'ws';
+import { randomBytes } from 'node:crypto';
 import { decodeText, listEncodings } from '../wire/codec.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
 import type { SessionEvent } from '../net/session.js';
@@ -53,6 +54,8 @@ export class WsBridge {
   private readonly opts: Required<Omit<BridgeOptions, 'queue' | 'hub'>> & { queue: QueueLimits };
   private readonly statsTimer: NodeJS.Timeout;
   private closed = false;
+  /** Tells pages apart what they remember of this run from what they remember of an earlier one. */
+  private readonly instance = randomBytes(9).toString('base64url');
 
   constructor(options: BridgeOptions = {}) {
     this.opts = {
@@ -64,7 +67,7 @@ export class WsBridge {
       app: options.app ?? { name: 'sockit', version: '' },
       queue: { ...DEFAULT_QUEUE_LIMITS, ...options.queue },
     };
-    this.hub = new SessionHub(options.hub);
+    this.hub = new SessionHub({ ...options.hub, recent: { maxPayloadBytes: this.opts.maxPayloadBytes, ...options.hub?.recent } });
     this.hub.on('event', (session: string, e: SessionEvent, encoding: string) => this.fanOut(session, e, encoding));
     this.hub.on('info', (info: SessionInfo) => this.broadcast({ type: 'session', info }));
     this.hub.on('removed', (session: string) => this.broadcast({ type: 'removed', session }));
@@ -157,11 +160,14 @@ export class WsBridge {
   private onMessage(page: Page, msg: PageMessage): void {
     if (!page.ready) {
       if (msg.type !== 'hello') return this.refuse(page, 'the page must say hello first');
+      // ready and the history taken in one turn: every later event reaches the page live, once
       page.ready = true;
+      const sessions = this.hub.list();
       this.send(page, {
-        type: 'hello', version: PROTOCOL_VERSION, app: this.opts.app, kinds: this.hub.kinds(),
-        encodings: listEncodings(), limits: this.limits, sessions: this.hub.list(),
+        type: 'hello', version: PROTOCOL_VERSION, app: this.opts.app, instance: this.instance, kinds: this.hub.kinds(),
+        encodings: listEncodings(), limits: this.limits, sessions,
       });
+      for (const info of sessions) this.sendHistory(page, info);
       this.send(page, { type: 'stats', ts: Date.now(), sessions: this.hub.stats() });
       return;
     }
@@ -178,6 +184,13 @@ export class WsBridge {
         (err) => this.send(page, { type: 'result', req: req.req, ok: false, error: toWireError(err) }),
       )
       .catch((err) => this.fault(page, err));
+  }
+
+  private sendHistory(page: Page, info: SessionInfo): void {
+    const recent = this.hub.recent(info.id);
+    if (!recent) return;
+    const events = recent.recentEvents().map((e) => toWireEvent(info.id, e, info.encoding, this.opts.maxPayloadBytes));
+    this.send(page, { type: 'history', session: info.id, events, omitted: recent.omitted, samples: recent.recentSamples() });
   }
 
   private async handle(msg: PageRequest): Promise<Omit<Extract<ServerResult, { ok: true }>, 'type' | 'req' | 'ok'>> {
@@ -257,8 +270,11 @@ export class WsBridge {
   }
 
   private sendStats(): void {
+    // sampled whether or not a page looks: a page that opens later draws the last minutes
+    const ts = Date.now();
+    this.hub.sample(ts);
     if (this.pages.size === 0) return;
-    const msg: ServerMessage = { type: 'stats', ts: Date.now(), sessions: this.hub.stats() };
+    const msg: ServerMessage = { type: 'stats', ts, sessions: this.hub.stats() };
     const text = JSON.stringify(msg);
     for (const page of this.pages) {
       // stats are replaced every second: a backed-up page skips one rather than queueing it
@@ -292,7 +308,8 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
   switch (e.event) {
     case 'data':
     case 'send': {
-      const truncated = e.payload.length > maxPayloadBytes;
+      // a kept event (see RecentLog) may hold fewer bytes than the message had
+      const truncated = e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
       const shown = truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload;
       let text = e.text;
       if (text === undefined || (truncated && text.length > maxPayloadBytes)) text = decodeText(shown, encoding);

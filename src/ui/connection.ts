@@ -71,10 +71,39 @@ export class Link {
       for (const p of this.pending.values()) p.resolve({ type: 'result', req: 0, ok: false, error: { code: 'SOCKIT_ERR_NETWORK', message: 'the connection to sockit was lost' } });
       this.pending.clear();
       if (this.stopped) return;
-      this.handlers.state('lost', opened ? 'the connection to sockit was lost; reconnecting…' : 'cannot reach sockit; is `sockit ui` still running? retrying…');
-      setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, 5000);
+      if (opened) {
+        this.handlers.state('lost', 'the connection to sockit was lost; reconnecting…');
+        this.retry();
+        return;
+      }
+      // a browser does not tell why a WebSocket was refused: ask the page's own address
+      void this.probe().then((status) => {
+        if (this.stopped) return;
+        if (status === 403) {
+          // the token in this address is no longer valid: sockit was started again, with a new one
+          this.stopped = true;
+          this.handlers.state('refused', 'sockit was restarted, so this page\'s address is no longer valid: open the address it printed when it started (…/?token=…).');
+          return;
+        }
+        this.handlers.state('lost', status === undefined ? 'cannot reach sockit: is `sockit ui` still running? retrying…' : 'sockit refused the connection; retrying…');
+        this.retry();
+      });
     };
+  }
+
+  private retry(): void {
+    setTimeout(() => this.connect(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, 5000);
+  }
+
+  /** The HTTP status of the page's own address now, or undefined when nothing answers. */
+  private async probe(): Promise<number | undefined> {
+    try {
+      const r = await fetch(location.href, { method: 'HEAD', cache: 'no-store' });
+      return r.status;
+    } catch {
+      return undefined;
+    }
   }
 
   private raw(msg: PageMessage): boolean {

@@ -1,6 +1,6 @@
 // What the bridge tells the page, applied to the store: sessions appearing and going, their events as log lines, counters as rates.
-import type { ServerMessage, ServerResult, SessionInfo, SessionStats, WireEvent } from '../bridge/protocol.js';
-import { formatBytes } from '../wire/format-bytes.js';
+import type { CounterSample, ServerHistory, ServerMessage, ServerResult, SessionInfo, SessionStats, WireEvent } from '../bridge/protocol.js';
+import { formatBytes, formatCount } from '../wire/format-bytes.js';
 import { describeFaults } from '../wire/faults.js';
 import type { Dir, LogEntry } from './log-store.js';
 import { fromBase64 } from './format.js';
@@ -29,6 +29,13 @@ function textLine(ts: number, dir: Dir, event: string, id: number, peer: string,
   };
 }
 
+/** True when a kept event is the one a log line was made from. */
+function sameEvent(e: WireEvent, line: LogEntry): boolean {
+  if (e.ts !== line.ts || e.event !== line.event) return false;
+  if (e.event === 'data' || e.event === 'send') return e.bytes === line.bytes && e.peer === line.peer && e.id === line.id;
+  return true;
+}
+
 /** Applies the bridge's messages to the store's sessions. */
 export class ServerFeed {
   private readonly orphans = new Map<string, WireEvent[]>();
@@ -40,12 +47,24 @@ export class ServerFeed {
     const store = this.store;
     const sessions = store.sessions;
     switch (msg.type) {
-      case 'hello':
+      case 'hello': {
+        // another run of sockit numbers its sessions from s1 again: nothing this page holds is about them
+        if (store.hello && store.hello.instance !== msg.instance) {
+          sessions.clear();
+          store.selected = undefined;
+        }
         store.hello = msg;
+        store.memory.begin(msg.instance);
         for (const info of msg.sessions) this.upsert(info);
         // sessions removed while this page was away
         for (const id of [...sessions.keys()]) if (!msg.sessions.some((s) => s.id === id)) sessions.delete(id);
-        if (!store.selected && msg.sessions.length) store.selected = msg.sessions[msg.sessions.length - 1]!.id;
+        if (!store.selected || !sessions.has(store.selected)) {
+          store.selected = store.memory.selected((id) => sessions.has(id)) ?? msg.sessions[msg.sessions.length - 1]?.id;
+        }
+        break;
+      }
+      case 'history':
+        this.applyHistory(msg);
         break;
       case 'session':
         this.upsert(msg.info);
@@ -53,6 +72,7 @@ export class ServerFeed {
         break;
       case 'removed':
         sessions.delete(msg.session);
+        store.memory.forget(msg.session);
         if (store.selected === msg.session) store.selected = store.list[store.list.length - 1]?.id;
         break;
       case 'events':
@@ -78,6 +98,7 @@ export class ServerFeed {
       return m;
     }
     m = newSessionModel(info, this.store.settings);
+    this.store.memory.restore(m);
     sessions.set(info.id, m);
     const waiting = this.orphans.get(info.id);
     if (waiting) {
@@ -87,7 +108,49 @@ export class ServerFeed {
     return m;
   }
 
-  private applyEvent(e: WireEvent): void {
+  /**
+   * A session's recent past, as the hub kept it. A fresh page shows all of it; a page that was
+   * connected before keeps its own log and adds what it missed while it was away.
+   */
+  private applyHistory(msg: ServerHistory): void {
+    const m = this.store.sessions.get(msg.session);
+    if (!m) return;
+    const events = msg.events;
+    const last = m.log.items[m.log.items.length - 1];
+    let from = 0;
+    if (last) {
+      let i = events.length - 1;
+      while (i >= 0 && !sameEvent(events[i]!, last)) i--;
+      from = i >= 0 ? i + 1 : events.findIndex((e) => e.ts > last.ts);
+      if (from < 0) from = events.length;
+      if (from < events.length) m.log.push({ ts: events[from]!.ts, dir: 'sys', event: 'note', msg: 'while this page was away:' });
+    } else if (msg.omitted > 0 && events.length) {
+      m.log.push({ ts: events[0]!.ts, dir: 'sys', event: 'note', msg: `${formatCount(msg.omitted)} earlier event${msg.omitted === 1 ? ' is' : 's are'} no longer kept by sockit` });
+    }
+    for (let i = from; i < events.length; i++) this.applyEvent(events[i]!, true);
+    if (m.series.length === 0) this.applySamples(m, msg.samples);
+  }
+
+  /** The throughput chart's history, from the counters the hub sampled. */
+  private applySamples(m: SessionModel, samples: CounterSample[]): void {
+    for (let i = 1; i < samples.length; i++) {
+      const a = samples[i - 1]!;
+      const b = samples[i]!;
+      const dt = (b.ts - a.ts) / 1000;
+      if (dt <= 0) continue;
+      const d = (x: number, y: number) => Math.max(0, x - y) / dt;
+      m.series.push({ ts: b.ts, inBps: d(b.bytesIn, a.bytesIn), outBps: d(b.bytesOut, a.bytesOut), inMps: d(b.messagesIn, a.messagesIn), outMps: d(b.messagesOut, a.messagesOut) });
+    }
+    if (m.series.length > MAX_SAMPLES) m.series.splice(0, m.series.length - MAX_SAMPLES);
+    const latest = samples[samples.length - 1];
+    if (latest && !m.countersTs) {
+      // the next stats message measures its rates from here
+      m.counters = { ...m.counters, bytesIn: latest.bytesIn, bytesOut: latest.bytesOut, messagesIn: latest.messagesIn, messagesOut: latest.messagesOut };
+      m.countersTs = latest.ts;
+    }
+  }
+
+  private applyEvent(e: WireEvent, replayed = false): void {
     const m = this.store.sessions.get(e.session);
     if (!m) {
       const list = this.orphans.get(e.session) ?? [];
@@ -109,7 +172,7 @@ export class ServerFeed {
         if (direction) line.direction = direction;
         if (e.opcode) Object.assign(line, { frame: e.opcode, ...(e.event === 'send' && e.fin === false ? { fin: false } : {}) });
         log.push(line);
-        if (this.store.selected !== m.id && e.event === 'data') m.unseen++;
+        if (!replayed && this.store.selected !== m.id && e.event === 'data') m.unseen++;
         break;
       }
       case 'target':
@@ -123,6 +186,11 @@ export class ServerFeed {
         log.push({ ts: e.ts, dir: 'sys', event: e.event, msg: `listening on ${bracketed(e.addresses)} port ${e.port} (${e.protocol})` });
         break;
       case 'connect':
+        if (m.info.kind === 'udp') {
+          // a UDP socket aimed at a remote: nobody answered yet, so no peer number
+          log.push({ ts: e.ts, dir: 'sys', event: e.event, peer: e.peer, msg: `sending to ${e.peer} from ${e.local}` });
+          break;
+        }
         log.push({ ts: e.ts, dir: 'sys', event: e.event, id: e.id, peer: e.peer, msg: (server ? `connected (local ${e.local})` : `connected to ${e.peer} from ${e.local}`) + handshakeText(e) });
         if (server && hasClients(m.info.kind) && !m.clients.some((c) => c.id === e.id)) {
           m.clients = [...m.clients, { id: e.id, peer: e.peer, since: e.ts, bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }];

@@ -13,6 +13,8 @@ export interface DialogState {
   errors: Record<string, string>;
   formError: { message: string; hint?: string } | undefined;
   busy: boolean;
+  /** Bumped by each refused submit: the form then moves the focus to its first bad field. */
+  refusals: number;
 }
 
 /** Form defaults per kind, before the person's own last values. */
@@ -72,7 +74,7 @@ export class NewSessionForm {
   constructor(private readonly store: Store) {}
 
   private fresh(kind: SessionKind): DialogState {
-    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}) }, errors: {}, formError: undefined, busy: false };
+    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}) }, errors: {}, formError: undefined, busy: false, refusals: 0 };
   }
 
   /** Opens the form for a kind (the last one used by default). */
@@ -166,6 +168,7 @@ export class NewSessionForm {
     d.errors = this.validate(d);
     d.formError = undefined;
     if (Object.keys(d.errors).length) {
+      d.refusals++;
       store.notify();
       return;
     }
@@ -177,6 +180,7 @@ export class NewSessionForm {
       const f = r.error.field;
       if (f && f in d.values) d.errors = { ...d.errors, [f]: r.error.message + (r.error.hint ? ` — ${r.error.hint}` : '') };
       else d.formError = { message: r.error.message, hint: r.error.hint };
+      d.refusals++;
       store.notify();
       return;
     }

@@ -27,6 +27,7 @@ export class LogViews {
     const m = this.store.sessions.get(id);
     if (!m) return;
     m.view = { ...m.view, ...patch };
+    if ('mode' in patch || 'encoding' in patch || 'wrap' in patch || 'times' in patch) this.store.memory.keep(m);
     if (patch.mode) {
       this.store.settings.mode = patch.mode;
       saveSettings(this.store.settings);

@@ -16,6 +16,10 @@ export interface Settings {
   theme: 'system' | 'light' | 'dark';
   /** How new sessions show data. */
   mode: 'text' | 'hex';
+  /** New sessions' logs wrap long lines. */
+  wrap: boolean;
+  /** New sessions' logs show the time column. */
+  times: boolean;
   eol: LineEnding;
   sendMode: 'text' | 'hex';
   escapes: boolean;
@@ -32,6 +36,8 @@ const KEY_QUICK = 'sockit.quick.v1';
 export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
   mode: 'text',
+  wrap: false,
+  times: true,
   eol: 'none',
   sendMode: 'text',
   escapes: false,

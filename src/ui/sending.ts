@@ -19,7 +19,8 @@ export function targetOf(m: SessionModel): Target {
 
 /** A typed message (send box or quick message) as the bridge takes it. */
 export function payloadOf(q: { mode: 'text' | 'hex'; text: string; eol: LineEnding; escapes: boolean }): Payload {
-  return q.mode === 'hex' ? { kind: 'hex', hex: q.text, eol: q.eol } : { kind: 'text', text: q.text, eol: q.eol, escapes: q.escapes };
+  // hex sends exactly the bytes typed: the line ending belongs to text mode
+  return q.mode === 'hex' ? { kind: 'hex', hex: q.text } : { kind: 'text', text: q.text, eol: q.eol, escapes: q.escapes };
 }
 
 /** Sends what a person types or picks, with its checks and progress. */
@@ -32,6 +33,7 @@ export class Sending {
     if (!m) return;
     const clearsError = 'text' in patch || 'mode' in patch || 'target' in patch || 'address' in patch || 'intervalMs' in patch;
     m.draft = { ...m.draft, ...patch, ...(clearsError && !('error' in patch) ? { error: undefined } : {}) };
+    this.store.memory.keep(m);
     const s = this.store.settings;
     if (patch.eol || patch.mode || patch.escapes !== undefined || patch.intervalMs) {
       s.eol = m.draft.eol;
@@ -76,7 +78,7 @@ export class Sending {
       store.notify();
       return;
     }
-    if (d.text === '' && d.eol === 'none') {
+    if (d.text === '' && (d.eol === 'none' || d.mode === 'hex')) {
       m.draft = { ...d, error: { field: 'message', message: 'type a message first' } };
       store.notify();
       return;
@@ -86,6 +88,7 @@ export class Sending {
     const r = await store.request({ type: 'send', session: id, target: targetOf(m), payload: payloadOf(d), ...(d.repeat ? { repeatMs: Number(d.intervalMs) } : {}) });
     const history = d.text && d.history[d.history.length - 1] !== d.text ? [...d.history.slice(-49), d.text] : d.history;
     m.draft = { ...m.draft, busy: false, history, error: r.ok ? undefined : { field: r.error.field ?? 'message', message: r.error.message } };
+    store.memory.keep(m);
     store.notify();
   }
 

@@ -13,6 +13,10 @@ export interface ViewState {
   dirs: { in: boolean; out: boolean; sys: boolean };
   autoscroll: boolean;
   selected: number | undefined;
+  /** Long lines wrap instead of being cut. */
+  wrap: boolean;
+  /** The time column is shown. */
+  times: boolean;
 }
 
 /** A file being sent, chunk by chunk. */
@@ -78,7 +82,7 @@ export function newSessionModel(info: SessionInfo, s: Settings): SessionModel {
     series: [],
     clients: [],
     clientsTotal: 0,
-    view: { mode: s.mode, encoding: info.encoding, filter: '', dirs: { in: true, out: true, sys: true }, autoscroll: true, selected: undefined },
+    view: { mode: s.mode, encoding: info.encoding, filter: '', dirs: { in: true, out: true, sys: true }, autoscroll: true, selected: undefined, wrap: s.wrap, times: s.times },
     draft: {
       text: '', mode: s.sendMode, eol: s.eol, escapes: s.escapes, target: info.kind === 'udp' && 'remote' in info.spec && info.spec.remote ? 'remote' : 'all',
       address: '', repeat: false, intervalMs: s.intervalMs, error: undefined, busy: false, file: undefined, history: [],

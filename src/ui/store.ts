@@ -9,6 +9,7 @@ import { Sending } from './sending.js';
 import { QuickMessages } from './quick.js';
 import { LogViews } from './log-views.js';
 import { RelayControls } from './relay.js';
+import { PageMemory } from './page-memory.js';
 
 // traffic renders at most this often, however fast events arrive
 const STREAM_RENDER_MS = 100;
@@ -42,6 +43,8 @@ export class Store {
   readonly views = new LogViews(this);
   /** A proxy's connections and faults. */
   readonly relay = new RelayControls(this);
+  /** What this page remembers of the running sockit across reloads and tabs. */
+  readonly memory = new PageMemory();
 
   private readonly listeners = new Set<Listener>();
   private scheduled = false;
@@ -61,7 +64,13 @@ export class Store {
       },
     });
     this.applyTheme();
+    addEventListener('pagehide', () => this.memory.flush());
     this.link.connect();
+  }
+
+  /** True while the page is connected to sockit: everything that asks it something needs this. */
+  get online(): boolean {
+    return this.linkState === 'open';
   }
 
   /** Runs `fn` after the next change (at most once a frame). Returns an unsubscribe function. */
@@ -126,6 +135,7 @@ export class Store {
     if (!m) return;
     this.selected = id;
     m.unseen = 0;
+    this.memory.select(id);
     this.notify();
   }
 

@@ -1,7 +1,7 @@
 // `sockit ui` from the command line: the URL with its token, the warning when bound beyond loopback, bad options.
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { spawnCli, runCli, tmpDir } from '../helpers/index.mjs';
+import { spawnCli, runCli, tmpDir, waitFor } from '../helpers/index.mjs';
 import { rawRequest, statusOf } from '../bridge/helpers.mjs';
 
 test('sockit ui --json prints the listening event with the URL, and serves the page there', async (t) => {
@@ -69,4 +69,35 @@ test('serve --open and ui --open share one opener: it says once why no browser o
     assert.equal(code, 0);
     assert.equal(cli.stderr.split('open a browser').length, 2, cli.stderr);
   }
+});
+
+test('sockit ui stops promptly on SIGTERM, even with a page attached and a server that never finishes its side', async (t) => {
+  const { default: WebSocket } = await import('ws');
+  const net = await import('node:net');
+  // a server that keeps its half of the connection open after ours is closed
+  const lingering = net.createServer({ allowHalfOpen: true }, (s) => s.on('error', () => {}));
+  await new Promise((r) => lingering.listen(0, '127.0.0.1', r));
+  t.after(() => lingering.close());
+  const ui = spawnCli(t, ['ui', '--json']);
+  const e = await ui.waitEvent((x) => x.event === 'listening');
+  const url = new URL(e.url);
+  const ws = new WebSocket(`ws://${url.host}/ws?token=${url.searchParams.get('token')}`, { origin: `http://${url.host}` });
+  t.after(() => ws.terminate());
+  const results = new Map();
+  ws.on('message', (raw) => {
+    const m = JSON.parse(raw.toString());
+    if (m.type === 'result') results.set(m.req, m);
+  });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  ws.send(JSON.stringify({ type: 'hello', version: 1 }));
+  ws.send(JSON.stringify({ type: 'create', req: 1, spec: { kind: 'tcp-client', host: '127.0.0.1', port: lingering.address().port, encoding: 'utf8', frame: 'raw' } }));
+  await waitFor(() => results.get(1), { what: 'the TCP client session to connect' });
+  assert.equal(results.get(1).ok, true, JSON.stringify(results.get(1)));
+  const started = Date.now();
+  const { code } = await ui.stop('SIGTERM');
+  const ms = Date.now() - started;
+  t.diagnostic(`exited ${ms} ms after SIGTERM`);
+  assert.equal(code, 0);
+  // a graceful close of that connection alone would take its full 2 s grace
+  assert.ok(ms < 1500, `sockit ui took ${ms} ms to stop`);
 });

@@ -1,106 +1,24 @@
 // The browser assistant in a real Chromium: sessions made from the page talk to real peers; the refusals hold in a browser too.
 import { describe, test, before, after } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import net from 'node:net';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import { startUi } from '../../dist/bridge/ui-server.js';
-import { ROOT, rawServer, skipUnless, waitFor, quietFor } from '../helpers/index.mjs';
+import { rawServer, waitFor, quietFor } from '../helpers/index.mjs';
+import { launchChromium, skipWithoutChromium, openApp as openPage, createSession, tcpPeer, logRow, send, shot } from './chromium.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-output', 'ui');
-// a skip that says why on a developer machine; with CI=true a missing Chromium fails this file
-const skip = skipUnless('chromium');
 const gbk = (hex) => Buffer.from(hex.replace(/\s/g, ''), 'hex');
 
 let browser;
 let ui;
 
-/** A fresh page (own storage) at the assistant's URL, in a light or dark system theme. */
-async function openApp(t, { colorScheme = 'light', url = ui.url } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme, acceptDownloads: true });
-  t.after(() => context.close());
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  t.after(() => assert.deepEqual(problems.filter((p) => !/favicon|403/.test(p)), [], 'no errors in the page'));
-  await page.goto(url);
-  await page.getByTestId('link-status').filter({ hasText: 'connected' }).waitFor();
-  return page;
-}
+const openApp = (t, options = {}) => openPage(t, browser, options.url ?? ui.url, options);
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-/** Fills the new-session form and starts it; resolves with the port in the session's state line. */
-async function createSession(page, kind, fields) {
-  await page.getByTestId('new-session').click();
-  const dialog = page.getByTestId('new-dialog');
-  await dialog.locator(`[data-kind="${kind}"]`).click();
-  for (const [name, value] of Object.entries(fields)) {
-    const el = dialog.locator(`[name="${name}"]`);
-    if (typeof value === 'boolean') await el.setChecked(value);
-    else if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
-    else await el.fill(String(value));
-  }
-  await page.getByTestId('start-session').click();
-  await dialog.waitFor({ state: 'detached' });
-  const state = page.getByTestId('state');
-  await state.filter({ hasText: /listening|connected/ }).waitFor();
-  const m = /port (\d+)/.exec(await state.textContent());
-  return m ? Number(m[1]) : undefined;
-}
-
-/** A TCP client on 127.0.0.1 that collects what it receives; destroyed when the test ends. */
-async function tcpPeer(t, port) {
-  const s = net.connect(port, '127.0.0.1');
-  t.after(() => s.destroy());
-  const p = { socket: s, received: Buffer.alloc(0) };
-  s.on('data', (b) => (p.received = Buffer.concat([p.received, b])));
-  s.on('error', () => {});
-  p.closed = new Promise((r) => s.once('close', r));
-  await new Promise((r) => s.once('connect', r));
-  /** Waits until exactly `expected` has arrived (failing on anything else). */
-  p.waitFor = async (expected) => {
-    await waitFor(() => p.received.length >= expected.length, {
-      what: `${expected.length} bytes at the client of port ${port}`,
-      detail: () => `got ${p.received.length}: ${JSON.stringify(p.received.toString('latin1'))}`,
-    });
-    assert.deepEqual(p.received, expected);
-  };
-  return p;
-}
-
-const logRow = (page, dir, text) => page.locator(`.log .row.${dir}`, { hasText: text }).first();
-
-async function send(page, text, { mode = 'text', eol = 'none', target } = {}) {
-  await page.getByTestId(`send-${mode}`).click();
-  await page.getByTestId('eol').selectOption(eol);
-  if (target !== undefined) await page.getByTestId('target').selectOption(target);
-  await page.getByTestId('message').fill(text);
-  await page.getByTestId('message').press('Enter');
-}
-
-describe('the assistant in Chromium', { skip }, () => {
+describe('the assistant in Chromium', { skip: skipWithoutChromium() }, () => {
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync',
-        // a name that resolves to 127.0.0.1, as a DNS-rebinding attacker's would
-        '--host-resolver-rules=MAP rebind.test 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium();
     ui = await startUi({ host: '127.0.0.1', port: 0 });
   });
 

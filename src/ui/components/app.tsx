@@ -116,7 +116,7 @@ function onGlobalKey(e: KeyboardEvent): void {
     return;
   }
   if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
-  if (e.key === 'n' || e.key === 'N') {
+  if ((e.key === 'n' || e.key === 'N') && store.online) {
     e.preventDefault();
     store.form.open();
   } else if (e.key === '?') {
@@ -142,18 +142,22 @@ export function App(): JSX.Element {
   }, []);
   const m = store.current;
   const down = store.linkState === 'lost' || store.linkState === 'refused';
+  // a modal form leaves the page behind it out of reach, for the keyboard and for screen readers
+  const modal = Boolean(store.form.dialog || store.helpOpen);
   return (
-    <div class="app">
-      <Sidebar />
-      <main class="main">
-        {down && (
-          <div class={`link-banner ${store.linkState}`} role="status" data-testid="link-banner">
-            <Icon name="warn" /> {store.linkDetail || 'not connected to sockit'}
-          </div>
-        )}
-        {m ? <SessionPane key={m.id} m={m} /> : <Welcome />}
-      </main>
-      {m ? <SidePanel m={m} /> : <EmptySide />}
+    <>
+      <div class={`app${store.online ? '' : ' offline'}`} inert={modal} aria-hidden={modal ? 'true' : undefined}>
+        <Sidebar />
+        <main class="main">
+          {down && (
+            <div class={`link-banner ${store.linkState}`} role="status" data-testid="link-banner">
+              <Icon name="warn" /> {store.linkDetail || 'not connected to sockit'}
+            </div>
+          )}
+          {m ? <SessionPane key={m.id} m={m} /> : <Welcome />}
+        </main>
+        {m ? <SidePanel m={m} /> : <EmptySide />}
+      </div>
       {store.form.dialog && <NewSessionDialog d={store.form.dialog} />}
       {store.helpOpen && <Help />}
       {store.toast && (
@@ -161,6 +165,6 @@ export function App(): JSX.Element {
           {store.toast.message}
         </div>
       )}
-    </div>
+    </>
   );
 }

@@ -62,7 +62,7 @@ export function Check({ d, name, label, hint }: { d: DialogState; name: string; 
   return (
     <div class={`check${error ? ' invalid' : ''}`}>
       <label>
-        <input type="checkbox" name={name} checked={Boolean(d.values[name])} onChange={(e) => store.form.setField(name, (e.currentTarget as HTMLInputElement).checked)} />
+        <input type="checkbox" name={name} checked={Boolean(d.values[name])} aria-invalid={error ? 'true' : undefined} onChange={(e) => store.form.setField(name, (e.currentTarget as HTMLInputElement).checked)} />
         <span>
           <strong>{label}</strong> <span class="muted">{hint}</span>
         </span>

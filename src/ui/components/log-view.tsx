@@ -80,6 +80,19 @@ function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; to
   );
 }
 
+/** What an empty log says: what to do with this kind of session to see something. */
+function emptyText(m: SessionModel): string {
+  if (isServerKind(m.info.kind)) return 'Nothing yet. Connect a client to this port, or send from below once one is connected.';
+  switch (m.info.kind) {
+    case 'udp':
+      return 'Nothing yet. Send a datagram from below, or to this port from elsewhere.';
+    case 'http':
+      return `No request yet. Open the site${m.info.port ? ` on port ${m.info.port}` : ''}; each request shows here.`;
+    default:
+      return 'Nothing yet. Type a message below and press Enter.';
+  }
+}
+
 /** The scrolling log of one session. */
 export function LogView({ m }: { m: SessionModel }): JSX.Element {
   const scroller = useRef<HTMLDivElement>(null);
@@ -207,7 +220,7 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
             {m.log.length === 0 ? (
               <>
                 <Icon name="radio" size={28} />
-                <p>Nothing yet. {isServerKind(m.info.kind) ? 'Connect a client to this port, or send from below once one is connected.' : m.info.kind === 'udp' ? 'Send a datagram from below, or to this port from elsewhere.' : 'Type a message below and press Enter.'}</p>
+                <p>{emptyText(m)}</p>
               </>
             ) : (
               <p>No line matches the filter.</p>

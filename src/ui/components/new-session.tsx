@@ -108,6 +108,10 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
     };
   }, []);
   useEffect(() => {
+    // a refused submit: to the first field that says why
+    if (d.refusals) ref.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [d.refusals]);
+  useEffect(() => {
     // move focus into the form when it opens or the kind changes
     const el = ref.current?.querySelector<HTMLElement>('[autofocus], input, select');
     el?.focus();

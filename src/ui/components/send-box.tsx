@@ -55,7 +55,8 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
   const fileInput = useRef<HTMLInputElement>(null);
   const area = useRef<HTMLTextAreaElement>(null);
   const historyAt = useRef(-1);
-  const closed = m.info.state === 'closed';
+  // nothing can be sent to a closed session, nor without sockit
+  const closed = m.info.state === 'closed' || !store.online;
   const cyclic = m.info.cyclic;
   const live = store.sending.problem(m);
   const problem = d.error ?? (d.text ? live : undefined);
@@ -69,17 +70,24 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
       historyAt.current = -1;
       return;
     }
-    const ta = e.currentTarget as HTMLTextAreaElement;
-    // shell-like history: Up at the start of the box, Down at its end
-    if (e.key === 'ArrowUp' && ta.selectionStart === 0 && ta.selectionEnd === 0 && d.history.length) {
+    // shell-like history, one press a step, while the box is empty or shows a message as sent
+    // (an edited message keeps the arrows for moving in it)
+    const at = historyAt.current;
+    const asSent = at >= 0 ? d.history[at] === d.text : d.text === '' || d.text === d.history[d.history.length - 1];
+    if (!asSent || d.history.length === 0 || e.shiftKey || e.altKey) return;
+    if (e.key === 'ArrowUp') {
+      let next = at < 0 ? d.history.length - 1 : at - 1;
+      // the box still holds the last message sent: one step back is the one before it
+      if (at < 0 && d.text !== '' && d.text === d.history[next]) next--;
+      if (next < 0) return;
       e.preventDefault();
-      historyAt.current = historyAt.current < 0 ? d.history.length - 1 : Math.max(0, historyAt.current - 1);
-      store.sending.setDraft(m.id, { text: d.history[historyAt.current]! });
-    } else if (e.key === 'ArrowDown' && historyAt.current >= 0 && ta.selectionStart === ta.value.length) {
+      historyAt.current = next;
+      store.sending.setDraft(m.id, { text: d.history[next]! });
+    } else if (e.key === 'ArrowDown' && at >= 0) {
       e.preventDefault();
-      historyAt.current++;
-      store.sending.setDraft(m.id, { text: historyAt.current < d.history.length ? d.history[historyAt.current]! : '' });
-      if (historyAt.current >= d.history.length) historyAt.current = -1;
+      const next = at + 1;
+      historyAt.current = next < d.history.length ? next : -1;
+      store.sending.setDraft(m.id, { text: next < d.history.length ? d.history[next]! : '' });
     }
   };
 
@@ -94,19 +102,25 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
             </button>
           ))}
         </div>
-        <label class="select-wrap">
-          <span class="label-inline">End</span>
-          <select value={d.eol} onChange={(e) => store.sending.setDraft(m.id, { eol: (e.currentTarget as HTMLSelectElement).value as typeof d.eol })} data-testid="eol">
-            <option value="none">none</option>
-            <option value="lf">LF \n</option>
-            <option value="crlf">CRLF \r\n</option>
-          </select>
-        </label>
-        {d.mode === 'text' && (
-          <label class="check-inline" title="read \n \r \t \\ \xHH in the text as escapes">
-            <input type="checkbox" checked={d.escapes} onChange={(e) => store.sending.setDraft(m.id, { escapes: (e.currentTarget as HTMLInputElement).checked })} />
-            <span class="mono">\x</span> escapes
-          </label>
+        {d.mode === 'text' ? (
+          <>
+            <label class="select-wrap">
+              <span class="label-inline">End</span>
+              <select value={d.eol} onChange={(e) => store.sending.setDraft(m.id, { eol: (e.currentTarget as HTMLSelectElement).value as typeof d.eol })} data-testid="eol">
+                <option value="none">none</option>
+                <option value="lf">LF \n</option>
+                <option value="crlf">CRLF \r\n</option>
+              </select>
+            </label>
+            <label class="check-inline" title="read \n \r \t \\ \xHH in the text as escapes">
+              <input type="checkbox" checked={d.escapes} onChange={(e) => store.sending.setDraft(m.id, { escapes: (e.currentTarget as HTMLInputElement).checked })} />
+              <span class="mono">\x</span> escapes
+            </label>
+          </>
+        ) : (
+          <span class="label-inline" title="line endings are a text-mode setting: hex sends exactly the bytes typed" data-testid="exact-bytes">
+            exact bytes, no line ending
+          </span>
         )}
         <label class={`check-inline${d.error?.field === 'interval' ? ' invalid' : ''}`}>
           <input type="checkbox" checked={d.repeat} disabled={Boolean(cyclic)} onChange={(e) => store.sending.setDraft(m.id, { repeat: (e.currentTarget as HTMLInputElement).checked })} data-testid="repeat" />
@@ -148,7 +162,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
           ref={area}
           class={`mono${problem?.field === 'message' ? ' invalid' : ''}`}
           rows={2}
-          placeholder={closed ? 'This session is closed.' : d.mode === 'hex' ? 'Hex bytes: 48 65 6c 6c 6f  ·  Enter sends, Shift+Enter is a new line' : 'Message  ·  Enter sends, Shift+Enter is a new line, ↑ recalls'}
+          placeholder={!store.online ? 'Not connected to sockit.' : closed ? 'This session is closed.' : d.mode === 'hex' ? 'Hex bytes: 48 65 6c 6c 6f  ·  Enter sends, Shift+Enter is a new line' : 'Message  ·  Enter sends, Shift+Enter is a new line, ↑ recalls'}
           value={d.text}
           disabled={closed}
           aria-label="Message"
@@ -160,7 +174,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
           data-testid="message"
         />
         {cyclic ? (
-          <button type="button" class="btn danger send-btn" onClick={() => void store.sending.stopCyclic(m.id)} data-testid="stop-cyclic">
+          <button type="button" class="btn danger send-btn" onClick={() => void store.sending.stopCyclic(m.id)} disabled={!store.online} data-testid="stop-cyclic">
             <span class="pulse" aria-hidden="true" />
             Stop
             <span class="send-sub">{cyclic.sent.toLocaleString('en-US')} sent · {cyclic.intervalMs} ms</span>
@@ -180,7 +194,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
             {problem.message}
           </span>
         ) : hexInfo && 'bytes' in hexInfo ? (
-          <span class="muted">{hexInfo.bytes} byte{hexInfo.bytes === 1 ? '' : 's'}</span>
+          <span class="muted" data-testid="send-count">{hexInfo.bytes} byte{hexInfo.bytes === 1 ? '' : 's'}</span>
         ) : null}
         {file && (
           <span class={`file-progress ${file.state}`} data-testid="file-progress">

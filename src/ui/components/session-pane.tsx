@@ -14,6 +14,7 @@ import { LogView } from './log-view.js';
 import { isClientKind } from '../ws-kinds.js';
 import { SendBox } from './send-box.js';
 import { COMMON_ENCODINGS } from './new-session.js';
+import { RemoveButton } from './remove-button.js';
 
 function StatePill({ m }: { m: SessionModel }): JSX.Element {
   const s = m.info.state;
@@ -35,6 +36,7 @@ function siteHost(addresses: string[]): string {
 function Header({ m }: { m: SessionModel }): JSX.Element {
   const i = m.info;
   const live = i.state !== 'closed';
+  const online = store.online;
   const frame = 'frame' in i.spec ? i.spec.frame : undefined;
   return (
     <header class="pane-head">
@@ -66,17 +68,15 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
           </a>
         )}
         {live ? (
-          <button type="button" class="btn" onClick={() => void store.stop(i.id)} title={isClientKind(i.kind) ? 'Disconnect' : 'Stop listening'} data-testid="stop">
+          <button type="button" class="btn" onClick={() => void store.stop(i.id)} disabled={!online} title={isClientKind(i.kind) ? 'Disconnect' : 'Stop listening'} data-testid="stop">
             <Icon name="stop" /> {isClientKind(i.kind) ? 'Disconnect' : 'Stop'}
           </button>
         ) : (
-          <button type="button" class="btn" onClick={() => void store.restart(i.id)} data-testid="restart">
+          <button type="button" class="btn" onClick={() => void store.restart(i.id)} disabled={!online} data-testid="restart">
             <Icon name="restart" /> {isClientKind(i.kind) ? 'Reconnect' : 'Start again'}
           </button>
         )}
-        <button type="button" class="icon-btn" onClick={() => void store.remove(i.id)} title="Close and remove this session" aria-label="Remove session">
-          <Icon name="trash" />
-        </button>
+        <RemoveButton m={m} />
       </div>
       {i.error && (
         <div class="banner error" role="alert" data-testid="banner">

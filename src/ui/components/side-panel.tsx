@@ -62,7 +62,7 @@ function Clients({ m }: { m: SessionModel }): JSX.Element {
                   {c.peer}
                 </span>
                 {!udp && (
-                  <button type="button" class="icon-btn danger-hover" onClick={() => void store.disconnect(m.id, c.id)} aria-label={`Disconnect #${c.id} ${c.peer}`} title="Disconnect" data-testid={`disconnect-${c.id}`}>
+                  <button type="button" class="icon-btn danger-hover" onClick={() => void store.disconnect(m.id, c.id)} disabled={!store.online} aria-label={`Disconnect #${c.id} ${c.peer}`} title="Disconnect" data-testid={`disconnect-${c.id}`}>
                     <Icon name="unplug" size={14} />
                   </button>
                 )}

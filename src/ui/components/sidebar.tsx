@@ -17,7 +17,8 @@ function subtitle(m: SessionModel): string {
 
 /** A session's state as a coloured dot. */
 export function StateDot({ m }: { m: SessionModel }): JSX.Element {
-  const state = m.info.error && m.info.state !== 'closed' ? 'error' : m.info.state;
+  // without sockit nobody knows how a session stands: grey, whatever it was
+  const state = !store.online ? 'offline' : m.info.error && m.info.state !== 'closed' ? 'error' : m.info.state;
   return <span class={`dot dot-${state}`} aria-hidden="true" />;
 }
 
@@ -72,7 +73,7 @@ export function Sidebar(): JSX.Element {
         <span class="brand-name">sockit</span>
         <span class="brand-tag">network assistant</span>
       </header>
-      <button type="button" class="btn primary new-session" onClick={() => store.form.open()} title="New session (N)" data-testid="new-session">
+      <button type="button" class="btn primary new-session" onClick={() => store.form.open()} disabled={!store.online} title="New session (N)" data-testid="new-session">
         <Icon name="plus" /> New session
         <kbd>N</kbd>
       </button>
@@ -105,7 +106,7 @@ export function Sidebar(): JSX.Element {
                 ev.preventDefault();
                 store.quick.edit(q);
               }}
-              disabled={!current || current.info.state === 'closed'}
+              disabled={!current || current.info.state === 'closed' || !store.online}
               title={`Send ${q.mode === 'hex' ? 'hex ' : ''}"${q.text}"${q.eol !== 'none' ? ` + ${q.eol.toUpperCase()}` : ''} (right-click: edit in the send box)`}
             >
               <span class={`tag ${q.mode}`}>{q.mode === 'hex' ? 'HEX' : 'TXT'}</span>
