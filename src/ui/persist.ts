@@ -20,6 +20,8 @@ export interface Settings {
   wrap: boolean;
   /** New sessions' logs show the time column. */
   times: boolean;
+  /** The throughput chart's window in seconds. */
+  chartWindowS: number;
   eol: LineEnding;
   sendMode: 'text' | 'hex';
   escapes: boolean;
@@ -38,6 +40,7 @@ export const DEFAULT_SETTINGS: Settings = {
   mode: 'text',
   wrap: false,
   times: true,
+  chartWindowS: 60,
   eol: 'none',
   sendMode: 'text',
   escapes: false,

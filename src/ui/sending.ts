@@ -83,11 +83,12 @@ export class Sending {
       store.notify();
       return;
     }
-    m.draft = { ...d, busy: true, error: undefined };
+    // in the history at once, so ↑ finds it even before sockit answers
+    const history = d.text && d.history[d.history.length - 1] !== d.text ? [...d.history.slice(-49), d.text] : d.history;
+    m.draft = { ...d, busy: true, history, error: undefined };
     store.notify();
     const r = await store.request({ type: 'send', session: id, target: targetOf(m), payload: payloadOf(d), ...(d.repeat ? { repeatMs: Number(d.intervalMs) } : {}) });
-    const history = d.text && d.history[d.history.length - 1] !== d.text ? [...d.history.slice(-49), d.text] : d.history;
-    m.draft = { ...m.draft, busy: false, history, error: r.ok ? undefined : { field: r.error.field ?? 'message', message: r.error.message } };
+    m.draft = { ...m.draft, busy: false, error: r.ok ? undefined : { field: r.error.field ?? 'message', message: r.error.message } };
     store.memory.keep(m);
     store.notify();
   }

@@ -28,6 +28,8 @@ export class Store {
   readonly sessions = new Map<string, SessionModel>();
   selected: string | undefined;
   helpOpen = false;
+  /** On a narrow window the side columns are drawers: the one open, if any. */
+  drawer: 'sessions' | 'side' | undefined;
   settings: Settings = loadSettings();
   toast: { message: string; kind: 'info' | 'error'; at: number } | undefined;
 
@@ -136,6 +138,13 @@ export class Store {
     this.selected = id;
     m.unseen = 0;
     this.memory.select(id);
+    if (this.drawer === 'sessions') this.drawer = undefined;
+    this.notify();
+  }
+
+  /** Opens a side column's drawer (narrow windows), or closes it when it is the one open. */
+  toggleDrawer(which: 'sessions' | 'side' | undefined): void {
+    this.drawer = which === this.drawer ? undefined : which;
     this.notify();
   }
 
@@ -176,6 +185,13 @@ export class Store {
         this.notify();
       }
     }, kind === 'error' ? 6000 : 2500);
+  }
+
+  /** Sets the throughput chart's window. */
+  setChartWindow(seconds: number): void {
+    this.settings.chartWindowS = seconds;
+    saveSettings(this.settings);
+    this.notify();
   }
 
   /** Cycles system → light → dark. */

@@ -43,7 +43,7 @@ function Welcome(): JSX.Element {
 
 function EmptySide(): JSX.Element {
   return (
-    <aside class="side" aria-label="Tips">
+    <aside class={`side${store.drawer === 'side' ? ' open' : ''}`} aria-label="Tips">
       <section class="card">
         <h2>Tips</h2>
         <ul class="tips">
@@ -99,6 +99,10 @@ function typing(target: EventTarget | null): boolean {
 }
 
 function onGlobalKey(e: KeyboardEvent): void {
+  if (store.drawer && e.key === 'Escape' && !store.form.dialog) {
+    store.toggleDrawer(undefined);
+    return;
+  }
   if (store.form.dialog || store.helpOpen) {
     if (e.key === 'Escape') {
       store.form.close();
@@ -157,6 +161,7 @@ export function App(): JSX.Element {
           {m ? <SessionPane key={m.id} m={m} /> : <Welcome />}
         </main>
         {m ? <SidePanel m={m} /> : <EmptySide />}
+        {store.drawer && <div class={`drawer-scrim ${store.drawer}-open`} onClick={() => store.toggleDrawer(undefined)} aria-hidden="true" />}
       </div>
       {store.form.dialog && <NewSessionDialog d={store.form.dialog} />}
       {store.helpOpen && <Help />}

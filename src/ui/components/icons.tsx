@@ -32,6 +32,12 @@ const PATHS: Record<string, string> = {
   chevron: 'M4.5 6l3.5 3.5L11.5 6',
   relay: 'M2 5.5h10M9.5 3l2.5 2.5L9.5 8M14 10.5H4M6.5 8L4 10.5 6.5 13',
   reset: 'M3.5 3.5l9 9M12.5 3.5l-9 9M8 1.5v2M8 12.5v2',
+  menu: 'M2.5 4h11M2.5 8h11M2.5 12h11',
+  chart: 'M2.5 13.5h11M4 11V8M7 11V4.5M10 11V6.5M13 11V9',
+  wrap: 'M2.5 4h11M2.5 8h9a2 2 0 0 1 0 4H8M9.5 10.5L8 12l1.5 1.5M2.5 12H5',
+  clock: 'M8 14.5A6.5 6.5 0 1 0 8 1.5a6.5 6.5 0 0 0 0 13zM8 4.5V8l2.5 1.5',
+  list: 'M5.5 4h8M5.5 8h8M5.5 12h8M2.5 4h.01M2.5 8h.01M2.5 12h.01',
+  up: 'M8 13V3M4 7l4-4 4 4',
 };
 
 /** One icon by name, sized by the font (1em) unless told. */

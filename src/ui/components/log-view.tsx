@@ -1,4 +1,4 @@
-// The traffic log: a virtualised list (only the visible rows exist in the DOM), so 100,000 lines scroll as smoothly as ten.
+// The traffic log: a virtualised list (only the visible rows exist in the DOM), so 100,000 lines scroll as smoothly as ten; long lines are cut or wrapped.
 import type { JSX } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { store } from '../store.js';
@@ -6,16 +6,19 @@ import type { SessionModel } from '../session-model.js';
 import { isData, type LogEntry } from '../log-store.js';
 import { clock } from '../format.js';
 import { formatHex } from '../../wire/hex.js';
+import { ROW, RowLayout, columnsOf, wrappedHeight } from '../row-layout.js';
 import { Vis } from './vis.js';
 import { Icon } from './icons.js';
 import { FrameTag } from './frame-tag.js';
 import { isClientKind, isServerKind } from '../ws-kinds.js';
 
-/** Height of one row in pixels; the CSS uses the same value. */
-export const ROW = 24;
+export { ROW };
 const OVERSCAN = 12;
 const HEX_IN_ROW = 96;
 const TEXT_IN_ROW = 400;
+// a wrapped line shows this much; the detail below the log has all of it
+const HEX_IN_WRAP = 2048;
+const TEXT_IN_WRAP = 8000;
 
 /** The entries the view shows for a session, after the filter and the direction toggles. */
 export function visibleEntries(m: SessionModel): LogEntry[] {
@@ -34,16 +37,19 @@ export function visibleEntries(m: SessionModel): LogEntry[] {
   });
 }
 
-function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; top: number; selected: boolean; server: boolean }): JSX.Element {
+/** A data line's body as the row shows it: cut to one line, or up to the wrap limit. */
+function bodyText(m: SessionModel, e: LogEntry & { data: Uint8Array }, wrap: boolean): string | undefined {
+  if (m.view.mode === 'hex') return formatHex(e.data, ' ', wrap ? HEX_IN_WRAP : HEX_IN_ROW);
+  const t = store.views.textOf(m, e);
+  const max = wrap ? TEXT_IN_WRAP : TEXT_IN_ROW;
+  return t === undefined ? undefined : t.length > max ? t.slice(0, max) + '…' : t;
+}
+
+function Row({ m, e, top, selected, server, wrap, index }: { m: SessionModel; e: LogEntry; top: number; selected: boolean; server: boolean; wrap: boolean; index: number }): JSX.Element {
   let body: JSX.Element;
   if (isData(e)) {
-    if (m.view.mode === 'hex') body = <span class="data hex">{formatHex(e.data, ' ', HEX_IN_ROW)}</span>;
-    else {
-      const t = store.views.textOf(m, e);
-      body = t === undefined ? <span class="data muted">decoding…</span> : <span class="data">
-          <Vis text={t.length > TEXT_IN_ROW ? t.slice(0, TEXT_IN_ROW) + '…' : t} />
-        </span>;
-    }
+    const t = bodyText(m, e, wrap);
+    body = t === undefined ? <span class="data muted">decoding…</span> : m.view.mode === 'hex' ? <span class="data hex">{t}</span> : <span class="data"><Vis text={t} /></span>;
   } else {
     body = <span class="data msg">{e.msg}</span>;
   }
@@ -56,11 +62,12 @@ function Row({ m, e, top, selected, server }: { m: SessionModel; e: LogEntry; to
       class={`row ${e.dir}${e.direction ? ` ${e.direction}` : ''}${selected ? ' selected' : ''}`}
       style={{ transform: `translateY(${top}px)` }}
       data-seq={e.seq}
+      data-index={index}
       role="row"
       aria-selected={selected}
       onClick={() => store.views.set(m.id, { selected: selected ? undefined : e.seq })}
     >
-      <span class="time">{clock(e.ts)}</span>
+      {m.view.times && <span class="time">{clock(e.ts)}</span>}
       <span class="dir" title={dirTitle}>
         {arrow}
       </span>
@@ -96,13 +103,30 @@ function emptyText(m: SessionModel): string {
 /** The scrolling log of one session. */
 export function LogView({ m }: { m: SessionModel }): JSX.Element {
   const scroller = useRef<HTMLDivElement>(null);
+  const layout = useRef(new RowLayout());
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(480);
+  // columns of the monospace font one wrapped line holds (measured from a drawn row)
+  const [perLine, setPerLine] = useState(80);
+  const [, setMeasured] = useState(0);
   const entries = visibleEntries(m);
-  const total = entries.length;
+  const count = entries.length;
   const v = m.view;
+  const wrap = v.wrap;
   const server = !isClientKind(m.info.kind);
   const lastSeen = useRef(0);
+
+  if (wrap) {
+    layout.current.update(entries, `${m.id}|${v.mode}|${v.encoding}|${v.filter}|${v.dirs.in}${v.dirs.out}${v.dirs.sys}|${perLine}|${v.times}`, (e) => {
+      if (!isData(e)) return wrappedHeight(Math.ceil(columnsOf(e.msg ?? '') * 0.85), perLine);
+      const t = bodyText(m, e, true);
+      return wrappedHeight(t === undefined ? 1 : columnsOf(t), perLine);
+    });
+  }
+  const lay = layout.current;
+  const total = wrap ? lay.total : count * ROW;
+  const topOf = (i: number) => (wrap ? lay.top(i) : i * ROW);
+  const indexAt = (y: number) => (wrap ? lay.indexAt(y) : Math.floor(y / ROW));
 
   useEffect(() => {
     const el = scroller.current;
@@ -113,17 +137,39 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
     return () => ro.disconnect();
   }, []);
 
+  // wrapped rows: keep the heights they were drawn at, and how many columns a line holds
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el || !wrap) return;
+    const drawn: { index: number; entry: LogEntry; height: number }[] = [];
+    let width = 0;
+    for (const row of el.querySelectorAll<HTMLElement>('.row')) {
+      const index = Number(row.dataset.index);
+      const entry = entries[index];
+      if (entry) drawn.push({ index, entry, height: row.offsetHeight });
+      if (!width) {
+        const data = row.querySelector<HTMLElement>('.data');
+        if (data && data.clientWidth > 0) width = data.clientWidth;
+      }
+    }
+    const probe = el.querySelector<HTMLElement>('.char-probe');
+    const cw = probe ? probe.getBoundingClientRect().width / 10 : 0;
+    const columns = cw > 0 && width > 0 ? Math.floor(width / cw) : perLine;
+    if (columns !== perLine) setPerLine(columns);
+    else if (lay.measure(drawn)) setMeasured((n) => n + 1);
+  });
+
   // keep to the newest line while autoscroll is on
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el || !v.autoscroll) return;
     // from the known height, not clientHeight: reading layout here would force a reflow per frame
-    const bottom = Math.max(0, total * ROW - height);
-    if (Math.abs(scrollTop - bottom) > 1 || lastSeen.current !== total) {
+    const bottom = Math.max(0, total - height);
+    if (Math.abs(scrollTop - bottom) > 1 || lastSeen.current !== count) {
       el.scrollTop = bottom;
       if (scrollTop !== bottom) setScrollTop(bottom);
     }
-    lastSeen.current = total;
+    lastSeen.current = count;
   });
 
   // a different session: start at its bottom
@@ -138,7 +184,7 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
     setScrollTop(el.scrollTop);
     const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW / 2;
     if (atBottom && !v.autoscroll) store.views.set(m.id, { autoscroll: true });
-    else if (!atBottom && v.autoscroll && el.scrollTop < Math.max(0, total * ROW - el.clientHeight) - ROW) store.views.set(m.id, { autoscroll: false });
+    else if (!atBottom && v.autoscroll && el.scrollTop < Math.max(0, total - el.clientHeight) - ROW) store.views.set(m.id, { autoscroll: false });
   };
 
   const onWheel = (e: WheelEvent) => {
@@ -149,16 +195,17 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
   const selectedIndex = v.selected === undefined ? -1 : entries.findIndex((e) => e.seq === v.selected);
   const moveTo = (i: number) => {
     const el = scroller.current;
-    if (!el || total === 0) return;
-    const idx = Math.max(0, Math.min(total - 1, i));
-    store.views.set(m.id, { selected: entries[idx]!.seq, autoscroll: idx === total - 1 && v.autoscroll });
-    const top = idx * ROW;
+    if (!el || count === 0) return;
+    const idx = Math.max(0, Math.min(count - 1, i));
+    store.views.set(m.id, { selected: entries[idx]!.seq, autoscroll: idx === count - 1 && v.autoscroll });
+    const top = topOf(idx);
+    const bottom = topOf(idx + 1);
     if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW - el.clientHeight;
+    else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = bottom - el.clientHeight;
   };
   const onKey = (e: KeyboardEvent) => {
     const page = Math.max(1, Math.floor(height / ROW) - 1);
-    const from = selectedIndex < 0 ? Math.floor((scrollTop + height) / ROW) - 1 : selectedIndex;
+    const from = selectedIndex < 0 ? indexAt(scrollTop + height - 1) : selectedIndex;
     switch (e.key) {
       case 'ArrowDown':
         moveTo(from + 1);
@@ -189,33 +236,38 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
     e.stopPropagation();
   };
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
-  const last = Math.min(total, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
+  const first = Math.max(0, indexAt(scrollTop) - OVERSCAN);
+  const last = Math.min(count, indexAt(scrollTop + height) + 1 + OVERSCAN);
   const rows: JSX.Element[] = [];
   for (let i = first; i < last; i++) {
     const e = entries[i]!;
-    rows.push(<Row key={e.seq} m={m} e={e} top={i * ROW} selected={e.seq === v.selected} server={server} />);
+    rows.push(<Row key={e.seq} m={m} e={e} top={topOf(i)} selected={e.seq === v.selected} server={server} wrap={wrap} index={i} />);
   }
-  const behind = v.autoscroll ? 0 : Math.max(0, total - Math.ceil((scrollTop + height) / ROW));
+  const behind = v.autoscroll ? 0 : Math.max(0, count - 1 - indexAt(scrollTop + height - 1));
 
   return (
     <div class="log-wrap">
       <div
         ref={scroller}
-        class="log"
+        class={`log${wrap ? ' wrap' : ''}${v.times ? '' : ' no-times'}`}
         tabIndex={0}
         role="grid"
-        aria-label={`Traffic log, ${total} lines`}
-        aria-rowcount={total}
+        aria-label={`Traffic log, ${count} lines`}
+        aria-rowcount={count}
         onScroll={onScroll}
         onWheel={onWheel}
         onKeyDown={onKey}
         data-testid="log"
       >
-        <div class="log-inner" style={{ height: `${total * ROW}px` }}>
+        <div class="log-inner" style={{ height: `${total}px` }}>
           {rows}
         </div>
-        {total === 0 && (
+        {wrap && (
+          <span class="char-probe" aria-hidden="true">
+            0000000000
+          </span>
+        )}
+        {count === 0 && (
           <div class="log-empty">
             {m.log.length === 0 ? (
               <>
@@ -228,7 +280,7 @@ export function LogView({ m }: { m: SessionModel }): JSX.Element {
           </div>
         )}
       </div>
-      {!v.autoscroll && total > 0 && (
+      {!v.autoscroll && count > 0 && (
         <button type="button" class="jump" onClick={() => store.views.set(m.id, { autoscroll: true, selected: undefined })} data-testid="jump">
           <Icon name="down" size={14} /> {behind > 0 ? `${behind.toLocaleString('en-US')} newer` : 'Latest'}
         </button>

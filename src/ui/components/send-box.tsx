@@ -3,10 +3,10 @@ import type { JSX } from 'preact';
 import { useRef } from 'preact/hooks';
 import { store } from '../store.js';
 import type { SessionModel } from '../session-model.js';
-import { formatBytes } from '../../wire/format-bytes.js';
 import { checkHex } from '../validate.js';
 import { Icon } from './icons.js';
 import { isClientKind } from '../ws-kinds.js';
+import { FileProgressRow } from './file-send.js';
 
 function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
   const d = m.draft;
@@ -114,28 +114,15 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
             </label>
             <label class="check-inline" title="read \n \r \t \\ \xHH in the text as escapes">
               <input type="checkbox" checked={d.escapes} onChange={(e) => store.sending.setDraft(m.id, { escapes: (e.currentTarget as HTMLInputElement).checked })} />
-              <span class="mono">\x</span> escapes
+              <span class="mono">\x</span>
+              <span class="hint-long"> escapes</span>
             </label>
           </>
         ) : (
           <span class="label-inline" title="line endings are a text-mode setting: hex sends exactly the bytes typed" data-testid="exact-bytes">
-            exact bytes, no line ending
+            exact bytes<span class="hint-long">, no line ending</span>
           </span>
         )}
-        <label class={`check-inline${d.error?.field === 'interval' ? ' invalid' : ''}`}>
-          <input type="checkbox" checked={d.repeat} disabled={Boolean(cyclic)} onChange={(e) => store.sending.setDraft(m.id, { repeat: (e.currentTarget as HTMLInputElement).checked })} data-testid="repeat" />
-          every
-          <input
-            class="interval mono"
-            value={d.intervalMs}
-            inputMode="numeric"
-            aria-label="Interval in milliseconds"
-            disabled={Boolean(cyclic)}
-            onInput={(e) => store.sending.setDraft(m.id, { intervalMs: (e.currentTarget as HTMLInputElement).value })}
-            data-testid="interval"
-          />
-          ms
-        </label>
         <span class="spacer" />
         <input
           ref={fileInput}
@@ -188,7 +175,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
         )}
       </div>
 
-      <div class="send-status" id="send-status" aria-live="polite">
+      <div class="send-line" id="send-status" aria-live="polite">
         {problem ? (
           <span class="field-error" data-testid="send-error">
             {problem.message}
@@ -196,28 +183,23 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
         ) : hexInfo && 'bytes' in hexInfo ? (
           <span class="muted" data-testid="send-count">{hexInfo.bytes} byte{hexInfo.bytes === 1 ? '' : 's'}</span>
         ) : null}
-        {file && (
-          <span class={`file-progress ${file.state}`} data-testid="file-progress">
-            <Icon name="clip" size={13} />
-            <span class="file-name">{file.name}</span>
-            <span class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={file.size} aria-valuenow={file.sent}>
-              <span class="bar-fill" style={{ width: `${file.size ? Math.round((file.sent / file.size) * 100) : 100}%` }} />
-            </span>
-            <span class="muted">
-              {formatBytes(file.sent)} / {formatBytes(file.size)} {file.state === 'done' ? '· sent' : file.state === 'cancelled' ? '· cancelled' : file.state === 'failed' ? '· failed' : ''}
-            </span>
-            {file.state === 'sending' ? (
-              <button type="button" class="btn small" onClick={() => store.sending.cancelFile(m.id)}>
-                Cancel
-              </button>
-            ) : (
-              <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => store.sending.setDraft(m.id, { file: undefined })}>
-                <Icon name="x" size={12} />
-              </button>
-            )}
-          </span>
-        )}
+        <span class="spacer" />
+        <label class={`check-inline${d.error?.field === 'interval' ? ' invalid' : ''}`}>
+          <input type="checkbox" checked={d.repeat} disabled={Boolean(cyclic)} onChange={(e) => store.sending.setDraft(m.id, { repeat: (e.currentTarget as HTMLInputElement).checked })} data-testid="repeat" />
+          every
+          <input
+            class="interval mono"
+            value={d.intervalMs}
+            inputMode="numeric"
+            aria-label="Interval in milliseconds"
+            disabled={Boolean(cyclic)}
+            onInput={(e) => store.sending.setDraft(m.id, { intervalMs: (e.currentTarget as HTMLInputElement).value })}
+            data-testid="interval"
+          />
+          ms
+        </label>
       </div>
+      {file && <FileProgressRow m={m} />}
     </section>
   );
 }

@@ -41,6 +41,9 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
   return (
     <header class="pane-head">
       <div class="title-row">
+        <button type="button" class="icon-btn drawer-toggle sessions-toggle" onClick={() => store.toggleDrawer('sessions')} aria-controls="sessions-panel" aria-expanded={store.drawer === 'sessions'} aria-label="Sessions and quick messages" title="Sessions and quick messages" data-testid="sessions-toggle">
+          <Icon name="menu" />
+        </button>
         <span class="kind-badge">
           <Icon name={kindIcon(i.kind)} size={18} />
         </span>
@@ -77,6 +80,10 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
           </button>
         )}
         <RemoveButton m={m} />
+        <button type="button" class="btn drawer-toggle side-toggle" onClick={() => store.toggleDrawer('side')} aria-controls="side-panel" aria-expanded={store.drawer === 'side'} title="Clients, counters and traffic" data-testid="side-toggle">
+          <Icon name="chart" /> {i.kind === 'tcp-client' || i.kind === 'http' ? 'Traffic' : `${i.kind === 'udp' ? 'Peers' : 'Clients'}`}
+          {i.kind !== 'tcp-client' && i.kind !== 'http' && <span class="count">{m.clientsTotal || m.clients.length}</span>}
+        </button>
       </div>
       {i.error && (
         <div class="banner error" role="alert" data-testid="banner">
@@ -135,7 +142,8 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
       <div class="dirs" role="group" aria-label="Show lines">
         {(['in', 'out', 'sys'] as const).map((d) => (
           <button type="button" aria-pressed={v.dirs[d]} class={`chip ${d}${v.dirs[d] ? ' on' : ''}`} key={d} onClick={() => store.views.set(m.id, { dirs: { ...v.dirs, [d]: !v.dirs[d] } })} title={`Show ${d === 'in' ? (relay ? 'what clients sent' : 'received') : d === 'out' ? (relay ? 'what the target sent' : 'sent') : 'events and errors'}`}>
-            {relay ? (d === 'in' ? '→ up' : d === 'out' ? '← down' : '• events') : d === 'in' ? '← in' : d === 'out' ? '→ out' : '• events'}
+            {relay ? (d === 'in' ? '→' : d === 'out' ? '←' : '•') : d === 'in' ? '←' : d === 'out' ? '→' : '•'}
+            <span class="chip-label">{relay ? (d === 'in' ? ' up' : d === 'out' ? ' down' : ' events') : d === 'in' ? ' in' : d === 'out' ? ' out' : ' events'}</span>
           </button>
         ))}
       </div>
@@ -165,6 +173,13 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
         </span>
       )}
       {m.log.evicted > 0 && <span class="muted small" title="the oldest lines make room for new ones">{formatCount(m.log.evicted)} older lines gone</span>}
+      <div class="tool-group">
+      <button type="button" class={`icon-btn toggle${v.wrap ? ' lit' : ''}`} aria-pressed={v.wrap} onClick={() => store.views.set(m.id, { wrap: !v.wrap })} title={v.wrap ? 'Cut long lines to one row' : 'Wrap long lines'} aria-label="Wrap long lines" data-testid="wrap">
+        <Icon name="wrap" />
+      </button>
+      <button type="button" class={`icon-btn toggle${v.times ? ' lit' : ''}`} aria-pressed={v.times} onClick={() => store.views.set(m.id, { times: !v.times })} title={v.times ? 'Hide the time of each line' : 'Show the time of each line'} aria-label="Show times" data-testid="times">
+        <Icon name="clock" />
+      </button>
       <button type="button" class={`icon-btn${v.autoscroll ? ' on' : ''}`} aria-pressed={!v.autoscroll} onClick={() => store.views.set(m.id, { autoscroll: !v.autoscroll })} title={v.autoscroll ? 'Pause autoscroll' : 'Resume autoscroll'} aria-label={v.autoscroll ? 'Pause autoscroll' : 'Resume autoscroll'} data-testid="autoscroll">
         <Icon name={v.autoscroll ? 'pause' : 'down'} />
       </button>
@@ -185,6 +200,7 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
             </button>
           </div>
         )}
+      </div>
       </div>
     </div>
   );

@@ -91,21 +91,30 @@ function niceMax(v: number): number {
 }
 
 function spanLabel(seconds: number): string {
-  return seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
+  return seconds >= 60 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
 }
 
-/** Throughput over the last minutes (up to five): received and sent bytes per second, as two areas. */
-export function Chart({ series }: { series: Sample[] }): JSX.Element {
+/** The windows the chart can show, in seconds. */
+export const CHART_WINDOWS = [10, 60, 300];
+
+/**
+ * Throughput over the chosen window (the last minute unless told): received and sent bytes per
+ * second, as two areas, scaled to the highest rate inside the window, so a burst long gone does
+ * not flatten what happens now.
+ */
+export function Chart({ series, windowS }: { series: Sample[]; windowS: number }): JSX.Element {
   const W = 300;
   const H = 84;
   const now = series.length ? series[series.length - 1]!.ts : Date.now();
-  // a young session fills the width with what it has (at least a minute), then scrolls
-  const span = Math.min(300, Math.max(60, series.length ? (now - series[0]!.ts) / 1000 : 60));
-  const max = niceMax(Math.max(0, ...series.map((s) => Math.max(s.inBps, s.outBps))));
+  const span = windowS;
+  // one sample before the window too, so the lines reach its left edge
+  let from = series.length;
+  while (from > 0 && now - series[from - 1]!.ts <= span * 1000) from--;
+  const pts = series.slice(Math.max(0, from - 1));
+  const max = niceMax(Math.max(0, ...pts.map((s) => Math.max(s.inBps, s.outBps))));
   const x = (ts: number) => W - ((now - ts) / 1000 / span) * W;
   const y = (v: number) => H - (v / max) * (H - 4);
   const path = (pick: (s: Sample) => number) => {
-    const pts = series.filter((s) => now - s.ts <= span * 1000);
     if (pts.length < 2) return { line: '', area: '' };
     const line = pts.map((s, i) => `${i ? 'L' : 'M'}${x(s.ts).toFixed(1)},${y(pick(s)).toFixed(1)}`).join('');
     const area = `${line}L${x(pts[pts.length - 1]!.ts).toFixed(1)},${H}L${x(pts[0]!.ts).toFixed(1)},${H}Z`;
@@ -115,17 +124,22 @@ export function Chart({ series }: { series: Sample[] }): JSX.Element {
   const b = path((s) => s.outBps);
   return (
     <figure class="chart" aria-label={`Throughput over the last ${spanLabel(span)}`}>
-      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img">
+      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`at most ${formatRate(max)}`}>
+        <clipPath id="chart-clip">
+          <rect x="0" y="0" width={W} height={H} />
+        </clipPath>
         <line x1="0" x2={W} y1={H / 2} y2={H / 2} class="grid" />
         <line x1="0" x2={W} y1="4" y2="4" class="grid" />
-        <path d={a.area} class="area in" />
-        <path d={b.area} class="area out" />
-        <path d={a.line} class="line in" />
-        <path d={b.line} class="line out" />
+        <g clip-path="url(#chart-clip)">
+          <path d={a.area} class="area in" />
+          <path d={b.area} class="area out" />
+          <path d={a.line} class="line in" />
+          <path d={b.line} class="line out" />
+        </g>
       </svg>
       <figcaption>
         <span>{spanLabel(span)} ago</span>
-        <span class="muted">peak scale {formatRate(max)}</span>
+        <span class="muted" data-testid="chart-scale">scale {formatRate(max)}</span>
         <span>now</span>
       </figcaption>
     </figure>
@@ -143,7 +157,17 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
   const relay = m.info.kind === 'proxy';
   return (
     <section class="card" aria-label="Traffic">
-      <h2>Traffic</h2>
+      <h2>
+        Traffic
+        <span class="spacer" />
+        <select class="chart-window" value={String(store.settings.chartWindowS)} onChange={(e) => store.setChartWindow(Number((e.currentTarget as HTMLSelectElement).value))} aria-label="Chart window" data-testid="chart-window">
+          {CHART_WINDOWS.map((s) => (
+            <option value={String(s)} key={s}>
+              {spanLabel(s)}
+            </option>
+          ))}
+        </select>
+      </h2>
       <div class="rates">
         <div class="rate in">
           <span class="rate-label">{relay ? '→ up' : '↓ in'}</span>
@@ -156,7 +180,7 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
           <span class="muted small">{(last?.outMps ?? 0).toFixed(last && last.outMps < 10 ? 1 : 0)} msg/s</span>
         </div>
       </div>
-      <Chart series={m.series} />
+      <Chart series={m.series} windowS={store.settings.chartWindowS} />
       <dl class="counters" data-testid="counters">
         <div>
           <dt>{http ? 'Requests' : relay ? 'Messages up' : 'Messages in'}</dt>
@@ -205,7 +229,7 @@ export function SidePanel({ m }: { m: SessionModel }): JSX.Element {
     );
   }
   return (
-    <aside class="side" aria-label="Clients and traffic">
+    <aside class={`side${store.drawer === 'side' ? ' open' : ''}`} aria-label="Clients and traffic" id="side-panel">
       <Clients m={m} />
       <Traffic m={m} />
     </aside>

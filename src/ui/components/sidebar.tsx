@@ -67,7 +67,7 @@ export function Sidebar(): JSX.Element {
   const theme = store.settings.theme;
   const current = store.current;
   return (
-    <nav class="sidebar" aria-label="Sessions and quick messages">
+    <nav class={`sidebar${store.drawer === 'sessions' ? ' open' : ''}`} aria-label="Sessions and quick messages" id="sessions-panel">
       <header class="brand">
         <Logo />
         <span class="brand-name">sockit</span>
