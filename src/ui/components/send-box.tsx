@@ -73,6 +73,8 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
     // shell-like history, one press a step, while the box is empty or shows a message as sent
     // (an edited message keeps the arrows for moving in it)
     const at = historyAt.current;
+    // the draft as it is now, not as it was drawn: a second press can come before the page redraws
+    const d = m.draft;
     const asSent = at >= 0 ? d.history[at] === d.text : d.text === '' || d.text === d.history[d.history.length - 1];
     if (!asSent || d.history.length === 0 || e.shiftKey || e.altKey) return;
     if (e.key === 'ArrowUp') {
