@@ -16,7 +16,9 @@ import { WsProxy } from '../ws/ws-proxy.js';
 import type { FaultPatch, FaultSettings } from '../wire/faults.js';
 import { usage } from './hub-error.js';
 import type { SpecOf } from './spec.js';
-import type { Counters, SessionInfo, SessionKind, SessionSpec, Target, WireClient } from './protocol.js';
+import type { RuleSpec } from '../wire/rules.js';
+import { toRuleSpec } from './rules-spec.js';
+import type { Counters, SessionInfo, SessionKind, SessionSpec, Target, WireClient, WireRule } from './protocol.js';
 
 /** What the hub needs from each kind of session. */
 export interface Driver {
@@ -35,6 +37,10 @@ export interface Driver {
   clients?(): WireClient[];
   /** Where it stands once started: addresses, peer, local. */
   describe(): Partial<SessionInfo>;
+  /** Replaces the rules of a session that has them (checked already). */
+  setRules?(rules: RuleSpec[]): void;
+  /** How often each rule fired, in order. */
+  ruleHits?(): number[];
   /** Counters, where the session's own are only complete at its end. */
   counters?(): Counters;
 }
@@ -71,12 +77,14 @@ function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverCont
   const server = new TcpServer({
     name, port: spec.port, host: spec.host, encoding: spec.encoding, frame,
     welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat,
+    rules: editableRules(spec.rules),
   });
   return {
     session: server,
     start: async () => {
       await server.listen();
     },
+    ...rulesOf(server),
     send: async (target, bytes) => {
       if (target !== 'all' && typeof target !== 'number') throw new UsageError(`target must be 'all' or a client number, got '${target}'`);
       const count = server.send(bytes, target);
@@ -183,6 +191,19 @@ function httpDriver(spec: SpecOf<'http'>, { name }: DriverContext): Driver {
   };
 }
 
+/** A server's rules for the core: always a list, so the page can add some while it runs. */
+function editableRules(rules: readonly WireRule[] | undefined): RuleSpec[] {
+  return (rules ?? []).map(toRuleSpec);
+}
+
+/** The rule parts of a server's driver. */
+function rulesOf(server: Session): Pick<Driver, 'setRules' | 'ruleHits'> {
+  return {
+    setRules: (rules) => server.setRules(rules, 'rules'),
+    ruleHits: () => server.ruleStats().map((r) => r.hits),
+  };
+}
+
 /** `a, b` as a list; undefined when empty. */
 function listOf(text: string | undefined): string[] | undefined {
   const items = text?.split(/[\s,]+/).filter(Boolean);
@@ -194,12 +215,14 @@ function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Dri
     name, port: spec.port, host: spec.host, encoding: spec.encoding, path: spec.path,
     subprotocols: listOf(spec.subprotocols), origins: listOf(spec.origins),
     welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat,
+    rules: editableRules(spec.rules),
   });
   return {
     session: server,
     start: async () => {
       await server.listen();
     },
+    ...rulesOf(server),
     send: async (target, bytes, binary) => {
       if (target !== 'all' && typeof target !== 'number') throw new UsageError(`target must be 'all' or a client number, got '${target}'`);
       const count = server.send(bytes, target, binary);

@@ -1,5 +1,6 @@
 // Reading what a page sends: the shape of every field checked before anything uses it, so no message can throw.
 import { describeValue, usage } from './hub-error.js';
+import { rulesShapeError } from './rules-spec.js';
 import { PROTOCOL_VERSION, type PageMessage, type WireError } from './protocol.js';
 
 /** What a page's message turned out to be. */
@@ -26,7 +27,7 @@ const isOptional = (v: unknown, check: (v: unknown) => boolean) => v === undefin
 const isText = (v: unknown): v is string => typeof v === 'string';
 const isSessionId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
 
-const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic']);
+const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic', 'set-rules']);
 const REQUESTS = new Set([...SESSION_REQUESTS, 'create', 'send', 'disconnect', 'faults', 'decode']);
 
 /** The first problem with a request's fields, as a usage error naming the field; undefined when there is none. */
@@ -42,6 +43,8 @@ function requestProblem(type: string, m: Fields): WireError | undefined {
       if (!isOptional(own(m, 'repeatMs'), (v) => typeof v === 'number')) return bad('interval', `the interval must be a number of milliseconds, got ${describeValue(own(m, 'repeatMs'))}`);
       return payloadProblem(own(m, 'payload'));
     }
+    case 'set-rules':
+      return rulesShapeError(own(m, 'rules'));
     case 'disconnect':
       if (!isOptional(own(m, 'reset'), (v) => typeof v === 'boolean')) return bad('reset', `reset must be true or false, got ${describeValue(own(m, 'reset'))}`);
       return isCount(own(m, 'client')) ? undefined : bad('client', `client must be a client number, got ${describeValue(own(m, 'client'))}`);
@@ -78,6 +81,9 @@ function payloadProblem(p: unknown): WireError | undefined {
       return isOptional(own(p, 'hex'), isText) ? undefined : bad('message: the hex must be text');
     case 'base64':
       return isOptional(own(p, 'data'), isText) ? undefined : bad('message: the base64 data must be text');
+    case 'message':
+      if (!isOptional(eol, (v) => v === 'none' || v === 'lf' || v === 'crlf')) return bad(`line ending must be none, lf or crlf, got ${describeValue(eol)}`);
+      return isText(own(p, 'source')) ? undefined : bad('message: the message must be text');
     default:
       return bad(`message: unknown payload kind ${describeValue(kind)}`);
   }

@@ -24,6 +24,23 @@ export interface ServerBehaviour {
   quit?: string;
   /** Relay each TCP client's messages to every other client. */
   chat?: boolean;
+  /** Auto-reply rules, first match wins; a server started with a list (even empty) can have them changed while it runs. */
+  rules?: WireRule[];
+}
+
+/**
+ * One auto-reply rule as the page edits it: what to match (`text`, `prefix:…`, `contains:…`,
+ * `/regex/flags`, `hex:01 03 ?? ??`, `len>N`, `any`) and a reply (a message builder) or an action.
+ */
+export interface WireRule {
+  match: string;
+  reply?: string;
+  action?: 'close' | 'reset' | 'ignore';
+  delayMs?: number;
+  /** Fire at most this many times. */
+  count?: number;
+  /** False keeps the rule but skips it. */
+  enabled?: boolean;
 }
 
 /** A TCP server: `host` omitted means every interface. */
@@ -181,7 +198,9 @@ import type { WireEvent } from './protocol-events.js';
 export type Payload =
   | { kind: 'text'; text: string; eol?: LineEnding; escapes?: boolean }
   | { kind: 'hex'; hex: string }
-  | { kind: 'base64'; data: string };
+  | { kind: 'base64'; data: string }
+  /** A message builder (escapes, `{hex:…}`, `{counter}`, `{crc16modbus}`, …), compiled by the bridge as the CLI compiles `--send`; rendered anew for each cyclic send. */
+  | { kind: 'message'; source: string; eol?: LineEnding };
 
 /** What is appended to a typed message. */
 export type LineEnding = 'none' | 'lf' | 'crlf';
@@ -265,6 +284,14 @@ export interface PageDisconnect {
   reset?: boolean;
 }
 
+/** Replace a server session's rules while it runs (all checked first: a bad one changes nothing). */
+export interface PageSetRules {
+  type: 'set-rules';
+  req: number;
+  session: string;
+  rules: WireRule[];
+}
+
 /** Decode payloads (base64) with an encoding the browser does not know. */
 export interface PageDecode {
   type: 'decode';
@@ -274,7 +301,7 @@ export interface PageDecode {
 }
 
 /** Every message a page sends. */
-export type PageMessage = PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageDisconnect | PageFaults | PageDecode;
+export type PageMessage = PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageDisconnect | PageFaults | PageSetRules | PageDecode;
 
 /** The requests that get a `result`. */
 export type PageRequest = Exclude<PageMessage, PageHello | PageAck>;
@@ -309,6 +336,8 @@ export interface SessionStats {
   /** How many clients there are, listed or not. */
   clientsTotal?: number;
   cyclicSent?: number;
+  /** How often each rule fired, in the rules' order (sessions with rules). */
+  ruleHits?: number[];
 }
 
 /** Counters (and clients of servers) of every session, twice a second. */

@@ -8,7 +8,9 @@ import { HubError, checkField, toWireError, usage } from './hub-error.js';
 import { normaliseSpec } from './spec.js';
 import type { FaultPatch } from '../wire/faults.js';
 import { createDriver, DRIVER_KINDS, type Driver } from './drivers.js';
-import { encodePayload } from './payload.js';
+import { isUtf8 } from 'node:buffer';
+import { compilePayload, type MessageCache } from './payload.js';
+import { checkWireRules, toRuleSpec } from './rules-spec.js';
 import { DEFAULT_RECENT_LIMITS, RecentLog, type RecentLimits } from './recent-log.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS, type Payload, type SessionInfo, type SessionKind, type SessionSpec, type SessionStats, type Target } from './protocol.js';
 import { parseInteger } from '../wire/endpoint.js';
@@ -22,7 +24,12 @@ interface Managed {
   run: number;
   /** The latest events and counters, for pages that connect later. */
   recent: RecentLog;
+  /** Builder messages sent, compiled: `{counter}` counts on from one send to the next. */
+  messages: MessageCache;
 }
+
+// the kinds whose rules a page can change while they run
+const RULE_KINDS: ReadonlySet<SessionKind> = new Set(['tcp-server', 'ws-server']);
 
 /** Limits the hub applies to what pages ask. */
 export interface HubOptions {
@@ -81,6 +88,7 @@ export class SessionHub extends EventEmitter {
       cyclic: undefined,
       run: 0,
       recent: new RecentLog(this.recentLimits),
+      messages: new Map(),
     };
     await this.start(m);
     this.sessions.set(id, m);
@@ -184,9 +192,10 @@ export class SessionHub extends EventEmitter {
   /** Encodes a payload for a session and sends it; with `repeatMs`, keeps sending until stopped. */
   async send(id: string, target: Target, payload: Payload, repeatMs?: number): Promise<number> {
     const m = this.live(id);
-    const bytes = checkField('message', () => encodePayload(payload, m.info.encoding, m.frame));
-    // hex and raw bytes go as binary frames where frames have a type; text as text
-    const binary = payload.kind !== 'text';
+    const render = checkField('message', () => compilePayload(payload, m.info.encoding, m.frame, m.messages));
+    const bytes = render();
+    // hex and raw bytes go as binary frames where frames have a type; text as text, and a built message as what it turned out to be
+    const binary = payload.kind === 'message' ? !isUtf8(bytes) : payload.kind !== 'text';
     if (repeatMs === undefined) return this.deliver(m, target, bytes, binary);
     const intervalMs = checkField('interval', () => parseInteger(repeatMs, INTERVAL_NAME, this.minIntervalMs, MAX_INTERVAL_MS));
     this.stopCyclic(m, false);
@@ -199,7 +208,8 @@ export class SessionHub extends EventEmitter {
       // a slow peer makes sends wait: skip a tick rather than queue sends without bound
       if (state.busy || m.cyclic !== state || !m.driver) return;
       state.busy = true;
-      m.driver.send(target, bytes, binary).then(
+      // a message with variables ({counter}, {now}, …) is built anew each time
+      m.driver.send(target, render(), binary).then(
         () => {
           state.busy = false;
           if (m.info.cyclic && m.cyclic === state) m.info.cyclic.sent++;
@@ -237,6 +247,17 @@ export class SessionHub extends EventEmitter {
     const { cyclic: _gone, ...rest } = m.info;
     m.info = rest;
     if (announce) this.emit('info', m.info);
+  }
+
+  /** Replaces a server session's rules (every one checked first: a bad one changes nothing); a restart keeps them. */
+  setRules(id: string, rules: unknown): SessionInfo {
+    const m = this.get(id);
+    if (!RULE_KINDS.has(m.info.kind)) throw usage('only a TCP or WebSocket server has rules', 'rules');
+    const checked = checkWireRules(rules, m.info.encoding);
+    if (m.driver?.setRules && m.info.state !== 'closed') checkField('rules', () => m.driver!.setRules!(checked.map(toRuleSpec)));
+    m.info = { ...m.info, spec: { ...m.info.spec, rules: checked } as SessionSpec };
+    this.emit('info', m.info);
+    return m.info;
   }
 
   /** Disconnects one client of a server session (a relay's connection: reset with `reset`). */
@@ -295,6 +316,8 @@ export class SessionHub extends EventEmitter {
         entry.clients = all.length > this.maxListedClients ? all.slice(-this.maxListedClients) : all;
       }
       if (m.info.cyclic) entry.cyclicSent = m.info.cyclic.sent;
+      const hits = m.driver.ruleHits?.();
+      if (hits?.length) entry.ruleHits = hits;
       out[m.info.id] = entry;
     }
     return out;

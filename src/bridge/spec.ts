@@ -8,7 +8,8 @@ import { compileTemplate } from '../wire/template.js';
 import { parseHeaderLine, parseWsUrl } from '../wire/ws-url.js';
 import { applyFaultPatch, noFaults, type FaultPatch } from '../wire/faults.js';
 import { checkField, describeValue, usage } from './hub-error.js';
-import type { SessionKind, SessionSpec } from './protocol.js';
+import { checkWireRules } from './rules-spec.js';
+import type { SessionKind, SessionSpec, WireRule } from './protocol.js';
 
 /** The spec of one kind of session. */
 export type SpecOf<K extends SessionKind> = Extract<SessionSpec, { kind: K }>;
@@ -118,6 +119,12 @@ export class SpecFields {
     return lines.length ? lines.join('\n') : undefined;
   }
 
+  /** Auto-reply rules, each parsed by the core in the spec's encoding; undefined when not given. */
+  rules(field = 'rules'): WireRule[] | undefined {
+    const v = this.value(field);
+    return v === undefined || v === null ? undefined : checkWireRules(v, this.encoding);
+  }
+
   /** A folder that exists, as an absolute path. */
   folder(field: string, missing: string): string {
     const abs = resolvePath(this.required(field, missing));
@@ -158,7 +165,7 @@ const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
     return given({
       kind: 'tcp-server', port: f.port(), encoding: f.encoding, frame, host: f.host(),
       welcome: f.template('welcome'), reply: f.template('reply'), quit: f.text('quit'),
-      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'),
+      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'), rules: f.rules(),
     });
   },
   'tcp-client': (f) => {
@@ -172,7 +179,7 @@ const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
       kind: 'ws-server', port: f.port(), encoding: f.encoding, host: f.host(), path: f.path('path'),
       subprotocols: f.list('subprotocols'), origins: f.list('origins'),
       welcome: f.template('welcome'), reply: f.template('reply'), quit: f.text('quit'),
-      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'),
+      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'), rules: f.rules(),
     }),
   'ws-client': (f) =>
     given({

@@ -209,6 +209,8 @@ export class WsBridge {
         return { delivered: await hub.send(msg.session, msg.target, msg.payload, msg.repeatMs ?? undefined) };
       case 'stop-cyclic':
         return { session: hub.stopCyclicSend(msg.session) };
+      case 'set-rules':
+        return { session: hub.setRules(msg.session, msg.rules) };
       case 'disconnect':
         if (!hub.disconnect(msg.session, msg.client, msg.reset === true)) {
           throw usage(`client #${msg.client} is not connected`);

@@ -1,4 +1,5 @@
 // What a session does with each message it reads: rules, then the lessons' behaviours, compiled once per session.
+import { UsageError } from '../errors.js';
 import { encodeText } from '../wire/codec.js';
 import { encodeFrame, type FrameSpec } from '../wire/framing.js';
 import { compileMessage, type Message, type MessageContext } from '../wire/message.js';
@@ -47,12 +48,10 @@ export function withoutNewline(text: string): string {
 
 /** Behaviour options compiled for one session: messages and rules parsed once, flags read once. */
 export class Behaviour {
-  /** True when answering needs each message's text (`{data}`, a quit word, a text rule). */
-  readonly needsText: boolean;
-  /** True when there is anything to do per message. */
-  readonly active: boolean;
-  /** The session's rules, when it has any. */
+  /** The session's rules, when it has any (or may be given some: `rules` set, even empty). */
   readonly rules: RuleSet | undefined;
+  private readonly fixedText: boolean;
+  private readonly fixedActive: boolean;
   private readonly reply: Message | undefined;
   private readonly welcomeMessage: Message | undefined;
   private readonly raw: boolean;
@@ -69,20 +68,36 @@ export class Behaviour {
     const encode = (t: string) => encodeText(t, encoding);
     this.reply = options.reply !== undefined ? compileMessage(options.reply, { encode, name: 'reply' }) : undefined;
     this.welcomeMessage = options.welcome !== undefined ? compileMessage(options.welcome, { encode, name: 'welcome' }) : undefined;
-    if (options.rules?.length || options.rulesFile !== undefined) {
+    // a list, even empty, is a rule set that can be replaced while the session runs
+    if (options.rules !== undefined || options.rulesFile !== undefined) {
       this.rules = new RuleSet(options.rules ?? [], { encode });
       if (options.rulesFile !== undefined) {
         this.rules.watchFile(options.rulesFile, (count) => onRulesFile?.(undefined, count), (err) => onRulesFile?.(err, this.rules!.size));
       }
     }
-    this.needsText = Boolean(this.reply?.readsText) || options.quit !== undefined || Boolean(this.rules && this.rulesReadText());
-    this.active = Boolean(this.reply || options.echo || options.chat || options.quit !== undefined || this.rules);
+    // a rules file may gain text rules later, so a session with one always decodes
+    this.fixedText = Boolean(this.reply?.readsText) || options.quit !== undefined || options.rulesFile !== undefined;
+    this.fixedActive = Boolean(this.reply || options.echo || options.chat || options.quit !== undefined || options.rulesFile !== undefined);
     this.raw = frame.kind === 'raw';
   }
 
-  // a rules file may gain text rules later, so a session with one always decodes
-  private rulesReadText(): boolean {
-    return this.options.rulesFile !== undefined || this.rules!.readsText;
+  /** True when answering needs each message's text (`{data}`, a quit word, a text rule). */
+  get needsText(): boolean {
+    return this.fixedText || Boolean(this.rules?.readsText);
+  }
+
+  /** True when there is anything to do per message. */
+  get active(): boolean {
+    return this.fixedActive || (this.rules !== undefined && this.rules.size > 0);
+  }
+
+  /**
+   * Replaces the rules while the session runs (all parsed first: a bad one keeps the rules in
+   * force and throws); hits carry over by rule text. Only a behaviour created with `rules` has any.
+   */
+  setRules(rules: readonly (string | RuleSpec)[], where = 'rules'): void {
+    if (!this.rules) throw new UsageError('this session was started without rules; start it with a rules list to change them');
+    this.rules.replace(rules, where);
   }
 
   /** Greets a new peer, if a welcome is set. */

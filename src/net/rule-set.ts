@@ -42,6 +42,7 @@ export function readRulesFile(path: string): (string | RuleSpec)[] {
 /** Compiled rules in order; the first enabled rule that matches (and has fires left) answers. */
 export class RuleSet {
   private entries: Entry[] = [];
+  private textRules = false;
   private watcher: fs.FSWatcher | undefined;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -53,9 +54,9 @@ export class RuleSet {
     this.replace(fixed, 'rules');
   }
 
-  /** True when some rule reads the message's text. */
+  /** True when some rule reads the message's text (kept with the rules: asked once a message). */
   get readsText(): boolean {
-    return this.entries.some((e) => e.rule.readsText);
+    return this.textRules;
   }
 
   /** How many rules there are. */
@@ -76,6 +77,7 @@ export class RuleSet {
     });
     const before = new Map(this.entries.map((e) => [e.rule.source, e.hits]));
     this.entries = parsed.map((rule) => ({ rule, hits: before.get(rule.source) ?? 0, enabled: rule.enabled }));
+    this.textRules = parsed.some((r) => r.readsText);
   }
 
   /** The first rule that matches, with its captures. */

@@ -4,6 +4,8 @@ import type { EventInput, SessionEvent, SummaryEvent, ListeningEvent, WsOpcode }
 import { Behaviour, type BehaviourOptions, type Link } from './behaviour.js';
 import type { FrameSpec } from '../wire/framing.js';
 import type { RuleStat } from './rule-set.js';
+import type { RuleSpec } from '../wire/rules.js';
+import { UsageError } from '../errors.js';
 
 export * from './events.js';
 
@@ -153,6 +155,15 @@ export abstract class Session extends EventEmitter {
       if (err) this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_RULES', message: `the rules file was not reloaded: ${err.message}; the ${count} rules in force stay` });
     });
     return this.behaviour;
+  }
+
+  /**
+   * Replaces the rules while the session runs (one started with a rules list, even empty); every
+   * rule is parsed first, so a bad one throws and the rules in force stay.
+   */
+  setRules(rules: readonly (string | RuleSpec)[], where?: string): void {
+    if (!this.behaviour) throw new UsageError('this session answers nothing, so it has no rules to change');
+    this.behaviour.setRules(rules, where);
   }
 
   /** How often each rule fired so far. */

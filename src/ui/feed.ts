@@ -95,6 +95,7 @@ export class ServerFeed {
     let m = sessions.get(info.id);
     if (m) {
       m.info = info;
+      this.store.rules.sync(m);
       return m;
     }
     m = newSessionModel(info, this.store.settings);
@@ -249,6 +250,7 @@ export class ServerFeed {
         m.clients = [];
         m.clientsTotal = 0;
       }
+      if (s.ruleHits || m.rules.hits.length) m.rules = { ...m.rules, hits: s.ruleHits ?? [] };
       if (s.cyclicSent !== undefined && m.info.cyclic) m.info = { ...m.info, cyclic: { ...m.info.cyclic, sent: s.cyclicSent } };
     }
   }

@@ -4,6 +4,7 @@ import { saveSettings } from './persist.js';
 import { checkEncoding, checkEndpoint, checkEscapes, checkFault, checkFrame, checkHost, checkPort, checkTemplate } from './validate.js';
 import { faultPatch, mergeFaultPatches, type FaultPatch } from '../wire/faults.js';
 import type { Store } from './store.js';
+import { checkRuleRows, wireRules, type RuleRow } from './builder.js';
 import { checkWsFields, isClientKind, WS_FORM_DEFAULTS, wsSpecOf } from './ws-kinds.js';
 
 /** The form as it stands. */
@@ -15,6 +16,8 @@ export interface DialogState {
   busy: boolean;
   /** Bumped by each refused submit: the form then moves the focus to its first bad field. */
   refusals: number;
+  /** A server's rules table. */
+  rules: RuleRow[];
 }
 
 /** Form defaults per kind, before the person's own last values. */
@@ -49,6 +52,7 @@ function specOf(d: DialogState): SessionSpec {
       return {
         kind: 'tcp-server', host: opt('host'), port: Number(str('port')), encoding: str('encoding'), frame,
         welcome: opt('welcome'), reply: opt('reply'), quit: opt('quit'), echo: Boolean(v.echo), closeAfterReply: Boolean(v.closeAfterReply), chat: Boolean(v.chat),
+        rules: wireRules(d.rules),
       };
     case 'tcp-client':
       return { kind: 'tcp-client', host: str('host'), port: Number(str('port')), encoding: str('encoding'), frame };
@@ -57,6 +61,7 @@ function specOf(d: DialogState): SessionSpec {
     case 'http':
       return { kind: 'http', root: str('root'), host: opt('host'), port: Number(str('port')) };
     case 'ws-server':
+      return { ...wsSpecOf(d.kind, v), rules: wireRules(d.rules) } as SessionSpec;
     case 'ws-client':
       return wsSpecOf(d.kind, v);
     case 'proxy':
@@ -74,7 +79,7 @@ export class NewSessionForm {
   constructor(private readonly store: Store) {}
 
   private fresh(kind: SessionKind): DialogState {
-    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}) }, errors: {}, formError: undefined, busy: false, refusals: 0 };
+    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}) }, errors: {}, formError: undefined, busy: false, refusals: 0, rules: [] };
   }
 
   /** Opens the form for a kind (the last one used by default). */
@@ -105,6 +110,18 @@ export class NewSessionForm {
     if (!d) return;
     d.values = { ...d.values, [name]: value };
     if (d.errors[name]) this.recheck(d, name);
+    this.store.notify();
+  }
+
+  /** Changes the rules table; a rule that showed a problem is checked again as it is fixed, and all of them when a field is left. */
+  setRules(rows: RuleRow[], commit: boolean): void {
+    const d = this.dialog;
+    if (!d) return;
+    d.rules = rows;
+    const now = checkRuleRows(rows);
+    const errors = Object.fromEntries(Object.entries(d.errors).filter(([k]) => !k.startsWith('rules.')));
+    for (const [k, e] of Object.entries(now)) if (commit || d.errors[k]) errors[k] = e;
+    d.errors = errors;
     this.store.notify();
   }
 
@@ -151,6 +168,7 @@ export class NewSessionForm {
       put('welcome', checkTemplate(str('welcome'), 'welcome'));
       put('reply', checkTemplate(str('reply'), 'reply'));
       if (v.closeAfterReply && !v.echo && !str('reply')) put('closeAfterReply', 'closing after a reply needs a reply: give a reply template or tick echo');
+      Object.assign(errs, checkRuleRows(d.rules));
     }
     if (d.kind === 'udp') {
       put('remote', checkEndpoint(str('remote'), false, 'remote'));
@@ -178,7 +196,7 @@ export class NewSessionForm {
     d.busy = false;
     if (!r.ok) {
       const f = r.error.field;
-      if (f && f in d.values) d.errors = { ...d.errors, [f]: r.error.message + (r.error.hint ? ` — ${r.error.hint}` : '') };
+      if (f && (f in d.values || f.startsWith('rules.'))) d.errors = { ...d.errors, [f]: r.error.message + (r.error.hint ? ` — ${r.error.hint}` : '') };
       else d.formError = { message: r.error.message, hint: r.error.hint };
       d.refusals++;
       store.notify();

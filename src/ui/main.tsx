@@ -3,6 +3,7 @@ import { render } from 'preact';
 import './styles.css';
 import './css/controls.css';
 import './css/layout.css';
+import './css/builder.css';
 import { store } from './store.js';
 import { App } from './components/app.js';
 

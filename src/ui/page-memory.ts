@@ -8,6 +8,8 @@ interface SavedDraft {
   mode: 'text' | 'hex';
   eol: LineEnding;
   escapes: boolean;
+  builder?: boolean;
+  append?: string;
   target: string;
   address: string;
   repeat: boolean;
@@ -81,7 +83,7 @@ export class PageMemory {
   /** Remembers a session's send box and view as they are now. */
   keep(m: SessionModel): void {
     const d = m.draft;
-    this.memory.drafts[m.id] = { text: d.text, mode: d.mode, eol: d.eol, escapes: d.escapes, target: d.target, address: d.address, repeat: d.repeat, intervalMs: d.intervalMs, history: d.history.slice(-50) };
+    this.memory.drafts[m.id] = { text: d.text, mode: d.mode, eol: d.eol, escapes: d.escapes, builder: d.builder, append: d.append, target: d.target, address: d.address, repeat: d.repeat, intervalMs: d.intervalMs, history: d.history.slice(-50) };
     const v = m.view;
     this.memory.views[m.id] = { mode: v.mode, encoding: v.encoding, wrap: v.wrap, times: v.times };
     this.save();

@@ -2,7 +2,8 @@
 import type { LineEnding, Payload, Target } from '../bridge/protocol.js';
 import { saveSettings } from './persist.js';
 import { toBase64 } from './format.js';
-import { checkEndpoint, checkEscapes, checkHex, checkInterval } from './validate.js';
+import { checkEndpoint, checkEscapes, checkHex, checkInterval, checkTemplate } from './validate.js';
+import { builderPayload, builderSource, usesBuilder } from './builder.js';
 import type { FileProgress, SendDraft, SessionModel } from './session-model.js';
 import type { Store } from './store.js';
 
@@ -31,7 +32,7 @@ export class Sending {
   setDraft(id: string, patch: Partial<SendDraft>): void {
     const m = this.store.sessions.get(id);
     if (!m) return;
-    const clearsError = 'text' in patch || 'mode' in patch || 'target' in patch || 'address' in patch || 'intervalMs' in patch;
+    const clearsError = 'text' in patch || 'mode' in patch || 'builder' in patch || 'append' in patch || 'target' in patch || 'address' in patch || 'intervalMs' in patch;
     m.draft = { ...m.draft, ...patch, ...(clearsError && !('error' in patch) ? { error: undefined } : {}) };
     this.store.memory.keep(m);
     const s = this.store.settings;
@@ -51,6 +52,9 @@ export class Sending {
     if (d.mode === 'hex') {
       const r = checkHex(d.text);
       if ('error' in r) return { field: 'message', message: r.error };
+    } else if (usesBuilder(d)) {
+      const e = checkTemplate(builderSource(d), 'message');
+      if (e) return { field: 'message', message: e };
     } else if (d.escapes) {
       const e = checkEscapes(d.text, 'message');
       if (e) return { field: 'message', message: e };
@@ -87,7 +91,8 @@ export class Sending {
     const history = d.text && d.history[d.history.length - 1] !== d.text ? [...d.history.slice(-49), d.text] : d.history;
     m.draft = { ...d, busy: true, history, error: undefined };
     store.notify();
-    const r = await store.request({ type: 'send', session: id, target: targetOf(m), payload: payloadOf(d), ...(d.repeat ? { repeatMs: Number(d.intervalMs) } : {}) });
+    const payload = usesBuilder(d) ? builderPayload(d) : payloadOf(d);
+    const r = await store.request({ type: 'send', session: id, target: targetOf(m), payload, ...(d.repeat ? { repeatMs: Number(d.intervalMs) } : {}) });
     m.draft = { ...m.draft, busy: false, error: r.ok ? undefined : { field: r.error.field ?? 'message', message: r.error.message } };
     store.memory.keep(m);
     store.notify();

@@ -4,6 +4,7 @@ import { LogStore, FilteredLog } from './log-store.js';
 import type { Settings } from './persist.js';
 import { formatEndpoint } from '../wire/endpoint.js';
 import { isClientKind, wsTitle } from './ws-kinds.js';
+import { newRulesState, type RulesState } from './rules.js';
 
 /** How one session's log is shown. */
 export interface ViewState {
@@ -33,6 +34,10 @@ export interface SendDraft {
   mode: 'text' | 'hex';
   eol: LineEnding;
   escapes: boolean;
+  /** The text is a message builder ({hex:…}, {counter}, {crc16modbus}, …). */
+  builder: boolean;
+  /** A checksum appended to each send (a builder's name), or ''. */
+  append: string;
   /** `all`, a client id, `remote` (UDP's remote) or `address` (the typed address). */
   target: string;
   address: string;
@@ -68,6 +73,8 @@ export interface SessionModel {
   draft: SendDraft;
   unseen: number;
   dropped: number;
+  /** The rules table of a server session. */
+  rules: RulesState;
 }
 
 /** A session as the page first holds it: an empty log, zero counters, the view and send box as last used. */
@@ -84,11 +91,12 @@ export function newSessionModel(info: SessionInfo, s: Settings): SessionModel {
     clientsTotal: 0,
     view: { mode: s.mode, encoding: info.encoding, filter: '', dirs: { in: true, out: true, sys: true }, autoscroll: true, selected: undefined, wrap: s.wrap, times: s.times },
     draft: {
-      text: '', mode: s.sendMode, eol: s.eol, escapes: s.escapes, target: info.kind === 'udp' && 'remote' in info.spec && info.spec.remote ? 'remote' : 'all',
+      text: '', mode: s.sendMode, eol: s.eol, escapes: s.escapes, builder: false, append: '', target: info.kind === 'udp' && 'remote' in info.spec && info.spec.remote ? 'remote' : 'all',
       address: '', repeat: false, intervalMs: s.intervalMs, error: undefined, busy: false, file: undefined, history: [],
     },
     unseen: 0,
     dropped: 0,
+    rules: newRulesState(info),
   };
 }
 

@@ -10,6 +10,7 @@ import { QuickMessages } from './quick.js';
 import { LogViews } from './log-views.js';
 import { RelayControls } from './relay.js';
 import { PageMemory } from './page-memory.js';
+import { SessionRules } from './rules.js';
 
 // traffic renders at most this often, however fast events arrive
 const STREAM_RENDER_MS = 100;
@@ -45,6 +46,8 @@ export class Store {
   readonly views = new LogViews(this);
   /** A proxy's connections and faults. */
   readonly relay = new RelayControls(this);
+  /** The rules tables of server sessions. */
+  readonly rules = new SessionRules(this);
   /** What this page remembers of the running sockit across reloads and tabs. */
   readonly memory = new PageMemory();
 

@@ -3,6 +3,7 @@ import { parseHex } from '../wire/hex.js';
 import { applyEscapes, compileMessage } from '../wire/message.js';
 import { parseEndpoint, parseHost, parseInteger, parsePort } from '../wire/endpoint.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
+import { parseRule } from '../wire/rules.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS } from '../bridge/protocol.js';
 import { faultPatch } from '../wire/faults.js';
 
@@ -75,4 +76,19 @@ export function checkInterval(value: string, min: number): string | undefined {
 export function checkFault(name: string, value: string): string | undefined {
   if (value.trim() === '') return undefined;
   return problem(() => faultPatch(name, value, 'both', name));
+}
+
+/** One rule of a rules table as the bridge checks it: the match alone, then the whole rule; problems by `rules.<i>.<field>`. */
+export function checkRule(r: { match: string; action: string; reply: string; delayMs: string }, i: number): Record<string, string> {
+  const at = (f: string) => `rules.${i}.${f}`;
+  const where = `rule ${i + 1}`;
+  if (!r.match.trim()) return { [at('match')]: `${where}: give what to match: text, prefix:…, contains:…, /regex/, hex:01 03 ?? ??, len>N or any` };
+  const match = problem(() => parseRule({ match: r.match, action: 'ignore' }, { where }));
+  if (match) return { [at('match')]: match };
+  const delay = r.delayMs.trim();
+  if (delay && !/^\d{1,8}$/.test(delay)) return { [at('delayMs')]: `${where}: the delay is whole milliseconds, such as 200` };
+  if (r.action !== 'reply') return {};
+  if (r.reply === '') return { [at('reply')]: `${where}: give a reply, or choose close, reset or ignore` };
+  const reply = problem(() => parseRule({ match: r.match, reply: r.reply }, { where }));
+  return reply ? { [at('reply')]: reply } : {};
 }

@@ -199,13 +199,15 @@ describe('the assistant as NetAssist users work it', { skip: skipWithoutChromium
     await send(page, 'three');
     await client.waitFor(Buffer.from('onetwothree'));
     const box = page.getByTestId('message');
+    // the page draws a change on its next frame: each press is followed by the value it should show
+    const shows = (text) => waitFor(async () => (await box.inputValue()) === text, { what: `the box to show '${text}'` });
     // the box still holds "three" (sent): each press goes one further back
     await box.press('ArrowUp');
-    assert.equal(await box.inputValue(), 'two');
+    await shows('two');
     await box.press('ArrowUp');
-    assert.equal(await box.inputValue(), 'one');
+    await shows('one');
     await box.press('ArrowDown');
-    assert.equal(await box.inputValue(), 'two');
+    await shows('two');
   });
 
   test('a refused form puts the focus on its first bad field', async (t) => {

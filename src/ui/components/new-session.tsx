@@ -6,6 +6,7 @@ import { store } from '../store.js';
 import type { DialogState } from '../form.js';
 import { Icon, kindIcon } from './icons.js';
 import { WsFields } from './ws-fields.js';
+import { FormRules } from './rules-table.js';
 import { isClientKind } from '../ws-kinds.js';
 import { Check, COMMON_ENCODINGS, EncodingField, Field, FrameField } from './form-fields.js';
 import { ProxyFields } from './proxy-form.js';
@@ -48,6 +49,7 @@ function Fields({ d }: { d: DialogState }): JSX.Element {
               <Check d={d} name="closeAfterReply" label="Close after reply" hint="ACK and hang up" />
               <Check d={d} name="chat" label="Chat" hint="relay each message to the other clients" />
             </div>
+            <FormRules d={d} />
           </fieldset>
         </>
       );

@@ -3,10 +3,10 @@ import type { JSX } from 'preact';
 import { useRef } from 'preact/hooks';
 import { store } from '../store.js';
 import type { SessionModel } from '../session-model.js';
-import { checkHex } from '../validate.js';
 import { Icon } from './icons.js';
 import { isClientKind } from '../ws-kinds.js';
 import { FileProgressRow } from './file-send.js';
+import { AppendChips, PreviewBytes } from './builder-line.js';
 
 function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
   const d = m.draft;
@@ -60,7 +60,6 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
   const cyclic = m.info.cyclic;
   const live = store.sending.problem(m);
   const problem = d.error ?? (d.text ? live : undefined);
-  const hexInfo = d.mode === 'hex' && d.text ? checkHex(d.text) : undefined;
   const file = d.file;
 
   const onKey = (e: KeyboardEvent) => {
@@ -115,9 +114,14 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
               </select>
             </label>
             <label class="check-inline" title="read \n \r \t \\ \xHH in the text as escapes">
-              <input type="checkbox" checked={d.escapes} onChange={(e) => store.sending.setDraft(m.id, { escapes: (e.currentTarget as HTMLInputElement).checked })} />
+              <input type="checkbox" checked={d.escapes || d.builder} disabled={d.builder} onChange={(e) => store.sending.setDraft(m.id, { escapes: (e.currentTarget as HTMLInputElement).checked })} />
               <span class="mono">\x</span>
               <span class="hint-long"> escapes</span>
+            </label>
+            <label class="check-inline" title="a message builder: escapes, {hex:01 03}, {counter}, {now:HH:mm:ss}, {random:4}, {crc16modbus} and the rest, as --send takes them">
+              <input type="checkbox" checked={d.builder} onChange={(e) => store.sending.setDraft(m.id, { builder: (e.currentTarget as HTMLInputElement).checked })} data-testid="builder" />
+              <span class="mono">{'{…}'}</span>
+              <span class="hint-long"> builder</span>
             </label>
           </>
         ) : (
@@ -177,14 +181,15 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
         )}
       </div>
 
+      <AppendChips m={m} />
       <div class="send-line" id="send-status" aria-live="polite">
         {problem ? (
           <span class="field-error" data-testid="send-error">
             {problem.message}
           </span>
-        ) : hexInfo && 'bytes' in hexInfo ? (
-          <span class="muted" data-testid="send-count">{hexInfo.bytes} byte{hexInfo.bytes === 1 ? '' : 's'}</span>
-        ) : null}
+        ) : (
+          <PreviewBytes m={m} />
+        )}
         <span class="spacer" />
         <label class={`check-inline${d.error?.field === 'interval' ? ' invalid' : ''}`}>
           <input type="checkbox" checked={d.repeat} disabled={Boolean(cyclic)} onChange={(e) => store.sending.setDraft(m.id, { repeat: (e.currentTarget as HTMLInputElement).checked })} data-testid="repeat" />

@@ -15,6 +15,8 @@ import { isClientKind } from '../ws-kinds.js';
 import { SendBox } from './send-box.js';
 import { COMMON_ENCODINGS } from './new-session.js';
 import { RemoveButton } from './remove-button.js';
+import { RulesTable } from './rules-table.js';
+import { hasRules } from '../rules.js';
 
 function StatePill({ m }: { m: SessionModel }): JSX.Element {
   const s = m.info.state;
@@ -77,6 +79,11 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
         ) : (
           <button type="button" class="btn" onClick={() => void store.restart(i.id)} disabled={!online} data-testid="restart">
             <Icon name="restart" /> {isClientKind(i.kind) ? 'Reconnect' : 'Start again'}
+          </button>
+        )}
+        {hasRules(i) && (
+          <button type="button" class={`btn${m.rules.open ? ' on' : ''}`} onClick={() => store.rules.toggle(i.id)} aria-expanded={m.rules.open} aria-controls="rules-panel" title="Auto-reply rules: match what arrives, answer it" data-testid="rules-toggle">
+            <Icon name="list" /> Rules <span class="count">{m.rules.rows.length}</span>
           </button>
         )}
         <RemoveButton m={m} />
@@ -272,6 +279,11 @@ export function SessionPane({ m }: { m: SessionModel }): JSX.Element {
   return (
     <section class="pane" id="session-pane" role="tabpanel" aria-labelledby={`tab-${m.id}`} data-session={m.id}>
       <Header m={m} />
+      {hasRules(m.info) && m.rules.open && (
+        <section class="rules-panel" id="rules-panel" aria-label="Rules">
+          <RulesTable rows={m.rules.rows} errors={m.rules.errors} hits={m.rules.hits} disabled={!store.online} onChange={(rows, commit) => void store.rules.change(m.id, rows, commit)} />
+        </section>
+      )}
       <Toolbar m={m} />
       <LogView m={m} />
       <Detail m={m} />

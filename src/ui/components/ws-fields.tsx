@@ -3,6 +3,7 @@ import type { JSX } from 'preact';
 import { store } from '../store.js';
 import type { DialogState } from '../form.js';
 import { Check, EncodingField, Field } from './form-fields.js';
+import { FormRules } from './rules-table.js';
 
 /** The fields of a WebSocket server or client. */
 export function WsFields({ d }: { d: DialogState }): JSX.Element {
@@ -40,6 +41,7 @@ export function WsFields({ d }: { d: DialogState }): JSX.Element {
           <Check d={d} name="closeAfterReply" label="Close after reply" hint="answer, then close with 1000" />
           <Check d={d} name="chat" label="Chat" hint="relay each message to the other clients" />
         </div>
+        <FormRules d={d} />
       </fieldset>
     </>
   );
