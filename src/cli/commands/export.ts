@@ -5,10 +5,11 @@ import { exportPcap } from '../../capture/pcap.js';
 import { captureToScenario } from '../../scenario/from-capture.js';
 import { SockitError, UsageError } from '../../errors.js';
 import type { CommandResult, Runner } from '../command.js';
+import { withExamples } from '../help.js';
 
 /** Registers `export`. */
 export function registerExport(program: Command, run: Runner): void {
-  program
+  const cmd = program
     .command('export')
     .description('turn a capture (--capture) into a pcap file for Wireshark/tshark, or into a scenario file for sockit run')
     .argument('<capture>', 'the capture file (NDJSON, gzip or not)')
@@ -17,6 +18,11 @@ export function registerExport(program: Command, run: Runner): void {
     .option('--as <side>', "with --scenario: play the client (connect, send what the client sent) or the server (listen, answer as the server did); default: the capturing side")
     .option('--json', 'say what was written as one JSON object on stdout')
     .action((capture: string, opts: Record<string, unknown>) => run(() => exportCapture(capture, opts)));
+  withExamples(cmd, [
+    'sockit export session.ndjson --pcap session.pcap',
+    'sockit export session.ndjson.gz --scenario regression.yaml',
+    'sockit export session.ndjson --scenario fake-server.yaml --as server',
+  ]);
 }
 
 async function exportCapture(capture: string, opts: Record<string, unknown>): Promise<CommandResult> {

@@ -9,6 +9,7 @@ import { SockitError, UsageError } from '../../errors.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { addOutputOptions, collect, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
 import { onStopSignal } from '../signals.js';
+import { withExamples } from '../help.js';
 
 /** Registers `run` and `replay`. */
 export function registerRun(program: Command, run: Runner): void {
@@ -19,6 +20,11 @@ export function registerRun(program: Command, run: Runner): void {
     .option('--var <name=value>', 'set a variable (repeatable); replaces the file\'s default', collect)
     .option('--junit <file>', 'also write a JUnit XML report, for CI');
   addOutputOptions(cmd, 'one JSON event per step and a final result on stdout');
+  withExamples(cmd, [
+    'sockit run examples/modbus-read.yaml --var port=5020',
+    'sockit run examples/welcome-hello-exit.yaml --junit report.xml',
+    'sockit run fake-device.yaml --json',
+  ]);
   cmd.action((file: string, raw: OptionValues) => run(() => runFile(file, new RawOptions(raw))));
 
   const replay = program
@@ -35,6 +41,11 @@ export function registerRun(program: Command, run: Runner): void {
     .option('--within <ms>', 'with --check: how long each answer may take', '5000')
     .option('--junit <file>', 'with --check: also write a JUnit XML report');
   addOutputOptions(replay, 'one JSON event per step and a final result on stdout');
+  withExamples(replay, [
+    'sockit replay session.ndjson --fast --check',
+    'sockit replay session.ndjson.gz --speed 10 --host 127.0.0.1 --port 8000',
+    'sockit replay session.ndjson --as server --port 9000',
+  ]);
   replay.action((file: string, raw: OptionValues) => run(() => replayFile(file, new RawOptions(raw))));
 }
 
