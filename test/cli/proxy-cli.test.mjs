@@ -74,6 +74,16 @@ test('--json: each direction with its arrow as a field, the target and who close
   assert.equal(close.closedBy, 'client');
   assert.equal(close.how, 'fin');
   assert.match(close.ts, /^\d{4}-\d\d-\d\dT/);
+
+  // --payload base64, as on every session
+  const b = await proxyCli(t, echo.port, ['--payload', 'base64']);
+  const c2 = await connect(t, b.port);
+  const got2 = collect(c2);
+  c2.end('pong');
+  await got2.end();
+  const up2 = await b.p.waitEvent((e) => e.event === 'data' && e.direction === 'up');
+  assert.equal(up2.base64, Buffer.from('pong').toString('base64'));
+  assert.equal(up2.hex, undefined);
 });
 
 test('text output: arrows per direction, GBK decoded, the target line and the close reason', async (t) => {

@@ -11,7 +11,7 @@ import { parseFrame, type FrameSpec } from '../../wire/framing.js';
 import { clearingPatch, describeFaults, parseFaultLine } from '../../wire/faults.js';
 import { UsageError } from '../../errors.js';
 import {
-  addAccessOptions, addCertOptions, addFrameOptions, addListenHostOption, addOutputOptions, dataRenderer, loadServerTls,
+  addAccessOptions, addCertOptions, addFrameOptions, addListenHostOption, addOutputOptions, addPayloadOption, dataRenderer, loadServerTls,
   Output, RawOptions, readDataOptions, readServerTlsOptions, type CommandResult, type DataOptions, type FieldFlags, type Runner,
 } from '../command.js';
 import { withExamples } from '../help.js';
@@ -38,7 +38,7 @@ export function registerProxy(program: Command, run: Runner): void {
   addFrameOptions(proxy)
     .option('--up-frame <kind>', 'framing of what clients send, when it differs')
     .option('--down-frame <kind>', 'framing of what the target sends, when it differs');
-  addOutputOptions(proxy)
+  addOutputOptions(addPayloadOption(proxy))
     .option('--max-conns <n>', 'refuse clients beyond this many at once')
     .option('--idle-timeout <s>', 'close a connection silent for this many seconds');
   addAccessOptions(proxy, { allow: 'only these addresses may connect', deny: 'these addresses may not connect' })
