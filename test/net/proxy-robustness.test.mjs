@@ -52,8 +52,8 @@ test('clients that reset mid-write, a target that resets mid-write, a silent tar
   // clients reset in the middle of a 4 MiB write
   await resetMidWrite(proxy.port, 20);
   await echoesThrough(proxy.port, 'after client resets\n');
-  const resets = proxy.p.events.filter((e) => e.event === 'close' && e.closedBy === 'client' && e.how === 'rst');
-  assert.ok(resets.length >= 1, `the resets were seen as resets by the client: ${JSON.stringify(proxy.p.events.filter((e) => e.event === 'close').map((e) => [e.closedBy, e.how]))}`);
+  // each ended by its client (a reset that lands after the last byte was read can arrive as a FIN on a busy machine)
+  await proxy.p.waitEvent(() => proxy.p.events.filter((e) => e.event === 'close' && e.closedBy === 'client').length >= 21, undefined, 'every resetting client seen closing');
 
   // the target resets while it is sending
   target.mode = 'reset';
