@@ -110,9 +110,12 @@ describe('the assistant as NetAssist users work it', { skip: skipWithoutChromium
       assert.equal(await p.locator('.log-empty').count(), 0, `${what}: not an empty log`);
       assert.equal(await p.getByTestId('eol').inputValue(), 'crlf', `${what}: End stays CRLF`);
       assert.equal(await p.getByTestId('target').inputValue(), '1', `${what}: To stays client #1`);
-      await p.getByTestId('message').focus();
-      await p.getByTestId('message').press('ArrowUp');
-      assert.equal(await p.getByTestId('message').inputValue(), 'sent before', `${what}: ↑ recalls what was sent`);
+      // the send history comes back with the page's restored state, a moment after the log on a busy machine
+      await waitFor(async () => {
+        await p.getByTestId('message').focus();
+        await p.getByTestId('message').press('ArrowUp');
+        return (await p.getByTestId('message').inputValue()) === 'sent before' || undefined;
+      }, { what: `${what}: ↑ to recall what was sent` });
     };
     await page.reload();
     await page.getByTestId('link-status').filter({ hasText: 'connected' }).waitFor();
