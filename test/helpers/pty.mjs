@@ -1,7 +1,7 @@
 // Runs the CLI with stdout on a pseudo-terminal (python3's pty module), for what sockit shows only to people.
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { CLI, ROOT, run, waitFor, within, WAIT_MS } from './index.mjs';
+import { CLI, ROOT, PYTHON, run, waitFor, within, WAIT_MS } from './index.mjs';
 
 const PTY_RUN = join(ROOT, 'test', 'helpers', 'pty_run.py');
 
@@ -12,7 +12,7 @@ function ptyArgs(args, { stderr = false, cols = 100 } = {}) {
 
 /** Runs `sockit ...args` to completion with stdout on a terminal: { code, stdout, stderr }; stdin is `input`, a pipe. */
 export function runCliOnTerminal(args, { input, stderr, cols, env, timeoutMs } = {}) {
-  return run('python3', ptyArgs(args, { stderr, cols }), { input, env, timeoutMs });
+  return run(PYTHON, ptyArgs(args, { stderr, cols }), { input, env, timeoutMs });
 }
 
 /**
@@ -20,7 +20,7 @@ export function runCliOnTerminal(args, { input, stderr, cols, env, timeoutMs } =
  * `output` gathers what it showed; `waitOutput(pattern)` waits for it; `stop(signal)` ends it.
  */
 export function spawnCliOnTerminal(t, args, { env } = {}) {
-  const child = spawn('python3', ptyArgs(args, { stderr: true }), { env: { ...process.env, NO_COLOR: '1', ...env } });
+  const child = spawn(PYTHON, ptyArgs(args, { stderr: true }), { env: { ...process.env, NO_COLOR: '1', ...env } });
   const handle = {
     child,
     output: '',
@@ -36,6 +36,13 @@ export function spawnCliOnTerminal(t, args, { env } = {}) {
   };
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (s) => (handle.output += s));
-  t.after(() => child.kill('SIGKILL'));
+  // SIGTERM first: pty_run passes it on and the command ends as it would on a terminal; the script's own death takes the command with it
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await handle.exited;
+    clearTimeout(timer);
+  });
   return handle;
 }

@@ -2,6 +2,7 @@
 # Usage: pty_run.py [--stderr] [--cols N] -- command args...; stdin is passed through as it is (a pipe stays a pipe).
 # Prints what the command wrote to the terminal, exactly (no \r added to line ends), and exits with its code
 # (128 + the signal when a signal ended it). SIGINT and SIGTERM sent to this script are passed on to the command.
+import ctypes
 import fcntl
 import os
 import pty
@@ -32,7 +33,15 @@ attrs[3] &= ~termios.ECHO
 termios.tcsetattr(slave, termios.TCSANOW, attrs)
 fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack('HHHH', 40, cols, 0, 0))
 
-child = subprocess.Popen(args, stdin=sys.stdin, stdout=slave, stderr=slave if stderr_on_tty else sys.stderr)
+def die_with_parent():
+    # Linux: the command is killed when this script dies, even by SIGKILL, so a test's cleanup leaves nothing behind
+    try:
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+child = subprocess.Popen(args, stdin=sys.stdin, stdout=slave, stderr=slave if stderr_on_tty else sys.stderr, preexec_fn=die_with_parent)
 os.close(slave)
 for sig in (signal.SIGINT, signal.SIGTERM):
     signal.signal(sig, lambda signum, frame: child.send_signal(signum))
