@@ -8,8 +8,6 @@ import type { Session, SessionEvent } from '../net/session.js';
 import { TcpClient } from '../net/tcp-client.js';
 import { TcpServer } from '../net/tcp-server.js';
 import { UdpSocket } from '../net/udp-socket.js';
-import { WsClient } from '../ws/ws-client.js';
-import { WsServer } from '../ws/ws-server.js';
 import { closeKind, type CaptureDirection, type CaptureHeader, type CaptureProtocol, type CaptureRecord } from './capture-format.js';
 
 /** How a capture file is written. */
@@ -45,10 +43,12 @@ export interface CaptureStats {
 /** The protocol a session's connections speak, as captures name it. */
 export function captureProtocolOf(session: Session): CaptureProtocol {
   if (session instanceof UdpSocket) return 'udp';
-  if (session instanceof WsServer) return session.options.tls ? 'wss' : 'ws';
-  if (session instanceof WsClient) return session.target.secure ? 'wss' : 'ws';
   if (session instanceof TcpServer || session instanceof TcpClient) return session.options.tls ? 'tls' : 'tcp';
-  return 'tcp';
+  // WebSocket sessions, told without loading the ws package: a client has its parsed target; a server says ws or wss when it listens
+  const target = (session as { target?: { secure?: unknown } }).target;
+  if (target && typeof target.secure === 'boolean') return target.secure ? 'wss' : 'ws';
+  const listening = session.listeningEvent?.protocol;
+  return listening === 'ws' || listening === 'wss' ? listening : 'tcp';
 }
 
 // a source that keeps sending new UDP peers must not grow the table without end
@@ -65,7 +65,7 @@ interface Attached {
   readonly session: Session;
   readonly listener: (e: SessionEvent) => void;
   untap?: () => void;
-  readonly protocol: CaptureProtocol;
+  protocol: CaptureProtocol;
   /** Session connection id → the file's connection number. */
   readonly conns: Map<number, number>;
   listening: boolean;
@@ -223,6 +223,7 @@ export class CaptureWriter {
       }
       case 'listening':
         a.listening = true;
+        if (e.protocol === 'ws' || e.protocol === 'wss' || e.protocol === 'udp') a.protocol = e.protocol;
         a.local = `${wrap(e.address)}:${e.port}`;
         this.record({ us: nowMicros(), event: 'listening', session: e.session, protocol: e.protocol, address: e.address, port: e.port });
         return;

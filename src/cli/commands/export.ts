@@ -1,8 +1,6 @@
 // `sockit export <capture>`: a capture as a pcap file for Wireshark and tshark, or as a scenario file that plays it again.
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { exportPcap } from '../../capture/pcap.js';
-import { captureToScenario } from '../../scenario/from-capture.js';
 import { SockitError, UsageError } from '../../errors.js';
 import type { CommandResult, Runner } from '../command.js';
 import { withExamples } from '../help.js';
@@ -33,6 +31,7 @@ async function exportCapture(capture: string, opts: Record<string, unknown>): Pr
   if (as !== undefined && as !== 'client' && as !== 'server') throw new UsageError(`--as must be client or server, got '${as}'`);
   const report: Record<string, unknown> = { event: 'export', capture };
   if (pcap) {
+    const { exportPcap } = await import('../../capture/pcap.js');
     const stats = await exportPcap(capture, pcap);
     report.pcap = { file: pcap, ...stats };
     if (!opts.json) {
@@ -41,6 +40,7 @@ async function exportCapture(capture: string, opts: Record<string, unknown>): Pr
     }
   }
   if (scenario) {
+    const { captureToScenario } = await import('../../scenario/from-capture.js');
     const { text, steps } = await captureToScenario(capture, { as: as as 'client' | 'server' | undefined, format: /\.json$/i.test(scenario) ? 'json' : 'yaml' });
     try {
       writeFileSync(scenario, text);

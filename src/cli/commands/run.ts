@@ -1,10 +1,8 @@
 // `sockit run <scenario>` and `sockit replay <capture>`: play steps against real peers, exit 0 when every expectation held.
 import { writeFileSync } from 'node:fs';
 import { Command, type OptionValues } from 'commander';
-import { loadScenario, type ScenarioSpec } from '../../scenario/scenario-format.js';
-import { runScenario, type ScenarioResult } from '../../scenario/runner.js';
-import { formatJunit, formatReport, stepEvent } from '../../scenario/report.js';
-import { scenarioFromCapture } from '../../scenario/from-capture.js';
+import type { ScenarioSpec } from '../../scenario/scenario-format.js';
+import type { ScenarioResult } from '../../scenario/runner.js';
 import { SockitError, UsageError } from '../../errors.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { addOutputOptions, collect, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
@@ -60,6 +58,8 @@ function readVars(list: string[] | undefined): Record<string, string> {
 }
 
 async function runFile(file: string, raw: RawOptions): Promise<CommandResult> {
+  // loaded when used: the sessions behind scenarios (and the ws package) stay out of every other command's start-up
+  const { loadScenario } = await import('../../scenario/scenario-format.js');
   const spec = loadScenario(file);
   return play(spec, { vars: readVars(raw.list('var')), junit: raw.text('junit'), output: readOutputOptions(raw) });
 }
@@ -72,6 +72,7 @@ async function replayFile(file: string, raw: RawOptions): Promise<CommandResult>
   if (!Number.isFinite(speed) || speed <= 0) throw new UsageError(`--speed must be a number above 0, got '${speedText}'`);
   const check = raw.flag('check');
   const connText = raw.text('conn');
+  const { scenarioFromCapture } = await import('../../scenario/from-capture.js');
   const spec = await scenarioFromCapture(file, {
     as, conn: connText === undefined ? undefined : raw.whole('conn', '--conn', 1), within: raw.whole('within', '--within', 1),
   });
@@ -86,6 +87,8 @@ async function replayFile(file: string, raw: RawOptions): Promise<CommandResult>
 }
 
 async function play(spec: ScenarioSpec, o: { vars: Record<string, string>; junit?: string; output: OutputOptions; sleepScale?: number }): Promise<CommandResult> {
+  const { runScenario } = await import('../../scenario/runner.js');
+  const { formatJunit, formatReport, stepEvent } = await import('../../scenario/report.js');
   const output = new Output(o.output);
   const { out, err, c } = output;
   const stop = new AbortController();
