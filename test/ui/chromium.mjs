@@ -45,7 +45,8 @@ export async function openApp(t, browser, url, { colorScheme = 'light', viewport
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
   t.after(() => assert.deepEqual(problems.filter((p) => !/favicon|403/.test(p) && !(allow && allow.test(p))), [], 'no errors in the page'));
   await page.goto(url);
-  await page.getByTestId('link-status').filter({ hasText: 'connected' }).waitFor();
+  // attached, not visible: on a narrow window the status is in the closed sessions drawer
+  await page.getByTestId('link-status').filter({ hasText: 'connected' }).waitFor({ state: 'attached' });
   return page;
 }
 
