@@ -273,16 +273,7 @@ function proxyDriver(spec: SpecOf<'proxy'>, context: DriverContext): Driver {
   const common = { name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding, faults: spec.faults };
   const proxy = spec.udp ? new UdpProxy(common) : new TcpProxy({ ...common, frame });
   return {
-    session: proxy,
-    start: async () => {
-      await proxy.listen();
-    },
-    send: async () => {
-      throw new UsageError('a proxy relays what its clients and the target send; it has nothing of its own to send');
-    },
-    close: () => proxy.close(),
-    disconnect: (id, reset) => proxy.disconnect(id, reset ? 'reset from the page' : 'closed from the page', reset),
-    clients: () => proxy.connections(),
+    ...relayDriver(proxy, 'reset from the page'),
     setFaults: (patch) => proxy.setFaults(patch),
     describe: () => ({ addresses: [...proxy.addresses], port: proxy.port, peer: proxy.target, faults: proxy.faultSettings }),
   };
@@ -292,6 +283,11 @@ function proxyDriver(spec: SpecOf<'proxy'>, context: DriverContext): Driver {
 function wsProxyDriver(spec: SpecOf<'proxy'>, { name }: DriverContext): Driver {
   const target = parseEndpoint(spec.target, 'target', undefined, { allowZero: false });
   const proxy = new WsProxy({ name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding });
+  return relayDriver(proxy, 'cut from the page');
+}
+
+/** What every relay's driver does: nothing of its own to send, connections closed or cut (`cutReason`) from the page. */
+function relayDriver(proxy: TcpProxy | UdpProxy | WsProxy, cutReason: string): Driver {
   return {
     session: proxy,
     start: async () => {
@@ -301,7 +297,7 @@ function wsProxyDriver(spec: SpecOf<'proxy'>, { name }: DriverContext): Driver {
       throw new UsageError('a proxy relays what its clients and the target send; it has nothing of its own to send');
     },
     close: () => proxy.close(),
-    disconnect: (id, reset) => proxy.disconnect(id, reset ? 'cut from the page' : 'closed from the page', reset),
+    disconnect: (id, reset) => proxy.disconnect(id, reset ? cutReason : 'closed from the page', reset),
     clients: () => proxy.connections(),
     describe: () => ({ addresses: [...proxy.addresses], port: proxy.port, peer: proxy.target }),
   };

@@ -13,7 +13,7 @@ import type { ReadSettings } from './conversation.js';
 import type { CloseHow } from './events.js';
 import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from './listen.js';
 import { Relay, resetSide, type RelayHost, type RelayInfo, type RelaySide } from './relay.js';
-import { RelaySession, type RelayFaultOptions } from './relay-session.js';
+import { RelaySession, type RelayEndpoints, type RelayFaultOptions } from './relay-session.js';
 import type { SessionEvent } from './session.js';
 import { UdpProxy, type UdpProxyOptions } from './udp-proxy.js';
 import { describeTlsPeer } from './tls-info.js';
@@ -31,15 +31,7 @@ export interface TargetTlsOptions {
 }
 
 /** How a TCP relay listens, where it relays, what it shows and which faults it inflicts. */
-export interface ProxyOptions extends AccessLists, RelayFaultOptions {
-  /** Port to listen on (0: any free port). */
-  port: number;
-  /** Omitted: every interface, IPv4 and IPv6. */
-  host?: string;
-  /** Where each client is relayed to. */
-  targetHost: string;
-  targetPort: number;
-  encoding?: string;
+export interface ProxyOptions extends AccessLists, RelayEndpoints, RelayFaultOptions {
   /** What one message is, in both directions, for display (default raw: one read). */
   frame?: FrameSpec;
   /** Framing of what clients send, when it differs. */
@@ -47,8 +39,6 @@ export interface ProxyOptions extends AccessLists, RelayFaultOptions {
   /** Framing of what the target sends, when it differs. */
   downFrame?: FrameSpec;
   maxFrameBytes?: number;
-  /** Decode messages into `text` (default true). */
-  decode?: boolean;
   maxConnections?: number;
   /** Close a relayed connection silent for this long (both ends). */
   idleTimeoutMs?: number;
@@ -248,13 +238,7 @@ export class TcpProxy extends RelaySession implements RelayHost {
     if (!this.closing) {
       this.closing = true;
       for (const s of this.servers) s.close();
-      if (this.relays.size === 0) this.finish();
-      for (const r of this.relays.values()) r.close('proxy shutting down');
-      const timer = setTimeout(() => {
-        for (const r of this.relays.values()) r.abort(false);
-      }, graceMs);
-      timer.unref();
-      void this.closed.then(() => clearTimeout(timer));
+      this.endPeers(this.relays, graceMs, (r) => r.close('proxy shutting down'), (r) => r.abort(false));
     }
     return this.closed;
   }

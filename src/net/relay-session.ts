@@ -7,6 +7,20 @@ import { seededRandom, type Random } from './faults.js';
 import type { RelayInfo } from './relay.js';
 import { Session } from './session.js';
 
+/** Where every relay listens and where it relays to. */
+export interface RelayEndpoints {
+  /** Port to listen on (0: any free port). */
+  port: number;
+  /** Omitted: every interface, IPv4 and IPv6. */
+  host?: string;
+  /** Where each client is relayed to. */
+  targetHost: string;
+  targetPort: number;
+  encoding?: string;
+  /** Decode what is shown into `text` (default true). */
+  decode?: boolean;
+}
+
 /** Options every relay understands about its faults. */
 export interface RelayFaultOptions {
   /** Faults from the start; change them with {@link RelaySession.setFaults}. */

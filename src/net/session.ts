@@ -171,6 +171,20 @@ export abstract class Session extends EventEmitter {
     return this.behaviour?.ruleStats() ?? [];
   }
 
+  /**
+   * A listener's shutdown once it stops accepting: each peer is ended gracefully, those still open
+   * after `graceMs` are forced, and the session finishes with the last one (at once with none).
+   */
+  protected endPeers<P>(peers: ReadonlyMap<unknown, P>, graceMs: number, end: (peer: P) => void, force: (peer: P) => void): void {
+    if (peers.size === 0) this.finish();
+    for (const p of peers.values()) end(p);
+    const timer = setTimeout(() => {
+      for (const p of peers.values()) force(p);
+    }, graceMs);
+    timer.unref();
+    void this.closed.then(() => clearTimeout(timer));
+  }
+
   /** Ends the session: the `summary` event, then `closed` resolves. Later calls do nothing. */
   protected finish(): void {
     if (this.done) return;

@@ -197,13 +197,7 @@ export class TcpServer extends Session {
     if (!this.closing) {
       this.closing = true;
       for (const s of this.servers) s.close();
-      if (this.clientsById.size === 0) this.finish();
-      for (const c of this.clientsById.values()) c.end(c.closeReason ?? 'server shutting down');
-      const timer = setTimeout(() => {
-        for (const c of this.clientsById.values()) c.socket.destroy();
-      }, graceMs);
-      timer.unref();
-      void this.closed.then(() => clearTimeout(timer));
+      this.endPeers(this.clientsById, graceMs, (c) => c.end(c.closeReason ?? 'server shutting down'), (c) => c.socket.destroy());
     }
     return this.closed;
   }

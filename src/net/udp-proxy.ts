@@ -9,23 +9,13 @@ import { DirectionReader } from './direction-reader.js';
 import { DatagramShaper, type DatagramFaultCounts } from './faults.js';
 import { bindFailure } from './listen.js';
 import type { RelayInfo } from './relay.js';
-import { RelaySession, type RelayFaultOptions } from './relay-session.js';
+import { RelaySession, type RelayEndpoints, type RelayFaultOptions } from './relay-session.js';
 import { resolveHost } from './resolve.js';
 import type { SessionEvent } from './session.js';
 import { udpErrorFrom } from './udp-datagram.js';
 
 /** How a UDP relay listens, where it relays, and what it shows. */
-export interface UdpProxyOptions extends AccessLists, RelayFaultOptions {
-  /** Port to listen on (0: any free port). */
-  port: number;
-  /** Omitted: every interface, IPv4 and IPv6. */
-  host?: string;
-  /** Where each client's datagrams go. */
-  targetHost: string;
-  targetPort: number;
-  encoding?: string;
-  /** Decode datagrams into `text` (default true). */
-  decode?: boolean;
+export interface UdpProxyOptions extends AccessLists, RelayEndpoints, RelayFaultOptions {
   /** A client silent this long is forgotten and its upstream socket closed (default 60 s). */
   idleTimeoutMs?: number;
   /** At most this many clients at once; the longest silent is forgotten for a new one (default 1024). */

@@ -14,6 +14,7 @@ import type { Direction, WsHandshake } from '../net/events.js';
 import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from '../net/listen.js';
 import type { TargetTlsOptions } from '../net/proxy.js';
 import type { RelayInfo } from '../net/relay.js';
+import type { RelayEndpoints } from '../net/relay-session.js';
 import { Session, type SessionEvent } from '../net/session.js';
 import { describeTlsPeer } from '../net/tls-info.js';
 import { connectErrorFrom } from '../system-errors.js';
@@ -21,18 +22,8 @@ import { formatEndpoint } from '../wire/endpoint.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './ws-server.js';
 import { WsRelay, type WsRelayHost } from './ws-relay.js';
 
-/** How a WebSocket relay listens, where it relays and what it shows. */
-export interface WsProxyOptions extends AccessLists {
-  /** Port to listen on (0: any free port). */
-  port: number;
-  /** Omitted: every interface, IPv4 and IPv6. */
-  host?: string;
-  /** The target's host and port; each client's path and query are asked of it unchanged. */
-  targetHost: string;
-  targetPort: number;
-  encoding?: string;
-  /** Decode text into events (default true). */
-  decode?: boolean;
+/** How a WebSocket relay listens, where it relays and what it shows; each client's path and query are asked of the target unchanged. */
+export interface WsProxyOptions extends AccessLists, RelayEndpoints {
   /** Larger messages, either way, end that connection with 1009 (default 16 MiB). */
   maxPayloadBytes?: number;
   maxConnections?: number;
@@ -256,13 +247,7 @@ export class WsProxy extends Session implements WsRelayHost {
         s.closeIdleConnections();
       }
       for (const p of this.pending) p.terminate();
-      if (this.relays.size === 0) this.finish();
-      for (const r of this.relays.values()) r.close('proxy shutting down');
-      const timer = setTimeout(() => {
-        for (const r of this.relays.values()) r.close('proxy shutting down', 'fin', true);
-      }, graceMs);
-      timer.unref();
-      void this.closed.then(() => clearTimeout(timer));
+      this.endPeers(this.relays, graceMs, (r) => r.close('proxy shutting down'), (r) => r.close('proxy shutting down', 'fin', true));
     }
     return this.closed;
   }

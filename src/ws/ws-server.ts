@@ -289,13 +289,7 @@ export class WsServer extends Session {
         s.close();
         s.closeIdleConnections();
       }
-      if (this.clientsById.size === 0) this.finish();
-      for (const c of this.clientsById.values()) c.end('server shutting down', 1001, 'server shutting down');
-      const timer = setTimeout(() => {
-        for (const c of this.clientsById.values()) c.ws.terminate();
-      }, graceMs);
-      timer.unref();
-      void this.closed.then(() => clearTimeout(timer));
+      this.endPeers(this.clientsById, graceMs, (c) => c.end('server shutting down', 1001, 'server shutting down'), (c) => c.ws.terminate());
     }
     return this.closed;
   }

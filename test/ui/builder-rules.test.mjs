@@ -1,18 +1,11 @@
 // Message builders and rules in Chromium: the send box's checksum chips and preview against the bytes a real peer receives, {counter} in cyclic sends, and a server's rules table answering python3 clients.
 import { describe, test, before, after } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { startUi } from '../../dist/bridge/ui-server.js';
 import { compileMessage } from '../../dist/wire/message.js';
 import { waitFor } from '../helpers/index.mjs';
-import { launchChromium, skipWithoutChromium, openApp, createSession, tcpPeer, pythonPeer } from './chromium.mjs';
+import { launchChromium, skipWithoutChromium, uiFor, pageWithHexClient, openApp, createSession, tcpPeer, pythonPeer } from './chromium.mjs';
 
 let browser;
-
-async function uiFor(t) {
-  const ui = await startUi({ host: '127.0.0.1', port: 0 });
-  t.after(() => ui.close());
-  return ui;
-}
 
 const hexOf = (bytes) => Buffer.from(bytes).toString('hex');
 
@@ -25,12 +18,7 @@ describe('message builders and rules in the page', { skip: skipWithoutChromium()
   });
 
   test('a checksum chip appends its CRC; the preview shows the exact bytes compileMessage makes and a python3 client receives', async (t) => {
-    const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
-    const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
-    const peer = pythonPeer(t, 'tcp_hex_client.py', ['127.0.0.1', port]);
-    await peer.waitLine(/^connected$/);
-    await page.locator('[data-testid=clients] .client').first().waitFor();
+    const { page, peer } = await pageWithHexClient(t, browser);
     await page.getByTestId('send-hex').click();
     await page.getByTestId('message').fill('01 03 00 00 00 0a');
     await page.locator('[data-append="crc16modbus"]').click();

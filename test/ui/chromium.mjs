@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import { ROOT, PEERS, skipUnless, waitFor } from '../helpers/index.mjs';
+import { startUi } from '../../dist/bridge/ui-server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SHOTS = join(ROOT, 'test-output', 'ui');
@@ -118,6 +119,24 @@ export function pythonPeer(t, script, args) {
   p.waitLine = (re, what = `a line matching ${re} from ${script}`) =>
     waitFor(() => p.lines.find((l) => re.test(l)), { what, detail: () => `lines: ${JSON.stringify(p.lines)}\nstderr: ${p.stderr}` });
   return p;
+}
+
+/** A UI server of this test's own (its sessions are the only ones the page lists), closed when the test ends. */
+export async function uiFor(t, options = {}) {
+  const ui = await startUi({ host: '127.0.0.1', port: 0, ...options });
+  t.after(() => ui.close());
+  return ui;
+}
+
+/** A page on a UI server of its own with a TCP server session, and a python3 client (test/peers/tcp_hex_client.py) that the page lists. */
+export async function pageWithHexClient(t, browser) {
+  const ui = await uiFor(t);
+  const page = await openApp(t, browser, ui.url);
+  const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
+  const peer = pythonPeer(t, 'tcp_hex_client.py', ['127.0.0.1', port]);
+  await peer.waitLine(/^connected$/);
+  await page.locator('[data-testid=clients] .client').first().waitFor();
+  return { ui, page, port, peer };
 }
 
 /** The first log row of a direction (`in`, `out`, `sys`, `err`) holding `text`. */

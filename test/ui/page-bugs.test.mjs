@@ -5,16 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startUi } from '../../dist/bridge/ui-server.js';
 import { tmpDir, waitFor } from '../helpers/index.mjs';
-import { launchChromium, skipWithoutChromium, openApp, createSession, tcpPeer, pythonPeer, logRow, send, shot } from './chromium.mjs';
+import { launchChromium, skipWithoutChromium, uiFor, pageWithHexClient, openApp, createSession, tcpPeer, pythonPeer, logRow, send, shot } from './chromium.mjs';
 
 let browser;
-
-/** A UI server of this test's own (its sessions are the only ones the page lists). */
-async function uiFor(t, options = {}) {
-  const ui = await startUi({ host: '127.0.0.1', port: 0, ...options });
-  t.after(() => ui.close());
-  return ui;
-}
 
 /** The red, green and blue of a computed colour (rgb() or color(srgb …)), 0-255. */
 const rgb = (css) => {
@@ -31,12 +24,7 @@ describe('the assistant as NetAssist users work it', { skip: skipWithoutChromium
   });
 
   test('hex mode sends exactly the bytes typed: a line ending chosen in text mode is not appended', async (t) => {
-    const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
-    const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
-    const peer = pythonPeer(t, 'tcp_hex_client.py', ['127.0.0.1', port]);
-    await peer.waitLine(/^connected$/);
-    await page.locator('[data-testid=clients] .client').first().waitFor();
+    const { page, peer } = await pageWithHexClient(t, browser);
     // LF chosen for text, then the box switched to hex
     await page.getByTestId('send-text').click();
     await page.getByTestId('eol').selectOption('lf');
