@@ -47,6 +47,7 @@ export * from './net/relay-session.js';
 export * from './net/faults.js';
 export * from './net/tls-info.js';
 export * from './wire/faults.js';
+export * from './wire/quick.js';
 export * from './ws/ws-proxy.js';
 export * from './capture/capture-format.js';
 export * from './capture/capture-writer.js';

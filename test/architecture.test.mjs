@@ -25,7 +25,7 @@ const BELOW = {
   ui: ['errors', 'wire', 'bridge'],
   index: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge'],
 };
-const PAGE_SAFE_WIRE = /^wire\/(hex|message|checksums|rules|endpoint|format-bytes|encoding-name|ws-url|faults)\.ts$/;
+const PAGE_SAFE_WIRE = /^wire\/(hex|message|checksums|rules|endpoint|format-bytes|encoding-name|ws-url|faults|quick)\.ts$/;
 
 function importsOf(file) {
   const text = fs.readFileSync(path.join(SRC, file), 'utf8');

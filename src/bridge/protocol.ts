@@ -1,5 +1,6 @@
 // The versioned message protocol between the browser page and the bridge: types only, shared by both sides.
 import type { FaultSettings } from '../wire/faults.js';
+import type { LineEnding } from '../wire/quick.js';
 import type { PageFaults, ProxySpec } from './protocol-relay.js';
 
 export type { PageFaults, ProxySpec, WireFaults, WireTarget, WireTlsPeer } from './protocol-relay.js';
@@ -202,8 +203,7 @@ export type Payload =
   /** A message builder (escapes, `{hex:…}`, `{counter}`, `{crc16modbus}`, …), compiled by the bridge as the CLI compiles `--send`; rendered anew for each cyclic send. */
   | { kind: 'message'; source: string; eol?: LineEnding };
 
-/** What is appended to a typed message. */
-export type LineEnding = 'none' | 'lf' | 'crlf';
+export type { LineEnding } from '../wire/quick.js';
 
 /** What the bridge can do and the limits it keeps. */
 export interface BridgeLimits {

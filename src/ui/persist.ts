@@ -1,15 +1,7 @@
 // What the page remembers between visits, in localStorage: settings, saved quick messages, the last form values.
-import type { LineEnding } from '../bridge/protocol.js';
+import type { LineEnding, QuickMessage } from '../wire/quick.js';
 
-/** A saved message, one click away. */
-export interface QuickMessage {
-  id: string;
-  label: string;
-  mode: 'text' | 'hex';
-  text: string;
-  eol: LineEnding;
-  escapes: boolean;
-}
+export type { QuickMessage } from '../wire/quick.js';
 
 /** Preferences that outlive a session. */
 export interface Settings {

@@ -1,5 +1,6 @@
 // Quick messages: saved from the send box, one click to send to the current session, kept in localStorage.
-import { loadQuick, saveQuick, type QuickMessage } from './persist.js';
+import type { QuickMessage } from '../wire/quick.js';
+import { loadQuick, saveQuick } from './persist.js';
 import { payloadOf, targetOf } from './sending.js';
 import type { Store } from './store.js';
 
