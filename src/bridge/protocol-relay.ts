@@ -1,5 +1,6 @@
 // The relay's part of the page protocol: a proxy's spec, its target and faults events, and the request that changes its faults.
-import type { FaultPatch, FaultSpec } from '../wire/faults.js';
+import type { FaultPatch } from '../wire/faults.js';
+import type { FaultsEvent, TargetEvent, TlsPeerInfo } from '../wire/events.js';
 
 /** A relay from `port` to `target` (`host:port`), TCP or (with `udp`) datagrams, with faults from the start. */
 export interface ProxySpec {
@@ -17,41 +18,11 @@ export interface ProxySpec {
 }
 
 /** What a TLS peer showed (a TLS client's server, a relay's target). */
-export interface WireTlsPeer {
-  subject: string;
-  issuer: string;
-  altNames?: string;
-  validFrom: string;
-  validTo: string;
-  fingerprint256: string;
-  protocol: string;
-  cipher: string;
-  authorized: boolean;
-  authorizationError?: string;
-}
-
+export type WireTlsPeer = TlsPeerInfo;
 /** A relay reached its target for connection `id`. */
-export interface WireTarget {
-  ts: number;
-  session: string;
-  event: 'target';
-  id: number;
-  peer: string;
-  target: string;
-  local: string;
-  connectMs: number;
-  tls?: WireTlsPeer;
-}
-
+export type WireTarget = TargetEvent;
 /** A relay's faults now. */
-export interface WireFaults {
-  ts: number;
-  session: string;
-  event: 'faults';
-  up: FaultSpec;
-  down: FaultSpec;
-  refuse: number;
-}
+export type WireFaults = FaultsEvent;
 
 /** Change a relay's faults while it runs: the fields given replace the current ones (0 turns one off). */
 export interface PageFaults {

@@ -1,4 +1,6 @@
 // The versioned message protocol between the browser page and the bridge: types only, shared by both sides.
+import type { ConversationInfo, SessionStats as EngineStats } from '../wire/events.js';
+import type { AnswerOptions } from '../wire/rules.js';
 import type { FaultSettings } from '../wire/faults.js';
 import type { LineEnding } from '../wire/quick.js';
 import type { PageFaults, ProxySpec } from './protocol-relay.js';
@@ -11,23 +13,8 @@ export const PROTOCOL_VERSION = 1;
 /** The kinds of session a page can create (the server lists those it supports in `hello`). */
 export type SessionKind = 'tcp-server' | 'tcp-client' | 'udp' | 'http' | 'ws-server' | 'ws-client' | 'proxy';
 
-/** Options every session that answers messages understands. */
-export interface ServerBehaviour {
-  /** Sent to each new TCP client (template: `{peer}` and escapes). */
-  welcome?: string;
-  /** Answer to each message (template: `{data}`, `{peer}`, `{n}` and escapes). */
-  reply?: string;
-  /** Answer each message with its exact bytes. */
-  echo?: boolean;
-  /** Close a TCP connection after the first reply. */
-  closeAfterReply?: boolean;
-  /** Close a TCP connection whose message is exactly this word. */
-  quit?: string;
-  /** Relay each TCP client's messages to every other client. */
-  chat?: boolean;
-  /** Auto-reply rules, first match wins; a server started with a list (even empty) can have them changed while it runs. */
-  rules?: WireRule[];
-}
+/** Options every session that answers messages understands; a server started with a rules list (even empty) can have it changed while it runs. */
+export type ServerBehaviour = AnswerOptions<WireRule[]>;
 
 /**
  * One auto-reply rule as the page edits it: what to match (`text`, `prefix:…`, `contains:…`,
@@ -167,14 +154,7 @@ export interface SessionInfo {
 }
 
 /** A connected peer of a server session. */
-export interface WireClient {
-  id: number;
-  peer: string;
-  since: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
+export interface WireClient extends ConversationInfo {
   /** A relay's connection: the target it reached. */
   target?: string;
   /** A relay's connection: the directions held by a stall fault. */
@@ -182,14 +162,7 @@ export interface WireClient {
 }
 
 /** A session's counters (exact, whatever events were dropped on the way to the page). */
-export interface Counters {
-  connections: number;
-  active: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
-}
+export type Counters = EngineStats;
 
 export * from './protocol-events.js';
 import type { WireEvent } from './protocol-events.js';

@@ -3,25 +3,11 @@ import { UsageError } from '../errors.js';
 import { encodeText } from '../wire/codec.js';
 import { encodeFrame, type FrameSpec } from '../wire/framing.js';
 import { compileMessage, type Message, type MessageContext } from '../wire/message.js';
-import type { Rule, RuleSpec } from '../wire/rules.js';
+import type { AnswerOptions, Rule, RuleSpec } from '../wire/rules.js';
 import { RuleSet, type RuleStat } from './rule-set.js';
 
 /** How a session answers what it reads. Every field is optional. */
-export interface BehaviourOptions {
-  /** Sent to each new peer (a message builder: `{peer}`, escapes, hex, checksums). */
-  welcome?: string;
-  /** Answer to each message no rule answered (a message builder: `{data}`, `{peer}`, `{n}`, …). */
-  reply?: string;
-  /** Answer each message no rule answered with its exact bytes. */
-  echo?: boolean;
-  /** Close a connection after the first reply. */
-  closeAfterReply?: boolean;
-  /** Close a connection whose message is exactly this word. */
-  quit?: string;
-  /** Relay each peer's messages to every other peer. */
-  chat?: boolean;
-  /** Rules, first match wins: `'<match> => <action>'` lines or objects. */
-  rules?: readonly (string | RuleSpec)[];
+export interface BehaviourOptions extends AnswerOptions<readonly (string | RuleSpec)[]> {
   /** A JSON or YAML file of rules, reloaded when it changes (after `rules`' own). */
   rulesFile?: string;
 }

@@ -2,7 +2,9 @@
 import { createDecoder, decodeText, type StreamDecoder } from '../wire/codec.js';
 import { createFrameDecoder, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
 import type { Behaviour, Link } from './behaviour.js';
-import type { Direction, EventInput, WsOpcode } from './events.js';
+import type { ConversationInfo, Direction, EventInput, WsOpcode } from './events.js';
+
+export type { ConversationInfo };
 import type { Session } from './session.js';
 
 /** How a session reads messages; one object shared by all of its conversations. */
@@ -28,16 +30,6 @@ export interface ReadSettings {
   readonly direction?: Direction;
 }
 
-/** What a conversation counted, as faces list it. */
-export interface ConversationInfo {
-  id: number;
-  peer: string;
-  since: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
-}
 
 /**
  * One conversation: bytes in are framed into messages, decoded when someone reads the text,

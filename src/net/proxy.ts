@@ -84,9 +84,8 @@ export class TcpProxy extends RelaySession implements RelayHost {
       throw new UsageError(`the target port must be a whole number from 1 to 65535, got '${options.targetPort}'`);
     }
     this.options = options;
-    const read = { encoding: options.encoding ?? 'utf8', decode: options.decode !== false, maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES };
     const frame = options.frame ?? { kind: 'raw' };
-    this.readers = { up: this.readSettings('up', options.upFrame ?? frame, read), down: this.readSettings('down', options.downFrame ?? frame, read) };
+    this.readers = this.relayReaders(options, { up: options.upFrame ?? frame, down: options.downFrame ?? frame }, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.idleTimeoutMs = options.idleTimeoutMs;
     this.blockList = buildBlockList(options);
     this.secureContext = options.tls ? tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert }) : undefined;
@@ -134,10 +133,7 @@ export class TcpProxy extends RelaySession implements RelayHost {
     const stream = this.secureContext ? new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext }) : raw;
     const client: RelaySide = { stream, raw };
     const relay = new Relay(this, this.nextId++, peerOf(raw), client);
-    this.stats.connections++;
-    this.stats.active++;
-    this.relays.set(relay.id, relay);
-    if (this.observed) this.emitEvent({ event: 'connect', peer: relay.peer, id: relay.id, local: localOf(raw) });
+    this.admitPeer(this.relays, relay, { local: localOf(raw) });
     const address = raw.remoteAddress ?? '';
     if (this.blockList && !this.blockList.allows(address)) return relay.close(`refused: ${address} is not allowed by --allow/--deny`, true);
     if (this.options.maxConnections !== undefined && this.stats.active > this.options.maxConnections) {
@@ -209,15 +205,10 @@ export class TcpProxy extends RelaySession implements RelayHost {
 
   /** A relay's ends are both closed: forget it, say why, and end the session if it was the last while closing. */
   relayClosed(relay: Relay): void {
-    if (!this.relays.delete(relay.id)) return;
-    this.stats.active--;
     const { reason, closedBy, how } = relay.closing();
-    const info = relay.info();
-    this.emitEvent({
-      event: 'close', peer: relay.peer, id: relay.id, reason: this.closing && !closedBy ? 'proxy shutting down' : reason,
-      bytesIn: info.bytesIn, bytesOut: info.bytesOut, ...(closedBy ? { closedBy, how } : {}),
-    });
-    if (this.closing && this.relays.size === 0) this.finish();
+    const { bytesIn, bytesOut } = relay.info();
+    const why = this.closing && !closedBy ? 'proxy shutting down' : reason;
+    this.releasePeer(this.relays, relay, { reason: why, bytesIn, bytesOut, ...(closedBy ? { closedBy, how } : {}) }, this.closing);
   }
 
   /** The relayed connections, oldest first. */

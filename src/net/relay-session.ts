@@ -1,7 +1,5 @@
-// What the TCP and UDP relays share: the faults in force and their changes, the random source, and the readers of each direction.
+// What the TCP and UDP relays share: the faults in force and their changes and the random source.
 import { applyFaultPatch, isClear, noFaults, type FaultPatch, type FaultSettings, type FaultSpec } from '../wire/faults.js';
-import type { FrameSpec } from '../wire/framing.js';
-import type { ReadSettings } from './conversation.js';
 import type { Direction } from './events.js';
 import { seededRandom, type Random } from './faults.js';
 import type { RelayInfo } from './relay.js';
@@ -27,16 +25,6 @@ export interface RelayFaultOptions {
   faults?: FaultPatch;
   /** Seed of the faults' random draws, so a run can be repeated. */
   seed?: number;
-}
-
-/** How a relay shows each direction. */
-export interface RelayReadOptions {
-  encoding: string;
-  /** Decode shown messages into `text`. */
-  decode: boolean;
-  maxFrameBytes: number;
-  /** Datagrams: each message decoded on its own. */
-  wholeMessages?: boolean;
 }
 
 /** A relay session: faults that can change while it runs, and a list of its connections. */
@@ -81,21 +69,6 @@ export abstract class RelaySession extends Session {
 
   /** Open connections look at the faults again. */
   protected abstract refault(): void;
-
-  /** Read settings for one direction: its framing, and the direction stamped on its events. */
-  protected readSettings(direction: Direction, frame: FrameSpec, o: RelayReadOptions): ReadSettings {
-    return {
-      session: this,
-      emit: (e) => this.emitEvent(e),
-      frame,
-      maxFrameBytes: o.maxFrameBytes,
-      encoding: o.encoding,
-      decodeShown: o.decode,
-      wholeMessages: o.wholeMessages,
-      behaviour: undefined,
-      direction,
-    };
-  }
 
   /** The target as host:port. */
   abstract get target(): string;

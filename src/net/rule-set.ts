@@ -7,12 +7,9 @@ import type { MessageOptions } from '../wire/message.js';
 import { matchRule, parseRule, type Rule, type RuleSpec } from '../wire/rules.js';
 
 /** A rule with how often it fired. */
-export interface RuleStat {
-  rule: string;
-  name?: string;
-  hits: number;
-  enabled: boolean;
-}
+import type { RuleStat } from '../wire/events.js';
+
+export type { RuleStat };
 
 interface Entry {
   rule: Rule;

@@ -1,23 +1,14 @@
 // The base of every session: one typed event channel, counters, and a lifecycle that ends exactly once.
 import { EventEmitter } from 'node:events';
-import type { EventInput, SessionEvent, SummaryEvent, ListeningEvent, WsOpcode } from './events.js';
+import type { CloseEvent, Direction, EventInput, SessionEvent, SessionStats, SummaryEvent, ListeningEvent, WsHandshake, WsOpcode } from './events.js';
 import { Behaviour, type BehaviourOptions, type Link } from './behaviour.js';
 import type { FrameSpec } from '../wire/framing.js';
 import type { RuleStat } from './rule-set.js';
 import type { RuleSpec } from '../wire/rules.js';
 import { UsageError } from '../errors.js';
+import type { ReadSettings } from './conversation.js';
 
 export * from './events.js';
-
-/** Counters a session keeps whether or not anyone listens. */
-export interface SessionStats {
-  connections: number;
-  active: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
-}
 
 /**
  * Hears every read and every write of a session's connections as they cross the wire, before
@@ -25,6 +16,21 @@ export interface SessionStats {
  * message's type.
  */
 export type WireTap = (dir: 'in' | 'out', id: number, peer: string, bytes: Buffer, opcode?: WsOpcode) => void;
+
+/** What a session's options say about reading: the encoding, whether to decode for observers, and how to answer. */
+export interface ReadOptions extends Readonly<BehaviourOptions> {
+  encoding?: string;
+  decode?: boolean;
+}
+
+/** What a session knows a peer by. */
+export interface PeerKey {
+  readonly id: number;
+  readonly peer: string;
+}
+
+/** Why and how a peer's connection ended, as its `close` event says. */
+export type PeerClose = Omit<CloseEvent, 'event' | 'ts' | 'session' | 'peer' | 'id'>;
 
 /**
  * Base of all sessions: one `event` channel carrying the typed union, `closed` that resolves
@@ -183,6 +189,50 @@ export abstract class Session extends EventEmitter {
     }, graceMs);
     timer.unref();
     void this.closed.then(() => clearTimeout(timer));
+  }
+
+  /**
+   * How this session's conversations read: framing, decoding, and the behaviour that answers. A
+   * server's behaviour knows its other peers (for chat); a client with nothing to answer gets none,
+   * so its reads skip it.
+   */
+  protected readSettings(options: ReadOptions, frame: FrameSpec, maxFrameBytes: number, others?: () => Iterable<Link>): ReadSettings {
+    const encoding = options.encoding ?? 'utf8';
+    const behaviour = this.behaviourOf(options, encoding, frame, others);
+    const answers = others !== undefined || behaviour.active || options.welcome !== undefined;
+    return { session: this, emit: (e) => this.emitEvent(e), frame, maxFrameBytes, encoding, decodeShown: options.decode !== false, behaviour: answers ? behaviour : undefined };
+  }
+
+  /**
+   * How a relay reads each way: framing per direction, decoding, and the direction stamped on its
+   * events; a relay answers nothing.
+   */
+  protected relayReaders(options: ReadOptions, frames: Record<Direction, FrameSpec>, maxFrameBytes: number, wholeMessages = false): Record<Direction, ReadSettings> {
+    const read = (direction: Direction): ReadSettings => ({
+      session: this, emit: (e) => this.emitEvent(e), frame: frames[direction], maxFrameBytes,
+      encoding: options.encoding ?? 'utf8', decodeShown: options.decode !== false, wholeMessages, behaviour: undefined, direction,
+    });
+    return { up: read('up'), down: read('down') };
+  }
+
+  /** Counts a peer that connected, keeps it by id and tells of it (`connect`). */
+  protected admitPeer<P extends PeerKey>(peers: Map<number, P>, peer: P, connect: { local: string; handshake?: WsHandshake }): void {
+    this.stats.connections++;
+    this.stats.active++;
+    peers.set(peer.id, peer);
+    if (this.observed) this.emitEvent({ event: 'connect', peer: peer.peer, id: peer.id, ...connect });
+  }
+
+  /**
+   * Forgets a peer whose connection ended and tells why (`close`); a closing session ends with
+   * its last peer. False when the peer was already forgotten.
+   */
+  protected releasePeer<P extends PeerKey>(peers: Map<number, P>, peer: P, close: PeerClose, closing: boolean): boolean {
+    if (!peers.delete(peer.id)) return false;
+    this.stats.active--;
+    this.emitEvent({ event: 'close', peer: peer.peer, id: peer.id, ...close });
+    if (closing && peers.size === 0) this.finish();
+    return true;
   }
 
   /** Ends the session: the `summary` event, then `closed` resolves. Later calls do nothing. */

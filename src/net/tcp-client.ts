@@ -64,17 +64,8 @@ export class TcpClient extends Session {
   constructor(options: TcpClientOptions) {
     super(options.name ?? `tcp-client-${++clientCount}`);
     this.options = options;
-    const frame = options.frame ?? { kind: 'raw' };
-    const encoding = options.encoding ?? 'utf8';
-    const behaviour = this.behaviourOf(options, encoding, frame);
     this.settings = {
-      session: this,
-      emit: (e) => this.emitEvent(e),
-      frame,
-      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      encoding,
-      decodeShown: options.decode !== false,
-      behaviour: behaviour.active || options.welcome !== undefined ? behaviour : undefined,
+      ...this.readSettings(options, options.frame ?? { kind: 'raw' }, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
       maxPendingBytes: DEFAULT_MAX_PENDING_BYTES,
       idleTimeoutMs: options.idleTimeoutMs,
     };

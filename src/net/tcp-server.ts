@@ -66,17 +66,9 @@ export class TcpServer extends Session {
   constructor(options: TcpServerOptions) {
     super(options.name ?? `tcp-server-${++serverCount}`);
     this.options = options;
-    const frame = options.frame ?? { kind: 'raw' };
-    const encoding = options.encoding ?? 'utf8';
     this.blockList = buildBlockList(options);
     this.settings = {
-      session: this,
-      emit: (e) => this.emitEvent(e),
-      frame,
-      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      encoding,
-      decodeShown: options.decode !== false,
-      behaviour: this.behaviourOf(options, encoding, frame, () => this.clientsById.values()),
+      ...this.readSettings(options, options.frame ?? { kind: 'raw' }, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, () => this.clientsById.values()),
       maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       idleTimeoutMs: options.idleTimeoutMs,
     };
@@ -125,10 +117,7 @@ export class TcpServer extends Session {
       return;
     }
     const client = new ServerConnection(this, this.settings, this.nextId++, socket);
-    this.stats.connections++;
-    this.stats.active++;
-    this.clientsById.set(client.id, client);
-    if (this.observed) this.emitEvent({ event: 'connect', peer: client.peer, id: client.id, local: localOf(socket) });
+    this.admitPeer(this.clientsById, client, { local: localOf(socket) });
     const address = socket.remoteAddress ?? '';
     if (this.blockList && !this.blockList.allows(address)) {
       client.destroy(`refused: ${address} is not allowed by --allow/--deny`);
@@ -144,13 +133,8 @@ export class TcpServer extends Session {
 
   /** A client's socket closed: forget it, say why, and end the session if it was the last while closing. */
   forget(client: ServerConnection): void {
-    if (!this.clientsById.delete(client.id)) return;
-    this.stats.active--;
-    this.emitEvent({
-      event: 'close', peer: client.peer, id: client.id,
-      reason: client.closeReason ?? (this.closing ? 'server shutting down' : 'closed'), bytesIn: client.bytesIn, bytesOut: client.bytesOut,
-    });
-    if (this.closing && this.clientsById.size === 0) this.finish();
+    const reason = client.closeReason ?? (this.closing ? 'server shutting down' : 'closed');
+    this.releasePeer(this.clientsById, client, { reason, bytesIn: client.bytesIn, bytesOut: client.bytesOut }, this.closing);
   }
 
   /**

@@ -138,8 +138,7 @@ export class UdpProxy extends RelaySession {
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_MS;
     this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     if (!Number.isInteger(this.maxClients) || this.maxClients < 1) throw new UsageError(`maxClients must be a whole number of 1 or more, got '${options.maxClients}'`);
-    const read = { encoding: options.encoding ?? 'utf8', decode: options.decode !== false, maxFrameBytes: Number.MAX_SAFE_INTEGER, wholeMessages: true };
-    this.readers = { up: this.readSettings('up', { kind: 'raw' }, read), down: this.readSettings('down', { kind: 'raw' }, read) };
+    this.readers = this.relayReaders(options, { up: { kind: 'raw' }, down: { kind: 'raw' } }, Number.MAX_SAFE_INTEGER, true);
     this.blockList = buildBlockList(options);
   }
 

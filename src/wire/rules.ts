@@ -2,6 +2,24 @@
 import { UsageError } from '../errors.js';
 import { compileMessage, type Message, type MessageOptions } from './message.js';
 
+/** How a session answers what it reads, its rules written as `R`. Every field is optional. */
+export interface AnswerOptions<R> {
+  /** Sent to each new peer (a message builder: `{peer}`, escapes, hex, checksums). */
+  welcome?: string;
+  /** Answer to each message no rule answered (a message builder: `{data}`, `{peer}`, `{n}`, …). */
+  reply?: string;
+  /** Answer each message no rule answered with its exact bytes. */
+  echo?: boolean;
+  /** Close a connection after the first reply. */
+  closeAfterReply?: boolean;
+  /** Close a connection whose message is exactly this word. */
+  quit?: string;
+  /** Relay each peer's messages to every other peer. */
+  chat?: boolean;
+  /** Rules, first match wins. */
+  rules?: R;
+}
+
 /** A rule as a file or the page writes it; `rule` is the one-line form, the other fields its parts. */
 export interface RuleSpec {
   /** The whole rule in one line: `<match> => <action>` (instead of `match` and the action fields). */

@@ -115,19 +115,10 @@ export class WsClient extends Session {
     if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1) throw new UsageError(`maxPayloadBytes must be a whole number of bytes above 0, got '${maxPayloadBytes}'`);
     const r = options.reconnect;
     this.reconnect = r ? { initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: Infinity, ...(r === true ? {} : r) } : undefined;
-    const encoding = options.encoding ?? 'utf8';
-    const frame = { kind: 'raw' } as const;
-    const behaviour = this.behaviourOf(options, encoding, frame);
     this.settings = {
-      session: this,
-      emit: (e) => this.emitEvent(e),
-      frame,
-      maxFrameBytes: maxPayloadBytes,
+      ...this.readSettings(options, { kind: 'raw' }, maxPayloadBytes),
       maxPayloadBytes,
-      encoding,
-      decodeShown: options.decode !== false,
       wholeMessages: true,
-      behaviour: behaviour.active || options.welcome !== undefined ? behaviour : undefined,
       maxPendingBytes: DEFAULT_MAX_PENDING_BYTES,
       idleTimeoutMs: options.idleTimeoutMs,
       binaryOut: Boolean(options.binary),

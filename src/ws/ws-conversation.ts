@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
 import { Conversation, type ReadSettings } from '../net/conversation.js';
-import type { WsCloseFrame, WsOpcode } from '../net/events.js';
+import type { WsCloseFrame } from '../net/events.js';
 import { socketErrorReason } from '../net/socket-conversation.js';
 import { describeCloseCode, describeProtocolError } from './close-codes.js';
 

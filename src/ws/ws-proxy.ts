@@ -10,7 +10,6 @@ import { UsageError, type SockitError } from '../errors.js';
 import { buildBlockList, type AccessLists } from '../net/access.js';
 import { localOf, peerOf } from '../net/address.js';
 import type { ReadSettings } from '../net/conversation.js';
-import type { Direction, WsHandshake } from '../net/events.js';
 import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from '../net/listen.js';
 import type { TargetTlsOptions } from '../net/proxy.js';
 import type { RelayInfo } from '../net/relay.js';
@@ -21,6 +20,7 @@ import { connectErrorFrom } from '../system-errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './ws-server.js';
 import { WsRelay, type WsRelayHost } from './ws-relay.js';
+import { answerRefusal, handshakeOf, upgradeRequest } from './upgrade.js';
 
 /** How a WebSocket relay listens, where it relays and what it shows; each client's path and query are asked of the target unchanged. */
 export interface WsProxyOptions extends AccessLists, RelayEndpoints {
@@ -68,11 +68,7 @@ export class WsProxy extends Session implements WsRelayHost {
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isInteger(this.maxPayloadBytes) || this.maxPayloadBytes < 1) throw new UsageError(`maxPayloadBytes must be a whole number of bytes above 0, got '${this.maxPayloadBytes}'`);
     this.options = options;
-    const read = (direction: Direction): ReadSettings => ({
-      session: this, emit: (e) => this.emitEvent(e), frame: { kind: 'raw' }, maxFrameBytes: this.maxPayloadBytes,
-      encoding: options.encoding ?? 'utf8', decodeShown: options.decode !== false, wholeMessages: true, behaviour: undefined, direction,
-    });
-    this.readers = { up: read('up'), down: read('down') };
+    this.readers = this.relayReaders(options, { up: { kind: 'raw' }, down: { kind: 'raw' } }, this.maxPayloadBytes, true);
     this.blockList = buildBlockList(options);
     this.wss = new WebSocketServer({
       noServer: true, clientTracking: false, maxPayload: this.maxPayloadBytes, perMessageDeflate: false, autoPong: false,
@@ -181,16 +177,8 @@ export class WsProxy extends Session implements WsRelayHost {
     client.socket.setNoDelay(true);
     target.socket.setNoDelay(true);
     const relay = new WsRelay(this, this.nextId++, peerOf(client.socket), client, target, url);
-    this.stats.connections++;
-    this.stats.active++;
-    this.relays.set(relay.id, relay);
+    this.admitPeer(this.relays, relay, { local: localOf(client.socket), handshake: handshakeOf(req, client.ws.protocol) });
     if (this.observed) {
-      const headers: Record<string, string> = {};
-      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i]!.toLowerCase()] = req.rawHeaders[i + 1]!;
-      const handshake: WsHandshake = { path: req.url ?? '/', headers };
-      if (client.ws.protocol) handshake.subprotocol = client.ws.protocol;
-      if (headers.origin !== undefined) handshake.origin = headers.origin;
-      this.emitEvent({ event: 'connect', peer: relay.peer, id: relay.id, local: localOf(client.socket), handshake });
       const tlsInfo = target.socket instanceof tls.TLSSocket ? describeTlsPeer(target.socket) : undefined;
       this.emitEvent({ event: 'target', peer: relay.peer, id: relay.id, target: url, local: localOf(target.socket), connectMs: Math.round(connectMs * 10) / 10, ...(tlsInfo ? { tls: tlsInfo } : {}) });
     }
@@ -199,30 +187,20 @@ export class WsProxy extends Session implements WsRelayHost {
 
   /** Answers a refused upgrade with an HTTP status and shows it as a request. */
   private refuse(req: http.IncomingMessage, socket: net.Socket, status: number, why: string): void {
-    if (socket.writable) {
-      const body = `${why}\n`;
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      socket.once('finish', () => socket.destroy());
-    } else socket.destroy();
+    answerRefusal(socket, status, why);
     this.showRequest(req, socket, status, `refused: ${why}`);
   }
 
   private showRequest(req: http.IncomingMessage, socket: net.Socket, status: number, note: string): void {
-    if (!this.observed) return;
-    this.emitEvent({ event: 'request', method: req.method ?? '?', url: req.url ?? '', status, bytes: 0, ms: 0, peer: peerOf(socket), note });
+    if (this.observed) this.emitEvent(upgradeRequest(req, socket, status, note));
   }
 
   /** Both ends of a relay are closed: forget it, say why, and end the session if it was the last while closing. */
   relayClosed(relay: WsRelay): void {
-    if (!this.relays.delete(relay.id)) return;
-    this.stats.active--;
     const { reason, closedBy, how, closeFrame } = relay.closing();
-    const info = relay.info();
-    this.emitEvent({
-      event: 'close', peer: relay.peer, id: relay.id, reason, bytesIn: info.bytesIn, bytesOut: info.bytesOut,
-      ...(closeFrame ? { closeFrame } : {}), ...(closedBy ? { closedBy, how } : {}),
-    });
-    if (this.closing && this.relays.size === 0) this.finish();
+    const { bytesIn, bytesOut } = relay.info();
+    const close = { reason, bytesIn, bytesOut, ...(closeFrame ? { closeFrame } : {}), ...(closedBy ? { closedBy, how } : {}) };
+    this.releasePeer(this.relays, relay, close, this.closing);
   }
 
   /** The relayed connections, oldest first. */

@@ -15,6 +15,7 @@ import { Session, type SessionEvent } from '../net/session.js';
 import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
 import { WsConversation, type WsSettings } from './ws-conversation.js';
 import { isSendableCloseCode } from './close-codes.js';
+import { answerRefusal, handshakeOf, upgradeRequest } from './upgrade.js';
 
 /** The largest message accepted unless told otherwise: 16 MiB, the TCP sessions' frame limit. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -72,16 +73,6 @@ class WsServerConnection extends WsConversation {
   }
 }
 
-/** Headers as one record, repeated ones joined as HTTP joins them. */
-function headerRecord(raw: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const k = raw[i]!.toLowerCase();
-    out[k] = k in out ? `${out[k]}, ${raw[i + 1]}` : raw[i + 1]!;
-  }
-  return out;
-}
-
 /** `https://Example.com/` as `https://example.com`, for comparing origins. */
 function normaliseOrigin(origin: string): string {
   return origin.trim().toLowerCase().replace(/\/+$/, '');
@@ -106,20 +97,12 @@ export class WsServer extends Session {
     if (options.path !== undefined && !options.path.startsWith('/')) throw new UsageError(`path must begin with /, got '${options.path}'`);
     const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1) throw new UsageError(`maxPayloadBytes must be a whole number of bytes above 0, got '${maxPayloadBytes}'`);
-    const encoding = options.encoding ?? 'utf8';
-    const frame = { kind: 'raw' } as const;
     this.blockList = buildBlockList(options);
     this.origins = options.origins?.length ? new Set(options.origins.map(normaliseOrigin)) : undefined;
     this.settings = {
-      session: this,
-      emit: (e) => this.emitEvent(e),
-      frame,
-      maxFrameBytes: maxPayloadBytes,
+      ...this.readSettings(options, { kind: 'raw' }, maxPayloadBytes, () => this.clientsById.values()),
       maxPayloadBytes,
-      encoding,
-      decodeShown: options.decode !== false,
       wholeMessages: true,
-      behaviour: this.behaviourOf(options, encoding, frame, () => this.clientsById.values()),
       maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       idleTimeoutMs: options.idleTimeoutMs,
       binaryOut: Boolean(options.binary),
@@ -199,44 +182,28 @@ export class WsServer extends Session {
 
   /** Answers a refused upgrade with an HTTP status and shows it as a request. */
   private refuse(req: http.IncomingMessage, socket: net.Socket, status: number, why: string): void {
-    if (socket.writable) {
-      const body = `${why}\n`;
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      socket.once('finish', () => socket.destroy());
-    } else socket.destroy();
+    answerRefusal(socket, status, why);
     this.showRequest(req, socket, status, `refused: ${why}`);
   }
 
   private showRequest(req: http.IncomingMessage, socket: net.Socket, status: number, note: string): void {
-    if (!this.observed) return;
-    this.emitEvent({ event: 'request', method: req.method ?? '?', url: req.url ?? '', status, bytes: 0, ms: 0, peer: peerOf(socket), note });
+    if (this.observed) this.emitEvent(upgradeRequest(req, socket, status, note));
   }
 
   private accept(ws: WebSocket, req: http.IncomingMessage, socket: net.Socket): void {
-    const headers = headerRecord(req.rawHeaders);
-    const handshake: WsHandshake = { path: req.url ?? '/', headers };
-    if (ws.protocol) handshake.subprotocol = ws.protocol;
-    if (headers.origin !== undefined) handshake.origin = headers.origin;
+    const handshake = handshakeOf(req, ws.protocol);
     socket.setNoDelay(true);
     const client = new WsServerConnection(this, this.settings, this.nextId++, ws, socket, handshake);
-    this.stats.connections++;
-    this.stats.active++;
-    this.clientsById.set(client.id, client);
-    if (this.observed) this.emitEvent({ event: 'connect', peer: client.peer, id: client.id, local: localOf(socket), handshake });
+    this.admitPeer(this.clientsById, client, { local: localOf(socket), handshake });
     client.start();
     this.settings.behaviour!.welcome(client);
   }
 
   /** A client's connection closed: forget it, say why, and end the session if it was the last while closing. */
   forget(client: WsServerConnection): void {
-    if (!this.clientsById.delete(client.id)) return;
-    this.stats.active--;
-    this.emitEvent({
-      event: 'close', peer: client.peer, id: client.id,
-      reason: client.closeReason ?? (this.closing ? 'server shutting down' : 'closed'), bytesIn: client.bytesIn, bytesOut: client.bytesOut,
-      ...(client.closeFrame ? { closeFrame: client.closeFrame } : {}),
-    });
-    if (this.closing && this.clientsById.size === 0) this.finish();
+    const reason = client.closeReason ?? (this.closing ? 'server shutting down' : 'closed');
+    const closeFrame = client.closeFrame ? { closeFrame: client.closeFrame } : {};
+    this.releasePeer(this.clientsById, client, { reason, bytesIn: client.bytesIn, bytesOut: client.bytesOut, ...closeFrame }, this.closing);
   }
 
   /**
