@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import { encodeText } from '../wire/codec.js';
 import { encodeFrame, type FrameSpec } from '../wire/framing.js';
-import { parseHex } from '../wire/hex.js';
+import { hexMessageSource } from '../wire/hex.js';
 import { unescapeText } from '../wire/template.js';
 import { compileMessage, type Message } from '../wire/message.js';
 import { describeValue } from './hub-error.js';
@@ -50,8 +50,11 @@ export function compilePayload(payload: Payload, encoding: string, frame: FrameS
   const framed = (body: Buffer) => (frame.kind === 'len16' || frame.kind === 'len32' ? encodeFrame(frame, body) : body);
   const constant = (bytes: Buffer) => () => bytes;
   if (payload.kind === 'base64') return constant(Buffer.from(textField(payload.data, 'base64 data'), 'base64'));
-  // hex is exactly the bytes typed: a line ending is a text-mode setting
-  if (payload.kind === 'hex') return constant(framed(Buffer.from(parseHex(textField(payload.hex, 'hex'), 'hex'))));
+  // hex is exactly the bytes typed (with its "text" pieces and escapes): a line ending is a text-mode setting
+  if (payload.kind === 'hex') {
+    const bytes = compileMessage(hexMessageSource(textField(payload.hex, 'hex'), 'hex'), { encode: (t) => encodeText(t, encoding), name: 'hex' }).render();
+    return constant(framed(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+  }
   if (payload.kind !== 'text' && payload.kind !== 'message') throw new UsageError(`message: unknown payload kind ${describeValue((payload as { kind?: unknown }).kind)}`);
   const eol = lineEnding(payload.eol);
   if (eol === undefined) throw new UsageError(`line ending must be none, lf or crlf, got ${describeValue(payload.eol)}`);

@@ -26,7 +26,10 @@ export interface WireBytes {
 export interface WireData extends DataShape, WireBytes {}
 
 /** Bytes were sent. */
-export interface WireSend extends SendShape, WireBytes {}
+export interface WireSend extends SendShape, WireBytes {
+  /** A page typed these bytes as hex: shown as hex in the text view too. */
+  hex?: true;
+}
 
 /** A WebSocket ping or pong went by; `data` is its payload in base64. */
 export interface WireControl extends ControlShape {

@@ -171,10 +171,14 @@ import type { WireEvent } from './protocol-events.js';
 /** How sent bytes are given: text (encoded with the session's encoding, then its line ending), hex (exactly the bytes typed), or raw base64. A WebSocket sends text as a text frame, the others as binary frames. */
 export type Payload =
   | { kind: 'text'; text: string; eol?: LineEnding; escapes?: boolean }
+  /** Hex bytes, `\r \n \t \0 \\` escapes and `"quoted text"` pieces in the session's encoding (see `hexMessageSource`). */
   | { kind: 'hex'; hex: string }
   | { kind: 'base64'; data: string }
-  /** A message builder (escapes, `{hex:…}`, `{counter}`, `{crc16modbus}`, …), compiled by the bridge as the CLI compiles `--send`; rendered anew for each cyclic send. */
-  | { kind: 'message'; source: string; eol?: LineEnding };
+  /**
+   * A message builder (escapes, `{hex:…}`, `{counter}`, `{crc16modbus}`, …), compiled by the bridge as the CLI compiles `--send`;
+   * rendered anew for each cyclic send. `hex`: typed in hex mode, so its sends are shown as hex.
+   */
+  | { kind: 'message'; source: string; eol?: LineEnding; hex?: boolean };
 
 export type { LineEnding } from '../wire/quick.js';
 

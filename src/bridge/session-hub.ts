@@ -26,7 +26,12 @@ interface Managed {
   recent: RecentLog;
   /** Builder messages sent, compiled: `{counter}` counts on from one send to the next. */
   messages: MessageCache;
+  /** True while bytes typed as hex are handed to the session: its send events are tagged for the pages. */
+  sendingHex: boolean;
 }
+
+/** A core event as the hub keeps it: a send of bytes a page typed as hex says so, and pages show it as hex. */
+export type HexTagged = SessionEvent & { hex?: true };
 
 // the kinds whose rules a page can change while they run
 const RULE_KINDS: ReadonlySet<SessionKind> = new Set(['tcp-server', 'ws-server']);
@@ -89,6 +94,7 @@ export class SessionHub extends EventEmitter {
       run: 0,
       recent: new RecentLog(this.recentLimits),
       messages: new Map(),
+      sendingHex: false,
     };
     await this.start(m);
     this.sessions.set(id, m);
@@ -101,7 +107,7 @@ export class SessionHub extends EventEmitter {
     const driver = createDriver(m.info.spec, { name: m.info.id, frame: m.frame });
     driver.session.on('event', (e: SessionEvent) => {
       if (m.run !== run) return;
-      this.publish(m, e);
+      this.publish(m, m.sendingHex && e.event === 'send' ? ({ ...e, hex: true } as HexTagged) : e);
       this.track(m, driver, e);
     });
     try {
@@ -196,10 +202,11 @@ export class SessionHub extends EventEmitter {
     const bytes = render();
     // hex and raw bytes go as binary frames where frames have a type; text as text, and a built message as what it turned out to be
     const binary = payload.kind === 'message' ? !isUtf8(bytes) : payload.kind !== 'text';
-    if (repeatMs === undefined) return this.deliver(m, target, bytes, binary);
+    const hex = payload.kind === 'hex' || (payload.kind === 'message' && payload.hex === true);
+    if (repeatMs === undefined) return this.deliver(m, target, bytes, binary, hex);
     const intervalMs = checkField('interval', () => parseInteger(repeatMs, INTERVAL_NAME, this.minIntervalMs, MAX_INTERVAL_MS));
     this.stopCyclic(m, false);
-    const delivered = await this.deliver(m, target, bytes, binary);
+    const delivered = await this.deliver(m, target, bytes, binary, hex);
     const state = { timer: setInterval(() => tick(), intervalMs), busy: false };
     state.timer.unref();
     m.cyclic = state;
@@ -209,7 +216,7 @@ export class SessionHub extends EventEmitter {
       if (state.busy || m.cyclic !== state || !m.driver) return;
       state.busy = true;
       // a message with variables ({counter}, {now}, …) is built anew each time
-      m.driver.send(target, render(), binary).then(
+      this.handOver(m as Managed & { driver: Driver }, target, render(), binary, hex).then(
         () => {
           state.busy = false;
           if (m.info.cyclic && m.cyclic === state) m.info.cyclic.sent++;
@@ -225,11 +232,21 @@ export class SessionHub extends EventEmitter {
     return delivered;
   }
 
-  private async deliver(m: Managed & { driver: Driver }, target: Target, bytes: Buffer, binary: boolean): Promise<number> {
+  private async deliver(m: Managed & { driver: Driver }, target: Target, bytes: Buffer, binary: boolean, hex: boolean): Promise<number> {
     try {
-      return await m.driver.send(target, bytes, binary);
+      return await this.handOver(m, target, bytes, binary, hex);
     } catch (err) {
       throw new HubError(toWireError(err, err instanceof UsageError ? 'target' : undefined));
+    }
+  }
+
+  // sessions show what they write synchronously, within the driver's call: that is when a hex send is tagged
+  private handOver(m: Managed & { driver: Driver }, target: Target, bytes: Buffer, binary: boolean, hex: boolean): Promise<number> {
+    m.sendingHex = hex;
+    try {
+      return m.driver.send(target, bytes, binary);
+    } finally {
+      m.sendingHex = false;
     }
   }
 

@@ -5,7 +5,7 @@ import { decodeText, listEncodings } from '../wire/codec.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
 import type { SessionEvent } from '../net/session.js';
 import { PageQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './page-queue.js';
-import { SessionHub, type HubOptions } from './session-hub.js';
+import { SessionHub, type HexTagged, type HubOptions } from './session-hub.js';
 import { describeValue, toWireError, usage } from './hub-error.js';
 import { checkPageMessage } from './page-message.js';
 import {
@@ -321,7 +321,7 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
         ts, session, id: e.id, peer: e.peer, bytes: e.bytes, ...(implied ? {} : { data: shown.toString('base64') }), text,
         ...(truncated ? { truncated: true } : {}), ...(e.opcode ? { opcode: e.opcode } : {}),
       };
-      if (e.event === 'send') return { event: 'send', ...base, ...(e.fin === false ? { fin: false } : {}) };
+      if (e.event === 'send') return { event: 'send', ...base, ...(e.fin === false ? { fin: false } : {}), ...((e as HexTagged).hex ? { hex: true } : {}) };
       return { event: 'data', n: e.n, ...base, ...(e.direction ? { direction: e.direction } : {}) };
     }
     case 'listening':

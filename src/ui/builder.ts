@@ -3,6 +3,7 @@ import type { LineEnding, Payload, WireRule } from '../bridge/protocol.js';
 import { writeUint } from '../wire/checksums.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
 import { compileMessage } from '../wire/message.js';
+import { hexMessageSource } from '../wire/hex.js';
 import { checkRule } from './validate.js';
 
 /** The checksums the send box offers as chips, in NetAssist's order, with their short labels. */
@@ -33,10 +34,10 @@ export function usesBuilder(d: BuilderInput): boolean {
   return d.append !== '' || (d.mode === 'text' && d.builder);
 }
 
-/** The builder source the send box stands for (only when {@link usesBuilder}). */
+/** The builder source the send box stands for (only when {@link usesBuilder}, or in hex mode); throws on hex it cannot read. */
 export function builderSource(d: BuilderInput): string {
   let body: string;
-  if (d.mode === 'hex') body = d.text.trim() ? `{hex:${d.text.replace(/\s+/g, ' ').trim()}}` : '';
+  if (d.mode === 'hex') body = hexMessageSource(d.text, 'hex');
   else if (d.builder) body = d.text;
   // typed text stays text: only its escapes (when asked for) are read, never a brace
   else body = d.escapes ? d.text.replace(/[{}]/g, '\\$&') : d.text.replace(/[\\{}]/g, '\\$&');
@@ -46,7 +47,7 @@ export function builderSource(d: BuilderInput): string {
 /** The payload the send box sends. */
 export function builderPayload(d: BuilderInput): Payload {
   const eol = d.mode === 'hex' ? 'none' : d.eol;
-  return { kind: 'message', source: builderSource(d), eol };
+  return { kind: 'message', source: builderSource(d), eol, ...(d.mode === 'hex' ? { hex: true } : {}) };
 }
 
 const LATIN1 = new Set(['latin1', 'iso88591', 'l1', 'binary']);

@@ -171,6 +171,7 @@ export class ServerFeed {
           ? { ts: e.ts, dir, event: e.event, id: e.id, peer: e.peer, n: e.event === 'data' ? e.n : undefined, bytes: e.bytes, data: fromBase64(e.data), text: e.text, truncated: e.truncated }
           : textLine(e.ts, dir, e.event, e.id, e.peer, e.event === 'data' ? e.n : undefined, e.bytes, e.text ?? '');
         if (direction) line.direction = direction;
+        if (e.event === 'send' && e.hex) line.hex = true;
         if (e.opcode) Object.assign(line, { frame: e.opcode, ...(e.event === 'send' && e.fin === false ? { fin: false } : {}) });
         log.push(line);
         if (!replayed && this.store.selected !== m.id && e.event === 'data') m.unseen++;

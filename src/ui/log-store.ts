@@ -24,6 +24,8 @@ export interface LogEntry {
   frame?: 'text' | 'binary' | 'ping' | 'pong';
   /** WebSocket sessions: false on a sent fragment that more of its message follows. */
   fin?: boolean;
+  /** Sent bytes typed as hex: shown as hex in the text view too. */
+  hex?: boolean;
   /** On a relay: `up` from the client to the target (shown as received), `down` back (shown as sent). */
   direction?: 'up' | 'down';
   /** The sentence of a lifecycle or error line. */

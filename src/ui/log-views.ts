@@ -8,6 +8,11 @@ import { titleOf, type SessionModel, type ViewState } from './session-model.js';
 import type { Store } from './store.js';
 import { isClientKind } from './ws-kinds.js';
 
+/** True when a data line is shown as hex: in the hex view, and sent bytes typed as hex in the text view too (never as mojibake). */
+export function showsHex(m: SessionModel, e: LogEntry): boolean {
+  return m.view.mode === 'hex' || e.hex === true;
+}
+
 /** The log views of every session. */
 export class LogViews {
   private readonly text: TextSource;
@@ -78,7 +83,7 @@ export class LogViews {
       } else {
         const who = e.peer ? (server && e.id !== undefined ? `#${e.id} ${e.peer}` : e.peer) : '';
         const arrow = e.dir === 'in' ? '<-' : e.dir === 'out' ? '->' : e.dir === 'err' ? '!!' : '--';
-        const body = isData(e) ? (m.view.mode === 'hex' ? formatHex(e.data) : visible(this.textOf(m, e) ?? formatHex(e.data))) : e.msg ?? '';
+        const body = isData(e) ? (showsHex(m, e) ? formatHex(e.data) : visible(this.textOf(m, e) ?? formatHex(e.data))) : e.msg ?? '';
         lines.push(`${clock(e.ts)} ${arrow} ${who}${isData(e) ? ` ${e.bytes} B` : ''} ${body}`.replace(/ {2,}/g, ' '));
       }
     }

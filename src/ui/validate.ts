@@ -1,5 +1,5 @@
 // Checks of what a person types, run before anything is sent: the core's own parsers and builders, their sentences returned rather than thrown.
-import { parseHex } from '../wire/hex.js';
+import { hexMessageSource } from '../wire/hex.js';
 import { applyEscapes, compileMessage } from '../wire/message.js';
 import { parseEndpoint, parseHost, parseInteger, parsePort } from '../wire/endpoint.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
@@ -17,10 +17,10 @@ function problem(parse: () => unknown): string | undefined {
   }
 }
 
-/** Hex as the CLI and the bridge accept it (`48 65 6c`, `0x48,0x65`, `\x48\x65`, …): its byte count, or the problem. */
+/** Hex as the bridge accepts it (`48 65 6c`, `0x48,0x65`, `\x48\x65`, `\r\n`, `"text"`, …): its byte count in UTF-8, or the problem. */
 export function checkHex(input: string): { bytes: number } | { error: string } {
   let bytes = 0;
-  const error = problem(() => (bytes = parseHex(input, 'hex').length));
+  const error = problem(() => (bytes = compileMessage(hexMessageSource(input, 'hex'), { name: 'hex' }).render().length));
   return error === undefined ? { bytes } : { error };
 }
 

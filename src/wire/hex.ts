@@ -80,3 +80,59 @@ function checkDigits(token: string, base: number, input: string, name: string): 
     }
   }
 }
+
+type HexPiece = { hex: string } | { text: string };
+
+/**
+ * Reads hex as a hex-mode send box takes it and turns it into a message builder's source: hex
+ * bytes as {@link parseHex} reads them, `\r \n \t \0 \\` as those bytes, and `"quoted text"`
+ * as text in the session's encoding (`\"` for a quote, escapes allowed inside):
+ * `01 03 "AT" \r\n` is `{hex:01 03}AT\r\n`. Errors name the position in what was typed.
+ */
+export function hexMessageSource(input: string, name = 'hex'): string {
+  const pieces: HexPiece[] = [];
+  let run = '';
+  // the input with its text pieces blanked: parseHex then names positions in what was typed
+  let masked = '';
+  const flush = () => {
+    if (run.trim()) pieces.push({ hex: run });
+    run = '';
+  };
+  let i = 0;
+  while (i < input.length) {
+    const c = input[i]!;
+    if (c === '"') {
+      const start = i++;
+      let text = '';
+      for (;;) {
+        if (i >= input.length) throw new UsageError(`${name}: the quote at position ${start + 1} is not closed; end the text with "`);
+        const d = input[i]!;
+        if (d === '"') break;
+        if (d === '\\' && i + 1 < input.length) {
+          // \" is a quote; any other escape is the builder's to read
+          text += input[i + 1] === '"' ? '"' : d + input[i + 1];
+          i += 2;
+        } else {
+          text += d === '{' || d === '}' ? `\\${d}` : d;
+          i++;
+        }
+      }
+      i++;
+      flush();
+      pieces.push({ text });
+      masked += ' '.repeat(i - start);
+    } else if (c === '\\' && /^[rnt0\\]$/.test(input[i + 1] ?? '')) {
+      flush();
+      pieces.push({ text: c + input[i + 1] });
+      masked += '  ';
+      i += 2;
+    } else {
+      run += c;
+      masked += c;
+      i++;
+    }
+  }
+  flush();
+  parseHex(masked, name);
+  return pieces.map((p) => ('hex' in p ? `{hex:${formatHex(parseHex(p.hex, name))}}` : p.text)).join('');
+}

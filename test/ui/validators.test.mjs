@@ -2,7 +2,7 @@
 import { test } from '../helpers/test.mjs';
 import net from 'node:net';
 import assert from 'node:assert/strict';
-import { parseEndpoint, parseHex, parseHost, parseInteger, parsePort, parseSize, ipVersion } from '../../dist/index.js';
+import { parseEndpoint, parseHex, parseHost, parseInteger, parsePort, parseSize, ipVersion, hexMessageSource, compileMessage } from '../../dist/index.js';
 import { normaliseSpec } from '../../dist/bridge/spec.js';
 import { encodePayload } from '../../dist/bridge/payload.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS } from '../../dist/bridge/protocol.js';
@@ -41,7 +41,7 @@ const ENDPOINTS = [
   '127.0.0.1:9000', ' 10.0.0.1:53 ', '[::1]:9000', '[fe80::1%eth0]:53', '9000', 'localhost:1', 'localhost:0', '0', '1::2:9000', 'host:', 'host:70000',
   '[::1]:x', 'a b:80', '[1::2::3]:80', ':80', 'host:port',
 ];
-const HEX = ['48 65 6c', '48656c', '0x48,0x65,0x6C', '0x5', '48:65-6c;0a', '\\x48\\x65', ' 48 65\n6c ', '', '486', '48 6g', 'zz', '0x', '0xg1', '\\x4', '\\x123', '\\xzz', '12 3'];
+const HEX = ['01 03 "AT" \\r\\n', '"a \\"quoted\\" {word}" 0d0a', '01 "open', '"\\q"', '48 65 6c', '48656c', '0x48,0x65,0x6C', '0x5', '48:65-6c;0a', '\\x48\\x65', ' 48 65\n6c ', '', '486', '48 6g', 'zz', '0x', '0xg1', '\\x4', '\\x123', '\\xzz', '12 3'];
 const SIZES = ['64', '16k', '16KiB', '1.5k', '16MiB', '1g', '0', '-1', '10 q', '', 'k', '1e3', ' 2 mb '];
 const TEMPLATES = ['ACK {data}\\r\\n', '{hex:01 03}{crc16modbus}', '{n}: {peer}', '\\x41\\{', '', 'bad \\q', '{nope}', '{hex:0g}', '{crc16', '\\x4', 'trailing \\'];
 const INTERVALS = ['10', '1000', '86400000', '86400001', '9', '0', '-5', '1.5', 'abc', '', ' 30 '];
@@ -107,11 +107,15 @@ test('endpoints to send to: the page, the CLI and the bridge give the same answe
 
 test('hex: the page counts the bytes the CLI and the bridge would send, or shows their sentence', () => {
   for (const v of HEX) {
-    const core = refusal(() => parseHex(v, 'hex'));
+    const core = refusal(() => compileMessage(hexMessageSource(v, 'hex'), { name: 'hex' }));
+    if (!/["\\][^x]/.test(v)) assert.equal(core, refusal(() => parseHex(v, 'hex')), `plain hex reads as the CLI's --send-hex reads it, '${v}'`);
     const bridge = refusal(() => encodePayload({ kind: 'hex', hex: v }, 'utf8', { kind: 'raw' }));
     assert.equal(bridge, core, `bridge, '${v}'`);
-    assert.deepEqual(page.checkHex(v), core ? { error: core } : { bytes: parseHex(v).length }, `'${v}'`);
+    assert.deepEqual(page.checkHex(v), core ? { error: core } : { bytes: encodePayload({ kind: 'hex', hex: v }, 'utf8', { kind: 'raw' }).length }, `'${v}'`);
   }
+  assert.deepEqual([...encodePayload({ kind: 'hex', hex: '01 03 "AT" \\r\\n' }, 'utf8', { kind: 'raw' })], [1, 3, 0x41, 0x54, 13, 10]);
+  assert.deepEqual([...encodePayload({ kind: 'hex', hex: 'ff "你好"' }, 'gbk', { kind: 'raw' })], [0xff, 0xc4, 0xe3, 0xba, 0xc3], 'quoted text in the session\'s encoding');
+  assert.deepEqual(page.checkHex('01 "open'), { error: 'hex: the quote at position 4 is not closed; end the text with "' });
   assert.deepEqual(page.checkHex('01 03 00 0g'), { error: "hex: 'g' at position 11 is not a hex digit (in '01 03 00 0g')" });
   assert.deepEqual(page.checkHex('0x48,0x65,0x6C'), { bytes: 3 });
 });

@@ -33,7 +33,12 @@ export function PreviewBytes({ m }: { m: SessionModel }): JSX.Element | null {
   const d = m.draft;
   if (d.text === '') return null;
   const builder = usesBuilder(d);
-  const source = builderSource({ ...d, builder: builder && d.builder });
+  let source: string;
+  try {
+    source = builderSource({ ...d, builder: builder && d.builder });
+  } catch {
+    return null; // the send box's own check says what is wrong
+  }
   const spec = m.info.spec;
   const frame = 'frame' in spec ? spec.frame : undefined;
   const p = previewOf(source, d.mode === 'hex' ? 'none' : d.eol, m.info.encoding, frame);

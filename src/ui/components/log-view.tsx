@@ -6,6 +6,7 @@ import type { SessionModel } from '../session-model.js';
 import { isData, type LogEntry } from '../log-store.js';
 import { clock } from '../format.js';
 import { formatHex } from '../../wire/hex.js';
+import { showsHex } from '../log-views.js';
 import { ROW, RowLayout, columnsOf, wrappedHeight } from '../row-layout.js';
 import { Vis } from './vis.js';
 import { Icon } from './icons.js';
@@ -32,14 +33,14 @@ export function visibleEntries(m: SessionModel): LogEntry[] {
     if (e.peer && e.peer.toLowerCase().includes(q)) return true;
     if (e.id !== undefined && `#${e.id}` === q) return true;
     if (!isData(e)) return (e.msg ?? '').toLowerCase().includes(q);
-    if (v.mode === 'hex') return formatHex(e.data).includes(q) || formatHex(e.data, '').includes(q.replace(/\s/g, ''));
+    if (showsHex(m, e)) return formatHex(e.data).includes(q) || formatHex(e.data, '').includes(q.replace(/\s/g, ''));
     return (store.views.textOf(m, e) ?? '').toLowerCase().includes(q);
   });
 }
 
 /** A data line's body as the row shows it: cut to one line, or up to the wrap limit. */
 function bodyText(m: SessionModel, e: LogEntry & { data: Uint8Array }, wrap: boolean): string | undefined {
-  if (m.view.mode === 'hex') return formatHex(e.data, ' ', wrap ? HEX_IN_WRAP : HEX_IN_ROW);
+  if (showsHex(m, e)) return formatHex(e.data, ' ', wrap ? HEX_IN_WRAP : HEX_IN_ROW);
   const t = store.views.textOf(m, e);
   const max = wrap ? TEXT_IN_WRAP : TEXT_IN_ROW;
   return t === undefined ? undefined : t.length > max ? t.slice(0, max) + '…' : t;
@@ -49,7 +50,7 @@ function Row({ m, e, top, selected, server, wrap, index }: { m: SessionModel; e:
   let body: JSX.Element;
   if (isData(e)) {
     const t = bodyText(m, e, wrap);
-    body = t === undefined ? <span class="data muted">decoding…</span> : m.view.mode === 'hex' ? <span class="data hex">{t}</span> : <span class="data"><Vis text={t} /></span>;
+    body = t === undefined ? <span class="data muted">decoding…</span> : showsHex(m, e) ? <span class="data hex">{t}</span> : <span class="data"><Vis text={t} /></span>;
   } else {
     body = <span class="data msg">{e.msg}</span>;
   }

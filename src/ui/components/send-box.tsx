@@ -125,7 +125,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
             </label>
           </>
         ) : (
-          <span class="label-inline" title="line endings are a text-mode setting: hex sends exactly the bytes typed" data-testid="exact-bytes">
+          <span class="label-inline" title={'hex sends exactly the bytes typed, with no line ending: 01 03 ff, \\r \\n \\t \\0 as those bytes, "quoted text" in the session\'s encoding'} data-testid="exact-bytes">
             exact bytes<span class="hint-long">, no line ending</span>
           </span>
         )}
@@ -155,7 +155,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
           ref={area}
           class={`mono${problem?.field === 'message' ? ' invalid' : ''}`}
           rows={2}
-          placeholder={!store.online ? 'Not connected to sockit.' : closed ? 'This session is closed.' : d.mode === 'hex' ? 'Hex bytes: 48 65 6c 6c 6f  ·  Enter sends, Shift+Enter is a new line' : 'Message  ·  Enter sends, Shift+Enter is a new line, ↑ recalls'}
+          placeholder={!store.online ? 'Not connected to sockit.' : closed ? 'This session is closed.' : d.mode === 'hex' ? 'Hex: 01 03 ff, \\r\\n, "text"  ·  Enter sends, Shift+Enter is a new line' : 'Message  ·  Enter sends, Shift+Enter is a new line, ↑ recalls'}
           value={d.text}
           disabled={closed}
           aria-label="Message"

@@ -1,0 +1,52 @@
+// The send box as NetAssist users work it, in Chromium against real peers: hex with text pieces and escapes, sent hex shown as hex.
+import { describe, test, before, after } from '../helpers/test.mjs';
+import assert from 'node:assert/strict';
+import { launchChromium, skipWithoutChromium, pageWithHexClient, logRow } from './chromium.mjs';
+
+let browser;
+
+describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium() }, () => {
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('hex mode reads \\r\\n escapes and "quoted text" pieces, counts them, sends them, and the text view shows sent hex as hex', async (t) => {
+    const { page, peer } = await pageWithHexClient(t, browser);
+    await page.getByTestId('send-hex').click();
+    const box = page.getByTestId('message');
+    await box.fill('01 02 "AT+X" \\r\\n');
+    await page.getByTestId('send-count').filter({ hasText: '8 bytes' }).waitFor();
+    assert.equal(await page.getByTestId('preview').getAttribute('data-hex'), '010241542b580d0a');
+    await box.press('Enter');
+    await peer.waitLine(/^01 02 41 54 2b 58 0d 0a$/, 'the bytes of the hex, the text piece and CRLF at the python3 client');
+    // bytes that make mojibake as UTF-8 text
+    await box.fill('ff fe 00 81');
+    await box.press('Enter');
+    await peer.waitLine(/^ff fe 00 81$/);
+    // the log is in text view, yet what was typed as hex shows as hex
+    await page.getByTestId('view-text').click();
+    await logRow(page, 'out', 'ff fe 00 81').waitFor();
+    await logRow(page, 'out', '01 02 41 54 2b 58 0d 0a').waitFor();
+    // a text send stays text
+    await page.getByTestId('send-text').click();
+    await box.fill('plain');
+    await box.press('Enter');
+    await logRow(page, 'out', 'plain').waitFor();
+    // and after a reload (the hub's recent log) the hex sends are still hex
+    await page.reload();
+    await logRow(page, 'out', 'ff fe 00 81').waitFor();
+  });
+
+  test('a quote left open in hex mode is refused with its position, before anything is sent', async (t) => {
+    const { page } = await pageWithHexClient(t, browser);
+    await page.getByTestId('send-hex').click();
+    await page.getByTestId('message').fill('01 "open');
+    const error = page.getByTestId('send-error');
+    await error.waitFor();
+    assert.match(await error.textContent(), /the quote at position 4 is not closed/);
+    assert.equal(await page.getByTestId('send').isDisabled(), true);
+  });
+});
