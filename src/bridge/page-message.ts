@@ -27,7 +27,7 @@ const isOptional = (v: unknown, check: (v: unknown) => boolean) => v === undefin
 const isText = (v: unknown): v is string => typeof v === 'string';
 const isSessionId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
 
-const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic', 'set-rules']);
+const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic', 'reset-counters', 'set-rules']);
 const REQUESTS = new Set([...SESSION_REQUESTS, 'create', 'send', 'disconnect', 'faults', 'decode']);
 
 /** The first problem with a request's fields, as a usage error naming the field; undefined when there is none. */

@@ -251,6 +251,13 @@ export interface PageStopCyclic {
   session: string;
 }
 
+/** Start a session's counters (bytes and messages each way, connections) from zero again; the log stays. */
+export interface PageResetCounters {
+  type: 'reset-counters';
+  req: number;
+  session: string;
+}
+
 /** Disconnect one client of a server session. */
 export interface PageDisconnect {
   type: 'disconnect';
@@ -278,7 +285,7 @@ export interface PageDecode {
 }
 
 /** Every message a page sends. */
-export type PageMessage = PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageDisconnect | PageFaults | PageSetRules | PageDecode;
+export type PageMessage = PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageResetCounters | PageDisconnect | PageFaults | PageSetRules | PageDecode;
 
 /** The requests that get a `result`. */
 export type PageRequest = Exclude<PageMessage, PageHello | PageAck>;

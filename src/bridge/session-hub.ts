@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import { compilePayload, type MessageCache } from './payload.js';
 import { checkWireRules, toRuleSpec } from './rules-spec.js';
 import { DEFAULT_RECENT_LIMITS, RecentLog, type RecentLimits } from './recent-log.js';
-import { INTERVAL_NAME, MAX_INTERVAL_MS, type Payload, type SessionInfo, type SessionKind, type SessionSpec, type SessionStats, type Target } from './protocol.js';
+import { INTERVAL_NAME, MAX_INTERVAL_MS, type Counters, type Payload, type SessionInfo, type SessionKind, type SessionSpec, type SessionStats, type Target } from './protocol.js';
 import { parseInteger } from '../wire/endpoint.js';
 
 interface Managed {
@@ -28,6 +28,8 @@ interface Managed {
   messages: MessageCache;
   /** True while bytes typed as hex are handed to the session: its send events are tagged for the pages. */
   sendingHex: boolean;
+  /** The counters when a page last reset them: what pages see is counted from here. */
+  zero: Counters | undefined;
 }
 
 /** A core event as the hub keeps it: a send of bytes a page typed as hex says so, and pages show it as hex. */
@@ -95,6 +97,7 @@ export class SessionHub extends EventEmitter {
       recent: new RecentLog(this.recentLimits),
       messages: new Map(),
       sendingHex: false,
+      zero: undefined,
     };
     await this.start(m);
     this.sessions.set(id, m);
@@ -104,6 +107,8 @@ export class SessionHub extends EventEmitter {
 
   private async start(m: Managed): Promise<void> {
     const run = ++m.run;
+    // a new run's session counts from zero itself
+    m.zero = undefined;
     const driver = createDriver(m.info.spec, { name: m.info.id, frame: m.frame });
     driver.session.on('event', (e: SessionEvent) => {
       if (m.run !== run) return;
@@ -317,8 +322,22 @@ export class SessionHub extends EventEmitter {
     }
   }
 
-  private countersOf(m: Managed & { driver: Driver }) {
-    return m.driver.counters ? m.driver.counters() : { ...m.driver.session.stats };
+  private countersOf(m: Managed & { driver: Driver }): Counters {
+    const c = m.driver.counters ? m.driver.counters() : { ...m.driver.session.stats };
+    const z = m.zero;
+    if (!z) return c;
+    return {
+      connections: c.connections - z.connections, active: c.active,
+      bytesIn: c.bytesIn - z.bytesIn, bytesOut: c.bytesOut - z.bytesOut, messagesIn: c.messagesIn - z.messagesIn, messagesOut: c.messagesOut - z.messagesOut,
+    };
+  }
+
+  /** Counts a session's bytes, messages and connections from zero again, for every page (the connections open now stay counted). */
+  resetCounters(id: string): void {
+    const m = this.get(id);
+    if (!m.driver) return;
+    const c = m.driver.counters ? m.driver.counters() : { ...m.driver.session.stats };
+    m.zero = { ...c, connections: c.connections - c.active };
   }
 
   /** Counters of every session, and the clients of servers. */

@@ -211,6 +211,11 @@ export class WsBridge {
         return { session: hub.stopCyclicSend(msg.session) };
       case 'set-rules':
         return { session: hub.setRules(msg.session, msg.rules) };
+      case 'reset-counters':
+        hub.resetCounters(msg.session);
+        // every page shows the counters from zero now, not at the next tick
+        this.sendStats();
+        return {};
       case 'disconnect':
         if (!hub.disconnect(msg.session, msg.client, msg.reset === true)) {
           throw usage(`client #${msg.client} is not connected`);

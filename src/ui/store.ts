@@ -166,6 +166,11 @@ export class Store {
     return this.ask({ type: 'remove', session: id });
   }
 
+  /** Counts a session's traffic from zero again (in sockit, so every page and a reload see it); the log stays. */
+  resetCounters(id: string): Promise<void> {
+    return this.ask({ type: 'reset-counters', session: id });
+  }
+
   /** Disconnects one client of a server. */
   disconnect(id: string, client: number): Promise<void> {
     return this.ask({ type: 'disconnect', session: id, client });

@@ -1,7 +1,7 @@
 // The send box as NetAssist users work it, in Chromium against real peers: hex with text pieces and escapes, sent hex shown as hex.
 import { describe, test, before, after } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { launchChromium, skipWithoutChromium, pageWithHexClient, logRow } from './chromium.mjs';
+import { launchChromium, skipWithoutChromium, pageWithHexClient, uiFor, openApp, createSession, tcpPeer, send, logRow } from './chromium.mjs';
 
 let browser;
 
@@ -48,5 +48,32 @@ describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium
     await error.waitFor();
     assert.match(await error.textContent(), /the quote at position 4 is not closed/);
     assert.equal(await page.getByTestId('send').isDisabled(), true);
+  });
+
+  test('Reset zeroes the counters in sockit (a second tab sees zeros too) and leaves the log alone', async (t) => {
+    const ui = await uiFor(t);
+    const page = await openApp(t, browser, ui.url);
+    const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
+    const client = await tcpPeer(t, port);
+    client.socket.write('hello world\n');
+    await logRow(page, 'in', 'hello world').waitFor();
+    await send(page, 'ack', { mode: 'text', eol: 'none' });
+    await client.waitFor(Buffer.from('ack'));
+    const value = (id) => page.getByTestId(id);
+    await value('bytes-in').filter({ hasText: '12 B' }).waitFor();
+    await value('messages-out').filter({ hasText: /^1$/ }).waitFor();
+    await page.getByTestId('reset-counters').click();
+    await value('bytes-in').filter({ hasText: /^0 B$/ }).waitFor();
+    await value('bytes-out').filter({ hasText: /^0 B$/ }).waitFor();
+    await value('messages-in').filter({ hasText: /^0$/ }).waitFor();
+    await value('messages-out').filter({ hasText: /^0$/ }).waitFor();
+    // the log is not the counters
+    await logRow(page, 'in', 'hello world').waitFor();
+    // a second tab reads the counters from sockit: zero, then counting on
+    const second = await openApp(t, browser, ui.url);
+    await second.getByTestId('bytes-in').filter({ hasText: /^0 B$/ }).waitFor();
+    client.socket.write('abc');
+    await second.getByTestId('bytes-in').filter({ hasText: /^3 B$/ }).waitFor();
+    await value('messages-in').filter({ hasText: /^1$/ }).waitFor();
   });
 });

@@ -167,6 +167,9 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
             </option>
           ))}
         </select>
+        <button type="button" class="icon-btn" onClick={() => void store.resetCounters(m.id)} disabled={!store.online} title="Reset the counters (the log stays)" aria-label="Reset the counters" data-testid="reset-counters">
+          <Icon name="restart" size={14} />
+        </button>
       </h2>
       <div class="rates">
         <div class="rate in">
@@ -188,15 +191,15 @@ function Traffic({ m }: { m: SessionModel }): JSX.Element {
         </div>
         <div>
           <dt>{http ? 'Answered' : relay ? 'Messages down' : 'Messages out'}</dt>
-          <dd>{formatCount(c.messagesOut)}</dd>
+          <dd data-testid="messages-out">{formatCount(c.messagesOut)}</dd>
         </div>
         <div>
           <dt>{relay ? 'Bytes up' : 'Bytes in'}</dt>
-          <dd>{formatBytes(c.bytesIn)}</dd>
+          <dd data-testid="bytes-in">{formatBytes(c.bytesIn)}</dd>
         </div>
         <div>
           <dt>{relay ? 'Bytes down' : 'Bytes out'}</dt>
-          <dd>{formatBytes(c.bytesOut)}</dd>
+          <dd data-testid="bytes-out">{formatBytes(c.bytesOut)}</dd>
         </div>
         <div>
           <dt>{udp ? 'Peers' : 'Connections'}</dt>
