@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'SOCKIT_ERR_PROXY'
   | 'SOCKIT_ERR_NETWORK'
   | 'SOCKIT_ERR_MASTER_LOST'
-  | 'SOCKIT_ERR_UNAVAILABLE';
+  | 'SOCKIT_ERR_UNAVAILABLE'
+  | 'SOCKIT_ERR_WORKSPACE'
+  | 'SOCKIT_ERR_WORKSPACE_CHANGED';
 
 /** Base class of every error sockit raises on purpose. `cause` keeps the system error. */
 export class SockitError extends Error {

@@ -59,3 +59,6 @@ export { runScenario, type RunOptions, type ScenarioResult, type StepResult } fr
 export * from './scenario/report.js';
 export * from './scenario/builder.js';
 export * from './scenario/from-capture.js';
+export { loadWorkspace, saveWorkspace, checkWorkspace, workspaceSession, workspaceVersion, WorkspaceError, WORKSPACE_FILE } from './workspace/workspace-file.js';
+export type { Workspace, WorkspaceEntry, LoadWorkspaceOptions, SaveWorkspaceOptions, WorkspaceDoc, WorkspaceQuick, WorkspaceScenario, WorkspaceSession, WorkspaceState } from './workspace/workspace-file.js';
+export * from './workspace/workspace-run.js';

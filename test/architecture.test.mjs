@@ -21,9 +21,10 @@ const BELOW = {
   capture: ['errors', 'system-errors', 'wire', 'ports', 'net', 'http', 'ws'],
   scenario: ['errors', 'system-errors', 'wire', 'ports', 'net', 'http', 'ws', 'capture'],
   bridge: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario'],
-  cli: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge'],
+  workspace: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge'],
+  cli: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge', 'workspace'],
   ui: ['errors', 'wire', 'bridge'],
-  index: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge'],
+  index: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge', 'workspace'],
 };
 const PAGE_SAFE_WIRE = /^wire\/(hex|message|checksums|rules|endpoint|format-bytes|encoding-name|ws-url|faults|quick)\.ts$/;
 

@@ -28,12 +28,14 @@ const isText = (v: unknown): v is string => typeof v === 'string';
 const isSessionId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
 
 const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic', 'reset-counters', 'set-rules']);
-const REQUESTS = new Set([...SESSION_REQUESTS, 'create', 'send', 'disconnect', 'faults', 'decode']);
+// requests about no one session
+const FREE_REQUESTS = new Set(['create', 'decode', 'workspace-open', 'workspace-save', 'workspace-start']);
+const REQUESTS = new Set([...SESSION_REQUESTS, ...FREE_REQUESTS, 'send', 'disconnect', 'faults']);
 
 /** The first problem with a request's fields, as a usage error naming the field; undefined when there is none. */
 function requestProblem(type: string, m: Fields): WireError | undefined {
   const bad = (field: string, sentence: string) => usage(sentence, field).wire;
-  if (type !== 'create' && type !== 'decode' && !isSessionId(own(m, 'session'))) return bad('session', `session must be a session id, got ${describeValue(own(m, 'session'))}`);
+  if (!FREE_REQUESTS.has(type) && !isSessionId(own(m, 'session'))) return bad('session', `session must be a session id, got ${describeValue(own(m, 'session'))}`);
   switch (type) {
     case 'create':
       return isRecord(own(m, 'spec')) ? undefined : bad('spec', 'missing session settings');
@@ -55,6 +57,12 @@ function requestProblem(type: string, m: Fields): WireError | undefined {
       for (const dir of ['up', 'down']) if (!isOptional(own(f, dir), isRecord)) return bad('faults', `faults.${dir} must be an object of faults, got ${describeValue(own(f, dir))}`);
       return isOptional(own(f, 'refuse'), (v) => typeof v === 'number') ? undefined : bad('faults', `faults.refuse must be a probability, got ${describeValue(own(f, 'refuse'))}`);
     }
+    case 'workspace-save':
+      if (!isRecord(own(m, 'doc'))) return bad('doc', `the workspace must be an object, got ${describeValue(own(m, 'doc'))}`);
+      if (!isOptional(own(m, 'force'), (v) => typeof v === 'boolean')) return bad('force', `force must be true or false, got ${describeValue(own(m, 'force'))}`);
+      return isText(own(m, 'version')) ? undefined : bad('version', `version must be the version the page read, got ${describeValue(own(m, 'version'))}`);
+    case 'workspace-start':
+      return isText(own(m, 'name')) && own(m, 'name') !== '' ? undefined : bad('name', `name must be a session's name, got ${describeValue(own(m, 'name'))}`);
     case 'decode': {
       if (!isText(own(m, 'encoding'))) return bad('encoding', `encoding must be a name, got ${describeValue(own(m, 'encoding'))}`);
       const items = own(m, 'items');

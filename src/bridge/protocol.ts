@@ -4,8 +4,10 @@ import type { AnswerOptions } from '../wire/rules.js';
 import type { FaultSettings } from '../wire/faults.js';
 import type { LineEnding } from '../wire/quick.js';
 import type { PageFaults, ProxySpec } from './protocol-relay.js';
+import type { PageWorkspaceOpen, PageWorkspaceSave, PageWorkspaceStart, WorkspaceState } from './protocol-workspace.js';
 
 export type { PageFaults, ProxySpec, WireFaults, WireTarget, WireTlsPeer } from './protocol-relay.js';
+export * from './protocol-workspace.js';
 
 /** Bumped on any change a page and a server of different versions would misread. */
 export const PROTOCOL_VERSION = 1;
@@ -147,6 +149,8 @@ export interface SessionInfo {
   error?: WireError;
   /** Why it closed. */
   reason?: string;
+  /** The workspace session it was started from. */
+  name?: string;
   cyclic?: CyclicInfo;
   /** A relay's faults now in force. */
   faults?: FaultSettings;
@@ -285,7 +289,9 @@ export interface PageDecode {
 }
 
 /** Every message a page sends. */
-export type PageMessage = PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageResetCounters | PageDisconnect | PageFaults | PageSetRules | PageDecode;
+export type PageMessage =
+  | PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageResetCounters | PageDisconnect | PageFaults | PageSetRules | PageDecode
+  | PageWorkspaceOpen | PageWorkspaceSave | PageWorkspaceStart;
 
 /** The requests that get a `result`. */
 export type PageRequest = Exclude<PageMessage, PageHello | PageAck>;
@@ -303,6 +309,8 @@ export interface ServerHello {
   encodings: string[];
   limits: BridgeLimits;
   sessions: SessionInfo[];
+  /** The workspace file this sockit opens and saves (`sockit.json`, or `--workspace`), when it has one. */
+  workspace?: string;
 }
 
 /** A batch of events; `dropped` is how many this page has missed since it connected. */
@@ -367,7 +375,7 @@ export interface ServerRemoved {
 
 /** The answer to a request. */
 export type ServerResult =
-  | { type: 'result'; req: number; ok: true; session?: SessionInfo; texts?: string[]; delivered?: number }
+  | { type: 'result'; req: number; ok: true; session?: SessionInfo; texts?: string[]; delivered?: number; workspace?: WorkspaceState }
   | { type: 'result'; req: number; ok: false; error: WireError };
 
 /** The server is going away (shutdown) or refuses this page (version). */

@@ -82,14 +82,14 @@ export class SessionHub extends EventEmitter {
     return [...this.sessions.values()].map((m) => m.info);
   }
 
-  /** Validates a spec, starts the session and resolves with its info; rejects with a HubError. */
-  async create(spec: SessionSpec): Promise<SessionInfo> {
+  /** Validates a spec, starts the session (called `name`, a workspace's session) and resolves with its info; rejects with a HubError. */
+  async create(spec: SessionSpec, name?: string): Promise<SessionInfo> {
     if (this.closing) throw new HubError({ code: 'SOCKIT_ERR_NETWORK', message: 'sockit is shutting down' });
     const normal = normaliseSpec(spec);
     const id = `s${this.nextId++}`;
     const frame = 'frame' in normal ? parseFrame(normal.frame, 'frame') : { kind: 'raw' as const };
     const m: Managed = {
-      info: { id, kind: normal.kind, spec: normal, state: 'starting', encoding: 'encoding' in normal ? normal.encoding : 'utf8', createdAt: Date.now() },
+      info: { id, kind: normal.kind, spec: normal, state: 'starting', encoding: 'encoding' in normal ? normal.encoding : 'utf8', createdAt: Date.now(), ...(name ? { name } : {}) },
       driver: undefined,
       frame,
       cyclic: undefined,

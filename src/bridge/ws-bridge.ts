@@ -16,8 +16,23 @@ import {
   type ServerMessage,
   type ServerResult,
   type SessionInfo,
+  type SessionSpec,
   type WireEvent,
+  type WorkspaceDoc,
+  type WorkspaceState,
 } from './protocol.js';
+
+/** What the bridge needs to open and save a workspace file; the workspace module provides it. */
+export interface WorkspaceStore {
+  /** The file's path, told to pages. */
+  readonly file: string;
+  /** Reads and checks the file. */
+  open(): Promise<WorkspaceState>;
+  /** Checks and writes a document; refused when the file changed on disk since `version`, unless `force`. */
+  save(doc: WorkspaceDoc, version: string, force: boolean): Promise<WorkspaceState>;
+  /** The checked spec of the session `name`, as the file says now. */
+  spec(name: string): Promise<SessionSpec>;
+}
 
 /** How the bridge batches and bounds what it sends. */
 export interface BridgeOptions {
@@ -35,6 +50,8 @@ export interface BridgeOptions {
   hub?: HubOptions;
   /** Name and version shown by the page. */
   app?: { name: string; version: string };
+  /** The workspace pages open, edit and save, if there is one. */
+  workspace?: WorkspaceStore;
 }
 
 interface Page {
@@ -51,7 +68,8 @@ const MAX_DECODE_ITEMS = 2000;
 export class WsBridge {
   readonly hub: SessionHub;
   private readonly pages = new Set<Page>();
-  private readonly opts: Required<Omit<BridgeOptions, 'queue' | 'hub'>> & { queue: QueueLimits };
+  private readonly opts: Required<Omit<BridgeOptions, 'queue' | 'hub' | 'workspace'>> & { queue: QueueLimits };
+  private readonly workspace: WorkspaceStore | undefined;
   private readonly statsTimer: NodeJS.Timeout;
   private closed = false;
   /** Tells pages apart what they remember of this run from what they remember of an earlier one. */
@@ -67,6 +85,7 @@ export class WsBridge {
       app: options.app ?? { name: 'sockit', version: '' },
       queue: { ...DEFAULT_QUEUE_LIMITS, ...options.queue },
     };
+    this.workspace = options.workspace;
     this.hub = new SessionHub({ ...options.hub, recent: { maxPayloadBytes: this.opts.maxPayloadBytes, ...options.hub?.recent } });
     this.hub.on('event', (session: string, e: SessionEvent, encoding: string) => this.fanOut(session, e, encoding));
     this.hub.on('info', (info: SessionInfo) => this.broadcast({ type: 'session', info }));
@@ -165,7 +184,7 @@ export class WsBridge {
       const sessions = this.hub.list();
       this.send(page, {
         type: 'hello', version: PROTOCOL_VERSION, app: this.opts.app, instance: this.instance, kinds: this.hub.kinds(),
-        encodings: listEncodings(), limits: this.limits, sessions,
+        encodings: listEncodings(), limits: this.limits, sessions, ...(this.workspace ? { workspace: this.workspace.file } : {}),
       });
       for (const info of sessions) this.sendHistory(page, info);
       this.send(page, { type: 'stats', ts: Date.now(), sessions: this.hub.stats() });
@@ -223,6 +242,12 @@ export class WsBridge {
         return {};
       case 'faults':
         return { session: hub.setFaults(msg.session, msg.faults) };
+      case 'workspace-open':
+        return { workspace: await this.workspaceStore().open() };
+      case 'workspace-save':
+        return { workspace: await this.workspaceStore().save(msg.doc, msg.version, msg.force === true) };
+      case 'workspace-start':
+        return { session: await hub.create(await this.workspaceStore().spec(msg.name), msg.name) };
       case 'decode': {
         const items = msg.items.slice(0, MAX_DECODE_ITEMS);
         return { texts: hub.decode(msg.encoding, items.map((b) => Buffer.from(b, 'base64'))) };
@@ -230,6 +255,11 @@ export class WsBridge {
       default:
         throw usage(`unknown request ${describeValue((msg as { type: unknown }).type)}`);
     }
+  }
+
+  private workspaceStore(): WorkspaceStore {
+    if (!this.workspace) throw usage('this sockit has no workspace: start it in a folder with sockit.json, or with --workspace <file>');
+    return this.workspace;
   }
 
   private fanOut(session: string, e: SessionEvent, encoding: string): void {

@@ -12,6 +12,7 @@ import { registerWs } from './commands/ws.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerExport } from './commands/export.js';
 import { registerRun } from './commands/run.js';
+import { registerUp } from './commands/up.js';
 import { registerHelp, withExamples } from './help.js';
 
 /**
@@ -44,6 +45,7 @@ export function buildProgram(onResult: (code: CommandResult) => void = () => {})
   registerProxy(program, run);
   registerExport(program, run);
   registerRun(program, run);
+  registerUp(program, run);
   registerHelp(program, run);
   withExamples(program, ['sockit tcp listen 8000 --echo', 'sockit tcp connect 127.0.0.1 8000', 'sockit serve dist -p 0', 'sockit help tcp listen']);
   return program;

@@ -55,6 +55,7 @@ export class ServerFeed {
         }
         store.hello = msg;
         store.memory.begin(msg.instance);
+        if (msg.workspace) void store.workspace.open();
         for (const info of msg.sessions) this.upsert(info);
         // sessions removed while this page was away
         for (const id of [...sessions.keys()]) if (!msg.sessions.some((s) => s.id === id)) sessions.delete(id);

@@ -4,6 +4,7 @@ import './styles.css';
 import './css/controls.css';
 import './css/layout.css';
 import './css/builder.css';
+import './css/workspace.css';
 import { store } from './store.js';
 import { App } from './components/app.js';
 

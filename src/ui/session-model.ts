@@ -105,8 +105,12 @@ export function bracketed(addresses: readonly string[]): string {
   return addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(', ');
 }
 
-/** A short name for a session: what it is and where. */
+/** A short name for a session: its workspace name, if it has one, then what it is and where. */
 export function titleOf(info: SessionInfo): string {
+  return info.name ? `${info.name} · ${kindTitle(info)}` : kindTitle(info);
+}
+
+function kindTitle(info: SessionInfo): string {
   const s = info.spec;
   const port = info.port ?? ('port' in s ? s.port : 0);
   switch (s.kind) {

@@ -11,6 +11,7 @@ import { LogViews } from './log-views.js';
 import { RelayControls } from './relay.js';
 import { PageMemory } from './page-memory.js';
 import { SessionRules } from './rules.js';
+import { WorkspaceModel } from './workspace.js';
 
 // traffic renders at most this often, however fast events arrive
 const STREAM_RENDER_MS = 100;
@@ -48,6 +49,8 @@ export class Store {
   readonly relay = new RelayControls(this);
   /** The rules tables of server sessions. */
   readonly rules = new SessionRules(this);
+  /** The workspace file (sockit.json), when sockit has one. */
+  readonly workspace = new WorkspaceModel(this);
   /** What this page remembers of the running sockit across reloads and tabs. */
   readonly memory = new PageMemory();
 

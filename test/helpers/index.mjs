@@ -24,10 +24,10 @@ export const OFFLINE = { NODE_OPTIONS: `--import=${join(ROOT, 'test', 'helpers',
  * (`ulimit -n`) for tests that hold thousands of connections. `terminal` puts its stdout on a
  * pseudo-terminal, for what sockit shows only to people.
  */
-export function spawnCli(t, args, { env, stdin = 'pipe', nofile, terminal = false } = {}) {
+export function spawnCli(t, args, { env, stdin = 'pipe', nofile, terminal = false, cwd } = {}) {
   let [cmd, argv] = nofile ? withNofile(nofile, process.execPath, [CLI, ...args]) : [process.execPath, [CLI, ...args]];
   if (terminal) [cmd, argv] = ['python3', [join(ROOT, 'test', 'helpers', 'pty_run.py'), '--', cmd, ...argv]];
-  const child = spawn(cmd, argv, { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
+  const child = spawn(cmd, argv, { stdio: [stdin, 'pipe', 'pipe'], cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
   const handle = {
     child,
     stdout: '',
@@ -146,9 +146,9 @@ function waitWith(handle, test, ms, what) {
 }
 
 /** Runs a command to completion: { code, stdout, stderr } (stdout as a Buffer in `raw`). */
-export function run(cmd, args, { input, timeoutMs = 3 * WAIT_MS, env } = {}) {
+export function run(cmd, args, { input, timeoutMs = 3 * WAIT_MS, env, cwd } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...env } });
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
     const out = [];
     let stderr = '';
     child.stdout.on('data', (b) => out.push(b));

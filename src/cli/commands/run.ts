@@ -1,5 +1,5 @@
 // `sockit run <scenario>` and `sockit replay <capture>`: play steps against real peers, exit 0 when every expectation held.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Command, type OptionValues } from 'commander';
 import type { ScenarioSpec } from '../../scenario/scenario-format.js';
 import type { ScenarioResult } from '../../scenario/runner.js';
@@ -7,6 +7,7 @@ import { SockitError, UsageError } from '../../errors.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { addOutputOptions, collect, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
 import { onStopSignal } from '../signals.js';
+import { WORKSPACE_FILE } from '../../bridge/protocol-workspace.js';
 import { withExamples } from '../help.js';
 
 /** Registers `run` and `replay`. */
@@ -14,7 +15,8 @@ export function registerRun(program: Command, run: Runner): void {
   const cmd = program
     .command('run')
     .description('play a scenario file (YAML or JSON: connect, listen, accept, send, expect, ...); exit 0 when every expectation held, 1 with a report when one did not')
-    .argument('<scenario>', 'the scenario file')
+    .argument('<scenario>', 'the scenario file, or the name of a scenario in the workspace (sockit.json)')
+    .option('-w, --workspace <file>', 'the workspace whose scenario <scenario> names (default: sockit.json here, when <scenario> is no file)')
     .option('--var <name=value>', 'set a variable (repeatable); replaces the file\'s default', collect)
     .option('--junit <file>', 'also write a JUnit XML report, for CI');
   addOutputOptions(cmd, 'one JSON event per step and a final result on stdout');
@@ -22,6 +24,7 @@ export function registerRun(program: Command, run: Runner): void {
     'sockit run examples/modbus-read.yaml --var port=5020',
     'sockit run examples/welcome-hello-exit.yaml --junit report.xml',
     'sockit run fake-device.yaml --json',
+    'sockit run smoke                     # the scenario named smoke in ./sockit.json',
   ]);
   cmd.action((file: string, raw: OptionValues) => run(() => runFile(file, new RawOptions(raw))));
 
@@ -60,7 +63,14 @@ function readVars(list: string[] | undefined): Record<string, string> {
 async function runFile(file: string, raw: RawOptions): Promise<CommandResult> {
   // loaded when used: the sessions behind scenarios (and the ws package) stay out of every other command's start-up
   const { loadScenario } = await import('../../scenario/scenario-format.js');
-  const spec = loadScenario(file);
+  const workspace = raw.text('workspace');
+  let spec: ScenarioSpec;
+  if (workspace !== undefined || (!existsSync(file) && existsSync(WORKSPACE_FILE))) {
+    const { loadWorkspace, workspaceScenario } = await import('../../workspace/workspace-file.js');
+    spec = workspaceScenario(loadWorkspace(workspace), file);
+  } else {
+    spec = loadScenario(file);
+  }
   return play(spec, { vars: readVars(raw.list('var')), junit: raw.text('junit'), output: readOutputOptions(raw) });
 }
 

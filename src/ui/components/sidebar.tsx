@@ -5,6 +5,7 @@ import { titleOf, type SessionModel } from '../session-model.js';
 import { formatCount } from '../../wire/format-bytes.js';
 import { Icon, Logo, kindIcon } from './icons.js';
 import { isClientKind, isServerKind } from '../ws-kinds.js';
+import { WorkspacePanel } from './workspace-panel.js';
 
 function subtitle(m: SessionModel): string {
   const i = m.info;
@@ -88,6 +89,8 @@ export function Sidebar(): JSX.Element {
           ))}
         </ul>
       )}
+
+      <WorkspacePanel />
 
       <div class="section-title with-action">
         <span id="quick-title">Quick messages</span>
