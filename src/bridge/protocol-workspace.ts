@@ -1,21 +1,12 @@
 // The workspace's part of the page protocol: the sockit.json document as the page edits it, and the requests that open and save it.
-import type { LineEnding, SessionSpec, WireRule } from './protocol.js';
+import type { SessionSpec, WireRule } from './protocol.js';
+import type { QuickMessage, Sequence } from '../wire/quick.js';
 
 /** The file a workspace is kept in when none is named. */
 export const WORKSPACE_FILE = 'sockit.json';
 
-/** A quick message kept in a workspace: one click sends it. */
-export interface WorkspaceQuick {
-  label: string;
-  /** `text` (default) or `hex` (exactly the bytes typed). */
-  mode?: 'text' | 'hex';
-  text: string;
-  /** A text message's line ending (default none). */
-  eol?: LineEnding;
-  /** Read `\n`, `\xHH`, … in a text message. */
-  escapes?: boolean;
-  [unknown: string]: unknown;
-}
+/** A quick message kept in a workspace: the page's own shape (one click sends it), with any fields sockit does not know. */
+export type WorkspaceQuick = QuickMessage & { [unknown: string]: unknown };
 
 /** A named session of a workspace: a spec as the page creates one, with a `name`; `rules` may name a rule set of the file. */
 export type WorkspaceSession = (Omit<SessionSpec, 'encoding' | 'frame' | 'rules'> & { encoding?: string; frame?: string; rules?: WireRule[] | string }) & {
@@ -36,6 +27,8 @@ export interface WorkspaceDoc {
   /** Rule sets by name, for sessions whose `rules` names one. */
   rules?: Record<string, WireRule[]>;
   quick?: WorkspaceQuick[];
+  /** Sequences of messages, as the page keeps them. */
+  sequences?: Sequence[];
   scenarios?: WorkspaceScenario[];
   [unknown: string]: unknown;
 }
@@ -82,7 +75,7 @@ export const SPEC_FIELDS: readonly string[] = [
 ];
 
 /** The fields of a quick message sockit reads. */
-export const QUICK_FIELDS: readonly string[] = ['label', 'mode', 'text', 'eol', 'escapes'];
+export const QUICK_FIELDS: readonly string[] = ['id', 'label', 'mode', 'text', 'eol', 'escapes'];
 
 /** `entry` with the fields in `known` taken out: what sockit does not read, kept when a newer version of the entry replaces the rest. */
 export function unknownFields<T extends object>(entry: T | undefined, known: readonly string[]): Partial<T> {

@@ -11,11 +11,6 @@ function specForFile(spec: SessionSpec): Record<string, unknown> {
   return out;
 }
 
-/** A workspace quick message as the send box's quick messages are. */
-export function asQuickMessage(q: WorkspaceQuick, i: number): QuickMessage {
-  return { id: `w${i}`, label: q.label, mode: q.mode ?? 'text', text: q.text, eol: q.eol ?? 'none', escapes: q.escapes ?? false };
-}
-
 /** The workspace file this sockit opened, and what a person does with it. */
 export class WorkspaceModel {
   /** The file as last read or saved. */
@@ -108,15 +103,14 @@ export class WorkspaceModel {
     return this.save({ ...doc, sessions });
   }
 
-  /** Saves this page's quick messages into the file: one of the same label is replaced (its other fields kept), the rest added. */
+  /** Saves this page's quick messages into the file: one with the same id is replaced (its other fields kept), the rest added. */
   saveQuick(list: readonly QuickMessage[]): Promise<boolean> {
     const doc = this.state?.doc ?? {};
     const quick = [...(doc.quick ?? [])];
     for (const q of list) {
-      const entry: WorkspaceQuick = { label: q.label, text: q.text, ...(q.mode === 'hex' ? { mode: 'hex' } : {}), ...(q.eol !== 'none' ? { eol: q.eol } : {}), ...(q.escapes ? { escapes: true } : {}) };
-      const i = quick.findIndex((w) => w.label === q.label);
-      if (i >= 0) quick[i] = { ...entry, ...unknownFields(quick[i], QUICK_FIELDS) };
-      else quick.push(entry);
+      const i = quick.findIndex((w) => w.id === q.id);
+      if (i >= 0) quick[i] = { ...q, ...unknownFields(quick[i], QUICK_FIELDS) };
+      else quick.push({ ...q });
     }
     return this.save({ ...doc, quick });
   }

@@ -8,6 +8,7 @@ import { normaliseSpec } from '../bridge/spec.js';
 import { checkWireRules } from '../bridge/rules-spec.js';
 import { describeValue, toWireError } from '../bridge/hub-error.js';
 import { parseHex } from '../wire/hex.js';
+import { checkQuickMessages, checkSequences } from '../wire/quick.js';
 import { checkScenario, loadScenario, type ScenarioSpec } from '../scenario/scenario-format.js';
 import type { SessionSpec, WireRule } from '../bridge/protocol.js';
 import type { WorkspaceDoc, WorkspaceQuick, WorkspaceScenario, WorkspaceState } from '../bridge/protocol-workspace.js';
@@ -141,26 +142,25 @@ function checkSessions(doc: Fields, dir: string, sets: Map<string, WireRule[]>, 
 }
 
 function checkQuick(doc: Fields, problems: string[]): WorkspaceQuick[] {
-  const quick: WorkspaceQuick[] = [];
-  eachOf(doc, 'quick', problems, (item, at) => {
-    const bad = (field: string, sentence: string) => problems.push(`${at}.${field} ${sentence}, got ${describeValue(own(item, field))}`);
-    const { label, text, mode = 'text', eol, escapes } = item;
-    if (typeof label !== 'string' || label === '') return bad('label', 'must be text');
-    if (typeof text !== 'string') return bad('text', 'must be text');
-    if (mode !== 'text' && mode !== 'hex') return bad('mode', 'must be text or hex');
-    if (eol !== undefined && eol !== 'none' && eol !== 'lf' && eol !== 'crlf') return bad('eol', 'must be none, lf or crlf');
-    if (mode === 'hex' && eol !== undefined && eol !== 'none') return bad('eol', 'must be none in hex (hex is exactly the bytes typed)');
-    if (escapes !== undefined && typeof escapes !== 'boolean') return bad('escapes', 'must be true or false');
-    if (mode === 'hex') {
-      try {
-        parseHex(text, `${at}.text`);
-      } catch (err) {
-        return problems.push((err as Error).message);
-      }
-    }
-    quick.push(item as WorkspaceQuick);
-  });
-  return quick;
+  if (own(doc, 'quick') === undefined) return [];
+  try {
+    // the page's own check: a workspace keeps quick messages in the shape the page does
+    const quick = checkQuickMessages(own(doc, 'quick'), 'quick');
+    quick.forEach((q, i) => q.mode === 'hex' && parseHex(q.text, `quick[${i}].text`));
+    return own(doc, 'quick') as WorkspaceQuick[];
+  } catch (err) {
+    problems.push((err as Error).message);
+    return [];
+  }
+}
+
+function checkSequenceList(doc: Fields, problems: string[]): void {
+  if (own(doc, 'sequences') === undefined) return;
+  try {
+    checkSequences(own(doc, 'sequences'), 'sequences');
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
 }
 
 function checkScenarios(doc: Fields, problems: string[]): WorkspaceScenario[] {
@@ -187,10 +187,12 @@ function checkScenarios(doc: Fields, problems: string[]): WorkspaceScenario[] {
 /** Checks a workspace document; the problems name each field's path (empty when it is sound). */
 export function checkWorkspace(doc: unknown, dir: string): { problems: string[]; sessions: WorkspaceEntry[]; quick: WorkspaceQuick[]; scenarios: WorkspaceScenario[] } {
   const problems: string[] = [];
-  if (!isRecord(doc)) return { problems: [`a workspace is a JSON object with sessions, rules, quick and scenarios, got ${describeValue(doc)}`], sessions: [], quick: [], scenarios: [] };
+  if (!isRecord(doc)) return { problems: [`a workspace is a JSON object with sessions, rules, quick, sequences and scenarios, got ${describeValue(doc)}`], sessions: [], quick: [], scenarios: [] };
   const sets = checkRuleSets(doc, problems);
   const sessions = checkSessions(doc, dir, sets, problems);
-  return { problems, sessions, quick: checkQuick(doc, problems), scenarios: checkScenarios(doc, problems) };
+  const quick = checkQuick(doc, problems);
+  checkSequenceList(doc, problems);
+  return { problems, sessions, quick, scenarios: checkScenarios(doc, problems) };
 }
 
 function readText(file: string): string | undefined {

@@ -8,7 +8,7 @@ import { UsageError, fieldError, runLoad } from '../../dist/index.js';
 test('buildProgram builds every command and runs none', () => {
   const codes = [];
   const program = buildProgram((code) => codes.push(code));
-  assert.deepEqual(program.commands.map((c) => c.name()), ['tcp', 'serve', 'ui', 'udp', 'port', 'ifaces', 'load', 'ws', 'proxy', 'export', 'run', 'replay', 'help']);
+  assert.deepEqual(program.commands.map((c) => c.name()), ['tcp', 'serve', 'ui', 'udp', 'port', 'ifaces', 'load', 'ws', 'proxy', 'export', 'run', 'replay', 'up', 'help']);
   assert.deepEqual(codes, []);
 });
 

@@ -23,7 +23,7 @@ describe('the workspace in the page', { skip: skipWithoutChromium() }, () => {
     writeFileSync(file, JSON.stringify({
       owner: 'the lab team',
       sessions: [{ name: 'echo', kind: 'tcp-server', host: '127.0.0.1', port: 0, echo: true, note: 'kept' }],
-      quick: [{ label: 'PING', text: 'PING', eol: 'lf' }],
+      quick: [{ id: 'ping', label: 'PING', mode: 'text', text: 'PING', eol: 'lf' }],
     }, null, 2));
     const ui = await uiFor(t, { bridge: { workspace: workspaceStore(file) } });
     const page = await openApp(t, browser, ui.url);

@@ -22,7 +22,7 @@ test('bad fields are reported with their path, every one, with exit code 2', asy
       { name: 'ok', kind: 'tcp-client', host: '127.0.0.1', port: 0 },
       { name: 'set', kind: 'tcp-server', port: 0, rules: 'nope' },
     ],
-    quick: [{ label: 'bad hex', mode: 'hex', text: '0g' }],
+    quick: [{ id: 'q1', label: 'bad hex', mode: 'hex', text: '0g' }],
   });
   const r = await runCli(['up', '--list', '--workspace', join(dir, 'sockit.json')]);
   assert.equal(r.code, 2, r.stderr);
@@ -45,7 +45,7 @@ test('loadWorkspace and saveWorkspace keep unknown fields, and a change on disk 
     $comment: 'kept by the team',
     sessions: [{ name: 'echo', kind: 'tcp-server', port: 0, echo: true, owner: 'alice' }],
     rules: { modbus: [{ match: 'hex:01 03 ?? ??', reply: '{hex:01 03 02 00 2a}{crc16modbus}' }] },
-    quick: [{ label: 'PING', text: 'PING', eol: 'lf', color: 'red' }],
+    quick: [{ id: 'ping', label: 'PING', mode: 'text', text: 'PING', eol: 'lf', color: 'red' }],
     scenarios: [{ name: 'smoke', file: 'smoke.yaml' }],
     future: { anything: [1, 2, 3] },
   });

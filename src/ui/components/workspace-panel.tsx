@@ -3,7 +3,6 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { store } from '../store.js';
 import { titleOf } from '../session-model.js';
-import { asQuickMessage } from '../workspace.js';
 import { Icon } from './icons.js';
 
 function ChangedOnDisk(): JSX.Element {
@@ -85,10 +84,10 @@ export function WorkspacePanel(): JSX.Element | null {
       </ul>
       {ws.quick.length > 0 && (
         <ul class="ws-quick" aria-label="Workspace quick messages">
-          {ws.quick.map((q, i) => (
-            <li key={`${i}-${q.label}`} class="quick-row">
-              <button type="button" class="quick-item" onClick={() => void store.quick.send(asQuickMessage(q, i))} disabled={!current || current.info.state === 'closed' || !store.online} title={`Send "${q.text}"`}>
-                <span class={`tag ${q.mode ?? 'text'}`}>{q.mode === 'hex' ? 'HEX' : 'TXT'}</span>
+          {ws.quick.map((q) => (
+            <li key={q.id} class="quick-row">
+              <button type="button" class="quick-item" onClick={() => void store.quick.send(q)} disabled={!current || current.info.state === 'closed' || !store.online} title={`Send "${q.text}"`}>
+                <span class={`tag ${q.mode}`}>{q.mode === 'hex' ? 'HEX' : 'TXT'}</span>
                 <span class="quick-label">{q.label}</span>
               </button>
             </li>
