@@ -85,17 +85,32 @@ function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverCont
       await server.listen();
     },
     ...rulesOf(server),
-    send: async (target, bytes) => {
-      if (target !== 'all' && typeof target !== 'number') throw new UsageError(`target must be 'all' or a client number, got '${target}'`);
-      const count = server.send(bytes, target);
-      if (count === 0) throw new UsageError(target === 'all' ? 'no client is connected; nothing was sent' : `client #${target} is not connected; nothing was sent`);
-      return count;
-    },
+    send: async (target, bytes) => toClients(target, (to) => server.send(bytes, to)),
     close: (graceMs) => server.close(graceMs),
     disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
     clients: () => server.clients(),
     describe: () => ({ addresses: [...server.addresses], port: server.port }),
   };
+}
+
+/**
+ * Sends to every client, one, or each of a list (a page's picks) through `send`, and says how many
+ * it reached; refuses when it reached none. `who` names them: a server's clients, a UDP socket's peers.
+ */
+function toClients(target: Target, send: (to: number | 'all') => number, who: 'client' | 'peer' = 'client'): number {
+  if (target === 'all') {
+    const count = send('all');
+    if (count === 0) throw new UsageError(who === 'peer' ? 'no peer yet: give an address and port to send to' : 'no client is connected; nothing was sent');
+    return count;
+  }
+  const list = typeof target === 'number' ? [target] : target;
+  if (!Array.isArray(list)) throw new UsageError(`target must be 'all', a ${who} number or a list of them, got '${target}'`);
+  if (list.length === 0) throw new UsageError(`no ${who} is picked; nothing was sent`);
+  let count = 0;
+  for (const id of new Set(list)) count += send(id);
+  const there = who === 'peer' ? 'known' : 'connected';
+  if (count === 0) throw new UsageError(list.length === 1 ? `${who} #${list[0]} is not ${there}; nothing was sent` : `none of ${who}s ${list.map((id) => `#${id}`).join(', ')} is ${there}; nothing was sent`);
+  return count;
 }
 
 function tcpClientDriver(spec: SpecOf<'tcp-client'>, { name, frame }: DriverContext): Driver {
@@ -141,11 +156,7 @@ function udpDriver(spec: SpecOf<'udp'>, { name }: DriverContext): Driver {
       await socket.open();
     },
     send: async (target, bytes) => {
-      if (target === 'all' || typeof target === 'number') {
-        const count = socket.sendToPeer(bytes, target);
-        if (count === 0) throw new UsageError(target === 'all' ? 'no peer yet: give an address and port to send to' : `peer #${target} is not known`);
-        return count;
-      }
+      if (target === 'all' || typeof target !== 'string') return toClients(target, (to) => socket.sendToPeer(bytes, to), 'peer');
       if (target === '') {
         // '' is the remote the socket was opened with
         await socket.send(bytes);
@@ -223,12 +234,7 @@ function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Dri
       await server.listen();
     },
     ...rulesOf(server),
-    send: async (target, bytes, binary) => {
-      if (target !== 'all' && typeof target !== 'number') throw new UsageError(`target must be 'all' or a client number, got '${target}'`);
-      const count = server.send(bytes, target, binary);
-      if (count === 0) throw new UsageError(target === 'all' ? 'no client is connected; nothing was sent' : `client #${target} is not connected; nothing was sent`);
-      return count;
-    },
+    send: async (target, bytes, binary) => toClients(target, (to) => server.send(bytes, to, binary)),
     close: (graceMs) => server.close(graceMs),
     disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
     clients: () => server.clients(),

@@ -27,6 +27,9 @@ const isOptional = (v: unknown, check: (v: unknown) => boolean) => v === undefin
 const isText = (v: unknown): v is string => typeof v === 'string';
 const isSessionId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
 
+// clients a page can pick at once: the bridge lists at most a few hundred
+const MAX_PICKED = 1000;
+
 const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic', 'reset-counters', 'set-rules']);
 // requests about no one session
 const FREE_REQUESTS = new Set(['create', 'decode', 'workspace-open', 'workspace-save', 'workspace-start']);
@@ -41,7 +44,8 @@ function requestProblem(type: string, m: Fields): WireError | undefined {
       return isRecord(own(m, 'spec')) ? undefined : bad('spec', 'missing session settings');
     case 'send': {
       const target = own(m, 'target');
-      if (!(isCount(target) || (isText(target) && target.length <= 256))) return bad('target', `target must be all, a client number or an address, got ${describeValue(target)}`);
+      const list = Array.isArray(target) && target.length <= MAX_PICKED && target.every(isCount);
+      if (!(isCount(target) || list || (isText(target) && target.length <= 256))) return bad('target', `target must be all, a client number, a list of them or an address, got ${describeValue(target)}`);
       if (!isOptional(own(m, 'repeatMs'), (v) => typeof v === 'number')) return bad('interval', `the interval must be a number of milliseconds, got ${describeValue(own(m, 'repeatMs'))}`);
       return payloadProblem(own(m, 'payload'));
     }

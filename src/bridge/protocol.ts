@@ -115,8 +115,8 @@ export interface WireError {
   field?: string;
 }
 
-/** Where sent bytes go: every client, one client by id, or (UDP) a `host:port`. */
-export type Target = 'all' | number | string;
+/** Where sent bytes go: every client, one client by id, the clients of a list (those picked in the page), or (UDP) a `host:port`. */
+export type Target = 'all' | number | number[] | string;
 
 /** The longest interval of a cyclic send: a day. */
 export const MAX_INTERVAL_MS = 86_400_000;

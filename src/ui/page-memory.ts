@@ -11,6 +11,7 @@ interface SavedDraft {
   builder?: boolean;
   append?: string;
   target: string;
+  picked?: number[];
   address: string;
   repeat: boolean;
   intervalMs: string;
@@ -69,7 +70,7 @@ export class PageMemory {
   /** Gives a session just learned of its remembered send box and view. */
   restore(m: SessionModel): void {
     const d = this.memory.drafts[m.id];
-    if (d) m.draft = { ...m.draft, ...d, history: Array.isArray(d.history) ? d.history.slice(-50) : [] };
+    if (d) m.draft = { ...m.draft, ...d, picked: Array.isArray(d.picked) ? d.picked.filter(Number.isSafeInteger) : [], history: Array.isArray(d.history) ? d.history.slice(-50) : [] };
     const v = this.memory.views[m.id];
     if (v) m.view = { ...m.view, ...v };
   }
@@ -83,7 +84,7 @@ export class PageMemory {
   /** Remembers a session's send box and view as they are now. */
   keep(m: SessionModel): void {
     const d = m.draft;
-    this.memory.drafts[m.id] = { text: d.text, mode: d.mode, eol: d.eol, escapes: d.escapes, builder: d.builder, append: d.append, target: d.target, address: d.address, repeat: d.repeat, intervalMs: d.intervalMs, history: d.history.slice(-50) };
+    this.memory.drafts[m.id] = { text: d.text, mode: d.mode, eol: d.eol, escapes: d.escapes, builder: d.builder, append: d.append, target: d.target, picked: d.picked, address: d.address, repeat: d.repeat, intervalMs: d.intervalMs, history: d.history.slice(-50) };
     const v = m.view;
     this.memory.views[m.id] = { mode: v.mode, encoding: v.encoding, wrap: v.wrap, times: v.times };
     this.save();

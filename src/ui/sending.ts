@@ -15,6 +15,7 @@ export function targetOf(m: SessionModel): Target {
     if (t === 'address') return m.draft.address.trim();
   }
   if (t === 'all' || t === '') return 'all';
+  if (t === 'picked') return m.draft.picked;
   return Number(t);
 }
 
@@ -46,6 +47,15 @@ export class Sending {
     this.store.notify();
   }
 
+  /** Ticks or unticks a client in the clients panel: the send box then sends to the ticked ones, or to all when none is left. */
+  pick(id: string, client: number, on: boolean): void {
+    const m = this.store.sessions.get(id);
+    if (!m) return;
+    const picked = on ? [...new Set([...m.draft.picked, client])].sort((a, b) => a - b) : m.draft.picked.filter((c) => c !== client);
+    const target = picked.length ? 'picked' : m.draft.target === 'picked' ? 'all' : m.draft.target;
+    this.setDraft(id, { picked, target });
+  }
+
   /** The problem with the send box as it stands, if any (shown live, before sending). */
   problem(m: SessionModel): { field: string; message: string } | undefined {
     const d = m.draft;
@@ -59,6 +69,7 @@ export class Sending {
       const e = checkEscapes(d.text, 'message');
       if (e) return { field: 'message', message: e };
     }
+    if (d.target === 'picked' && d.picked.length === 0) return { field: 'target', message: 'tick the clients to send to in the clients panel, or send to all' };
     if (m.info.kind === 'udp' && d.target === 'address') {
       const e = checkEndpoint(d.address, true, 'target');
       if (e) return { field: 'target', message: e };

@@ -38,8 +38,10 @@ export interface SendDraft {
   builder: boolean;
   /** A checksum appended to each send (a builder's name), or ''. */
   append: string;
-  /** `all`, a client id, `remote` (UDP's remote) or `address` (the typed address). */
+  /** `all`, a client id, `picked` (the clients ticked in the clients panel), `remote` (UDP's remote) or `address` (the typed address). */
   target: string;
+  /** The clients ticked in the clients panel, by id. */
+  picked: number[];
   address: string;
   repeat: boolean;
   intervalMs: string;
@@ -92,7 +94,7 @@ export function newSessionModel(info: SessionInfo, s: Settings): SessionModel {
     view: { mode: s.mode, encoding: info.encoding, filter: '', dirs: { in: true, out: true, sys: true }, autoscroll: true, selected: undefined, wrap: s.wrap, times: s.times },
     draft: {
       text: '', mode: s.sendMode, eol: s.eol, escapes: s.escapes, builder: false, append: '', target: info.kind === 'udp' && 'remote' in info.spec && info.spec.remote ? 'remote' : 'all',
-      address: '', repeat: false, intervalMs: s.intervalMs, error: undefined, busy: false, file: undefined, history: [],
+      picked: [], address: '', repeat: false, intervalMs: s.intervalMs, error: undefined, busy: false, file: undefined, history: [],
     },
     unseen: 0,
     dropped: 0,

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uiServer, openPage } from './helpers.mjs';
+import { requireWebsockets, runPy } from '../ws/helpers.mjs';
 import { rawServer, tmpDir, closedPort, waitFor, quietFor, nextEvent } from '../helpers/index.mjs';
 
 const b64 = (s) => Buffer.from(s, 'base64');
@@ -355,4 +356,33 @@ test('a flood to a page that does not keep up stays bounded; drops are counted a
   const shown = page.events.filter((e) => e.event === 'data').reduce((n, e) => n + e.bytes, 0);
   assert.ok(shown < total, 'not everything was shown');
   t.diagnostic(`the page was shown ${(shown / 1024 / 1024).toFixed(1)} MiB in ${page.events.length} events; ${page.dropped} dropped`);
+});
+
+test('a WebSocket server sends to the clients a page picked, and to no other; a list with none connected is refused', async (t) => {
+  if (!requireWebsockets(t)) return;
+  const ui = await uiServer(t);
+  const page = await openPage(t, ui);
+  const r0 = await page.request({ type: 'create', spec: { kind: 'ws-server', host: '127.0.0.1', port: 0, encoding: 'utf8' } });
+  assert.equal(r0.ok, true, JSON.stringify(r0));
+  const url = `ws://127.0.0.1:${r0.session.port}/`;
+  const clients = [];
+  // one after the other, so they are #1, #2 and #3; #2 waits for one message, the others for two
+  for (const expect of [2, 1, 2]) {
+    clients.push(runPy('ws_client.py', [url, '--expect', expect]));
+    await waitFor(() => page.events.filter((e) => e.event === 'connect').length === clients.length, { what: `client #${clients.length} to connect` });
+  }
+  let r = await page.request({ type: 'send', session: r0.session.id, target: [1, 3], payload: { kind: 'text', text: 'pick' } });
+  assert.equal(r.delivered, 2, JSON.stringify(r));
+  r = await page.request({ type: 'send', session: r0.session.id, target: 'all', payload: { kind: 'text', text: 'end' } });
+  assert.equal(r.delivered, 3);
+  const [one, two, three] = await Promise.all(clients);
+  assert.match(one.stdout, /recv text 'pick'\nrecv text 'end'/);
+  assert.match(three.stdout, /recv text 'pick'\nrecv text 'end'/);
+  assert.doesNotMatch(two.stdout, /pick/, 'client #2 was not picked');
+  assert.match(two.stdout, /recv text 'end'/);
+  r = await page.request({ type: 'send', session: r0.session.id, target: [7, 8], payload: { kind: 'text', text: 'x' } });
+  assert.equal(r.error.field, 'target');
+  assert.equal(r.error.message, 'none of clients #7, #8 is connected; nothing was sent');
+  r = await page.request({ type: 'send', session: r0.session.id, target: ['1'], payload: { kind: 'text', text: 'x' } });
+  assert.match(r.error.message, /target must be all, a client number, a list of them or an address/);
 });

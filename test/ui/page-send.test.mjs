@@ -1,7 +1,7 @@
 // The send box as NetAssist users work it, in Chromium against real peers: hex with text pieces and escapes, sent hex shown as hex.
 import { describe, test, before, after } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { launchChromium, skipWithoutChromium, pageWithHexClient, uiFor, openApp, createSession, tcpPeer, send, logRow } from './chromium.mjs';
+import { launchChromium, skipWithoutChromium, pageWithHexClient, uiFor, openApp, createSession, tcpPeer, pythonPeer, send, logRow } from './chromium.mjs';
 
 let browser;
 
@@ -75,5 +75,33 @@ describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium
     client.socket.write('abc');
     await second.getByTestId('bytes-in').filter({ hasText: /^3 B$/ }).waitFor();
     await value('messages-in').filter({ hasText: /^1$/ }).waitFor();
+  });
+
+  test('ticked clients get a send and the others do not; the ticks survive a reload', async (t) => {
+    const { page, port, peer: first } = await pageWithHexClient(t, browser);
+    // one after the other, so they are #2 and #3
+    const second = pythonPeer(t, 'tcp_hex_client.py', ['127.0.0.1', port]);
+    await second.waitLine(/^connected$/);
+    await page.getByTestId('pick-2').waitFor();
+    const third = pythonPeer(t, 'tcp_hex_client.py', ['127.0.0.1', port]);
+    await third.waitLine(/^connected$/);
+    await page.getByTestId('pick-3').waitFor();
+    await page.getByTestId('pick-1').check();
+    await page.getByTestId('pick-3').check();
+    assert.equal(await page.getByTestId('target').inputValue(), 'picked', 'ticking clients sends to them');
+    assert.match(await page.getByTestId('target').locator('option:checked').textContent(), /ticked clients \(2\)/);
+    await send(page, 'pick', { mode: 'text', eol: 'none' });
+    await first.waitLine(/^70 69 63 6b$/, "'pick' at client #1");
+    await third.waitLine(/^70 69 63 6b$/, "'pick' at client #3");
+    await page.reload();
+    await page.getByTestId('pick-3').waitFor();
+    assert.equal(await page.getByTestId('pick-1').isChecked(), true, 'the ticks are kept');
+    // unticking every client sends to all again: a marker after which #2 has seen only it
+    await page.getByTestId('pick-1').uncheck();
+    await page.getByTestId('pick-3').uncheck();
+    assert.equal(await page.getByTestId('target').inputValue(), 'all');
+    await send(page, 'end', { mode: 'text', eol: 'none' });
+    await second.waitLine(/^65 6e 64$/, "the marker at client #2");
+    assert.deepEqual(second.lines, ['connected', '65 6e 64'], 'client #2 got the marker and nothing ticked for others');
   });
 });

@@ -22,6 +22,7 @@ function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
         <span class="label-inline">To</span>
         <select value={d.target} onChange={(e) => set((e.currentTarget as HTMLSelectElement).value)} data-testid="target" aria-invalid={error ? 'true' : undefined}>
           {kind === 'udp' && remote && <option value="remote">{remote}</option>}
+          {(d.picked.length > 0 || d.target === 'picked') && <option value="picked">{`ticked ${kind === 'udp' ? 'peers' : 'clients'} (${d.picked.length})`}</option>}
           <option value="all">
             {kind === 'udp' ? `every peer heard (${peers.length})` : `all clients (${peers.length})`}
           </option>
@@ -31,7 +32,7 @@ function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
             </option>
           ))}
           {kind === 'udp' && <option value="address">address…</option>}
-          {d.target !== 'all' && d.target !== 'remote' && d.target !== 'address' && !peers.some((c) => String(c.id) === d.target) && <option value={d.target}>#{d.target} (gone)</option>}
+          {d.target !== 'all' && d.target !== 'remote' && d.target !== 'address' && d.target !== 'picked' && !peers.some((c) => String(c.id) === d.target) && <option value={d.target}>#{d.target} (gone)</option>}
         </select>
       </label>
       {kind === 'udp' && d.target === 'address' && (

@@ -57,6 +57,15 @@ function Clients({ m }: { m: SessionModel }): JSX.Element {
           {list.map((c) => (
             <li key={c.id} class="client">
               <div class="client-top">
+                <input
+                  type="checkbox"
+                  class="client-pick"
+                  checked={m.draft.picked.includes(c.id)}
+                  onChange={(e) => store.sending.pick(m.id, c.id, (e.currentTarget as HTMLInputElement).checked)}
+                  aria-label={`Send to #${c.id} ${c.peer}`}
+                  title="Send to this one (with the others ticked)"
+                  data-testid={`pick-${c.id}`}
+                />
                 <span class="client-id">#{c.id}</span>
                 <span class="client-peer mono" title={c.peer}>
                   {c.peer}
