@@ -16,6 +16,7 @@ export * from './net/access.js';
 export * from './ports/owner.js';
 export * from './net/tcp-server.js';
 export * from './net/tcp-client.js';
+export type { ReconnectOptions } from './net/backoff.js';
 export * from './net/tls-cert.js';
 export * from './ports/free.js';
 export * from './net/resolve.js';

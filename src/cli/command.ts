@@ -1,5 +1,4 @@
 // What every command shares: its result type, options declared once and read by type, output, and the listen and wait helpers.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Command, type OptionValues } from 'commander';
 import { resolveEncoding } from '../wire/codec.js';
@@ -50,6 +49,11 @@ export class RawOptions {
   text(key: string): string | undefined {
     const v: unknown = this.values[key];
     return typeof v === 'string' ? v : undefined;
+  }
+
+  /** A value as commander gives it (an option with an optional value is `true` without one). */
+  value(key: string): unknown {
+    return this.values[key];
   }
 
   /** A switch: true when given (a `--no-x` switch: true unless given). */
@@ -307,17 +311,21 @@ function readPayloadForm(text: string | undefined): PayloadForm {
 
 /** Where a command writes: stdout and stderr, batched, each with the colours that suit it. */
 export class Output {
-  /** Batched stdout. */
-  readonly out = new LineWriter(process.stdout);
+  /** Batched stdout (stderr when stdout carries received bytes). */
+  readonly out: LineWriter;
   /** Batched stderr. */
   readonly err = new LineWriter(process.stderr);
   /** Colours for stdout. */
   readonly c: Palette;
   /** Colours for stderr. */
   readonly ce: Palette;
+  private readonly stream: NodeJS.WriteStream;
 
-  constructor(readonly options: OutputOptions) {
-    this.c = makePalette(colorWanted(process.stdout, options.colorAllowed));
+  /** `stdoutTaken`: stdout carries the received bytes (`--out -`), so events and lines go to stderr. */
+  constructor(readonly options: OutputOptions, { stdoutTaken = false } = {}) {
+    this.stream = stdoutTaken ? process.stderr : process.stdout;
+    this.out = new LineWriter(this.stream);
+    this.c = makePalette(colorWanted(this.stream, options.colorAllowed));
     this.ce = makePalette(colorWanted(process.stderr, options.colorAllowed));
   }
 
@@ -333,9 +341,9 @@ export class Output {
 
   /** A renderer of session events on stdout: NDJSON with `--json`, readable lines otherwise. */
   renderer(options: Omit<RenderOptions, 'json' | 'color'>): (e: SessionEvent) => void {
-    const render = createEventRenderer(this.out, { ...options, json: this.json, color: colorWanted(process.stdout, this.options.colorAllowed) });
+    const render = createEventRenderer(this.out, { ...options, json: this.json, color: colorWanted(this.stream, this.options.colorAllowed) });
     // a person reads a terminal: past what one can read, lines fold into one a second
-    return !this.json && process.stdout.isTTY ? paceForTerminal(render, this.out, this.c) : render;
+    return !this.json && this.stream.isTTY ? paceForTerminal(render, this.out, this.c) : render;
   }
 
   /** Writes out what is batched. */
@@ -349,33 +357,6 @@ export class Output {
 export function dataRenderer(output: Output, data: DataOptions, extra: { showIds?: boolean } = {}): (e: SessionEvent) => void {
   const frame = data.frame.kind === 'raw' ? undefined : describeFrame(data.frame);
   return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, frame, showBytes: data.showBytes, ...extra });
-}
-
-/**
- * Opens a URL in the desktop's browser. Where that cannot happen (no display, no opener, the
- * opener fails) `onProblem` hears why, once, as a sentence; the command goes on either way.
- */
-export function openBrowser(url: string, onProblem: (why: string) => void): void {
-  const [cmd, args]: [string, string[]] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
-  if (process.platform !== 'darwin' && process.platform !== 'win32' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
-    return onProblem('there is no display here to open a browser on');
-  }
-  let told = false;
-  const tell = (why: string) => {
-    if (told) return;
-    told = true;
-    onProblem(why);
-  };
-  try {
-    const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
-    child.on('error', () => tell(`could not run ${cmd} to open a browser`));
-    // xdg-open without a desktop exits non-zero rather than failing to start
-    child.on('exit', (code) => code && tell(`${cmd} could not open a browser (exit code ${code})`));
-    child.unref();
-  } catch {
-    tell(`could not run ${cmd} to open a browser`);
-  }
 }
 
 /** A pause that ends early when told to. */

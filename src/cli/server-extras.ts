@@ -1,12 +1,11 @@
 // What nc, ncat and socat users reach for on a server: periodic sends (--every --send), a program per connection (--exec, like ncat -e), the full log in a file (--log).
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { encodeText } from '../wire/codec.js';
 import { compileMessage } from '../wire/message.js';
 import type { SessionEvent } from '../net/session.js';
 import { createEventRenderer, LineWriter } from './output.js';
-import { openOutputFile } from './files.js';
+import { checkOutputFile } from './files.js';
 import type { RawOptions } from './command.js';
 import { createWriteStream } from 'node:fs';
 
@@ -39,50 +38,27 @@ export function readServerExtras(raw: RawOptions, answers: boolean): ServerExtra
 
 /** A server as the extras drive it. */
 export interface ExtrasServer {
-  on(event: 'event', listener: (e: SessionEvent) => void): unknown;
   send(bytes: Buffer, target: number | 'all'): number;
-  disconnect(id: number, reason?: string): boolean;
+  clients(): readonly { id: number }[];
+  /** True while a client has not taken what it was sent. */
+  busy(id: number): boolean;
   readonly closed: Promise<void>;
 }
 
-/** Starts the periodic send: compiled once (so a mistake is told before listening), rendered at each tick. */
+/**
+ * Starts the periodic send: compiled once (so a mistake is told before listening), rendered at
+ * each tick. A client still holding the last tick's bytes skips this one, so a client that does
+ * not read costs no more memory however long it stays.
+ */
 export function startPeriodicSend(server: ExtrasServer, periodic: { text: string; everyMs: number }, encoding: string): void {
   const message = compileMessage(periodic.text, { encode: (t) => encodeText(t, encoding), name: '--send' });
   let n = 0;
   const timer = setInterval(() => {
     n++;
-    server.send(Buffer.from(message.render({ n, peer: '' })), 'all');
+    const bytes = Buffer.from(message.render({ n, peer: '' }));
+    for (const { id } of server.clients()) if (!server.busy(id)) server.send(bytes, id);
   }, periodic.everyMs);
   void server.closed.then(() => clearInterval(timer));
-}
-
-/**
- * Runs `command` (by `sh -c`) for each client: what the client sends goes to its stdin, what it
- * writes to stdout goes to the client, its stderr to ours. The program ending closes the
- * connection; the client leaving ends the program's stdin.
- */
-export function execPerConnection(server: ExtrasServer, command: string, tell: (text: string) => void): void {
-  const children = new Map<number, ChildProcess>();
-  server.on('event', (e) => {
-    if (e.event === 'connect') {
-      const child = spawn('sh', ['-c', command], { stdio: ['pipe', 'pipe', 'inherit'] });
-      children.set(e.id, child);
-      child.stdout!.on('data', (b: Buffer) => server.send(b, e.id));
-      child.stdin!.on('error', () => {}); // a program that exits without reading its stdin
-      child.on('error', (err) => tell(`--exec: could not run '${command}': ${err.message}`));
-      child.on('close', (code, signal) => {
-        children.delete(e.id);
-        server.disconnect(e.id, `--exec program ended (${signal ?? `exit code ${code}`})`);
-      });
-    } else if (e.event === 'data') {
-      children.get(e.id)?.stdin!.write(e.payload);
-    } else if (e.event === 'close') {
-      children.get(e.id)?.stdin!.end();
-    }
-  });
-  void server.closed.then(() => {
-    for (const child of children.values()) child.kill();
-  });
 }
 
 /** `--log <file>`: the full log besides what the terminal shows. */
@@ -99,7 +75,7 @@ export interface LogFile {
 export function openLogFile(path: string | undefined, o: { hex: boolean; encoding: string; frame?: string }): LogFile | undefined {
   if (path === undefined) return undefined;
   // checked (and created) the way --out is, then written through a stream of its own
-  void openOutputFile(path, '--log').end();
+  checkOutputFile(path, '--log');
   const stream = createWriteStream(path, { flags: 'a' });
   stream.on('error', () => {});
   const writer = new LineWriter(stream);

@@ -7,8 +7,10 @@ import type { RuleStat } from './rule-set.js';
 import type { RuleSpec } from '../wire/rules.js';
 import { UsageError } from '../errors.js';
 import type { ReadSettings } from './conversation.js';
+import { saveReceived, type ReceivedFile, type SaveReceivedOptions } from './received-file.js';
 
 export * from './events.js';
+export type { ReceivedFile, SaveReceivedOptions } from './received-file.js';
 
 /**
  * Hears every read and every write of a session's connections as they cross the wire, before
@@ -60,6 +62,8 @@ export abstract class Session extends EventEmitter {
   /** True while a tap cannot keep up: stream connections pause reading until it can (datagrams cannot wait). */
   wireBlocked = false;
   private wireWaiters: (() => void)[] = [];
+  /** Who holds the wire blocked (a capture, a file of received bytes): free once none does. */
+  private wireBlockers = new Set<unknown>();
 
   constructor(name: string) {
     super();
@@ -114,13 +118,27 @@ export abstract class Session extends EventEmitter {
     else this.wireWaiters.push(resume);
   }
 
-  /** A tap says whether it keeps up; connections paused for it resume when it does. */
-  setWireBlocked(blocked: boolean): void {
-    this.wireBlocked = blocked;
-    if (blocked) return;
+  /**
+   * A tap says whether it keeps up (`by` names the tap when there may be several); connections
+   * paused for it resume when no tap is behind.
+   */
+  setWireBlocked(blocked: boolean, by: unknown = 'tap'): void {
+    if (blocked) this.wireBlockers.add(by);
+    else this.wireBlockers.delete(by);
+    this.wireBlocked = this.wireBlockers.size > 0;
+    if (this.wireBlocked) return;
     const waiters = this.wireWaiters;
     this.wireWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /**
+   * Saves every byte received from every peer, exactly as it arrives, to a file (or a stream such
+   * as stdout) until the session ends: `nc -l > file`, or a page that must lose nothing. A file
+   * that exists is refused unless `overwrite`; reading pauses while the disk is behind.
+   */
+  saveReceived(to: string | NodeJS.WritableStream, options: SaveReceivedOptions = {}): ReceivedFile {
+    return saveReceived(this, to, options, (e) => this.emitEvent(e));
   }
 
   private retap(): void {

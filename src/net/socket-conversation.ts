@@ -79,6 +79,26 @@ export abstract class SocketConversation extends Conversation {
     }
   }
 
+  /**
+   * Streams `source` to the peer (a file, a program's output), reading the next chunk only once
+   * the socket has room: a peer that does not read holds the source still instead of growing
+   * memory. `onWritten` hears each chunk the system took. Resolves true when everything went out,
+   * false when the connection ended first.
+   */
+  async pump(source: AsyncIterable<Buffer>, onWritten?: (bytes: number) => void): Promise<boolean> {
+    const socket = this.socket;
+    const gone = () => socket.destroyed || !socket.writable;
+    for await (const chunk of source) {
+      if (gone()) return false;
+      this.countWritten(chunk);
+      const roomy = socket.write(chunk, (err) => err || onWritten?.(chunk.length));
+      if (!roomy) await drainedOrGone(socket);
+    }
+    if (gone()) return false;
+    // resolves once the last chunk is handed to the system, so progress ends where the transfer did
+    return new Promise((resolve) => socket.write(Buffer.alloc(0), (err) => resolve(!err)));
+  }
+
   /** Half-closes after what is queued, recording why; cut after `graceMs` if the peer lingers. */
   end(reason: string, graceMs = 0): void {
     this.closeReason = reason;
@@ -127,6 +147,19 @@ export abstract class SocketConversation extends Conversation {
 
   /** The socket is gone: the session forgets this conversation and says why. */
   abstract handleClose(): void;
+}
+
+/** Resolves once the socket can take more, or is gone. */
+export function drainedOrGone(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {

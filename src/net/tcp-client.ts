@@ -5,7 +5,9 @@ import { DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
 import { localOf, peerOf } from './address.js';
 import type { BehaviourOptions } from './behaviour.js';
 import { Session, type SessionEvent } from './session.js';
-import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
+import { DEFAULT_MAX_PENDING_BYTES, drainedOrGone, SocketConversation, type SocketSettings } from './socket-conversation.js';
+import { Backoff, type ReconnectOptions } from './backoff.js';
+import type { SockitError } from '../errors.js';
 import { connectErrorFrom } from '../system-errors.js';
 import { describeTlsPeer } from './tls-info.js';
 
@@ -27,6 +29,11 @@ export interface TcpClientOptions extends Omit<BehaviourOptions, 'chat'> {
   decode?: boolean;
   /** Connect with TLS; `rejectUnauthorized: false` accepts self-signed certificates. */
   tls?: { rejectUnauthorized?: boolean; servername?: string; ca?: string | Buffer };
+  /**
+   * Connect again when the connection ends or cannot be made (true: default pauses), each try a
+   * `retry` event; {@link TcpClient.close} or {@link TcpClient.end} stops it.
+   */
+  reconnect?: boolean | ReconnectOptions;
   name?: string;
 }
 
@@ -37,10 +44,11 @@ class ClientConnection extends SocketConversation {
   constructor(
     private readonly client: TcpClient,
     settings: SocketSettings,
+    id: number,
     socket: net.Socket,
     private readonly halfOpen: boolean,
   ) {
-    super(settings, 1, peerOf(socket), socket);
+    super(settings, id, peerOf(socket), socket);
   }
 
   override handleEnd(): void {
@@ -60,10 +68,15 @@ export class TcpClient extends Session {
   private connection: ClientConnection | undefined;
   private readonly settings: SocketSettings;
   private paused = false;
+  private readonly reconnect: Backoff | undefined;
+  private nextId = 1;
+  /** Closed or ended by us: no reconnection follows. */
+  private closing = false;
 
   constructor(options: TcpClientOptions) {
     super(options.name ?? `tcp-client-${++clientCount}`);
     this.options = options;
+    this.reconnect = options.reconnect ? new Backoff(options.reconnect) : undefined;
     this.settings = {
       ...this.readSettings(options, options.frame ?? { kind: 'raw' }, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
       maxPendingBytes: DEFAULT_MAX_PENDING_BYTES,
@@ -77,8 +90,41 @@ export class TcpClient extends Session {
     return this.connection.socket;
   }
 
-  /** Connects; rejects with a ConnectError sentence naming host and port. */
-  connect(): Promise<this> {
+  /**
+   * Connects; rejects with a ConnectError sentence naming host and port. With `reconnect`,
+   * failures are retried (`retry` events) until one succeeds or the attempts run out.
+   */
+  async connect(): Promise<this> {
+    for (;;) {
+      try {
+        await this.open();
+        this.reconnect?.succeeded();
+        return this;
+      } catch (err) {
+        if (this.closing) return this;
+        if (!this.reconnect?.canRetry) throw err;
+        await new Promise<void>((resolve) => this.reconnect!.schedule((err as Error).message, (e) => this.emitEvent(e), resolve));
+        if (this.closing) return this;
+      }
+    }
+  }
+
+  /** A later attempt (after a connection ended): the session ends when the attempts run out. */
+  private retry(reason: string): void {
+    this.reconnect!.schedule(reason, (e) => this.emitEvent(e), () => {
+      this.open().then(
+        () => this.reconnect!.succeeded(),
+        (err: SockitError) => {
+          if (this.closing) return;
+          if (this.reconnect!.canRetry) return this.retry(err.message);
+          this.emitEvent({ event: 'error', code: err.code, message: `gave up reconnecting: ${err.message}`, hint: err.hint });
+          this.finish();
+        },
+      );
+    });
+  }
+
+  private open(): Promise<void> {
     const { host, port } = this.options;
     return new Promise((resolve, reject) => {
       const t = this.options.tls;
@@ -106,28 +152,39 @@ export class TcpClient extends Session {
         settled = true;
         if (timer) clearTimeout(timer);
         socket.off('error', onError);
+        if (this.closing) {
+          socket.destroy();
+          return reject(connectErrorFrom(Object.assign(new Error('stopped'), { code: 'SOCKIT_STOPPED' }), host, port));
+        }
         this.attach(socket);
-        resolve(this);
+        resolve();
       });
     });
   }
 
   private attach(socket: net.Socket): void {
-    const connection = new ClientConnection(this, this.settings, socket, this.options.allowHalfOpen === true);
+    const connection = new ClientConnection(this, this.settings, this.nextId++, socket, this.options.allowHalfOpen === true);
     this.connection = connection;
-    this.stats.connections = 1;
+    this.stats.connections++;
     this.stats.active = 1;
     const peerTls = socket instanceof tls.TLSSocket ? describeTlsPeer(socket) : undefined;
-    this.emitEvent({ event: 'connect', peer: connection.peer, id: 1, local: localOf(socket), ...(peerTls ? { tls: peerTls } : {}) });
+    this.emitEvent({ event: 'connect', peer: connection.peer, id: connection.id, local: localOf(socket), ...(peerTls ? { tls: peerTls } : {}) });
     connection.start();
     this.settings.behaviour?.welcome(connection);
   }
 
-  /** The connection closed: say why and end the session. */
+  /** The connection closed: say why, then reconnect or end the session. */
   connectionClosed(connection: ClientConnection): void {
     this.stats.active = 0;
-    this.emitEvent({ event: 'close', peer: connection.peer, id: 1, reason: connection.closeReason ?? 'closed', bytesIn: this.stats.bytesIn, bytesOut: this.stats.bytesOut });
-    this.finish();
+    const reason = connection.closeReason ?? 'closed';
+    this.emitEvent({ event: 'close', peer: connection.peer, id: connection.id, reason, bytesIn: connection.bytesIn, bytesOut: connection.bytesOut });
+    if (this.reconnect && !this.closing && this.reconnect.canRetry) this.retry(reason);
+    else this.finish();
+  }
+
+  /** True while a connection is open. */
+  get connected(): boolean {
+    return this.stats.active === 1;
   }
 
   /** Sends bytes as given. Resolves once the socket has taken them (backpressure for loops). */
@@ -137,33 +194,35 @@ export class TcpClient extends Session {
     if (!c || !socket || socket.destroyed || socket.writableEnded) return Promise.resolve();
     c.countWritten(data);
     if (socket.write(data)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
+    return drainedOrGone(socket);
   }
 
-  /** Counts bytes that were streamed into {@link raw} directly (files). */
-  countSent(bytes: number): void {
-    this.stats.bytesOut += bytes;
-    if (this.connection) this.connection.bytesOut += bytes;
+  /**
+   * Streams `source` (a file) to the server, reading on only as the socket takes it; `onWritten`
+   * hears each chunk the system took. Resolves true once all went out, false when the connection
+   * ended first (or there is none).
+   */
+  pump(source: AsyncIterable<Buffer>, onWritten?: (bytes: number) => void): Promise<boolean> {
+    const c = this.connection;
+    return c && !c.socket.destroyed ? c.pump(source, onWritten) : Promise.resolve(false);
   }
 
-  /** Half-closes: no more sending, but what the server sends still arrives. */
+  /** Half-closes: no more sending, but what the server sends still arrives; no reconnection follows. */
   end(): void {
+    this.closing = true;
+    this.reconnect?.cancel();
     const socket = this.connection?.socket;
     if (socket && !socket.writableEnded) socket.end();
+    else if (!this.connected) this.finish();
   }
 
-  /** Closes the connection (gracefully, or at once with `force`). */
+  /** Closes the connection (gracefully, or at once with `force`); no reconnection follows. */
   close(force = false): Promise<void> {
+    this.closing = true;
+    this.reconnect?.cancel();
     const c = this.connection;
-    if (c && !c.socket.destroyed) {
+    if (!this.connected) this.finish();
+    else if (c && !c.socket.destroyed) {
       const reason = c.closeReason ?? 'closed by us';
       if (force) c.destroy(reason);
       else c.end(reason, 2000);

@@ -11,6 +11,7 @@ import type { ConversationInfo } from './conversation.js';
 import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from './listen.js';
 import { Session, type SessionEvent } from './session.js';
 import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
+import { ConnectionProgram } from './exec.js';
 
 /** How a TCP server session behaves. Every field is optional but `port`. */
 export interface TcpServerOptions extends AccessLists, BehaviourOptions {
@@ -28,7 +29,21 @@ export interface TcpServerOptions extends AccessLists, BehaviourOptions {
   decode?: boolean;
   /** TLS key and certificate (PEM) to accept TLS instead of plain TCP. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Run this command (by `sh -c`) for each client, like ncat -e: the client's bytes go to its
+   * stdin, its stdout to the client; the program ending closes the connection. Its stderr is the
+   * host's.
+   */
+  exec?: string;
   name?: string;
+}
+
+/** How {@link TcpServer.stream} sends. */
+export interface StreamOptions {
+  /** Half-close once everything went out (default false). */
+  end?: boolean;
+  /** Hears each chunk the system took, in bytes. */
+  onWritten?: (bytes: number) => void;
 }
 
 /** What a server knows about one connected client. */
@@ -38,6 +53,12 @@ let serverCount = 0;
 
 /** One accepted client. */
 class ServerConnection extends SocketConversation {
+  /** The client's program (`exec`), while it runs. */
+  program: ConnectionProgram | undefined;
+  /** Work that may still answer after the client half-closes (a program, a stream); our side ends when none is left. */
+  private holds = 0;
+  private peerEnded = false;
+
   constructor(
     private readonly server: TcpServer,
     settings: SocketSettings,
@@ -47,7 +68,36 @@ class ServerConnection extends SocketConversation {
     super(settings, id, peerOf(socket), socket);
   }
 
+  override read(chunk: Buffer): void {
+    super.read(chunk);
+    this.program?.input(chunk);
+  }
+
+  /** Keeps our side open after the client half-closes until the returned function is called. */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holds === 0 && this.peerEnded) this.finishSending();
+    };
+  }
+
+  /** The client half-closed (like nc -N): the answers to what it sent still go out, then our side ends. */
+  override handleEnd(): void {
+    super.handleEnd();
+    this.peerEnded = true;
+    this.program?.endInput();
+    if (this.holds === 0) this.finishSending();
+  }
+
+  private finishSending(): void {
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
+  }
+
   handleClose(): void {
+    this.program?.stop();
     this.server.forget(this);
   }
 }
@@ -96,8 +146,8 @@ export class TcpServer extends Session {
   private async bind(host: string, port: number): Promise<void> {
     const onConnection = (socket: net.Socket) => this.accept(socket);
     const server = this.options.tls
-      ? tls.createServer({ key: this.options.tls.key, cert: this.options.tls.cert }, onConnection)
-      : net.createServer({ noDelay: true }, onConnection);
+      ? tls.createServer({ key: this.options.tls.key, cert: this.options.tls.cert, allowHalfOpen: true }, onConnection)
+      : net.createServer({ noDelay: true, allowHalfOpen: true }, onConnection);
     if (this.options.tls) {
       server.on('tlsClientError', (err, socket) => {
         // the socket is already torn down here, so its address may be gone
@@ -129,6 +179,19 @@ export class TcpServer extends Session {
     }
     client.start();
     this.settings.behaviour!.welcome(client);
+    if (this.options.exec !== undefined) this.runProgram(client, this.options.exec);
+  }
+
+  private runProgram(client: ServerConnection, command: string): void {
+    const release = client.hold();
+    client.program = new ConnectionProgram(command, client, {
+      ended: (reason) => {
+        client.program = undefined;
+        release();
+        if (!client.socket.destroyed) client.end(reason, 2000);
+      },
+      failed: (message) => this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_EXEC', message, peer: client.peer, id: client.id }),
+    });
   }
 
   /** A client's socket closed: forget it, say why, and end the session if it was the last while closing. */
@@ -150,6 +213,30 @@ export class TcpServer extends Session {
     if (!client) return 0;
     client.write(data);
     return 1;
+  }
+
+  /**
+   * Streams `source` (a file, a program's output) to one client, reading on only as the client
+   * takes it, so a client that does not read costs no memory. Resolves true once all went out
+   * (and, with `end`, our side is half-closed), false when there is no such client or it left first.
+   */
+  async stream(id: number, source: AsyncIterable<Buffer>, options: StreamOptions = {}): Promise<boolean> {
+    const client = this.clientsById.get(id);
+    if (!client) return false;
+    const release = client.hold();
+    try {
+      const complete = await client.pump(source, options.onWritten);
+      if (complete && options.end && !client.socket.writableEnded) client.socket.end();
+      return complete;
+    } finally {
+      release();
+    }
+  }
+
+  /** True while a client has bytes the system has not taken yet (it reads slower than we send). */
+  busy(id: number): boolean {
+    const client = this.clientsById.get(id);
+    return client !== undefined && client.socket.writableLength > 0;
   }
 
   /** Disconnects one client; returns false if there is no such client. */

@@ -13,19 +13,11 @@ import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
 import { connectErrorFrom } from '../system-errors.js';
 import { basicAuthorization, parseWsUrl, type WsTarget } from '../wire/ws-url.js';
 import { isSendableCloseCode } from './close-codes.js';
+import { Backoff, type ReconnectOptions } from '../net/backoff.js';
+
 import { openTunnel, parseProxyUrl, type HttpProxy } from './http-connect.js';
 import { WsConversation, type WsSettings } from './ws-conversation.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './ws-server.js';
-
-/** How a client tries again after a connection ends or fails: pauses double from the first to the longest. */
-export interface ReconnectOptions {
-  /** The first pause (default 500 ms). */
-  initialDelayMs?: number;
-  /** The longest pause (default 30 s). */
-  maxDelayMs?: number;
-  /** Give up after this many failed attempts in a row (default: never). */
-  maxAttempts?: number;
-}
 
 /** How to reach a WebSocket server and what to do with its messages. */
 export interface WsClientOptions extends Omit<BehaviourOptions, 'chat'> {
@@ -95,12 +87,10 @@ export class WsClient extends Session {
   private readonly proxy: HttpProxy | undefined;
   private readonly headers: Record<string, string> | undefined;
   private readonly settings: WsSettings;
-  private readonly reconnect: Required<ReconnectOptions> | undefined;
+  private readonly reconnect: Backoff | undefined;
   private connection: WsClientConnection | undefined;
   private nextId = 1;
-  private failures = 0;
   private closing = false;
-  private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private pending: WebSocket | undefined;
   private firstOpen: { resolve: () => void; reject: (err: unknown) => void } | undefined;
@@ -113,8 +103,7 @@ export class WsClient extends Session {
     this.headers = options.auth === undefined ? options.headers : { authorization: basicAuthorization(options.auth, 'auth'), ...options.headers };
     const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1) throw new UsageError(`maxPayloadBytes must be a whole number of bytes above 0, got '${maxPayloadBytes}'`);
-    const r = options.reconnect;
-    this.reconnect = r ? { initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: Infinity, ...(r === true ? {} : r) } : undefined;
+    this.reconnect = options.reconnect ? new Backoff(options.reconnect) : undefined;
     this.settings = {
       ...this.readSettings(options, { kind: 'raw' }, maxPayloadBytes),
       maxPayloadBytes,
@@ -153,11 +142,11 @@ export class WsClient extends Session {
     if (this.closing) return;
     try {
       await this.open();
-      this.failures = 0;
+      this.reconnect?.succeeded();
     } catch (err) {
       this.pending = undefined;
       if (this.closing) return;
-      if (this.reconnect && this.failures < this.reconnect.maxAttempts) {
+      if (this.reconnect?.canRetry) {
         this.scheduleRetry((err as Error).message);
         return;
       }
@@ -173,14 +162,7 @@ export class WsClient extends Session {
   }
 
   private scheduleRetry(reason: string): void {
-    const r = this.reconnect!;
-    this.failures++;
-    const delayMs = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** (this.failures - 1));
-    this.emitEvent({ event: 'retry', attempt: this.failures, delayMs, reason });
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.attempt();
-    }, delayMs);
+    this.reconnect!.schedule(reason, (e) => this.emitEvent(e), () => void this.attempt());
   }
 
   /**
@@ -326,8 +308,7 @@ export class WsClient extends Session {
   close(code = 1000, reason = '', force = false): Promise<void> {
     if (!isSendableCloseCode(code)) throw new UsageError(`a close code must be 1000 or from 3000 to 4999, got '${code}'`);
     this.closing = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.reconnect?.cancel();
     if (this.firstOpen) {
       // stopped before the first connection: nothing to wait for
       this.firstOpen.resolve();

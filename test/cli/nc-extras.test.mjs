@@ -16,7 +16,7 @@ test('tcp listen --exec: each client talks to its own program (like ncat -e); th
   const briefPort = await brief.port();
   assert.equal((await exchange(briefPort, undefined)).toString(), 'bye\n');
   const close = await brief.waitEvent((e) => e.event === 'close');
-  assert.match(close.reason, /--exec program ended \(exit code 0\)/);
+  assert.match(close.reason, /program ended \(exit code 0\)/);
   const refused = await runCli(['tcp', 'listen', '0', '--exec', 'cat', '--echo']);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /--exec answers every client with its program; leave out --reply, --echo/);

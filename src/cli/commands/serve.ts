@@ -9,9 +9,10 @@ import { parseCredentials } from '../../http/auth.js';
 import type { StaticServerOptions } from '../../http/static-server.js';
 import { isLoopbackHost } from '../../net/address.js';
 import {
-  addCaptureOption, addCertOptions, addOutputOptions, collect, loadServerTls, openBrowser, Output, RawOptions, readOutputOptions, readServerTlsOptions, startCapture,
+  addCaptureOption, addCertOptions, addOutputOptions, collect, loadServerTls, Output, RawOptions, readOutputOptions, readServerTlsOptions, startCapture,
   type CommandResult, type OutputOptions, type Runner, type ServerTlsOptions,
 } from '../command.js';
+import { openBrowser } from '../browser.js';
 import { withExamples } from '../help.js';
 import { onStopSignal } from '../signals.js';
 

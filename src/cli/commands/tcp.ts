@@ -1,6 +1,5 @@
 // `sockit tcp listen` and `sockit tcp connect`: the CLI faces of the TCP server and client sessions.
 import { createReadStream, readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { Command, type OptionValues } from 'commander';
 import { TcpServer, type TcpServerOptions } from '../../net/tcp-server.js';
@@ -8,9 +7,10 @@ import { TcpClient } from '../../net/tcp-client.js';
 import { encodeText, createDecoder } from '../../wire/codec.js';
 import { describeFrame, encodeFrame } from '../../wire/framing.js';
 import { parseHex } from '../../wire/hex.js';
-import { parseTarget } from '../../wire/endpoint.js';
+import { parseInteger, parseTarget } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
 import { formatTlsPeer } from '../../net/tls-info.js';
+import type { SessionEvent } from '../../net/session.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
   addCaptureOption, addConnectionServerOptions, addFrameOptions, addRuleOptions, readRuleOptions, RULE_FLAGS, type RuleOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
@@ -19,9 +19,9 @@ import {
 } from '../command.js';
 import { withExamples } from '../help.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
-import { checkInputFile, openOutputFile, type InputFile, type OutputFile } from '../files.js';
+import { checkInputFile, checkOutputFile, FILE_OPTION, OUT_OPTION, type InputFile } from '../files.js';
 import { ReceivedWriter } from '../received.js';
-import { addServerExtraOptions, execPerConnection, LOG_OPTION, openLogFile, readServerExtras, startPeriodicSend, type ServerExtras } from '../server-extras.js';
+import { addServerExtraOptions, LOG_OPTION, openLogFile, readServerExtras, startPeriodicSend, type ServerExtras } from '../server-extras.js';
 import { ProgressBar } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -36,11 +36,15 @@ export function registerTcp(program: Command, run: Runner): void {
     .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
   addListenHostOption(listen).option('-q, --quiet', 'show connections and errors, not each message');
   addCaptureOption(addConnectionServerOptions(addOutputOptions(addFrameOptions(addTextOptions(listen)))));
-  addServerExtraOptions(listen).option(...LOG_OPTION);
+  addServerExtraOptions(listen)
+    .option(...OUT_OPTION, "save every client's bytes to this file as they arrive, instead of showing them (-: stdout, like nc -l > file)")
+    .option(...FILE_OPTION, 'send this file to each client as it connects (progress on stderr), then half-close; every client gets the whole file')
+    .option(...LOG_OPTION);
   withExamples(listen, [
     'sockit tcp listen 8000 --echo',
     "sockit tcp listen 8000 --every 1000 --send 'tick {counter}\\n'",
     'sockit tcp listen 8000 --exec cat',
+    'sockit tcp listen 8000 --out upload.bin',
     "sockit tcp listen 9999 --welcome 'Welcome!' --reply 'Hello, {data}!' --quit exit",
     "sockit tcp listen 127.0.0.1:8000 --frame line --reply '{n}: {data}\\n'",
   ]);
@@ -53,8 +57,9 @@ export function registerTcp(program: Command, run: Runner): void {
     .argument('[port]', 'server port')
     .option('-s, --send <text>', 'send this (\\n \\r \\t \\xHH escapes) and print the replies; repeatable', collect);
   addSendOptions(connect, { wait: 'with --send/--file: exit after this much silence', repeat: 'send the --send texts this many times', interval: 'pause between repeats' }, '1000')
-    .option('--file <path>', 'send a file (progress on stderr), then half-close')
-    .option('--out <path>', 'save what arrives to this file instead of printing it (-: stdout, byte for byte)')
+    .option(...FILE_OPTION, 'send a file (progress on stderr), then half-close')
+    .option(...OUT_OPTION, 'save what arrives to this file instead of printing it (-: stdout, byte for byte)')
+    .option('--reconnect [tries]', 'connect again when the connection ends or fails, waiting longer after each failure (until Ctrl-C, or this many tries in a row)')
     .option('-C, --crlf', 'send the line ends typed on stdin as \\r\\n (like nc -C)')
     .option(...LOG_OPTION)
     .option('--connect-timeout <ms>', 'give up connecting after this long', '10000')
@@ -68,6 +73,7 @@ export function registerTcp(program: Command, run: Runner): void {
     'sockit tcp connect 127.0.0.1 8000',
     "sockit tcp connect 127.0.0.1:8000 --send 'PING\\r\\n' --wait 500",
     'sockit tcp connect 127.0.0.1 8000 < request.bin > reply.bin',
+    'sockit tcp connect 127.0.0.1 8000 --reconnect',
   ]);
   connect.action((host: string, port: string | undefined, raw: OptionValues) => run(() => tcpConnect(readConnectOptions(host, port, new RawOptions(raw))), RULE_FLAGS));
 }
@@ -78,6 +84,10 @@ interface ListenOptions extends ListenCommon {
   tls: ServerTlsOptions;
   extras: ServerExtras;
   logPath?: string;
+  /** `--out`: where every client's bytes are saved (`-`: stdout). */
+  outPath?: string;
+  /** `--file`: sent to each client. */
+  file?: InputFile;
 }
 
 function readListenOptions(portArg: string, raw: RawOptions): ListenOptions {
@@ -88,22 +98,35 @@ function readListenOptions(portArg: string, raw: RawOptions): ListenOptions {
     ...readConnectionServerOptions(raw),
   };
   const answers = Boolean(server.reply !== undefined || server.echo || server.chat || server.rules?.length || server.rulesFile);
-  return { ...common, server, tls: readServerTlsOptions(raw), extras: readServerExtras(raw, answers), logPath: raw.text('log') };
+  const extras = readServerExtras(raw, answers);
+  const path = raw.text('file');
+  if (path !== undefined && extras.exec !== undefined) throw new UsageError('--file and --exec both answer every client; choose one');
+  return {
+    ...common, server: { ...server, exec: extras.exec }, tls: readServerTlsOptions(raw), extras, logPath: raw.text('log'),
+    file: path === undefined ? undefined : checkInputFile(path, '--file'),
+    // last: checking creates (or empties) the file, which no other refusal should do
+    outPath: checkOutputFile(raw.text('out'), '--out'),
+  };
 }
 
 async function tcpListen(o: ListenOptions): Promise<CommandResult> {
   const tls = await loadServerTls(o.tls, o.server.host);
   const server = new TcpServer({ ...o.server, tls: tls ? { key: tls.key, cert: tls.cert } : undefined });
-  const output = new Output(o.data);
+  // --out -: the bytes have stdout, so what is said goes to stderr
+  const output = new Output(o.data, { stdoutTaken: o.outPath === '-' });
   const log = openLogFile(o.logPath, { hex: o.data.hex, encoding: o.data.encoding, frame: o.data.frame.kind === 'raw' ? undefined : describeFrame(o.data.frame) });
   if (log) server.on('event', log.render);
   const render = dataRenderer(output, o.data);
-  // quiet: the server then neither decodes messages nor builds their events (unless a program or a log reads them)
-  server.messageEvents = !o.quiet || o.extras.exec !== undefined || log !== undefined;
+  // quiet, or saving to a file: the server then neither decodes messages nor builds their events (unless a log reads them)
+  const silent = o.quiet || o.outPath !== undefined;
+  // the file's chunks are told by its progress line, not shown one by one
+  const shown = (e: SessionEvent) => (e.event !== 'data' || !silent) && (e.event !== 'send' || (!silent && !o.file));
+  server.messageEvents = !silent || log !== undefined;
+  const saved = o.outPath === undefined ? undefined : server.saveReceived(o.outPath === '-' ? process.stdout : o.outPath, { overwrite: true });
   if (o.extras.periodic) startPeriodicSend(server, o.extras.periodic, o.data.encoding);
-  if (o.extras.exec !== undefined) execPerConnection(server, o.extras.exec, (text) => output.err.line(text));
+  if (o.file) sendToEachClient(server, o.file);
   const code = await runListener({
-    session: server, output, render: o.quiet ? (e) => e.event !== 'data' && e.event !== 'send' && render(e) : render,
+    session: server, output, render: silent || o.file ? (e) => shown(e) && render(e) : render,
     start: (s) => s.listen(),
     encodeLine: (text) => encodeLine(text, o.data),
     send: (bytes, target) => server.send(bytes, target),
@@ -112,8 +135,29 @@ async function tcpListen(o: ListenOptions): Promise<CommandResult> {
     clients: () => server.clients(), noun: 'client',
     kick: (id) => server.disconnect(id, 'closed by /kick'),
   });
+  await saved?.finish();
   await log?.close();
   return code;
+}
+
+/** `tcp listen --file`: each client, as it connects, gets the whole file from its start, with its own progress line, then a half-close. */
+function sendToEachClient(server: TcpServer, file: InputFile): void {
+  server.on('event', (e) => {
+    if (e.event !== 'connect') return;
+    // a bar only once bytes move: a refused client (--allow, --max-conns) gets none and says nothing
+    let bar: ProgressBar | undefined;
+    const progress = (n: number) => (bar ??= new ProgressBar(`#${e.id} sending ${file.path}`, file.size)).add(n);
+    server.stream(e.id, createReadStream(file.path), { end: true, onWritten: progress }).then(
+      (complete) => {
+        if (complete) (bar ??= new ProgressBar(`#${e.id} sending ${file.path}`, file.size)).finish();
+        else bar?.interrupt('the client left');
+      },
+      (err: Error) => {
+        bar?.interrupt(`could not read ${file.path}: ${err.message}`);
+        server.disconnect(e.id, `could not read ${file.path}`);
+      },
+    );
+  });
 }
 
 /** A typed line as one message: hex with --send-hex, else text, framed. */
@@ -135,8 +179,10 @@ interface ConnectOptions {
   /** The --send texts, as framed bytes. */
   sends: Buffer[];
   file?: InputFile;
-  /** `--out`, opened before connecting (`-`: stdout). */
-  out?: OutputFile;
+  /** `--out`, checked before connecting (`-`: stdout). */
+  outPath?: string;
+  /** `--reconnect`: true (until stopped) or the tries in a row. */
+  reconnect?: true | number;
   /** Line ends typed on stdin go out as CRLF. */
   crlf: boolean;
   logPath?: string;
@@ -179,15 +225,19 @@ function readConnectOptions(hostArg: string, portArg: string | undefined, raw: R
       throw new UsageError(`--ca: cannot read '${caPath}'`);
     }
   }
-  // last: opening creates (or empties) the file, which no other refusal should do
-  const outPath = raw.text('out');
-  if (outPath !== undefined) o.out = openOutputFile(outPath, '--out');
+  const reconnect: unknown = raw.value('reconnect');
+  if (reconnect !== undefined) {
+    if (o.sends.length || o.file) throw new UsageError('--reconnect keeps a connection to type into; leave out --send and --file');
+    o.reconnect = reconnect === true ? true : parseInteger(String(reconnect), '--reconnect', 1);
+  }
+  // last: checking creates (or empties) the file, which no other refusal should do
+  o.outPath = checkOutputFile(raw.text('out'), '--out');
   return o;
 }
 
 async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   const { data } = o;
-  const terminal = Boolean(process.stdout.isTTY) && !o.out;
+  const terminal = Boolean(process.stdout.isTTY) && !o.outPath;
   const output = new Output(data);
   const { out, err, ce: c } = output;
   // on a terminal each read gets its time and an arrow; into a file or pipe only the bytes go
@@ -195,12 +245,14 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   const log = openLogFile(o.logPath, { hex: data.hex, encoding: data.encoding, frame: data.frame.kind === 'raw' ? undefined : describeFrame(data.frame) });
   const client = new TcpClient({
     host: o.host, port: o.port, encoding: data.encoding, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
-    connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: data.json || (received.needsText && !o.out),
+    connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: data.json || (received.needsText && !o.outPath),
     tls: o.tls || o.ca ? { rejectUnauthorized: !o.insecure, ca: o.ca } : undefined,
-    // like nc -N: a server that has finished sending still gets the rest of stdin or the file
-    allowHalfOpen: o.sends.length === 0,
+    // like nc -N: a server that has finished sending still gets the rest of stdin or the file (reconnecting: its end is the cue)
+    allowHalfOpen: o.sends.length === 0 && !o.reconnect,
+    reconnect: o.reconnect === undefined ? undefined : o.reconnect === true ? true : { maxAttempts: o.reconnect },
     ...o.rules,
   });
+  const saved = o.outPath === undefined ? undefined : client.saveReceived(o.outPath === '-' ? process.stdout : o.outPath, { overwrite: true });
   const capture = startCapture(client, o.capture);
   let lastActivity = Date.now();
   if (log) client.on('event', log.render);
@@ -215,8 +267,7 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
           if (e.tls) for (const l of formatTlsPeer(e.tls)) err.line(c.dim(`  ${l}`));
           break;
         case 'data':
-          if (o.out) o.out.write(e.payload);
-          else received.write(e.payload, e.text);
+          if (!saved) received.write(e.payload, e.text);
           break;
         case 'send':
           // what --send sent; lines typed on a terminal are on the screen already
@@ -229,18 +280,27 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
         case 'error':
           err.line(c.err(`error: ${e.message} [${e.code}]`));
           break;
+        case 'retry':
+          err.line(c.sys(`reconnecting in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`));
+          break;
         default:
           break;
       }
     });
   }
 
-  await client.connect();
   let interrupted: StopSignal | undefined;
+  // registered first: Ctrl-C also stops a client still waiting to reconnect
   const stop = onStopSignal((signal) => {
     interrupted = signal;
     void client.close(true);
   });
+  try {
+    await client.connect();
+  } catch (e) {
+    stop();
+    throw e;
+  }
   // any mode: what arrives resets the --wait silence
   client.on('event', (e) => {
     if (e.event === 'data') lastActivity = Date.now();
@@ -248,6 +308,10 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   const silence = () => waitForSilence(o.waitMs, () => lastActivity, () => client.stats.active === 0);
   // a transfer cut short by Ctrl-C exits as interrupted (130); an interactive session ended by it does not
   let complete = true;
+  let gaveUp = false;
+  client.on('event', (e) => {
+    if (e.event === 'error' && e.message.startsWith('gave up reconnecting')) gaveUp = true;
+  });
 
   if (o.sends.length) {
     let sent = 0;
@@ -271,10 +335,12 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   }
   stop();
   err.flush();
-  if (o.out) await o.out.end();
+  await saved?.finish();
   await capture?.finish();
   await log?.close();
-  return interrupted && !complete ? interruptedExitCode(interrupted) : 0;
+  if (interrupted && !complete) return interruptedExitCode(interrupted);
+  // reconnecting ran out of tries: as a connect failure
+  return gaveUp ? 4 : 0;
 }
 
 /**
@@ -284,50 +350,40 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
  */
 async function sendFile(client: TcpClient, file: InputFile, interrupted: () => boolean): Promise<boolean> {
   const bar = new ProgressBar(`sending ${file.path}`, file.size);
-  const socket = client.raw;
   const stream = createReadStream(file.path);
-  const readError = new Promise<never>((_, reject) =>
-    stream.on('error', (e) => reject(new SockitError('SOCKIT_ERR_FILE', `could not read ${file.path}: ${e.message}`, { cause: e }))),
-  );
-  readError.catch(() => {});
-  const gone = () => socket.destroyed || socket.writableEnded;
+  let complete: boolean;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (interrupted() || gone()) break;
-      const flushed = socket.write(chunk, (err) => {
-        if (err) return;
-        client.countSent(chunk.length);
-        bar.add(chunk.length);
-      });
-      if (!flushed) await Promise.race([drained(socket), readError]);
-    }
+    complete = await client.pump(stoppable(stream, interrupted), (n) => bar.add(n));
+  } catch (e) {
+    throw new SockitError('SOCKIT_ERR_FILE', `could not read ${file.path}: ${(e as Error).message}`, { cause: e });
   } finally {
     stream.destroy();
   }
-  if (interrupted() || gone()) {
+  if (!complete || interrupted()) {
     bar.interrupt(interrupted() ? 'interrupted' : 'the connection closed');
     return false;
   }
-  await new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
   bar.finish();
   client.end();
   return true;
 }
 
-/** Resolves once the socket can take more, or is gone. */
-function drained(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
+/** The chunks of `source` until `stop` says so. */
+async function* stoppable(source: AsyncIterable<Buffer>, stop: () => boolean): AsyncIterable<Buffer> {
+  for await (const chunk of source) {
+    if (stop()) return;
+    yield chunk;
+  }
 }
 
 const CRLF = Buffer.from('\r\n');
+
+/** What was typed, to the open connection; between reconnections it is told, not silently lost. */
+function sendTyped(client: TcpClient, bytes: Buffer): Promise<void> {
+  if (client.connected) return client.send(bytes);
+  process.stderr.write(`not connected; ${formatBytes(bytes.length)} typed were not sent\n`);
+  return Promise.resolve();
+}
 
 /** stdin to the socket: raw bytes for UTF-8 (byte exact), transcoded otherwise, lines for hex and framed modes; its end half-closes. */
 function pumpStdin(client: TcpClient, data: DataOptions, crlf: boolean): void {
@@ -338,7 +394,7 @@ function pumpStdin(client: TcpClient, data: DataOptions, crlf: boolean): void {
     rl.on('line', (line) => {
       try {
         const bytes = crlf && data.frame.kind === 'line' && !data.sendHex ? Buffer.concat([encodeText(line, data.encoding), CRLF]) : encodeLine(line, data);
-        void client.send(bytes);
+        sendTyped(client, bytes);
       } catch (e) {
         process.stderr.write(`error: ${(e as Error).message}\n`);
       }
@@ -360,7 +416,7 @@ function pumpStdin(client: TcpClient, data: DataOptions, crlf: boolean): void {
     }
     // backpressure: stop reading stdin until the socket drains
     stdin.pause();
-    void client.send(bytes).then(() => stdin.resume());
+    void sendTyped(client, bytes).then(() => stdin.resume());
   });
   stdin.on('end', () => client.end());
   stdin.on('error', () => client.end());
