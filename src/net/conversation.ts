@@ -75,7 +75,8 @@ export abstract class Conversation implements Link, ConversationInfo {
     if (this.settings.direction === 'down') stats.bytesOut += chunk.length;
     else stats.bytesIn += chunk.length;
     const tap = this.settings.session.wireTap;
-    if (tap !== undefined) tap('in', this.id, this.peer, chunk, this.opcodeIn);
+    // a relay's down direction is tapped where it reaches the client, after its faults
+    if (tap !== undefined && this.settings.direction !== 'down') tap('in', this.id, this.peer, chunk, this.opcodeIn);
     const frames = this.frames;
     // raw framing: one read is one message, no array per chunk
     if (frames === undefined) {

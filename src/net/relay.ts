@@ -4,6 +4,7 @@ import { isClear, type FaultSpec } from '../wire/faults.js';
 import type { ConversationInfo, ReadSettings } from './conversation.js';
 import { DirectionReader } from './direction-reader.js';
 import type { CloseHow, CloseSide, Direction } from './events.js';
+import type { WireTap } from './session.js';
 import { StreamShaper, type Random, type ShaperOutput } from './faults.js';
 
 /** One end of a relay: the stream its bytes travel on (TLS or plain) and the TCP socket under it. */
@@ -20,6 +21,8 @@ export interface RelayHost {
   faults(direction: Direction): FaultSpec;
   readonly random: Random;
   readonly idleTimeoutMs?: number;
+  /** The session's wire tap (a capture): it hears the client's side of each connection. */
+  readonly wireTap: WireTap | undefined;
   /** Both ends are closed: forget the relay and say why. */
   relayClosed(relay: Relay): void;
 }
@@ -73,6 +76,7 @@ class Pump implements ShaperOutput {
     this.reader.read(chunk);
     if (this.direct && this.shaper.idle) {
       this.shaper.passed += chunk.length;
+      this.toClient(chunk);
       if (!this.to.stream.write(chunk)) this.hold(DRAIN);
     } else this.shaper.push(chunk);
   };
@@ -109,7 +113,14 @@ class Pump implements ShaperOutput {
 
   write(piece: Buffer, then?: () => void): boolean {
     if (this.to.stream.destroyed || this.to.stream.writableEnded) return true;
+    this.toClient(piece);
     return this.to.stream.write(piece, then);
+  }
+
+  /** What goes down reaches the client as written here, after the faults: the wire tap records it as sent to the client. */
+  private toClient(piece: Buffer): void {
+    const tap = this.direction === 'down' ? this.relay.host.wireTap : undefined;
+    if (tap !== undefined) tap('out', this.relay.id, this.relay.peer, piece);
   }
 
   cut(kind: 'drop' | 'reset', after: number): void {

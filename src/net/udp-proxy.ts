@@ -60,7 +60,11 @@ class Mapping {
     this.down = new DirectionReader(readers.down, id, peer);
     this.upstream = dgram.createSocket(relay.targetFamily === 6 ? 'udp6' : 'udp4');
     this.upShaper = new DatagramShaper(() => relay.faults('up'), (d) => this.toTarget(d), relay.random);
-    this.downShaper = new DatagramShaper(() => relay.faults('down'), (d) => relay.sendToClient(d, port, address), relay.random);
+    this.downShaper = new DatagramShaper(() => relay.faults('down'), (d) => {
+      // the client's side of the relay, as a capture records it: what it was sent, after the faults
+      relay.wireTap?.('out', id, this.peer, d);
+      relay.sendToClient(d, port, address);
+    }, relay.random);
     this.upstream.on('message', (msg) => {
       this.timer.refresh();
       this.down.read(msg);

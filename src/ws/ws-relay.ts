@@ -5,6 +5,7 @@ import type { ReadSettings } from '../net/conversation.js';
 import { DirectionReader } from '../net/direction-reader.js';
 import type { CloseHow, CloseSide, Direction, WsCloseFrame } from '../net/events.js';
 import type { RelayInfo } from '../net/relay.js';
+import type { WireTap } from '../net/session.js';
 import { describeCloseCode } from './close-codes.js';
 
 /** What a WebSocket relay needs from its session. */
@@ -12,6 +13,8 @@ export interface WsRelayHost {
   readonly readers: { readonly up: ReadSettings; readonly down: ReadSettings };
   /** Whether anyone listens to message and control events. */
   readonly messagesObserved: boolean;
+  /** The session's wire tap (a capture): it hears the client's side of each connection. */
+  readonly wireTap: WireTap | undefined;
   /** Both ends are closed: forget the relay and say why. */
   relayClosed(relay: WsRelay): void;
 }
@@ -77,6 +80,7 @@ export class WsRelay {
       reader.message(data, binary);
       if (to.ws.readyState !== 1) return;
       to.ws.send(data, { binary });
+      if (direction === 'down') this.host.wireTap?.('out', this.id, this.peer, data, binary ? 'binary' : 'text');
       if (!paused && to.socket.writableNeedDrain) {
         // the other end reads slowly: stop reading this one until it has taken what waits
         paused = true;

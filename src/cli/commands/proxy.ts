@@ -11,8 +11,8 @@ import { parseFrame, type FrameSpec } from '../../wire/framing.js';
 import { clearingPatch, describeFaults, parseFaultLine } from '../../wire/faults.js';
 import { UsageError } from '../../errors.js';
 import {
-  addAccessOptions, addCertOptions, addFrameOptions, addListenHostOption, addOutputOptions, addPayloadOption, dataRenderer, loadServerTls,
-  Output, RawOptions, readDataOptions, readServerTlsOptions, type CommandResult, type DataOptions, type FieldFlags, type Runner,
+  addAccessOptions, addCaptureOption, addCertOptions, addFrameOptions, addListenHostOption, addOutputOptions, addPayloadOption, dataRenderer, loadServerTls,
+  Output, RawOptions, readDataOptions, readServerTlsOptions, startCapture, type CommandResult, type DataOptions, type FieldFlags, type Runner,
 } from '../command.js';
 import { withExamples } from '../help.js';
 import { addFaultOptions, readFaultOptions } from '../fault-options.js';
@@ -51,10 +51,12 @@ export function registerProxy(program: Command, run: Runner): void {
     .option('--insecure', 'with --tls-target: accept any certificate')
     .option('--servername <name>', 'with --tls-target: the name sent (SNI) and checked in the certificate');
   addFaultOptions(proxy);
+  addCaptureOption(proxy, "each relayed connection as its client saw it (what it sent, and what it was sent after the faults)");
   withExamples(proxy, [
     'sockit proxy 8080 127.0.0.1:8000',
     'sockit proxy 8080 127.0.0.1:8000 --frame line --encoding gbk',
     'sockit proxy 8080 127.0.0.1:8000 --latency 200±20 --down-bandwidth 64k',
+    'sockit proxy 8080 127.0.0.1:8000 --capture relay.ndjson   # then: sockit export relay.ndjson --pcap relay.pcap',
   ]);
   proxy.action((port: string, target: string, raw: OptionValues) => run(() => runProxy(port, target, new RawOptions(raw)), PROXY_FLAGS));
 }
@@ -170,6 +172,7 @@ async function runWsProxy(portArg: string, targetArg: string, raw: RawOptions, d
   const output = new Output(data);
   proxy.messageEvents = !raw.flag('quiet');
   proxy.on('event', dataRenderer(output, data));
+  const capture = startCapture(proxy, raw.text('capture'));
   await proxy.listen();
   // the listening line first, then where the relay goes
   output.out.flush();
@@ -178,6 +181,7 @@ async function runWsProxy(portArg: string, targetArg: string, raw: RawOptions, d
   await proxy.closed;
   unregister();
   output.out.flush();
+  await capture?.finish();
   return 0;
 }
 
@@ -212,6 +216,7 @@ async function runProxy(portArg: string, targetArg: string, raw: RawOptions): Pr
   // quiet: no message is decoded or turned into an event
   proxy.messageEvents = !raw.flag('quiet');
   proxy.on('event', dataRenderer(output, data));
+  const capture = startCapture(proxy, raw.text('capture'));
   await proxy.listen();
   // the listening line first, then where the relay goes
   output.out.flush();
@@ -222,5 +227,6 @@ async function runProxy(portArg: string, targetArg: string, raw: RawOptions): Pr
   unregister();
   stopInput();
   output.out.flush();
+  await capture?.finish();
   return 0;
 }
