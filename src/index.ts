@@ -37,6 +37,7 @@ export * from './load/locust-worker.js';
 export * from './net/listen.js';
 export * from './system-errors.js';
 export * from './net/address.js';
+export * from './net/exposure.js';
 export * from './wire/ws-url.js';
 export * from './ws/ws-server.js';
 export * from './ws/ws-client.js';

@@ -41,6 +41,7 @@ function requestProblem(type: string, m: Fields): WireError | undefined {
   if (!FREE_REQUESTS.has(type) && !isSessionId(own(m, 'session'))) return bad('session', `session must be a session id, got ${describeValue(own(m, 'session'))}`);
   switch (type) {
     case 'create':
+      if (!isOptional(own(m, 'confirm'), (v) => typeof v === 'boolean')) return bad('confirm', `confirm must be true or false, got ${describeValue(own(m, 'confirm'))}`);
       return isRecord(own(m, 'spec')) ? undefined : bad('spec', 'missing session settings');
     case 'send': {
       const target = own(m, 'target');

@@ -210,11 +210,13 @@ export interface PageAck {
   seq: number;
 }
 
-/** Start a session. */
+/** Start a session. One open beyond this machine (every interface, a whole disk served) is refused with `SOCKIT_ERR_CONFIRM` until asked again with `confirm`. */
 export interface PageCreate {
   type: 'create';
   req: number;
   spec: SessionSpec;
+  /** The person confirmed what the session exposes. */
+  confirm?: boolean;
 }
 
 /** Stop a session (it stays listed as closed). */

@@ -14,6 +14,7 @@ import { checkWireRules, toRuleSpec } from './rules-spec.js';
 import { DEFAULT_RECENT_LIMITS, RecentLog, type RecentLimits } from './recent-log.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS, type Counters, type Payload, type SessionInfo, type SessionKind, type SessionSpec, type SessionStats, type Target } from './protocol.js';
 import { parseInteger } from '../wire/endpoint.js';
+import { exposuresOf, type Exposure } from '../net/exposure.js';
 
 interface Managed {
   info: SessionInfo;
@@ -37,6 +38,13 @@ export type HexTagged = SessionEvent & { hex?: true };
 
 // the kinds whose rules a page can change while they run
 const RULE_KINDS: ReadonlySet<SessionKind> = new Set(['tcp-server', 'ws-server']);
+
+/** What a session's settings open beyond this machine (clients connect out: nothing). */
+export function exposuresOfSpec(spec: SessionSpec): Exposure[] {
+  if (spec.kind === 'tcp-client' || spec.kind === 'ws-client') return [];
+  // the servers' default is every interface, as in the lessons; a static server's is localhost
+  return exposuresOf({ host: spec.host, everyInterfaceByDefault: spec.kind !== 'http', root: spec.kind === 'http' ? spec.root : undefined });
+}
 
 /** Limits the hub applies to what pages ask. */
 export interface HubOptions {
@@ -82,10 +90,18 @@ export class SessionHub extends EventEmitter {
     return [...this.sessions.values()].map((m) => m.info);
   }
 
-  /** Validates a spec, starts the session (called `name`, a workspace's session) and resolves with its info; rejects with a HubError. */
-  async create(spec: SessionSpec, name?: string): Promise<SessionInfo> {
+  /**
+   * Validates a spec, starts the session (called `name`, a workspace's session) and resolves with
+   * its info; rejects with a HubError. With `askFirst`, a session open beyond this machine (see
+   * {@link exposuresOf}) is refused with `SOCKIT_ERR_CONFIRM` saying what it exposes, for a person to confirm.
+   */
+  async create(spec: SessionSpec, name?: string, { askFirst = false }: { askFirst?: boolean } = {}): Promise<SessionInfo> {
     if (this.closing) throw new HubError({ code: 'SOCKIT_ERR_NETWORK', message: 'sockit is shutting down' });
     const normal = normaliseSpec(spec);
+    const exposed = askFirst ? exposuresOfSpec(normal) : [];
+    if (exposed.length) {
+      throw new HubError({ code: 'SOCKIT_ERR_CONFIRM', message: `${exposed.map((x) => x.message).join('; and ')}.`, field: exposed[0]!.field, hint: 'start it anyway if that is what you want' });
+    }
     const id = `s${this.nextId++}`;
     const frame = 'frame' in normal ? parseFrame(normal.frame, 'frame') : { kind: 'raw' as const };
     const m: Managed = {

@@ -216,7 +216,7 @@ export class WsBridge {
     const hub = this.hub;
     switch (msg.type) {
       case 'create':
-        return { session: await hub.create(msg.spec) };
+        return { session: await hub.create(msg.spec, undefined, { askFirst: msg.confirm !== true }) };
       case 'close':
         return { session: await hub.close(msg.session) };
       case 'restart':

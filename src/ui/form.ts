@@ -18,6 +18,8 @@ export interface DialogState {
   refusals: number;
   /** A server's rules table. */
   rules: RuleRow[];
+  /** What the session would open beyond this machine, as sockit said it: the next submit confirms it. */
+  confirm: string | undefined;
 }
 
 /** Form defaults per kind, before the person's own last values. */
@@ -79,7 +81,7 @@ export class NewSessionForm {
   constructor(private readonly store: Store) {}
 
   private fresh(kind: SessionKind): DialogState {
-    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}) }, errors: {}, formError: undefined, busy: false, refusals: 0, rules: [] };
+    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}) }, errors: {}, formError: undefined, busy: false, refusals: 0, rules: [], confirm: undefined };
   }
 
   /** Opens the form for a kind (the last one used by default). */
@@ -109,6 +111,8 @@ export class NewSessionForm {
     const d = this.dialog;
     if (!d) return;
     d.values = { ...d.values, [name]: value };
+    // what was confirmed was the settings as they were
+    d.confirm = undefined;
     if (d.errors[name]) this.recheck(d, name);
     this.store.notify();
   }
@@ -192,8 +196,14 @@ export class NewSessionForm {
     }
     d.busy = true;
     store.notify();
-    const r = await store.request({ type: 'create', spec: specOf(d) });
+    const r = await store.request({ type: 'create', spec: specOf(d), ...(d.confirm ? { confirm: true } : {}) });
     d.busy = false;
+    if (!r.ok && r.error.code === 'SOCKIT_ERR_CONFIRM') {
+      // sockit's own rule (the one the CLI warns by): the person sees what it means and starts it anyway, or changes it
+      d.confirm = r.error.message;
+      store.notify();
+      return;
+    }
     if (!r.ok) {
       const f = r.error.field;
       if (f && (f in d.values || f.startsWith('rules.'))) d.errors = { ...d.errors, [f]: r.error.message + (r.error.hint ? ` — ${r.error.hint}` : '') };

@@ -108,6 +108,11 @@ test('started by a script from / without a folder, it refuses rather than share 
   assert.match(res.stderr, /refusing to serve \/ without being asked/);
 });
 
+test('serving / when asked to works, with a warning that it is the whole file system (the rule the page asks by)', async (t) => {
+  const srv = spawnCli(t, ['serve', '/', '-p', '0', '-H', '127.0.0.1']);
+  await srv.waitStderr('warning: it serves /, the whole file system, to whoever can reach it');
+});
+
 /** Opens a keep-alive connection and asks for `path` once; resolves with the socket (still open) once the whole answer is in. */
 async function keptAlive(t, port, path) {
   const s = net.connect(port, '127.0.0.1');

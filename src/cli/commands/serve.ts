@@ -1,6 +1,5 @@
 // `sockit serve`: the CLI face of the static web server session.
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { Command, type OptionValues } from 'commander';
 import { parsePort, parseSize } from '../../wire/endpoint.js';
@@ -8,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { parseCredentials } from '../../http/auth.js';
 import type { StaticServerOptions } from '../../http/static-server.js';
 import { isLoopbackHost } from '../../net/address.js';
+import { exposuresOf, servesWholeTree } from '../../net/exposure.js';
 import {
   addCaptureOption, addCertOptions, addOutputOptions, collect, loadServerTls, Output, RawOptions, readOutputOptions, readServerTlsOptions, startCapture,
   type CommandResult, type OutputOptions, type Runner, type ServerTlsOptions,
@@ -74,7 +74,7 @@ function readServeOptions(dirArg: string | undefined, raw: RawOptions): ServeOpt
   if (!existsSync(root)) throw new UsageError(`the folder to serve, '${dir}', does not exist`);
   if (!statSync(root).isDirectory()) throw new UsageError(`'${dir}' is a file; give the folder that holds it`);
   // started by a script from / or $HOME, serving would expose the whole disk or home folder
-  if (dirArg === undefined && !process.stdin.isTTY && (root === path.parse(root).root || root === homedir())) {
+  if (dirArg === undefined && !process.stdin.isTTY && servesWholeTree(root)) {
     throw new UsageError(`refusing to serve ${root} without being asked: name the folder, as in sockit serve ${root}`);
   }
   const host = raw.host();
@@ -131,6 +131,8 @@ async function runServe(o: ServeOptions): Promise<CommandResult> {
   const exposed = server.addresses.some((a) => !isLoopbackHost(a));
   if (o.server.auth && !tls && exposed) err.line(c.err('warning: --auth over plain HTTP on the network sends the password readable by anyone on the way; add --tls'));
   if (o.server.upload && exposed) err.line(c.err('warning: --upload on the network lets anyone who can reach this machine write into the folder'));
+  // the rule the page asks by before it starts such a server
+  for (const x of exposuresOf({ root })) err.line(c.err(`warning: ${x.message}`));
   if (o.open) {
     openBrowser(urls[0]!, (why) => {
       err.line(`${why}; open ${urls[0]} yourself`);

@@ -166,6 +166,15 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
         </div>
         <div class="dialog-body">
           <Fields d={d} />
+          {d.confirm && (
+            <div class="banner warn" role="alert" data-testid="confirm-exposure">
+              <Icon name="warn" />
+              <div>
+                <div>This session would be open beyond this machine: {d.confirm}</div>
+                <div class="muted small">Start it anyway, or listen on 127.0.0.1 / serve a folder of its own.</div>
+              </div>
+            </div>
+          )}
           {d.formError && (
             <div class="banner error" role="alert">
               <Icon name="warn" />
@@ -182,8 +191,8 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
           <button type="button" class="btn" onClick={() => store.form.close()}>
             Cancel
           </button>
-          <button type="submit" class="btn primary" disabled={d.busy} data-testid="start-session">
-            <Icon name="play" /> {d.busy ? 'Starting…' : isClientKind(d.kind) ? 'Connect' : 'Start'}
+          <button type="submit" class={`btn ${d.confirm ? 'danger' : 'primary'}`} disabled={d.busy} data-testid={d.confirm ? 'start-anyway' : 'start-session'}>
+            <Icon name="play" /> {d.busy ? 'Starting…' : d.confirm ? 'Start anyway' : isClientKind(d.kind) ? 'Connect' : 'Start'}
           </button>
         </footer>
         <datalist id="encodings">
