@@ -56,8 +56,8 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-/** Fills the new-session form and starts it; resolves with the port in the session's state line. */
-export async function createSession(page, kind, fields) {
+/** Opens the new-session form for `kind` and fills `fields` (checkboxes by booleans, selects by value); resolves with the dialog. */
+export async function fillForm(page, kind, fields) {
   await page.getByTestId('new-session').click();
   const dialog = page.getByTestId('new-dialog');
   await dialog.locator(`[data-kind="${kind}"]`).click();
@@ -67,6 +67,12 @@ export async function createSession(page, kind, fields) {
     else if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
     else await el.fill(String(value));
   }
+  return dialog;
+}
+
+/** Fills the new-session form and starts it; resolves with the port in the session's state line. */
+export async function createSession(page, kind, fields) {
+  const dialog = await fillForm(page, kind, fields);
   await page.getByTestId('start-session').click();
   await dialog.waitFor({ state: 'detached' });
   const state = page.getByTestId('state');

@@ -2,18 +2,9 @@
 import { describe, test, before, after } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { run } from '../helpers/index.mjs';
-import { launchChromium, skipWithoutChromium, uiFor, openApp, pythonPeer } from './chromium.mjs';
+import { launchChromium, skipWithoutChromium, uiFor, openApp, pythonPeer, fillForm } from './chromium.mjs';
 
 let browser;
-
-/** Opens the form for `kind` and fills `fields`, without starting. */
-async function fillForm(page, kind, fields) {
-  await page.getByTestId('new-session').click();
-  const dialog = page.getByTestId('new-dialog');
-  await dialog.locator(`[data-kind="${kind}"]`).click();
-  for (const [name, value] of Object.entries(fields)) await dialog.locator(`[name="${name}"]`).fill(String(value));
-  return dialog;
-}
 
 describe('the new-session form, as NetAssist users work it', { skip: skipWithoutChromium() }, () => {
   before(async () => {
