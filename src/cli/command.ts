@@ -10,7 +10,7 @@ import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette
 import { onStopSignal } from './signals.js';
 import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
 import { paceForTerminal } from './terminal-pace.js';
-import { TERMINAL_SHOW_BYTES } from './message-view.js';
+import { FILE_SHOW_BYTES, sessionText, TERMINAL_SHOW_BYTES } from './message-view.js';
 import { readTypedLines, type PeerCounts } from './typed-lines.js';
 
 /** What a command's action resolves to: its exit code. */
@@ -139,7 +139,7 @@ import type { CliCapture } from './capture-option.js';
 /** What every `listen` command reads alike. */
 export interface ListenCommon {
   /** The session options every listener shares: where, how it answers, whom it hears, in what encoding. */
-  session: RuleOptions & { port: number; host?: string; reply?: string; echo: boolean; allow?: string[]; deny?: string[]; encoding: string; decode: boolean };
+  session: RuleOptions & { port: number; host?: string; reply?: string; echo: boolean; allow?: string[]; deny?: string[]; encoding?: string; decode?: boolean; decodeLimit?: number };
   data: DataOptions;
   quiet: boolean;
   /** `--capture`: the file to capture into. */
@@ -158,8 +158,7 @@ export function readListenCommon(portArg: string, raw: RawOptions): ListenCommon
   const data = readDataOptions(raw);
   const session = {
     port, host, reply: raw.text('reply'), echo: raw.flag('echo'), allow: raw.list('allow'), deny: raw.list('deny'), ...readRuleOptions(raw),
-    // decoded text is shown, or sent in the JSON events; a hex view needs only the bytes
-    encoding: data.encoding, decode: data.json || !data.hex,
+    ...sessionText(data),
   };
   return { session, data, quiet: raw.flag('quiet'), capture: raw.text('capture') };
 }
@@ -180,12 +179,12 @@ export function addPayloadOption(cmd: Command): Command {
 }
 
 /** `--show`: how much of each message people see. */
-export const SHOW_OPTION = ['--show <bytes>', `show at most this many bytes of each message, counting the rest ("all": everything; default ${TERMINAL_SHOW_BYTES} on a terminal, everything elsewhere)`] as const;
+export const SHOW_OPTION = ['--show <bytes>', `show at most this many bytes of each message, counting the rest ("all": everything; default ${TERMINAL_SHOW_BYTES} on a terminal, ${FILE_SHOW_BYTES / 1024} KiB in a file or pipe)`] as const;
 
-/** Reads `--show`: a size, `all`, or by default a bounded prefix on a terminal and everything elsewhere. */
+/** Reads `--show`: a size, `all`, or by default a short prefix on a terminal and a long one elsewhere. */
 export function readShowBytes(raw: RawOptions): number {
   const text = raw.text('show');
-  if (text === undefined) return process.stdout.isTTY ? TERMINAL_SHOW_BYTES : Infinity;
+  if (text === undefined) return process.stdout.isTTY ? TERMINAL_SHOW_BYTES : FILE_SHOW_BYTES;
   return text === 'all' ? Infinity : parseSize(text, '--show', 1);
 }
 

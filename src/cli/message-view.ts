@@ -2,9 +2,25 @@
 import { createDecoder, decodeText } from '../wire/codec.js';
 import { formatHexDump } from '../wire/hex.js';
 import { formatBytes } from '../wire/format-bytes.js';
+import type { TextOptions } from '../net/session.js';
 
 /** How much of each message a terminal shows unless `--show` says otherwise. */
 export const TERMINAL_SHOW_BYTES = 512;
+
+/**
+ * How much of each message a text log in a file or a pipe shows unless `--show` says otherwise:
+ * more than any line people read, yet bounded, so that rendering one huge message cannot hold up
+ * the answers to every other peer. `--json` and `--capture` keep every byte.
+ */
+export const FILE_SHOW_BYTES = 64 * 1024;
+
+/**
+ * How a session should decode for the faces: text is shown, or sent in JSON events (whole); a hex
+ * view needs only the bytes; a text log decodes no more of a message than it shows.
+ */
+export function sessionText(data: { json: boolean; hex: boolean; encoding: string; showBytes: number }): TextOptions {
+  return { encoding: data.encoding, decode: data.json || !data.hex, decodeLimit: data.json ? undefined : data.showBytes };
+}
 
 /** The part of a message that is shown, and how many bytes are left out. */
 export interface Clipped {
@@ -16,11 +32,11 @@ export interface Clipped {
 }
 
 /** The first `limit` bytes of a message; its text cut at the last whole character within them. */
-export function clipMessage(payload: Buffer, text: string | undefined, limit: number, encoding: string): Clipped {
-  if (payload.length <= limit) return { payload, text, more: 0 };
+export function clipMessage(payload: Buffer, text: string | undefined, limit: number, encoding: string, decode = text !== undefined): Clipped {
+  if (payload.length <= limit) return { payload, text: text ?? (decode ? decodeText(payload, encoding) : undefined), more: 0 };
   const shown = payload.subarray(0, limit);
   // a stream decoder holds back a character cut in half instead of showing a replacement for it
-  return { payload: shown, text: text === undefined ? undefined : createDecoder(encoding).write(shown), more: payload.length - limit };
+  return { payload: shown, text: decode ? createDecoder(encoding).write(shown) : undefined, more: payload.length - limit };
 }
 
 /** What a clipped message adds at its end: `… 63.5 kB more (--show all shows everything)`. */

@@ -1,7 +1,6 @@
 // Rendering of session events for people (coloured lines) or scripts (NDJSON), with batched writes.
 import { toJsonEvent, type PayloadForm, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
 import { describeCloseCode } from '../ws/close-codes.js';
-import { decodeText } from '../wire/codec.js';
 import { describeFaults } from '../wire/faults.js';
 import { formatTlsPeer } from '../net/tls-info.js';
 import { clipMessage, guessEncoding, hexDumpWithText, moreNote, undecodable } from './message-view.js';
@@ -133,7 +132,8 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   // a UDP listener hears from peers; nothing connects to it
   let peersAre = 'connection';
   const body = (payload: Buffer, text: string | undefined, opcode?: WsOpcode) => {
-    const m = clipMessage(payload, text, limit, encoding);
+    // a session decodes no more than is shown: a long message arrives without its text
+    const m = clipMessage(payload, text, limit, encoding, !options.hex);
     const more = m.more ? c.dim(moreNote(m.more)) : '';
     // bytes that are not text in this encoding: hex, with the text they do make beside it
     if (options.hex || m.text === undefined || (opcode === 'binary' && !readable(m.text)) || undecodable(m.text)) {
@@ -176,7 +176,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         writer.line(c.sys(`faults: ${describeFaults(e)}`));
         break;
       case 'send':
-        if (showSends) writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('→')} ${kind(e.opcode, e.fin)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text ?? (options.hex ? undefined : decodeText(e.payload, options.encoding)), e.opcode)}`);
+        if (showSends) writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('→')} ${kind(e.opcode, e.fin)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
         break;
       case 'control': {
         // a relay's frames point the way they crossed, as its data lines do

@@ -1,6 +1,5 @@
 // What a client command prints of what it receives: the exact bytes into a file or pipe (as nc does), readable text on a terminal.
 import { formatHexDump } from '../wire/hex.js';
-import { decodeText } from '../wire/codec.js';
 import { clock, type LineWriter, type Palette } from './output.js';
 import { clipMessage, escapeForTerminal, guessEncoding, hexDumpWithText, moreNote, undecodable } from './message-view.js';
 
@@ -56,7 +55,7 @@ export class ReceivedWriter {
       }
       return;
     }
-    const m = clipMessage(payload, o.hex ? undefined : (text ?? decodeText(payload, o.encoding)), o.showBytes ?? Infinity, o.encoding);
+    const m = clipMessage(payload, text, o.showBytes ?? Infinity, o.encoding, !o.hex);
     const more = moreNote(m.more);
     if (m.text === undefined || undecodable(m.text)) {
       // bytes that are not text in this encoding: hex, with the text they do make beside it
@@ -79,7 +78,7 @@ export class ReceivedWriter {
   sent(payload: Buffer): void {
     const o = this.options;
     if (!o.terminal || !o.stamp) return;
-    const m = clipMessage(payload, o.hex ? undefined : decodeText(payload, o.encoding), o.showBytes ?? Infinity, o.encoding);
+    const m = clipMessage(payload, undefined, o.showBytes ?? Infinity, o.encoding, !o.hex);
     if (m.text === undefined || undecodable(m.text)) this.out.line(`${this.arrow('→')}${payload.length} B\n${hexDumpWithText(m.payload, o.encoding)}`);
     else this.out.line(`${this.arrow('→')}${escapeForTerminal(m.text.endsWith('\n') ? m.text.slice(0, -1) : m.text)}${m.more ? ` ${moreNote(m.more)}` : ''}`);
   }

@@ -6,6 +6,7 @@ import { compileMessage } from '../wire/message.js';
 import type { SessionEvent } from '../net/session.js';
 import { createEventRenderer, LineWriter } from './output.js';
 import { checkOutputFile } from './files.js';
+import { FILE_SHOW_BYTES } from './message-view.js';
 import type { RawOptions } from './command.js';
 import { createWriteStream } from 'node:fs';
 
@@ -72,14 +73,14 @@ export interface LogFile {
 }
 
 /** Opens `--log` (a usage error when it cannot be written), before anything listens or connects. */
-export function openLogFile(path: string | undefined, o: { hex: boolean; encoding: string; frame?: string }): LogFile | undefined {
+export function openLogFile(path: string | undefined, o: { hex: boolean; encoding: string; frame?: string; showBytes: number }): LogFile | undefined {
   if (path === undefined) return undefined;
   // checked (and created) the way --out is, then written through a stream of its own
   checkOutputFile(path, '--log');
   const stream = createWriteStream(path, { flags: 'a' });
   stream.on('error', () => {});
   const writer = new LineWriter(stream);
-  const render = createEventRenderer(writer, { json: false, color: false, hex: o.hex, encoding: o.encoding, frame: o.frame, showBytes: Infinity });
+  const render = createEventRenderer(writer, { json: false, color: false, hex: o.hex, encoding: o.encoding, frame: o.frame, showBytes: Math.max(o.showBytes, FILE_SHOW_BYTES) });
   return {
     render,
     close: () =>

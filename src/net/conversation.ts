@@ -17,6 +17,8 @@ export interface ReadSettings {
   readonly encoding: string;
   /** Observers get `text` in data events. */
   readonly decodeShown: boolean;
+  /** Longer messages are not decoded for observers (the face decodes what it shows). */
+  readonly decodeLimit: number;
   /**
    * Messages arrive whole (datagrams, WebSocket messages): each is decoded on its own. Otherwise
    * raw reads carry a character split across reads into the next one.
@@ -110,7 +112,7 @@ export abstract class Conversation implements Link, ConversationInfo {
     const shown = s.session.messagesObserved;
     const behaviour = s.behaviour;
     let text: string | undefined;
-    if (behaviour?.needsText || (shown && s.decodeShown)) text = this.decode(message);
+    if (behaviour?.needsText || (shown && s.decodeShown && message.length <= s.decodeLimit)) text = this.decode(message);
     else if (this.text) this.text = undefined; // decoding again later must not glue on bytes held from before
     if (shown) s.emit({ event: 'data', peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text, opcode: this.opcodeIn, direction: s.direction });
     if (behaviour?.active) behaviour.onMessage(this, message, n, text);

@@ -3,10 +3,10 @@ import { applyFaultPatch, isClear, noFaults, type FaultPatch, type FaultSettings
 import type { Direction } from './events.js';
 import { seededRandom, type Random } from './faults.js';
 import type { RelayInfo } from './relay.js';
-import { Session } from './session.js';
+import { Session, type TextOptions } from './session.js';
 
 /** Where every relay listens and where it relays to. */
-export interface RelayEndpoints {
+export interface RelayEndpoints extends TextOptions {
   /** Port to listen on (0: any free port). */
   port: number;
   /** Omitted: every interface, IPv4 and IPv6. */
@@ -14,9 +14,6 @@ export interface RelayEndpoints {
   /** Where each client is relayed to. */
   targetHost: string;
   targetPort: number;
-  encoding?: string;
-  /** Decode what is shown into `text` (default true). */
-  decode?: boolean;
 }
 
 /** Options every relay understands about its faults. */

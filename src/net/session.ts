@@ -19,10 +19,25 @@ export type { ReceivedFile, SaveReceivedOptions } from './received-file.js';
  */
 export type WireTap = (dir: 'in' | 'out', id: number, peer: string, bytes: Buffer, opcode?: WsOpcode) => void;
 
-/** What a session's options say about reading: the encoding, whether to decode for observers, and how to answer. */
-export interface ReadOptions extends Readonly<BehaviourOptions> {
+/** How a session turns the bytes it reads into text for those who watch. */
+export interface TextOptions {
+  /** The character set of text: utf8 (the default), gbk, big5, shift_jis, … (iconv-lite's names). */
   encoding?: string;
+  /** Decode messages into `text` for observers (default true); off saves work when only bytes are shown. */
   decode?: boolean;
+  /**
+   * The longest message decoded into `text` for observers; longer ones come without it, so that a
+   * face showing only a part of a huge message decodes only that part.
+   */
+  decodeLimit?: number;
+}
+
+/** What a session's options say about reading: text, and how to answer. */
+export interface ReadOptions extends TextOptions, Readonly<BehaviourOptions> {}
+
+/** What observers' `text` holds, from a session's options. */
+export function shownText(options: TextOptions): { decodeShown: boolean; decodeLimit: number } {
+  return { decodeShown: options.decode !== false, decodeLimit: options.decodeLimit ?? Infinity };
 }
 
 /** What a session knows a peer by. */
@@ -218,7 +233,7 @@ export abstract class Session extends EventEmitter {
     const encoding = options.encoding ?? 'utf8';
     const behaviour = this.behaviourOf(options, encoding, frame, others);
     const answers = others !== undefined || behaviour.active || options.welcome !== undefined;
-    return { session: this, emit: (e) => this.emitEvent(e), frame, maxFrameBytes, encoding, decodeShown: options.decode !== false, behaviour: answers ? behaviour : undefined };
+    return { session: this, emit: (e) => this.emitEvent(e), frame, maxFrameBytes, encoding, ...shownText(options), behaviour: answers ? behaviour : undefined };
   }
 
   /**
@@ -228,7 +243,7 @@ export abstract class Session extends EventEmitter {
   protected relayReaders(options: ReadOptions, frames: Record<Direction, FrameSpec>, maxFrameBytes: number, wholeMessages = false): Record<Direction, ReadSettings> {
     const read = (direction: Direction): ReadSettings => ({
       session: this, emit: (e) => this.emitEvent(e), frame: frames[direction], maxFrameBytes,
-      encoding: options.encoding ?? 'utf8', decodeShown: options.decode !== false, wholeMessages, behaviour: undefined, direction,
+      encoding: options.encoding ?? 'utf8', ...shownText(options), wholeMessages, behaviour: undefined, direction,
     });
     return { up: read('up'), down: read('down') };
   }

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { DEFAULT_MAX_FRAME_BYTES, type FrameSpec } from '../wire/framing.js';
 import { localOf, peerOf } from './address.js';
 import type { BehaviourOptions } from './behaviour.js';
-import { Session, type SessionEvent } from './session.js';
+import { Session, type SessionEvent, type TextOptions } from './session.js';
 import { DEFAULT_MAX_PENDING_BYTES, drainedOrGone, SocketConversation, type SocketSettings } from './socket-conversation.js';
 import { Backoff, type ReconnectOptions } from './backoff.js';
 import type { SockitError } from '../errors.js';
@@ -12,10 +12,9 @@ import { connectErrorFrom } from '../system-errors.js';
 import { describeTlsPeer } from './tls-info.js';
 
 /** How to reach the server, read its messages and (optionally) answer them. */
-export interface TcpClientOptions extends Omit<BehaviourOptions, 'chat'> {
+export interface TcpClientOptions extends Omit<BehaviourOptions, 'chat'>, TextOptions {
   host: string;
   port: number;
-  encoding?: string;
   frame?: FrameSpec;
   maxFrameBytes?: number;
   connectTimeoutMs?: number;
@@ -25,8 +24,6 @@ export interface TcpClientOptions extends Omit<BehaviourOptions, 'chat'> {
    * (as `nc -N` sends the rest of stdin). By default our side ends too.
    */
   allowHalfOpen?: boolean;
-  /** Decode messages into `text` (default true). */
-  decode?: boolean;
   /** Connect with TLS; `rejectUnauthorized: false` accepts self-signed certificates. */
   tls?: { rejectUnauthorized?: boolean; servername?: string; ca?: string | Buffer };
   /**

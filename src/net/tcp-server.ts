@@ -9,24 +9,21 @@ import { localOf, peerOf } from './address.js';
 import type { BehaviourOptions } from './behaviour.js';
 import type { ConversationInfo } from './conversation.js';
 import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from './listen.js';
-import { Session, type SessionEvent } from './session.js';
+import { Session, type SessionEvent, type TextOptions } from './session.js';
 import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
 import { ConnectionProgram } from './exec.js';
 
 /** How a TCP server session behaves. Every field is optional but `port`. */
-export interface TcpServerOptions extends AccessLists, BehaviourOptions {
+export interface TcpServerOptions extends AccessLists, BehaviourOptions, TextOptions {
   port: number;
   /** Omitted: every interface, IPv4 and IPv6. */
   host?: string;
-  encoding?: string;
   frame?: FrameSpec;
   maxFrameBytes?: number;
   maxConnections?: number;
   idleTimeoutMs?: number;
   /** A client whose unread output passes this is disconnected (default 16 MiB). */
   maxPendingBytes?: number;
-  /** Decode messages into `text` (default true); off saves work when only hex is shown. */
-  decode?: boolean;
   /** TLS key and certificate (PEM) to accept TLS instead of plain TCP. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /**

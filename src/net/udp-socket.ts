@@ -4,7 +4,7 @@ import net from 'node:net';
 import { fieldError, isNoIpv6, SockitError, UsageError } from '../errors.js';
 import { bindErrorFrom } from '../system-errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
-import { Session, type SessionEvent } from './session.js';
+import { Session, shownText, type SessionEvent, type TextOptions } from './session.js';
 import { buildBlockList, type AccessLists } from './access.js';
 import { unmapAddress } from './address.js';
 import type { BehaviourOptions } from './behaviour.js';
@@ -16,7 +16,7 @@ import { checkDatagramSize, isMulticast, udpErrorFrom } from './udp-datagram.js'
 export { MAX_DATAGRAM_IPV4, MAX_DATAGRAM_IPV6, checkDatagramSize, maxDatagramBytes, udpErrorFrom } from './udp-datagram.js';
 
 /** How a UDP session binds, where it sends, and how it answers (rules first, then `reply` or `echo`). */
-export interface UdpSocketOptions extends AccessLists, Pick<BehaviourOptions, 'rules' | 'rulesFile'> {
+export interface UdpSocketOptions extends AccessLists, Pick<BehaviourOptions, 'rules' | 'rulesFile'>, TextOptions {
   /** Local port (0 or omitted: any free one). */
   port?: number;
   /** Local address. Omitted: every interface, IPv4 and IPv6 (or the remote's family). */
@@ -29,13 +29,10 @@ export interface UdpSocketOptions extends AccessLists, Pick<BehaviourOptions, 'r
    * A connected socket hears ICMP "port unreachable" and only receives from that peer.
    */
   connect?: boolean;
-  encoding?: string;
   /** Answer each datagram (a template: `{data}`, `{peer}`, `{n}`), to its sender. */
   reply?: string;
   /** Answer each datagram with its exact bytes. */
   echo?: boolean;
-  /** Decode datagrams into `text` (default true). */
-  decode?: boolean;
   /** Allow sending to broadcast addresses (SO_BROADCAST). */
   broadcast?: boolean;
   /** Multicast groups to join. */
@@ -142,7 +139,7 @@ export class UdpSocket extends Session {
       frame: { kind: 'raw' },
       maxFrameBytes: Number.MAX_SAFE_INTEGER,
       encoding: this.encoding,
-      decodeShown: options.decode !== false,
+      ...shownText(options),
       wholeMessages: true,
       behaviour: behaviour.active ? behaviour : undefined,
     };

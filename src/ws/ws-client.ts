@@ -8,7 +8,7 @@ import { ConnectError, SockitError, UsageError } from '../errors.js';
 import { localOf, peerOf } from '../net/address.js';
 import type { BehaviourOptions } from '../net/behaviour.js';
 import type { WsHandshake } from '../net/events.js';
-import { Session, type SessionEvent } from '../net/session.js';
+import { Session, type SessionEvent, type TextOptions } from '../net/session.js';
 import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
 import { connectErrorFrom } from '../system-errors.js';
 import { basicAuthorization, parseWsUrl, type WsTarget } from '../wire/ws-url.js';
@@ -20,7 +20,7 @@ import { WsConversation, type WsSettings } from './ws-conversation.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './ws-server.js';
 
 /** How to reach a WebSocket server and what to do with its messages. */
-export interface WsClientOptions extends Omit<BehaviourOptions, 'chat'> {
+export interface WsClientOptions extends Omit<BehaviourOptions, 'chat'>, TextOptions {
   /** `ws://host:port/path` or `wss://…`. */
   url: string;
   /** Extra request headers. */
@@ -43,9 +43,6 @@ export interface WsClientOptions extends Omit<BehaviourOptions, 'chat'> {
   connectTimeoutMs?: number;
   /** Larger messages are refused with close code 1009 (default 16 MiB). */
   maxPayloadBytes?: number;
-  encoding?: string;
-  /** Decode messages into `text` (default true). */
-  decode?: boolean;
   /** Send binary frames by default (else text when the bytes are UTF-8). */
   binary?: boolean;
   idleTimeoutMs?: number;

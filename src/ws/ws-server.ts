@@ -11,7 +11,7 @@ import type { BehaviourOptions } from '../net/behaviour.js';
 import type { ConversationInfo } from '../net/conversation.js';
 import type { WsHandshake } from '../net/events.js';
 import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from '../net/listen.js';
-import { Session, type SessionEvent } from '../net/session.js';
+import { Session, type SessionEvent, type TextOptions } from '../net/session.js';
 import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
 import { WsConversation, type WsSettings } from './ws-conversation.js';
 import { isSendableCloseCode } from './close-codes.js';
@@ -21,7 +21,7 @@ import { answerRefusal, handshakeOf, upgradeRequest } from './upgrade.js';
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /** How a WebSocket server session behaves. Every field is optional but `port`. */
-export interface WsServerOptions extends AccessLists, BehaviourOptions {
+export interface WsServerOptions extends AccessLists, BehaviourOptions, TextOptions {
   port: number;
   /** Omitted: every interface, IPv4 and IPv6. */
   host?: string;
@@ -33,13 +33,10 @@ export interface WsServerOptions extends AccessLists, BehaviourOptions {
   origins?: string[];
   /** Larger messages are refused with close code 1009 (default 16 MiB). */
   maxPayloadBytes?: number;
-  encoding?: string;
   maxConnections?: number;
   idleTimeoutMs?: number;
   /** A client whose unsent output passes this is disconnected (default 16 MiB). */
   maxPendingBytes?: number;
-  /** Decode messages into `text` (default true). */
-  decode?: boolean;
   /** Send binary frames where a frame does not answer a message (default: text when the bytes are UTF-8). */
   binary?: boolean;
   /** TLS key and certificate (PEM): wss:// instead of ws://. */

@@ -120,3 +120,49 @@ for (const c of CASES) {
     assert.ok(hostile.p90 < alone.p90 + 50, `other clients waited 50 ms longer than at a server nobody attacks: ${report}`);
   });
 }
+
+/** Floods a server with `clients` lines of `size` bytes at once while a pinger times its answers; resolves with the round trips. */
+async function floodWithLines(t, port, clients, size, lineShown) {
+  const pings = await pinger(port, Buffer.from('ping\n'), 4, 20);
+  t.after(() => pings.stop());
+  const peer = spawn('python3', [join(PEERS, 'big_line_client.py'), '127.0.0.1', String(port), String(clients), String(size)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => peer.kill('SIGKILL'));
+  await linesOf(peer).line('sent', 6 * WAIT_MS);
+  await waitFor(lineShown, { what: `the server to take ${clients} long lines`, timeoutMs: 6 * WAIT_MS });
+  pings.stop();
+  return summary(pings.rtts);
+}
+
+test('a text log in a pipe shows 64 KiB of each message: 30 clients sending 4 MiB lines at once hold up the answers to others no longer than with --quiet', { timeout: 240000 }, async (t) => {
+  if (!requirePeer(t, 'python3')) return;
+  const args = ['tcp', 'listen', '0', '-H', '127.0.0.1', '--frame', 'line', '--reply', 'ok\\r\\n'];
+  const [server, quiet] = [spawnCli(t, args), spawnCli(t, [...args, '--quiet', '--json'])];
+  t.after(() => server.stop('SIGKILL'));
+  t.after(() => quiet.stop('SIGKILL'));
+  await server.waitStdout(/port \d+/);
+  const port = Number(/port (\d+)/.exec(server.stdout)[1]);
+  const quietPort = await quiet.port();
+  const [clients, size] = [30, 4 * 1024 * 1024];
+  // counted as the log arrives: scanning the whole log on each wait would slow this process's own pinger
+  let clipped = 0;
+  let tail = '';
+  server.child.stdout.on('data', (chunk) => {
+    const text = tail + chunk;
+    clipped += text.split('more (--show all').length - 1;
+    tail = text.slice(-32);
+  });
+  const shown = () => server.stdout.split('\n').filter((l) => / B A{1000}/.test(l));
+  // the same flood against the same server that shows nothing: what the machine and the framing cost
+  const alone = await floodWithLines(t, quietPort, clients, size, () => quiet.events.filter((e) => e.event === 'close').length >= clients || undefined);
+  const logged = await floodWithLines(t, port, clients, size, () => clipped >= clients || undefined);
+  assert.equal(shown().length, clients, 'every long line is in the log');
+  for (const l of shown()) {
+    assert.ok(l.length < 64 * 1024 + 200, `a log line of ${l.length} characters: each message should show at most 64 KiB`);
+    assert.match(l, /… [\d.]+ [KM]i?B more \(--show all/, 'the log says how much of each message it left out');
+  }
+  const report = `with the text log: median ${logged.median.toFixed(1)} ms, p90 ${logged.p90.toFixed(1)} ms, max ${logged.max.toFixed(1)} ms; with --quiet: median ${alone.median.toFixed(1)} ms, p90 ${alone.p90.toFixed(1)} ms, max ${alone.max.toFixed(1)} ms`;
+  t.diagnostic(report);
+  // floods on a busy machine vary run to run: held up means far beyond what the quiet server saw
+  assert.ok(logged.p90 < 2 * alone.p90 + 100, `other clients waited far longer than with --quiet: ${report}`);
+  assert.ok(logged.max < 2 * alone.max + 500, `a client waited far longer than with --quiet: ${report}`);
+});

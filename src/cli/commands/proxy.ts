@@ -17,6 +17,7 @@ import {
 import { withExamples } from '../help.js';
 import { addFaultOptions, readFaultOptions } from '../fault-options.js';
 import { onStopSignal } from '../signals.js';
+import { sessionText } from '../message-view.js';
 
 /** The relays' options as `proxy` spells them. */
 const PROXY_FLAGS: FieldFlags = { allow: '--allow', deny: '--deny', upFrame: '--up-frame', downFrame: '--down-frame' };
@@ -89,7 +90,7 @@ async function readProxyOptions(portArg: string, targetArg: string, raw: RawOpti
   return {
     port, host, targetHost: target.host, targetPort: target.port,
     encoding: data.encoding, frame: data.frame, upFrame: frameOption(raw.text('upFrame'), '--up-frame'), downFrame: frameOption(raw.text('downFrame'), '--down-frame'),
-    maxFrameBytes: data.maxFrameBytes, decode: data.json || !data.hex,
+    maxFrameBytes: data.maxFrameBytes, ...sessionText(data),
     maxConnections: raw.whole('maxConns', '--max-conns', 1),
     idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'),
     connectTimeoutMs: raw.whole('connectTimeout', '--connect-timeout', 1),
@@ -117,7 +118,7 @@ function readUdpProxyOptions(portArg: string, targetArg: string, raw: RawOptions
   if (faults.unsupported.length) throw new UsageError(`${faults.unsupported.join(', ')}: faults of a stream; a UDP relay knows latency, bandwidth, loss, duplicate and reorder`);
   return {
     port, host: raw.host(),
-    targetHost: target.host, targetPort: target.port, encoding: data.encoding, decode: data.json || !data.hex,
+    targetHost: target.host, targetPort: target.port, ...sessionText(data),
     idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'),
     maxClients: raw.whole('maxConns', '--max-conns', 1),
     allow: raw.list('allow'), deny: raw.list('deny'),

@@ -114,7 +114,7 @@ async function tcpListen(o: ListenOptions): Promise<CommandResult> {
   const server = new TcpServer({ ...o.server, tls: tls ? { key: tls.key, cert: tls.cert } : undefined });
   // --out -: the bytes have stdout, so what is said goes to stderr
   const output = new Output(o.data, { stdoutTaken: o.outPath === '-' });
-  const log = openLogFile(o.logPath, { hex: o.data.hex, encoding: o.data.encoding, frame: o.data.frame.kind === 'raw' ? undefined : describeFrame(o.data.frame) });
+  const log = openLogFile(o.logPath, { hex: o.data.hex, encoding: o.data.encoding, frame: o.data.frame.kind === 'raw' ? undefined : describeFrame(o.data.frame), showBytes: o.data.showBytes });
   if (log) server.on('event', log.render);
   const render = dataRenderer(output, o.data);
   // quiet, or saving to a file: the server then neither decodes messages nor builds their events (unless a log reads them)
@@ -242,10 +242,10 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   const { out, err, ce: c } = output;
   // on a terminal each read gets its time and an arrow; into a file or pipe only the bytes go
   const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: data.frame.kind !== 'raw', terminal, showBytes: data.showBytes, hints: err, stamp: output.c });
-  const log = openLogFile(o.logPath, { hex: data.hex, encoding: data.encoding, frame: data.frame.kind === 'raw' ? undefined : describeFrame(data.frame) });
+  const log = openLogFile(o.logPath, { hex: data.hex, encoding: data.encoding, frame: data.frame.kind === 'raw' ? undefined : describeFrame(data.frame), showBytes: data.showBytes });
   const client = new TcpClient({
     host: o.host, port: o.port, encoding: data.encoding, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
-    connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: data.json || (received.needsText && !o.outPath),
+    connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: data.json || (received.needsText && !o.outPath), decodeLimit: data.json ? undefined : data.showBytes,
     tls: o.tls || o.ca ? { rejectUnauthorized: !o.insecure, ca: o.ca } : undefined,
     // like nc -N: a server that has finished sending still gets the rest of stdin or the file (reconnecting: its end is the cue)
     allowHalfOpen: o.sends.length === 0 && !o.reconnect,

@@ -19,6 +19,7 @@ import { ReceivedWriter } from '../received.js';
 import { checkInputFile } from '../files.js';
 import { ProgressBar } from '../progress.js';
 import { formatBytes } from '../output.js';
+import { sessionText } from '../message-view.js';
 
 /** The UDP socket's options as `udp listen` and `udp send` spell them. */
 const UDP_FLAGS: FieldFlags = {
@@ -145,7 +146,7 @@ function readSendOptions(hostArg: string, portArg: string | undefined, textArg: 
   const payload = text === undefined ? undefined : toDatagram(text, data, data.sendHex ? '[text] hex' : '[text]', true);
   const socket: UdpSocketOptions = {
     remoteHost: host, remotePort: port, port: localPort,
-    encoding: data.encoding, decode: data.json || !data.hex,
+    ...sessionText(data),
     broadcast: raw.flag('broadcast'), join: raw.list('join'),
     multicastInterface: raw.text('iface'), multicastTtl: ttl,
   };

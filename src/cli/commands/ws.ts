@@ -22,6 +22,7 @@ import { onStopSignal } from '../signals.js';
 import { ReceivedWriter } from '../received.js';
 import { escapeControl, formatBytes } from '../output.js';
 import type { SessionEvent } from '../../net/session.js';
+import { sessionText } from '../message-view.js';
 
 /** How text is shown and typed; a WebSocket message is always one message, so there is no --frame. */
 function addMessageOptions(cmd: Command): Command {
@@ -177,7 +178,7 @@ function readConnectOptions(url: string, raw: RawOptions): ConnectOptions {
       auth: raw.text('auth'), proxy: raw.text('proxy'), pingIntervalMs: raw.whole('ping', '--ping', 1),
       reconnect: raw.flag('reconnect'), connectTimeoutMs: raw.whole('connectTimeout', '--connect-timeout', 1),
       idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'), maxPayloadBytes: maxPayload(raw),
-      encoding: data.encoding, decode: !data.hex || data.json, binary: raw.flag('binary'),
+      ...sessionText(data), binary: raw.flag('binary'),
       tls: { ca: ca === undefined ? undefined : readFileOption(ca, '--ca'), rejectUnauthorized: !raw.flag('insecure') },
     },
     capture: raw.text('capture'),
