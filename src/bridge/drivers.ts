@@ -18,6 +18,7 @@ import { usage } from './hub-error.js';
 import type { SpecOf } from './spec.js';
 import type { RuleSpec } from '../wire/rules.js';
 import { toRuleSpec } from './rules-spec.js';
+import { CHAT_PREFIX } from '../net/behaviour.js';
 import type { Counters, SessionInfo, SessionKind, SessionSpec, Target, WireClient, WireRule } from './protocol.js';
 
 /** What the hub needs from each kind of session. */
@@ -76,7 +77,7 @@ export function createDriver(spec: SessionSpec, ctx: DriverContext): Driver {
 function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverContext): Driver {
   const server = new TcpServer({
     name, port: spec.port, host: spec.host, encoding: spec.encoding, frame,
-    welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat,
+    welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat, chatPrefix: spec.chat ? CHAT_PREFIX : undefined,
     rules: editableRules(spec.rules),
   });
   return {
@@ -225,7 +226,7 @@ function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Dri
   const server = new WsServer({
     name, port: spec.port, host: spec.host, encoding: spec.encoding, path: spec.path,
     subprotocols: listOf(spec.subprotocols), origins: listOf(spec.origins),
-    welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat,
+    welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat, chatPrefix: spec.chat ? CHAT_PREFIX : undefined,
     rules: editableRules(spec.rules),
   });
   return {

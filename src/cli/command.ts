@@ -6,6 +6,7 @@ import { describeFrame, parseFrame, DEFAULT_MAX_FRAME_BYTES, type FrameSpec } fr
 import { hasPort, parseHost, parseInteger, parsePort, parseSize, parseTarget } from '../wire/endpoint.js';
 import { UsageError } from '../errors.js';
 import { loadTlsMaterial, type TlsMaterial } from '../net/tls-cert.js';
+import { CHAT_PREFIX } from '../net/behaviour.js';
 import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
 import { onStopSignal } from './signals.js';
 import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
@@ -135,6 +136,8 @@ export function addAccessOptions(cmd: Command, help: { allow: string; deny: stri
 
 export { addCaptureOption, startCapture, type CliCapture } from './capture-option.js';
 import type { CliCapture } from './capture-option.js';
+import type { LogFile } from './log-option.js';
+export { addLogOption, startLog, type LogFile } from './log-option.js';
 
 /** What every `listen` command reads alike. */
 export interface ListenCommon {
@@ -144,6 +147,8 @@ export interface ListenCommon {
   quiet: boolean;
   /** `--capture`: the file to capture into. */
   capture?: string;
+  /** `--log`: the file to log into. */
+  logPath?: string;
 }
 
 /** Reads the port argument, `--host`, `--reply`, `--echo`, `--allow`, `--deny`, the data options and `--quiet`. */
@@ -160,7 +165,7 @@ export function readListenCommon(portArg: string, raw: RawOptions): ListenCommon
     port, host, reply: raw.text('reply'), echo: raw.flag('echo'), allow: raw.list('allow'), deny: raw.list('deny'), ...readRuleOptions(raw),
     ...sessionText(data),
   };
-  return { session, data, quiet: raw.flag('quiet'), capture: raw.text('capture') };
+  return { session, data, quiet: raw.flag('quiet'), capture: raw.text('capture'), logPath: raw.text('log') };
 }
 
 /** `--encoding`, `--hex`, `--send-hex`: how bytes are shown and typed. */
@@ -214,7 +219,8 @@ export function addConnectionServerOptions(cmd: Command): Command {
   addAnswerOptions(cmd, 'message', 'client')
     .option('--close', 'close the connection after the first reply')
     .option('--quit <word>', "close a client's connection when its message is exactly this word")
-    .option('--chat', "relay each client's messages to every other client")
+    .option('--chat', "relay each client's messages to every other client, each named as ncat names it: <user1> hello")
+    .option('--chat-prefix <text>', "with --chat: put before each relayed message ({id} the sender's number, {peer} its address; '' for none)", CHAT_PREFIX)
     .option('--max-conns <n>', 'refuse clients beyond this many at once')
     .option('--idle-timeout <s>', 'close a connection silent for this many seconds');
   addAccessOptions(cmd, { allow: 'only these addresses may connect', deny: 'these addresses may not connect' })
@@ -228,6 +234,8 @@ export interface ConnectionServerOptions {
   closeAfterReply: boolean;
   quit?: string;
   chat: boolean;
+  /** With `chat`: how a relayed message names its sender. */
+  chatPrefix?: string;
   maxConnections?: number;
   idleTimeoutMs?: number;
 }
@@ -235,7 +243,7 @@ export interface ConnectionServerOptions {
 /** Reads `--welcome`, `--close`, `--quit`, `--chat`, `--max-conns`, `--idle-timeout`. */
 export function readConnectionServerOptions(raw: RawOptions): ConnectionServerOptions {
   return {
-    welcome: raw.text('welcome'), closeAfterReply: raw.flag('close'), quit: raw.text('quit'), chat: raw.flag('chat'),
+    welcome: raw.text('welcome'), closeAfterReply: raw.flag('close'), quit: raw.text('quit'), chat: raw.flag('chat'), chatPrefix: raw.flag('chat') ? raw.text('chatPrefix') : undefined,
     maxConnections: raw.whole('maxConns', '--max-conns', 1), idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'),
   };
 }
@@ -399,6 +407,8 @@ export interface ListenPlan<S extends ListeningSession> {
   nobody: (target: number | 'all') => string;
   /** The capture running beside the session, finished once it has closed. */
   capture?: CliCapture;
+  /** The `--log` file, closed once the session has. */
+  log?: LogFile;
   /** The peers now, for /clients, and what they are called. */
   clients: () => readonly PeerCounts[];
   noun: string;
@@ -422,5 +432,6 @@ export async function runListener<S extends ListeningSession>(plan: ListenPlan<S
   stopInput();
   output.out.flush();
   await plan.capture?.finish();
+  await plan.log?.close();
   return 0;
 }

@@ -1,14 +1,9 @@
-// What nc, ncat and socat users reach for on a server: periodic sends (--every --send), a program per connection (--exec, like ncat -e), the full log in a file (--log).
+// What nc, ncat and socat users reach for on a server: periodic sends (--every --send), a program per connection (--exec, like ncat -e).
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { encodeText } from '../wire/codec.js';
 import { compileMessage } from '../wire/message.js';
-import type { SessionEvent } from '../net/session.js';
-import { createEventRenderer, LineWriter } from './output.js';
-import { checkOutputFile } from './files.js';
-import { FILE_SHOW_BYTES } from './message-view.js';
 import type { RawOptions } from './command.js';
-import { createWriteStream } from 'node:fs';
 
 /** `--send <text> --every <ms>` and `--exec <command>` on a connection server. */
 export function addServerExtraOptions(cmd: Command): Command {
@@ -60,33 +55,4 @@ export function startPeriodicSend(server: ExtrasServer, periodic: { text: string
     for (const { id } of server.clients()) if (!server.busy(id)) server.send(bytes, id);
   }, periodic.everyMs);
   void server.closed.then(() => clearInterval(timer));
-}
-
-/** `--log <file>`: the full log besides what the terminal shows. */
-export const LOG_OPTION = ['--log <file>', 'also write the full log to this file: every event, every message whole, no colours'] as const;
-
-/** A log file being written. */
-export interface LogFile {
-  render(e: SessionEvent): void;
-  /** Flushes and closes the file. */
-  close(): Promise<void>;
-}
-
-/** Opens `--log` (a usage error when it cannot be written), before anything listens or connects. */
-export function openLogFile(path: string | undefined, o: { hex: boolean; encoding: string; frame?: string; showBytes: number }): LogFile | undefined {
-  if (path === undefined) return undefined;
-  // checked (and created) the way --out is, then written through a stream of its own
-  checkOutputFile(path, '--log');
-  const stream = createWriteStream(path, { flags: 'a' });
-  stream.on('error', () => {});
-  const writer = new LineWriter(stream);
-  const render = createEventRenderer(writer, { json: false, color: false, hex: o.hex, encoding: o.encoding, frame: o.frame, showBytes: Math.max(o.showBytes, FILE_SHOW_BYTES) });
-  return {
-    render,
-    close: () =>
-      new Promise((resolve) => {
-        writer.flush();
-        stream.end(() => resolve());
-      }),
-  };
 }

@@ -10,7 +10,16 @@ import { RuleSet, type RuleStat } from './rule-set.js';
 export interface BehaviourOptions extends AnswerOptions<readonly (string | RuleSpec)[]> {
   /** A JSON or YAML file of rules, reloaded when it changes (after `rules`' own). */
   rulesFile?: string;
+  /**
+   * With `chat`: put before each relayed message, so the others see who spoke; `{id}` is the
+   * sender's number, `{peer}` its address. {@link CHAT_PREFIX} is ncat's `<user1> `; none: the
+   * bytes as they are.
+   */
+  chatPrefix?: string;
 }
+
+/** How ncat --chat names a speaker: `<user1> hello`. */
+export const CHAT_PREFIX = '<user{id}> ';
 
 /** One conversation partner, as a behaviour sees it: it can be written to and ended. */
 export interface Link {
@@ -41,6 +50,7 @@ export class Behaviour {
   private readonly reply: Message | undefined;
   private readonly welcomeMessage: Message | undefined;
   private readonly raw: boolean;
+  private readonly encode: (text: string) => Buffer;
 
   constructor(
     private readonly options: Readonly<BehaviourOptions>,
@@ -52,6 +62,7 @@ export class Behaviour {
     onRulesFile?: (err: Error | undefined, count: number) => void,
   ) {
     const encode = (t: string) => encodeText(t, encoding);
+    this.encode = encode;
     this.reply = options.reply !== undefined ? compileMessage(options.reply, { encode, name: 'reply' }) : undefined;
     this.welcomeMessage = options.welcome !== undefined ? compileMessage(options.welcome, { encode, name: 'welcome' }) : undefined;
     // a list, even empty, is a rule set that can be replaced while the session runs
@@ -102,8 +113,9 @@ export class Behaviour {
     let replied = false;
     const hit = this.rules?.match(message, data);
     if (hit) replied = this.act(link, hit.rule, { data, raw: message, peer: link.peer, n, captures: hit.captures });
-    // the message as it goes back out: echo and chat share one framed copy
-    const relayed = o.echo || o.chat ? (this.raw ? message : encodeFrame(this.frame, message, true)) : message;
+    // the message as it goes back out: echo and an unnamed chat share one framed copy
+    const framed = (bytes: Buffer) => (this.raw ? bytes : encodeFrame(this.frame, bytes, true));
+    const relayed = o.echo || o.chat ? framed(message) : message;
     if (!hit && o.echo) {
       link.write(relayed);
       replied = true;
@@ -113,7 +125,8 @@ export class Behaviour {
       replied = true;
     }
     if (o.chat) {
-      for (const other of this.others()) if (other !== link) other.write(relayed);
+      const said = o.chatPrefix ? framed(Buffer.concat([this.encode(o.chatPrefix.replaceAll('{id}', String(link.id)).replaceAll('{peer}', link.peer)), message])) : relayed;
+      for (const other of this.others()) if (other !== link) other.write(said);
     }
     if (replied && o.closeAfterReply) link.end('closed after the reply, as --close asks');
   }

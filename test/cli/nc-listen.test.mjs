@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, runCli, run, runPeer, requirePeer, tmpDir, exchange, waitFor } from '../helpers/index.mjs';
+import { spawn } from 'node:child_process';
+import { spawnCli, runCli, run, runPeer, requirePeer, tmpDir, exchange, waitFor, PEERS } from '../helpers/index.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
@@ -85,4 +86,81 @@ test('tcp listen answers a client that has half-closed: the reply to its last li
   const byNc = await run('nc', ['-N', '127.0.0.1', String(upperPort)], { input: 'from nc\n' });
   assert.equal(byNc.code, 0, byNc.stderr);
   assert.equal(byNc.stdout, '<from nc>\n');
+});
+
+test('tcp listen --chat: the others see who spoke, as ncat --chat shows it (<user1> hello); --chat-prefix changes it', async (t) => {
+  if (!requirePeer(t, 'nc')) return;
+  const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--chat', '--frame', 'line', '--json']);
+  const port = await server.port();
+  // the first client listens (its stdin stays open until the test ends it), the second speaks and leaves
+  const listener = spawn('nc', ['127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  t.after(() => listener.kill());
+  let heard = '';
+  listener.stdout.setEncoding('utf8').on('data', (s) => (heard += s));
+  await server.waitEvent((e) => e.event === 'connect' && e.id === 1);
+  const spoke = await run('nc', ['-N', '127.0.0.1', String(port)], { input: 'hello\nanyone?\n' });
+  assert.equal(spoke.code, 0, spoke.stderr);
+  assert.equal(spoke.stdout, '', 'the speaker does not hear itself');
+  await waitFor(() => heard === '<user2> hello\n<user2> anyone?\n', { what: 'the named lines at the first client', detail: () => JSON.stringify(heard) });
+  listener.stdin.end();
+  const named = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--chat', '--chat-prefix', '[{peer}] ', '--json']);
+  const namedPort = await named.port();
+  const other = spawn('nc', ['127.0.0.1', String(namedPort)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  t.after(() => other.kill());
+  let otherHeard = '';
+  other.stdout.setEncoding('utf8').on('data', (s) => (otherHeard += s));
+  await named.waitEvent((e) => e.event === 'connect' && e.id === 1);
+  await run('nc', ['-N', '127.0.0.1', String(namedPort)], { input: 'hi' });
+  await waitFor(() => /^\[127\.0\.0\.1:\d+\] hi$/.test(otherHeard), { what: 'the line named by address', detail: () => otherHeard });
+  other.stdin.end();
+});
+
+test('ws listen --chat: a python websockets client hears the other client\'s message named', async (t) => {
+  if (!requirePeer(t, 'python3-websockets')) return;
+  const server = spawnCli(t, ['ws', 'listen', '0', '-H', '127.0.0.1', '--chat', '--json']);
+  const port = await server.port();
+  const url = `ws://127.0.0.1:${port}/`;
+  const listener = spawn('/usr/bin/python3', [join(PEERS, 'ws_client.py'), url, '--expect', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => listener.kill());
+  let heard = '';
+  listener.stdout.setEncoding('utf8').on('data', (s) => (heard += s));
+  await server.waitEvent((e) => e.event === 'connect' && e.id === 1);
+  const speaker = await run('/usr/bin/python3', [join(PEERS, 'ws_client.py'), url, '--expect', '0', 'hello']);
+  assert.equal(speaker.code, 0, speaker.stderr);
+  await waitFor(() => heard.includes("recv text '<user2> hello'"), { what: 'the named message at the first client', detail: () => heard });
+});
+
+test('--log on udp listen and send, ws listen and connect: the full log in a file while the terminal stays quiet', async (t) => {
+  const dir = tmpDir(t);
+  const udpLog = join(dir, 'udp.log');
+  const udp = spawnCli(t, ['udp', 'listen', '0', '-H', '127.0.0.1', '--echo', '--quiet', '--log', udpLog, '--json']);
+  const udpPort = await udp.port();
+  const py = await runPeer('udp_client.py', ['127.0.0.1', udpPort, 'hello over udp']);
+  assert.equal(py.stdout.trim(), 'hello over udp');
+  const sendLog = join(dir, 'udp-send.log');
+  const sent = await runCli(['udp', 'send', '127.0.0.1', String(udpPort), 'second datagram', '--wait', '300', '--log', sendLog]);
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.equal((await udp.stop('SIGINT')).code, 0);
+  assert.ok(!udp.events.some((e) => e.event === 'data'), '--quiet: no datagrams on stdout');
+  const listened = readFileSync(udpLog, 'utf8');
+  assert.match(listened, /listening on 127\.0\.0\.1 port \d+ \(udp\)/);
+  assert.match(listened, /← 14 B hello over udp\n/);
+  assert.match(listened, /← 15 B second datagram\n/);
+  assert.match(readFileSync(sendLog, 'utf8'), /second datagram/);
+
+  const wsLog = join(dir, 'ws.log');
+  const ws = spawnCli(t, ['ws', 'listen', '0', '-H', '127.0.0.1', '--echo', '--quiet', '--log', wsLog, '--json']);
+  const wsPort = await ws.port();
+  const clientLog = join(dir, 'ws-client.log');
+  const client = await runCli(['ws', 'connect', `ws://127.0.0.1:${wsPort}/`, '--send', 'hello over ws', '--wait', '300', '--log', clientLog]);
+  assert.equal(client.code, 0, client.stderr);
+  await ws.waitEvent((e) => e.event === 'close');
+  assert.equal((await ws.stop('SIGINT')).code, 0);
+  assert.match(readFileSync(wsLog, 'utf8'), /← text 13 B hello over ws\n/);
+  assert.match(readFileSync(clientLog, 'utf8'), /hello over ws/);
+  for (const args of [['udp', 'listen', '0'], ['ws', 'connect', 'ws://127.0.0.1:1/']]) {
+    const bad = await runCli([...args, '--log', join(dir, 'no', 'such', 'x.log')]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--log: cannot write/);
+  }
 });

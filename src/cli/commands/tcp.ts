@@ -13,7 +13,7 @@ import { formatTlsPeer } from '../../net/tls-info.js';
 import type { SessionEvent } from '../../net/session.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addCaptureOption, addConnectionServerOptions, addFrameOptions, addRuleOptions, readRuleOptions, RULE_FLAGS, type RuleOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
+  addCaptureOption, addLogOption, startLog, addConnectionServerOptions, addFrameOptions, addRuleOptions, readRuleOptions, RULE_FLAGS, type RuleOptions, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
@@ -21,7 +21,7 @@ import { withExamples } from '../help.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
 import { checkInputFile, checkOutputFile, FILE_OPTION, OUT_OPTION, type InputFile } from '../files.js';
 import { ReceivedWriter } from '../received.js';
-import { addServerExtraOptions, LOG_OPTION, openLogFile, readServerExtras, startPeriodicSend, type ServerExtras } from '../server-extras.js';
+import { addServerExtraOptions, readServerExtras, startPeriodicSend, type ServerExtras } from '../server-extras.js';
 import { ProgressBar } from '../progress.js';
 import { formatBytes } from '../output.js';
 
@@ -38,8 +38,8 @@ export function registerTcp(program: Command, run: Runner): void {
   addCaptureOption(addConnectionServerOptions(addOutputOptions(addFrameOptions(addTextOptions(listen)))));
   addServerExtraOptions(listen)
     .option(...OUT_OPTION, "save every client's bytes to this file as they arrive, instead of showing them (-: stdout, like nc -l > file)")
-    .option(...FILE_OPTION, 'send this file to each client as it connects (progress on stderr), then half-close; every client gets the whole file')
-    .option(...LOG_OPTION);
+    .option(...FILE_OPTION, 'send this file to each client as it connects (progress on stderr), then half-close; every client gets the whole file');
+  addLogOption(listen);
   withExamples(listen, [
     'sockit tcp listen 8000 --echo',
     "sockit tcp listen 8000 --every 1000 --send 'tick {counter}\\n'",
@@ -61,14 +61,13 @@ export function registerTcp(program: Command, run: Runner): void {
     .option(...OUT_OPTION, 'save what arrives to this file instead of printing it (-: stdout, byte for byte)')
     .option('--reconnect [tries]', 'connect again when the connection ends or fails, waiting longer after each failure (until Ctrl-C, or this many tries in a row)')
     .option('-C, --crlf', 'send the line ends typed on stdin as \\r\\n (like nc -C)')
-    .option(...LOG_OPTION)
     .option('--connect-timeout <ms>', 'give up connecting after this long', '10000')
     .option('--idle-timeout <s>', 'close after this many seconds of silence')
     .option('--tls', 'connect with TLS')
     .option('--insecure', 'with --tls: accept any certificate (self-signed servers)')
     .option('--ca <file>', 'with --tls (implied): trust the certificates in this PEM file, such as a private CA');
   addRuleOptions(connect);
-  addCaptureOption(addOutputOptions(addFrameOptions(addTextOptions(connect))));
+  addLogOption(addCaptureOption(addOutputOptions(addFrameOptions(addTextOptions(connect)))));
   withExamples(connect, [
     'sockit tcp connect 127.0.0.1 8000',
     "sockit tcp connect 127.0.0.1:8000 --send 'PING\\r\\n' --wait 500",
@@ -83,7 +82,6 @@ interface ListenOptions extends ListenCommon {
   server: TcpServerOptions;
   tls: ServerTlsOptions;
   extras: ServerExtras;
-  logPath?: string;
   /** `--out`: where every client's bytes are saved (`-`: stdout). */
   outPath?: string;
   /** `--file`: sent to each client. */
@@ -102,7 +100,7 @@ function readListenOptions(portArg: string, raw: RawOptions): ListenOptions {
   const path = raw.text('file');
   if (path !== undefined && extras.exec !== undefined) throw new UsageError('--file and --exec both answer every client; choose one');
   return {
-    ...common, server: { ...server, exec: extras.exec }, tls: readServerTlsOptions(raw), extras, logPath: raw.text('log'),
+    ...common, server: { ...server, exec: extras.exec }, tls: readServerTlsOptions(raw), extras,
     file: path === undefined ? undefined : checkInputFile(path, '--file'),
     // last: checking creates (or empties) the file, which no other refusal should do
     outPath: checkOutputFile(raw.text('out'), '--out'),
@@ -114,14 +112,13 @@ async function tcpListen(o: ListenOptions): Promise<CommandResult> {
   const server = new TcpServer({ ...o.server, tls: tls ? { key: tls.key, cert: tls.cert } : undefined });
   // --out -: the bytes have stdout, so what is said goes to stderr
   const output = new Output(o.data, { stdoutTaken: o.outPath === '-' });
-  const log = openLogFile(o.logPath, { hex: o.data.hex, encoding: o.data.encoding, frame: o.data.frame.kind === 'raw' ? undefined : describeFrame(o.data.frame), showBytes: o.data.showBytes });
-  if (log) server.on('event', log.render);
   const render = dataRenderer(output, o.data);
   // quiet, or saving to a file: the server then neither decodes messages nor builds their events (unless a log reads them)
   const silent = o.quiet || o.outPath !== undefined;
   // the file's chunks are told by its progress line, not shown one by one
   const shown = (e: SessionEvent) => (e.event !== 'data' || !silent) && (e.event !== 'send' || (!silent && !o.file));
-  server.messageEvents = !silent || log !== undefined;
+  server.messageEvents = !silent;
+  const log = startLog(server, o.logPath, o.data);
   const saved = o.outPath === undefined ? undefined : server.saveReceived(o.outPath === '-' ? process.stdout : o.outPath, { overwrite: true });
   if (o.extras.periodic) startPeriodicSend(server, o.extras.periodic, o.data.encoding);
   if (o.file) sendToEachClient(server, o.file);
@@ -133,10 +130,9 @@ async function tcpListen(o: ListenOptions): Promise<CommandResult> {
     nobody: (target) => (target === 'all' ? 'no client is connected; nothing sent' : `no client #${target}; nothing sent`),
     capture: startCapture(server, o.capture),
     clients: () => server.clients(), noun: 'client',
-    kick: (id) => server.disconnect(id, 'closed by /kick'),
+    kick: (id) => server.disconnect(id, 'closed by /kick'), log,
   });
   await saved?.finish();
-  await log?.close();
   return code;
 }
 
@@ -242,7 +238,6 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   const { out, err, ce: c } = output;
   // on a terminal each read gets its time and an arrow; into a file or pipe only the bytes go
   const received = new ReceivedWriter(out, { hex: data.hex, encoding: data.encoding, messages: data.frame.kind !== 'raw', terminal, showBytes: data.showBytes, hints: err, stamp: output.c });
-  const log = openLogFile(o.logPath, { hex: data.hex, encoding: data.encoding, frame: data.frame.kind === 'raw' ? undefined : describeFrame(data.frame), showBytes: data.showBytes });
   const client = new TcpClient({
     host: o.host, port: o.port, encoding: data.encoding, frame: data.frame, maxFrameBytes: data.maxFrameBytes,
     connectTimeoutMs: o.connectTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, decode: data.json || (received.needsText && !o.outPath), decodeLimit: data.json ? undefined : data.showBytes,
@@ -254,8 +249,8 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
   });
   const saved = o.outPath === undefined ? undefined : client.saveReceived(o.outPath === '-' ? process.stdout : o.outPath, { overwrite: true });
   const capture = startCapture(client, o.capture);
+  const log = startLog(client, o.logPath, data);
   let lastActivity = Date.now();
-  if (log) client.on('event', log.render);
 
   if (data.json) {
     client.on('event', dataRenderer(output, data, { showIds: false }));

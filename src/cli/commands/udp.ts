@@ -9,7 +9,7 @@ import { parsePort, parseTarget } from '../../wire/endpoint.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addAccessOptions, addAnswerOptions, addCaptureOption, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, dataRenderer, Output,
+  addAccessOptions, addAnswerOptions, addCaptureOption, addLogOption, startLog, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, dataRenderer, Output,
   RawOptions, readDataOptions, RULE_FLAGS, readListenCommon, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type FieldFlags, type ListenCommon, type Pause, type Runner,
 } from '../command.js';
@@ -45,7 +45,7 @@ export function registerUdp(program: Command, run: Runner): void {
     .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
   addAnswerOptions(addListenHostOption(listen), 'datagram', 'sender');
   addAccessOptions(listen, { allow: 'only datagrams from these addresses are shown and answered', deny: 'datagrams from these addresses are ignored' });
-  addCaptureOption(addDatagramOptions(listen.option('-q, --quiet', 'show errors only, not each datagram')));
+  addLogOption(addCaptureOption(addDatagramOptions(listen.option('-q, --quiet', 'show errors only, not each datagram'))));
   withExamples(listen, [
     "sockit udp listen 9999 --reply 'Hello, {data}!'",
     'sockit udp listen 9999 --echo --hex',
@@ -69,7 +69,7 @@ export function registerUdp(program: Command, run: Runner): void {
     .option('-p, --local-port <port>', 'send from this local port')
     .option('--broadcast', 'allow sending to a broadcast address (SO_BROADCAST)')
     .option('--ttl <hops>', 'multicast hops (0: this host only)');
-  addCaptureOption(addDatagramOptions(send));
+  addLogOption(addCaptureOption(addDatagramOptions(send)));
   withExamples(send, [
     'sockit udp send 127.0.0.1 9999 Bob',
     'sockit udp send 127.0.0.1:9999 PING --repeat 5 --interval 200',
@@ -101,7 +101,7 @@ async function udpListen(o: ListenOptions): Promise<CommandResult> {
     encodeLine: (text) => toDatagram(text, o.data, 'typed hex', false),
     send: (bytes, target) => socket.sendToPeer(bytes, target),
     nobody: (target) => (target === 'all' ? 'no peer has sent anything yet; nothing sent' : `no peer #${target}; nothing sent`),
-    capture: startCapture(socket, o.capture),
+    capture: startCapture(socket, o.capture), log: startLog(socket, o.logPath, o.data),
     clients: () => socket.peers(), noun: 'peer',
   });
 }
@@ -123,6 +123,7 @@ interface SendOptions {
   payload?: Buffer;
   file?: { path: string; sizeBytes: number };
   capture?: string;
+  logPath?: string;
 }
 
 function readSendOptions(hostArg: string, portArg: string | undefined, textArg: string | undefined, raw: RawOptions): SendOptions {
@@ -150,7 +151,7 @@ function readSendOptions(hostArg: string, portArg: string | undefined, textArg: 
     broadcast: raw.flag('broadcast'), join: raw.list('join'),
     multicastInterface: raw.text('iface'), multicastTtl: ttl,
   };
-  return { socket, data, waitMs, repeat, intervalMs, payload, file: path ? { path, sizeBytes } : undefined, capture: raw.text('capture') };
+  return { socket, data, waitMs, repeat, intervalMs, payload, file: path ? { path, sizeBytes } : undefined, capture: raw.text('capture'), logPath: raw.text('log') };
 }
 
 /** Pauses that Ctrl-C (or a refusal) cuts short, and the flag they set. */
@@ -237,6 +238,7 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
   });
 
   const capture = startCapture(socket, o.capture);
+  const log = startLog(socket, o.logPath, data);
   try {
     await socket.open();
   } catch (e) {
@@ -292,6 +294,7 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
     if (!data.json) err.line(c.dim(`${s.messagesOut} datagram${s.messagesOut === 1 ? '' : 's'} sent (${formatBytes(s.bytesOut)}) to ${target}, ${s.messagesIn} received (${formatBytes(s.bytesIn)})`));
     err.flush();
     await capture?.finish();
+    await log?.close();
   }
   if (refusal) throw refusal;
   // a transfer cut short by Ctrl-C exits as interrupted (130); the interactive mode ended by it does not

@@ -13,7 +13,7 @@ import { parseHeaderLine } from '../../wire/ws-url.js';
 import { unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
-  addCaptureOption, addConnectionServerOptions, addListenHostOption, addPayloadOption, addRuleOptions, readRuleOptions, RULE_FLAGS, SHOW_OPTION, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
+  addCaptureOption, addLogOption, startLog, addConnectionServerOptions, addListenHostOption, addPayloadOption, addRuleOptions, readRuleOptions, RULE_FLAGS, SHOW_OPTION, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
   Output, RawOptions, readConnectionServerOptions, readDataOptions, readListenCommon, readServerTlsOptions, runListener, startCapture, waitForSilence,
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
@@ -50,7 +50,7 @@ export function registerWs(program: Command, run: Runner): void {
     .option('--subprotocol <name>', 'a subprotocol this server speaks, preferred first (repeatable)', collect)
     .option('--origin <origin>', 'only browsers from this origin may connect, as https://example.com (repeatable)', collect)
     .option('-q, --quiet', 'show connections and errors, not each message');
-  addCaptureOption(addConnectionServerOptions(addMessageOptions(listen)));
+  addLogOption(addCaptureOption(addConnectionServerOptions(addMessageOptions(listen))));
   withExamples(listen, [
     'sockit ws listen 8080',
     'sockit ws listen 8080 --echo --path /chat',
@@ -76,7 +76,7 @@ export function registerWs(program: Command, run: Runner): void {
     .option('--insecure', 'wss: accept any certificate (self-signed servers)')
     .option('--connect-timeout <ms>', 'give up when connecting and the handshake take longer', '10000')
     .option('--idle-timeout <s>', 'close after this many seconds of silence');
-  addCaptureOption(addRuleOptions(addMessageOptions(connect)));
+  addLogOption(addCaptureOption(addRuleOptions(addMessageOptions(connect))));
   withExamples(connect, [
     'sockit ws connect ws://127.0.0.1:8080/chat',
     'sockit ws connect ws://127.0.0.1:8080/ -s hello --wait 500',
@@ -121,7 +121,7 @@ async function wsListen(o: ListenOptions): Promise<CommandResult> {
     encodeLine: (text) => typedMessage(text, o.data),
     send: (bytes, target) => server.send(bytes, target, o.data.sendHex ? true : undefined),
     nobody: (target) => (target === 'all' ? 'no client is connected; nothing sent' : `no client #${target}; nothing sent`),
-    capture: startCapture(server, o.capture),
+    capture: startCapture(server, o.capture), log: startLog(server, o.logPath, o.data),
     clients: () => server.clients(), noun: 'client',
     kick: (id) => server.disconnect(id, 'closed by /kick'),
   });
@@ -153,6 +153,7 @@ interface ConnectOptions {
   /** Binary frames for every message (`--binary`, `--send-hex`); otherwise judged per message. */
   binary?: true;
   capture?: string;
+  logPath?: string;
 }
 
 function readConnectOptions(url: string, raw: RawOptions): ConnectOptions {
@@ -181,7 +182,7 @@ function readConnectOptions(url: string, raw: RawOptions): ConnectOptions {
       ...sessionText(data), binary: raw.flag('binary'),
       tls: { ca: ca === undefined ? undefined : readFileOption(ca, '--ca'), rejectUnauthorized: !raw.flag('insecure') },
     },
-    capture: raw.text('capture'),
+    capture: raw.text('capture'), logPath: raw.text('log'),
   };
 }
 
@@ -190,6 +191,7 @@ async function wsConnect(o: ConnectOptions): Promise<CommandResult> {
   const { WsClient } = await import('../../ws/ws-client.js');
   const client = new WsClient(o.client);
   const capture = startCapture(client, o.capture);
+  const log = startLog(client, o.logPath, o.data);
   const output = new Output(data);
   let lastActivity = Date.now();
   let gaveUp = false;
@@ -230,6 +232,7 @@ async function wsConnect(o: ConnectOptions): Promise<CommandResult> {
   stop();
   output.flush();
   await capture?.finish();
+  await log?.close();
   return gaveUp ? 4 : 0;
 }
 
