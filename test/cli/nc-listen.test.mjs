@@ -92,28 +92,28 @@ test('tcp listen --chat: the others see who spoke, as ncat --chat shows it (<use
   if (!requirePeer(t, 'nc')) return;
   const server = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--chat', '--frame', 'line', '--json']);
   const port = await server.port();
-  // the first client listens (its stdin stays open until the test ends it), the second speaks and leaves
-  const listener = spawn('nc', ['127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
-  t.after(() => listener.kill());
-  let heard = '';
-  listener.stdout.setEncoding('utf8').on('data', (s) => (heard += s));
-  await server.waitEvent((e) => e.event === 'connect' && e.id === 1);
+  // the first client listens, the second speaks and leaves
+  const listener = await listeningNc(t, server, port);
   const spoke = await run('nc', ['-N', '127.0.0.1', String(port)], { input: 'hello\nanyone?\n' });
   assert.equal(spoke.code, 0, spoke.stderr);
   assert.equal(spoke.stdout, '', 'the speaker does not hear itself');
-  await waitFor(() => heard === '<user2> hello\n<user2> anyone?\n', { what: 'the named lines at the first client', detail: () => JSON.stringify(heard) });
-  listener.stdin.end();
+  await waitFor(() => listener.heard() === '<user2> hello\n<user2> anyone?\n', { what: 'the named lines at the first client', detail: listener.heard });
   const named = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--chat', '--chat-prefix', '[{peer}] ', '--json']);
   const namedPort = await named.port();
-  const other = spawn('nc', ['127.0.0.1', String(namedPort)], { stdio: ['pipe', 'pipe', 'ignore'] });
-  t.after(() => other.kill());
-  let otherHeard = '';
-  other.stdout.setEncoding('utf8').on('data', (s) => (otherHeard += s));
-  await named.waitEvent((e) => e.event === 'connect' && e.id === 1);
+  const other = await listeningNc(t, named, namedPort);
   await run('nc', ['-N', '127.0.0.1', String(namedPort)], { input: 'hi' });
-  await waitFor(() => /^\[127\.0\.0\.1:\d+\] hi$/.test(otherHeard), { what: 'the line named by address', detail: () => otherHeard });
-  other.stdin.end();
+  await waitFor(() => /^\[127\.0\.0\.1:\d+\] hi$/.test(other.heard()), { what: 'the line named by address', detail: other.heard });
 });
+
+/** An nc client that only listens (its stdin stays open until the test ends), connected as the server's client #1. */
+async function listeningNc(t, server, port) {
+  const nc = spawn('nc', ['127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  t.after(() => nc.kill());
+  let heard = '';
+  nc.stdout.setEncoding('utf8').on('data', (s) => (heard += s));
+  await server.waitEvent((e) => e.event === 'connect' && e.id === 1);
+  return { heard: () => heard };
+}
 
 test('ws listen --chat: a python websockets client hears the other client\'s message named', async (t) => {
   if (!requirePeer(t, 'python3-websockets')) return;
