@@ -15,6 +15,8 @@ interface SavedDraft {
   address: string;
   repeat: boolean;
   intervalMs: string;
+  filePacket?: string;
+  fileDelayMs?: string;
   history: string[];
 }
 
@@ -84,7 +86,7 @@ export class PageMemory {
   /** Remembers a session's send box and view as they are now. */
   keep(m: SessionModel): void {
     const d = m.draft;
-    this.memory.drafts[m.id] = { text: d.text, mode: d.mode, eol: d.eol, escapes: d.escapes, builder: d.builder, append: d.append, target: d.target, picked: d.picked, address: d.address, repeat: d.repeat, intervalMs: d.intervalMs, history: d.history.slice(-50) };
+    this.memory.drafts[m.id] = { text: d.text, mode: d.mode, eol: d.eol, escapes: d.escapes, builder: d.builder, append: d.append, target: d.target, picked: d.picked, address: d.address, repeat: d.repeat, intervalMs: d.intervalMs, filePacket: d.filePacket, fileDelayMs: d.fileDelayMs, history: d.history.slice(-50) };
     const v = m.view;
     this.memory.views[m.id] = { mode: v.mode, encoding: v.encoding, wrap: v.wrap, times: v.times };
     this.save();

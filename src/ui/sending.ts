@@ -2,7 +2,12 @@
 import type { LineEnding, Payload, Target } from '../bridge/protocol.js';
 import { saveSettings } from './persist.js';
 import { toBase64 } from './format.js';
-import { checkEndpoint, checkEscapes, checkHex, checkInterval, checkTemplate } from './validate.js';
+import { checkEndpoint, checkEscapes, checkFilePacing, checkHex, checkInterval, checkTemplate } from './validate.js';
+import { parseSize } from '../wire/endpoint.js';
+
+// a UDP datagram over IPv4 carries at most this; a stream's packet is one page message, under the bridge's 1 MiB
+const MAX_DATAGRAM = 65_507;
+const MAX_PACKET = 512 * 1024;
 import { builderPayload, builderSource, usesBuilder } from './builder.js';
 import type { FileProgress, SendDraft, SessionModel } from './session-model.js';
 import type { Store } from './store.js';
@@ -33,7 +38,7 @@ export class Sending {
   setDraft(id: string, patch: Partial<SendDraft>): void {
     const m = this.store.sessions.get(id);
     if (!m) return;
-    const clearsError = 'text' in patch || 'mode' in patch || 'builder' in patch || 'append' in patch || 'target' in patch || 'address' in patch || 'intervalMs' in patch;
+    const clearsError = 'text' in patch || 'mode' in patch || 'builder' in patch || 'append' in patch || 'target' in patch || 'address' in patch || 'intervalMs' in patch || 'filePacket' in patch || 'fileDelayMs' in patch;
     m.draft = { ...m.draft, ...patch, ...(clearsError && !('error' in patch) ? { error: undefined } : {}) };
     this.store.memory.keep(m);
     const s = this.store.settings;
@@ -115,17 +120,31 @@ export class Sending {
     if (!r.ok) this.store.flash(r.error.message, 'error');
   }
 
-  /** Sends a file in chunks, each waiting for the last to be taken: progress is real and memory flat. */
+  /**
+   * Sends a file in packets of the chosen size with the chosen pause between them, each waiting
+   * for the last to be taken: progress is real and memory flat.
+   */
   async sendFile(id: string, file: File): Promise<void> {
     const store = this.store;
     const m = store.sessions.get(id);
     if (!m) return;
-    const progress: FileProgress = { name: file.name, size: file.size, sent: 0, state: 'sending' };
-    m.draft = { ...m.draft, file: progress, error: undefined };
+    const d = m.draft;
+    const udp = m.info.kind === 'udp';
+    const pacing = checkFilePacing(d.filePacket, d.fileDelayMs, udp ? MAX_DATAGRAM : MAX_PACKET);
+    if (pacing) {
+      m.draft = { ...d, fileSetup: true, error: { field: pacing.field, message: pacing.message } };
+      store.notify();
+      return;
+    }
+    const chunk = d.filePacket.trim() ? parseSize(d.filePacket, 'packet') : udp ? 8192 : 48 * 1024;
+    const delayMs = d.fileDelayMs.trim() ? Number(d.fileDelayMs.trim()) : 0;
+    const progress: FileProgress = { name: file.name, size: file.size, sent: 0, packets: 0, totalPackets: Math.max(1, Math.ceil(file.size / chunk)), state: 'sending' };
+    m.draft = { ...d, file: progress, fileSetup: false, error: undefined };
     store.notify();
-    const chunk = m.info.kind === 'udp' ? 8192 : 48 * 1024;
     const target = targetOf(m);
     for (let off = 0; off < file.size || (off === 0 && file.size === 0); off += chunk) {
+      // the pause comes between packets, so a cancel during it sends nothing more
+      if (off > 0 && delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       if (progress.state !== 'sending') break;
       const bytes = new Uint8Array(await file.slice(off, off + chunk).arrayBuffer());
       const r = await store.request({ type: 'send', session: id, target, payload: { kind: 'base64', data: toBase64(bytes) } });
@@ -135,6 +154,7 @@ export class Sending {
         break;
       }
       progress.sent += bytes.length;
+      progress.packets++;
       store.notify();
       if (file.size === 0) break;
     }

@@ -25,6 +25,9 @@ export interface FileProgress {
   name: string;
   size: number;
   sent: number;
+  /** Packets sent, and how many the file makes. */
+  packets: number;
+  totalPackets: number;
   state: 'sending' | 'done' | 'cancelled' | 'failed';
 }
 
@@ -48,6 +51,12 @@ export interface SendDraft {
   error: { field?: string; message: string } | undefined;
   busy: boolean;
   file: FileProgress | undefined;
+  /** The file row is open: packet size and delay, then a file to pick. */
+  fileSetup: boolean;
+  /** Bytes per packet of a file send (`1024`, `1k`); empty: as large as the bridge takes. */
+  filePacket: string;
+  /** Milliseconds between a file's packets; empty or 0: none. */
+  fileDelayMs: string;
   history: string[];
 }
 
@@ -94,7 +103,7 @@ export function newSessionModel(info: SessionInfo, s: Settings): SessionModel {
     view: { mode: s.mode, encoding: info.encoding, filter: '', dirs: { in: true, out: true, sys: true }, autoscroll: true, selected: undefined, wrap: s.wrap, times: s.times },
     draft: {
       text: '', mode: s.sendMode, eol: s.eol, escapes: s.escapes, builder: false, append: '', target: info.kind === 'udp' && 'remote' in info.spec && info.spec.remote ? 'remote' : 'all',
-      picked: [], address: '', repeat: false, intervalMs: s.intervalMs, error: undefined, busy: false, file: undefined, history: [],
+      picked: [], address: '', repeat: false, intervalMs: s.intervalMs, error: undefined, busy: false, file: undefined, fileSetup: false, filePacket: '', fileDelayMs: '', history: [],
     },
     unseen: 0,
     dropped: 0,

@@ -1,7 +1,7 @@
 // Checks of what a person types, run before anything is sent: the core's own parsers and builders, their sentences returned rather than thrown.
 import { hexMessageSource } from '../wire/hex.js';
 import { applyEscapes, compileMessage } from '../wire/message.js';
-import { parseEndpoint, parseHost, parseInteger, parsePort } from '../wire/endpoint.js';
+import { parseEndpoint, parseHost, parseInteger, parsePort, parseSize } from '../wire/endpoint.js';
 import { canonicalEncoding } from '../wire/encoding-name.js';
 import { parseRule } from '../wire/rules.js';
 import { INTERVAL_NAME, MAX_INTERVAL_MS } from '../bridge/protocol.js';
@@ -65,6 +65,14 @@ export function checkEncoding(value: string, known: readonly string[]): string |
 /** A frame choice: the named kinds or a non-empty delimiter. */
 export function checkFrame(value: string): string | undefined {
   return value === '' ? 'a delimiter cannot be empty' : undefined;
+}
+
+/** A file send's packet size (empty: the default) and the pause between packets (empty: none); the problem, by field. */
+export function checkFilePacing(packet: string, delayMs: string, maxPacket: number): { field: 'packet' | 'delay'; message: string } | undefined {
+  const p = packet.trim() ? problem(() => parseSize(packet, 'the packet size', 1, maxPacket)) : undefined;
+  if (p) return { field: 'packet', message: p };
+  const d = delayMs.trim() ? problem(() => parseInteger(delayMs, 'the delay between packets in milliseconds', 0, MAX_INTERVAL_MS)) : undefined;
+  return d ? { field: 'delay', message: d } : undefined;
 }
 
 /** A cyclic send's interval: a whole number of milliseconds from `min` to a day. */

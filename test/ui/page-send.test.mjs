@@ -1,6 +1,7 @@
 // The send box as NetAssist users work it, in Chromium against real peers: hex with text pieces and escapes, sent hex shown as hex.
 import { describe, test, before, after } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
+import { waitFor } from '../helpers/index.mjs';
 import { launchChromium, skipWithoutChromium, pageWithHexClient, uiFor, openApp, createSession, tcpPeer, pythonPeer, send, logRow } from './chromium.mjs';
 
 let browser;
@@ -103,5 +104,30 @@ describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium
     await send(page, 'end', { mode: 'text', eol: 'none' });
     await second.waitLine(/^65 6e 64$/, "the marker at client #2");
     assert.deepEqual(second.lines, ['connected', '65 6e 64'], 'client #2 got the marker and nothing ticked for others');
+  });
+
+  test('a file goes in packets of the chosen size with the chosen pause between them, counted in the progress row', async (t) => {
+    const ui = await uiFor(t);
+    const page = await openApp(t, browser, ui.url);
+    const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
+    const peer = pythonPeer(t, 'tcp_timed_client.py', ['127.0.0.1', port]);
+    await peer.waitLine(/^connected$/);
+    await page.locator('[data-testid=clients] .client').first().waitFor();
+    await page.getByTestId('send-file').click();
+    const file = { name: 'ten.bin', mimeType: 'application/octet-stream', buffer: Buffer.from('abcdefghij') };
+    // a bad size is refused before anything is sent
+    await page.getByTestId('file-packet').fill('0');
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.getByTestId('send-error').filter({ hasText: /the packet size must be from 1 to/ }).waitFor();
+    await page.getByTestId('file-packet').fill('4');
+    await page.getByTestId('file-delay').fill('250');
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.getByTestId('file-progress').filter({ hasText: '3/3 packets · sent' }).waitFor();
+    const data = () => peer.lines.filter((l) => /^\d+ /.test(l));
+    await waitFor(() => data().length >= 3, { what: 'three reads at the python3 client', detail: () => peer.lines.join('\n') });
+    const reads = data().map((l) => l.split(' '));
+    assert.deepEqual(reads.map((r) => r.slice(1).join(' ')), ['61 62 63 64', '65 66 67 68', '69 6a'], 'the bytes came in packets of 4');
+    const times = reads.map((r) => Number(r[0]));
+    for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 200, `packet ${i + 1} came ${times[i] - times[i - 1]} ms after the one before, not 250`);
   });
 });

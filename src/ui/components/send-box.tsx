@@ -5,7 +5,7 @@ import { store } from '../store.js';
 import type { SessionModel } from '../session-model.js';
 import { Icon } from './icons.js';
 import { isClientKind } from '../ws-kinds.js';
-import { FileProgressRow } from './file-send.js';
+import { FileProgressRow, FileSetupRow } from './file-send.js';
 import { AppendChips, PreviewBytes } from './builder-line.js';
 
 function TargetPicker({ m }: { m: SessionModel }): JSX.Element | null {
@@ -143,7 +143,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
           }}
           data-testid="file-input"
         />
-        <button type="button" class="icon-btn" disabled={closed || file?.state === 'sending'} onClick={() => fileInput.current?.click()} title="Send a file" aria-label="Send a file" data-testid="send-file">
+        <button type="button" class={`icon-btn${d.fileSetup ? ' on' : ''}`} disabled={closed || file?.state === 'sending'} onClick={() => store.sending.setDraft(m.id, { fileSetup: !d.fileSetup })} title="Send a file" aria-label="Send a file" aria-expanded={d.fileSetup} data-testid="send-file">
           <Icon name="clip" />
         </button>
         <button type="button" class="icon-btn" onClick={() => store.quick.save(m.id)} title="Save as a quick message" aria-label="Save as a quick message" data-testid="save-quick">
@@ -207,6 +207,7 @@ export function SendBox({ m }: { m: SessionModel }): JSX.Element {
           ms
         </label>
       </div>
+      <FileSetupRow m={m} choose={() => fileInput.current?.click()} />
       {file && <FileProgressRow m={m} />}
     </section>
   );
