@@ -115,7 +115,11 @@ function toClients(target: Target, send: (to: number | 'all') => number, who: 'c
 }
 
 function tcpClientDriver(spec: SpecOf<'tcp-client'>, { name, frame }: DriverContext): Driver {
-  const client = new TcpClient({ name, host: spec.host, port: spec.port, encoding: spec.encoding, frame, connectTimeoutMs: 10_000 });
+  const client = new TcpClient({
+    name, host: spec.host, port: spec.port, encoding: spec.encoding, frame, connectTimeoutMs: 10_000,
+    // a first connection that fails is told at once; one that ends is tried again
+    reply: spec.reply, echo: spec.echo, reconnect: spec.reconnect ? { retryFirst: false } : undefined,
+  });
   let peer = '';
   let local = '';
   client.on('event', (e: SessionEvent) => {

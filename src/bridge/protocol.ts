@@ -33,8 +33,15 @@ export interface WireRule {
   enabled?: boolean;
 }
 
+/** Received bytes saved by sockit itself, on its own machine, as they arrive (nothing lost when the page is slow or closed). */
+export interface SavesReceived {
+  /** The file; one that exists is refused unless `overwrite`. */
+  saveTo?: string;
+  overwrite?: boolean;
+}
+
 /** A TCP server: `host` omitted means every interface. */
-export interface TcpServerSpec extends ServerBehaviour {
+export interface TcpServerSpec extends ServerBehaviour, SavesReceived {
   kind: 'tcp-server';
   host?: string;
   port: number;
@@ -43,17 +50,21 @@ export interface TcpServerSpec extends ServerBehaviour {
   frame: string;
 }
 
-/** A TCP client connecting to `host:port`. */
-export interface TcpClientSpec {
+/** A TCP client connecting to `host:port`; it can answer as a server does, and connect again when the connection ends. */
+export interface TcpClientSpec extends SavesReceived {
   kind: 'tcp-client';
   host: string;
   port: number;
   encoding: string;
   frame: string;
+  reply?: string;
+  echo?: boolean;
+  /** Connect again (with growing pauses) when the connection ends or fails. */
+  reconnect?: boolean;
 }
 
 /** A UDP socket bound to `port`; `remote` (`host:port`) is where sends go by default. */
-export interface UdpSpec {
+export interface UdpSpec extends SavesReceived {
   kind: 'udp';
   host?: string;
   port: number;
@@ -74,7 +85,7 @@ export interface HttpSpec {
 }
 
 /** A WebSocket server: `host` omitted means every interface. */
-export interface WsServerSpec extends ServerBehaviour {
+export interface WsServerSpec extends ServerBehaviour, SavesReceived {
   kind: 'ws-server';
   host?: string;
   port: number;
@@ -88,7 +99,7 @@ export interface WsServerSpec extends ServerBehaviour {
 }
 
 /** A WebSocket client of `url`. */
-export interface WsClientSpec {
+export interface WsClientSpec extends SavesReceived {
   kind: 'ws-client';
   url: string;
   encoding: string;
@@ -154,6 +165,8 @@ export interface SessionInfo {
   cyclic?: CyclicInfo;
   /** A relay's faults now in force. */
   faults?: FaultSettings;
+  /** Where received bytes are saved (an absolute path on sockit's machine) and how many so far. */
+  saving?: { path: string; bytes: number };
   createdAt: number;
 }
 
@@ -332,6 +345,8 @@ export interface SessionStats {
   cyclicSent?: number;
   /** How often each rule fired, in the rules' order (sessions with rules). */
   ruleHits?: number[];
+  /** Bytes saved to the session's file so far. */
+  savedBytes?: number;
 }
 
 /** Counters (and clients of servers) of every session, twice a second. */

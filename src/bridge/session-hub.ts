@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { UsageError } from '../errors.js';
 import { decodeText, resolveEncoding } from '../wire/codec.js';
-import type { SessionEvent } from '../net/session.js';
+import type { ReceivedFile, SessionEvent } from '../net/session.js';
 import { parseFrame, type FrameSpec } from '../wire/framing.js';
 import { HubError, checkField, toWireError, usage } from './hub-error.js';
 import { normaliseSpec } from './spec.js';
@@ -31,6 +31,8 @@ interface Managed {
   sendingHex: boolean;
   /** The counters when a page last reset them: what pages see is counted from here. */
   zero: Counters | undefined;
+  /** The file received bytes go to, this run. */
+  saved?: ReceivedFile;
 }
 
 /** A core event as the hub keeps it: a send of bytes a page typed as hex says so, and pages show it as hex. */
@@ -136,8 +138,12 @@ export class SessionHub extends EventEmitter {
     } catch (err) {
       throw new HubError(toWireError(err));
     }
+    m.saved = this.saveReceived(m, driver, run);
     m.driver = driver;
-    m.info = { ...m.info, ...driver.describe(), state: driver.client ? 'connected' : 'listening', error: undefined, reason: undefined };
+    m.info = {
+      ...m.info, ...driver.describe(), state: driver.client ? 'connected' : 'listening', error: undefined, reason: undefined,
+      ...(m.saved ? { saving: { path: m.saved.path, bytes: 0 } } : {}),
+    };
     void driver.session.closed.then(() => {
       if (m.run !== run) return;
       this.stopCyclic(m, false);
@@ -146,6 +152,22 @@ export class SessionHub extends EventEmitter {
         if (this.sessions.has(m.info.id)) this.emit('info', m.info);
       }
     });
+  }
+
+  /**
+   * Saves what the session receives to the file its spec names, written here, so nothing is lost
+   * when pages are slow or closed; a run after the first adds to the file. The spec check refused
+   * a file that exists unless told to overwrite it.
+   */
+  private saveReceived(m: Managed, driver: Driver, run: number): ReceivedFile | undefined {
+    const spec = m.info.spec;
+    if (!('saveTo' in spec) || !spec.saveTo) return undefined;
+    try {
+      return driver.session.saveReceived(spec.saveTo, { overwrite: spec.overwrite, append: run > 1 });
+    } catch (err) {
+      void driver.close(0);
+      throw new HubError(toWireError(err));
+    }
   }
 
   /** Keeps an event in the session's recent past and hands it to the pages. */
@@ -157,6 +179,13 @@ export class SessionHub extends EventEmitter {
   private track(m: Managed, driver: Driver, e: SessionEvent): void {
     if (e.event === 'error' && e.id === undefined) {
       m.info = { ...m.info, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } };
+      this.emit('info', m.info);
+    } else if (e.event === 'retry' && driver.client) {
+      // a client that reconnects: closed for now, and trying again
+      m.info = { ...m.info, state: 'starting', reason: `reconnecting in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}` };
+      this.emit('info', m.info);
+    } else if (e.event === 'connect' && driver.client && m.driver === driver && m.info.state !== 'connected') {
+      m.info = { ...m.info, ...driver.describe(), state: 'connected', reason: undefined, error: undefined };
       this.emit('info', m.info);
     } else if (e.event === 'close' && driver.client) {
       const reset = /reset/.test(e.reason);
@@ -368,6 +397,7 @@ export class SessionHub extends EventEmitter {
         entry.clients = all.length > this.maxListedClients ? all.slice(-this.maxListedClients) : all;
       }
       if (m.info.cyclic) entry.cyclicSent = m.info.cyclic.sent;
+      if (m.saved) entry.savedBytes = m.saved.bytes;
       const hits = m.driver.ruleHits?.();
       if (hits?.length) entry.ruleHits = hits;
       out[m.info.id] = entry;

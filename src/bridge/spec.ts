@@ -1,6 +1,6 @@
 // Checking what a page asks to create: each kind's fields through the core's validators, normalised, errors naming the field.
 import { statSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { resolveEncoding } from '../wire/codec.js';
 import { parseFrame } from '../wire/framing.js';
 import { parseEndpoint, parseHost, parsePort } from '../wire/endpoint.js';
@@ -125,6 +125,32 @@ export class SpecFields {
     return v === undefined || v === null ? undefined : checkWireRules(v, this.encoding);
   }
 
+  /**
+   * `saveTo` and `overwrite`: a file on this machine that received bytes are saved to, as an
+   * absolute path; one that exists is refused unless `overwrite`, so a page cannot clobber a file
+   * by mistake. Its folder must exist.
+   */
+  save(): { saveTo?: string; overwrite?: true } {
+    const text = this.text('saveTo')?.trim();
+    if (!text) return {};
+    const abs = resolvePath(text);
+    const overwrite = this.flag('overwrite');
+    let stat;
+    try {
+      stat = statSync(abs);
+    } catch {
+      try {
+        if (!statSync(dirname(abs)).isDirectory()) throw new Error('not a folder');
+      } catch {
+        throw usage(`saveTo: there is no folder ${dirname(abs)} to save ${basename(abs)} in`, 'saveTo');
+      }
+      return { saveTo: abs };
+    }
+    if (stat.isDirectory()) throw usage(`saveTo: ${abs} is a folder; give a file name in it`, 'saveTo');
+    if (!overwrite) throw usage(`saveTo: ${abs} exists already; tick Overwrite to replace it, or choose another name`, 'saveTo');
+    return { saveTo: abs, overwrite };
+  }
+
   /** A folder that exists, as an absolute path. */
   folder(field: string, missing: string): string {
     const abs = resolvePath(this.required(field, missing));
@@ -165,26 +191,29 @@ const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
     return given({
       kind: 'tcp-server', port: f.port(), encoding: f.encoding, frame, host: f.host(),
       welcome: f.template('welcome'), reply: f.template('reply'), quit: f.text('quit'),
-      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'), rules: f.rules(),
+      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'), rules: f.rules(), ...f.save(),
     });
   },
   'tcp-client': (f) => {
     const frame = f.frame();
-    return { kind: 'tcp-client', host: f.requiredHost('host', "host: give the server's name or address"), port: f.port('port', false), encoding: f.encoding, frame };
+    return given({
+      kind: 'tcp-client', host: f.requiredHost('host', "host: give the server's name or address"), port: f.port('port', false), encoding: f.encoding, frame,
+      reply: f.template('reply'), echo: f.flag('echo'), reconnect: f.flag('reconnect'), ...f.save(),
+    });
   },
   udp: (f) =>
-    given({ kind: 'udp', port: f.port(), encoding: f.encoding, host: f.host(), remote: f.remote('remote'), reply: f.template('reply'), echo: f.flag('echo') }),
+    given({ kind: 'udp', port: f.port(), encoding: f.encoding, host: f.host(), remote: f.remote('remote'), reply: f.template('reply'), echo: f.flag('echo'), ...f.save() }),
   'ws-server': (f) =>
     given({
       kind: 'ws-server', port: f.port(), encoding: f.encoding, host: f.host(), path: f.path('path'),
       subprotocols: f.list('subprotocols'), origins: f.list('origins'),
       welcome: f.template('welcome'), reply: f.template('reply'), quit: f.text('quit'),
-      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'), rules: f.rules(),
+      echo: f.flag('echo'), closeAfterReply: f.flag('closeAfterReply'), chat: f.flag('chat'), rules: f.rules(), ...f.save(),
     }),
   'ws-client': (f) =>
     given({
       kind: 'ws-client', url: f.wsUrl('url'), encoding: f.encoding, subprotocols: f.list('subprotocols'),
-      origin: f.text('origin')?.trim(), headers: f.headers('headers'), insecure: f.flag('insecure'),
+      origin: f.text('origin')?.trim(), headers: f.headers('headers'), insecure: f.flag('insecure'), ...f.save(),
     }),
   http: (f) => {
     const root = f.folder('root', 'give the folder to serve');

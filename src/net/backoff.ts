@@ -9,6 +9,8 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
   /** Give up after this many failed attempts in a row (default: never). */
   maxAttempts?: number;
+  /** Retry a first connection that fails too (default true); false: it fails at once, as without reconnecting. */
+  retryFirst?: boolean;
 }
 
 /** A client's reconnection schedule: one pending attempt at most, cancelled when the client closes. */
@@ -18,12 +20,17 @@ export class Backoff {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: true | ReconnectOptions) {
-    this.o = { initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: Infinity, ...(options === true ? {} : options) };
+    this.o = { initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: Infinity, retryFirst: true, ...(options === true ? {} : options) };
   }
 
   /** True while another attempt is allowed. */
   get canRetry(): boolean {
     return this.failures < this.o.maxAttempts;
+  }
+
+  /** True when a first connection that fails is retried too. */
+  get retriesFirst(): boolean {
+    return this.o.retryFirst;
   }
 
   /** A connection was made: the next failure starts from the first pause again. */

@@ -9,6 +9,8 @@ import type { Session } from './session.js';
 export interface SaveReceivedOptions {
   /** Replace a file that exists (default: refuse it, so a mistyped path destroys nothing). */
   overwrite?: boolean;
+  /** Add to the end of a file that exists (a session started again keeps what it saved before). */
+  append?: boolean;
 }
 
 /** A file received bytes are being saved to. */
@@ -34,10 +36,10 @@ export function pathProblem(err: unknown): string {
   return (err as Error).message;
 }
 
-/** Opens a file to write, refusing one that exists unless told; a usage error naming `flag` when it cannot. */
-export function openForWriting(path: string, flag: string, overwrite: boolean): number {
+/** Opens a file to write, refusing one that exists unless told to replace it or add to it; a usage error naming `flag` when it cannot. */
+export function openForWriting(path: string, flag: string, overwrite: boolean, append = false): number {
   try {
-    return openSync(path, overwrite ? 'w' : 'wx');
+    return openSync(path, append ? 'a' : overwrite ? 'w' : 'wx');
   } catch (err) {
     throw new UsageError(`${flag}: cannot write '${path}': ${pathProblem(err)}`, { field: flag });
   }
@@ -46,7 +48,7 @@ export function openForWriting(path: string, flag: string, overwrite: boolean): 
 /** The session core's {@link Session.saveReceived}: a wire tap that writes what comes in. */
 export function saveReceived(session: Session, to: string | NodeJS.WritableStream, options: SaveReceivedOptions, emit: (e: EventInput) => void): ReceivedFile {
   const path = typeof to === 'string' ? resolvePath(to) : '-';
-  const stream: NodeJS.WritableStream = typeof to === 'string' ? createWriteStream(path, { fd: openForWriting(path, 'saveTo', options.overwrite === true) }) : to;
+  const stream: NodeJS.WritableStream = typeof to === 'string' ? createWriteStream(path, { fd: openForWriting(path, 'saveTo', options.overwrite === true, options.append === true) }) : to;
   const blocker = {};
   let bytes = 0;
   let error: SockitError | undefined;

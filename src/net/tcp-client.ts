@@ -99,7 +99,7 @@ export class TcpClient extends Session {
         return this;
       } catch (err) {
         if (this.closing) return this;
-        if (!this.reconnect?.canRetry) throw err;
+        if (!this.reconnect?.canRetry || !this.reconnect.retriesFirst) throw err;
         await new Promise<void>((resolve) => this.reconnect!.schedule((err as Error).message, (e) => this.emitEvent(e), resolve));
         if (this.closing) return this;
       }

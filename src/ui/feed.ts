@@ -254,6 +254,7 @@ export class ServerFeed {
       }
       if (s.ruleHits || m.rules.hits.length) m.rules = { ...m.rules, hits: s.ruleHits ?? [] };
       if (s.cyclicSent !== undefined && m.info.cyclic) m.info = { ...m.info, cyclic: { ...m.info.cyclic, sent: s.cyclicSent } };
+      if (s.savedBytes !== undefined && m.info.saving) m.info = { ...m.info, saving: { ...m.info.saving, bytes: s.savedBytes } };
     }
   }
 }

@@ -25,12 +25,18 @@ export interface DialogState {
 /** Form defaults per kind, before the person's own last values. */
 export const FORM_DEFAULTS: Record<SessionKind, Record<string, string | boolean>> = {
   'tcp-server': { host: '', port: '8000', encoding: 'utf8', frame: 'raw', delimiter: '', welcome: '', reply: '', echo: false, closeAfterReply: false, quit: '', chat: false },
-  'tcp-client': { host: '127.0.0.1', port: '8000', encoding: 'utf8', frame: 'raw', delimiter: '' },
+  'tcp-client': { host: '127.0.0.1', port: '8000', encoding: 'utf8', frame: 'raw', delimiter: '', reply: '', echo: false, reconnect: false },
   udp: { host: '', port: '9999', remote: '', encoding: 'utf8', reply: '', echo: false },
   http: { root: '.', host: '127.0.0.1', port: '8000' },
   ...WS_FORM_DEFAULTS,
   proxy: { host: '', port: '8080', target: '127.0.0.1:8000', encoding: 'utf8', frame: 'raw', delimiter: '', udp: false, ws: false, latency: '', bandwidth: '', loss: '' },
 };
+
+/** The kinds whose received bytes sockit can save to a file as they arrive. */
+export const SAVE_KINDS: ReadonlySet<SessionKind> = new Set(['tcp-server', 'tcp-client', 'udp', 'ws-server', 'ws-client']);
+
+/** The save fields, empty: never kept from one form to the next, so a file is saved (or replaced) only when asked each time. */
+const SAVE_DEFAULTS = { saveTo: '', overwrite: false };
 
 /** The fault fields of the proxy form, by the name the CLI gives each fault. */
 export const PROXY_FAULT_FIELDS = ['latency', 'bandwidth', 'loss'] as const;
@@ -42,8 +48,14 @@ function faultsOf(v: Record<string, string | boolean>): FaultPatch | undefined {
   return mergeFaultPatches(...given.map((f) => faultPatch(f, String(v[f]), 'both')));
 }
 
-/** The spec a filled form asks the bridge for. */
+/** The spec a filled form asks the bridge for, with the file to save received bytes to where the kind has one. */
 function specOf(d: DialogState): SessionSpec {
+  const spec = kindSpecOf(d);
+  const saveTo = String(d.values.saveTo ?? '').trim();
+  return SAVE_KINDS.has(d.kind) && saveTo ? ({ ...spec, saveTo, overwrite: d.values.overwrite ? true : undefined } as SessionSpec) : spec;
+}
+
+function kindSpecOf(d: DialogState): SessionSpec {
   const v = d.values;
   const str = (k: string) => String(v[k] ?? '').trim();
   // a delimiter is said explicitly: a bare word would read as a mistyped kind
@@ -57,7 +69,10 @@ function specOf(d: DialogState): SessionSpec {
         rules: wireRules(d.rules),
       };
     case 'tcp-client':
-      return { kind: 'tcp-client', host: str('host'), port: Number(str('port')), encoding: str('encoding'), frame };
+      return {
+        kind: 'tcp-client', host: str('host'), port: Number(str('port')), encoding: str('encoding'), frame,
+        reply: opt('reply'), echo: Boolean(v.echo) || undefined, reconnect: Boolean(v.reconnect) || undefined,
+      };
     case 'udp':
       return { kind: 'udp', host: opt('host'), port: Number(str('port')), encoding: str('encoding'), remote: opt('remote'), reply: opt('reply'), echo: Boolean(v.echo) };
     case 'http':
@@ -81,7 +96,8 @@ export class NewSessionForm {
   constructor(private readonly store: Store) {}
 
   private fresh(kind: SessionKind): DialogState {
-    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}) }, errors: {}, formError: undefined, busy: false, refusals: 0, rules: [], confirm: undefined };
+    const saves = SAVE_KINDS.has(kind) ? SAVE_DEFAULTS : {};
+    return { kind, values: { ...FORM_DEFAULTS[kind], ...(this.store.settings.forms[kind] ?? {}), ...saves }, errors: {}, formError: undefined, busy: false, refusals: 0, rules: [], confirm: undefined };
   }
 
   /** Opens the form for a kind (the last one used by default). */
@@ -174,10 +190,8 @@ export class NewSessionForm {
       if (v.closeAfterReply && !v.echo && !str('reply')) put('closeAfterReply', 'closing after a reply needs a reply: give a reply template or tick echo');
       Object.assign(errs, checkRuleRows(d.rules));
     }
-    if (d.kind === 'udp') {
-      put('remote', checkEndpoint(str('remote'), false, 'remote'));
-      put('reply', checkTemplate(str('reply'), 'reply'));
-    }
+    if (d.kind === 'udp' || d.kind === 'tcp-client') put('reply', checkTemplate(str('reply'), 'reply'));
+    if (d.kind === 'udp') put('remote', checkEndpoint(str('remote'), false, 'remote'));
     if (d.kind === 'http' && !str('root').trim()) put('root', 'give the folder to serve');
     return errs;
   }

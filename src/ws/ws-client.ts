@@ -143,7 +143,7 @@ export class WsClient extends Session {
     } catch (err) {
       this.pending = undefined;
       if (this.closing) return;
-      if (this.reconnect?.canRetry) {
+      if (this.reconnect?.canRetry && (this.firstOpen === undefined || this.reconnect.retriesFirst)) {
         this.scheduleRetry((err as Error).message);
         return;
       }

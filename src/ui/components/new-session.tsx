@@ -3,7 +3,8 @@ import type { JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import type { SessionKind } from '../../bridge/protocol.js';
 import { store } from '../store.js';
-import type { DialogState } from '../form.js';
+import { SAVE_KINDS, type DialogState } from '../form.js';
+import { SaveFields } from './save-fields.js';
 import { Icon, kindIcon } from './icons.js';
 import { WsFields } from './ws-fields.js';
 import { FormRules } from './rules-table.js';
@@ -55,12 +56,24 @@ function Fields({ d }: { d: DialogState }): JSX.Element {
       );
     case 'tcp-client':
       return (
-        <div class="grid2">
-          <Field d={d} name="host" label="Server host" placeholder="127.0.0.1" list="hosts" autoFocus />
-          <Field d={d} name="port" label="Port" placeholder="8000" inputMode="numeric" />
-          <EncodingField d={d} />
-          <FrameField d={d} />
-        </div>
+        <>
+          <div class="grid2">
+            <Field d={d} name="host" label="Server host" placeholder="127.0.0.1" list="hosts" autoFocus />
+            <Field d={d} name="port" label="Port" placeholder="8000" inputMode="numeric" />
+            <EncodingField d={d} />
+            <FrameField d={d} />
+          </div>
+          <fieldset class="behaviour">
+            <legend>Client behaviour</legend>
+            <div class="grid2">
+              <Field d={d} name="reply" label="Reply template" placeholder="ACK: {data}\r\n" mono hint="answer each message from the server" />
+            </div>
+            <div class="checks">
+              <Check d={d} name="echo" label="Echo" hint="answer each message with its bytes" />
+              <Check d={d} name="reconnect" label="Reconnect" hint="connect again when the connection ends, waiting longer each time" />
+            </div>
+          </fieldset>
+        </>
       );
     case 'udp':
       return (
@@ -166,6 +179,7 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
         </div>
         <div class="dialog-body">
           <Fields d={d} />
+          {SAVE_KINDS.has(d.kind) && <SaveFields d={d} />}
           {d.confirm && (
             <div class="banner warn" role="alert" data-testid="confirm-exposure">
               <Icon name="warn" />

@@ -64,6 +64,18 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
                 {i.spec.chat && <span class="meta">chat</span>}
               </>
             )}
+            {i.spec.kind === 'tcp-client' && (
+              <>
+                {i.spec.echo && <span class="meta">echo</span>}
+                {i.spec.reply && <span class="meta mono" title="reply template">↩ {i.spec.reply}</span>}
+                {i.spec.reconnect && <span class="meta">reconnect</span>}
+              </>
+            )}
+            {i.saving && (
+              <span class="meta mono" title={`every byte received is written to ${i.saving.path} by sockit`} data-testid="saving">
+                saving to {i.saving.path} · {formatBytes(i.saving.bytes)}
+              </span>
+            )}
           </div>
         </div>
         <span class="spacer" />
