@@ -5,6 +5,7 @@ import './css/controls.css';
 import './css/layout.css';
 import './css/builder.css';
 import './css/workspace.css';
+import './css/sequences.css';
 import { store } from './store.js';
 import { App } from './components/app.js';
 

@@ -1,5 +1,5 @@
 // What the page remembers between visits, in localStorage: settings, saved quick messages, the last form values.
-import type { LineEnding, QuickMessage } from '../wire/quick.js';
+import { checkSequences, type LineEnding, type QuickMessage, type Sequence } from '../wire/quick.js';
 
 export type { QuickMessage } from '../wire/quick.js';
 
@@ -25,6 +25,7 @@ export interface Settings {
 
 const KEY_SETTINGS = 'sockit.settings.v1';
 const KEY_QUICK = 'sockit.quick.v1';
+const KEY_SEQUENCES = 'sockit.sequences.v1';
 
 /** Defaults for a first visit. */
 export const DEFAULT_SETTINGS: Settings = {
@@ -85,4 +86,18 @@ export function loadQuick(): QuickMessage[] {
 /** Saves the quick messages. */
 export function saveQuick(list: QuickMessage[]): void {
   write(KEY_QUICK, list);
+}
+
+/** The saved sequences (none on a first visit, or when what was saved no longer reads). */
+export function loadSequences(): Sequence[] {
+  try {
+    return checkSequences(read<unknown>(KEY_SEQUENCES) ?? []);
+  } catch {
+    return [];
+  }
+}
+
+/** Saves the sequences. */
+export function saveSequences(list: Sequence[]): void {
+  write(KEY_SEQUENCES, list);
 }

@@ -7,6 +7,7 @@ import { ServerFeed } from './feed.js';
 import { NewSessionForm } from './form.js';
 import { Sending } from './sending.js';
 import { QuickMessages } from './quick.js';
+import { Sequences } from './sequences.js';
 import { LogViews } from './log-views.js';
 import { RelayControls } from './relay.js';
 import { PageMemory } from './page-memory.js';
@@ -43,6 +44,8 @@ export class Store {
   readonly sending = new Sending(this);
   /** Saved quick messages. */
   readonly quick = new QuickMessages(this);
+  /** Saved sequences of messages, and those running. */
+  readonly sequences = new Sequences(this);
   /** How each session's log is shown and exported. */
   readonly views = new LogViews(this);
   /** A proxy's connections and faults. */

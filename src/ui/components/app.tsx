@@ -7,6 +7,7 @@ import { Sidebar } from './sidebar.js';
 import { SessionPane } from './session-pane.js';
 import { SidePanel } from './side-panel.js';
 import { NewSessionDialog } from './new-session.js';
+import { SequenceDialog } from './sequence-panel.js';
 import { Icon, Logo, kindIcon } from './icons.js';
 
 const STARTERS: { kind: SessionKind; title: string; text: string }[] = [
@@ -103,10 +104,11 @@ function onGlobalKey(e: KeyboardEvent): void {
     store.toggleDrawer(undefined);
     return;
   }
-  if (store.form.dialog || store.helpOpen) {
+  if (store.form.dialog || store.helpOpen || store.sequences.editor) {
     if (e.key === 'Escape') {
       store.form.close();
       store.toggleHelp(false);
+      if (store.sequences.editor) store.sequences.cancel();
     }
     return;
   }
@@ -147,7 +149,7 @@ export function App(): JSX.Element {
   const m = store.current;
   const down = store.linkState === 'lost' || store.linkState === 'refused';
   // a modal form leaves the page behind it out of reach, for the keyboard and for screen readers
-  const modal = Boolean(store.form.dialog || store.helpOpen);
+  const modal = Boolean(store.form.dialog || store.helpOpen || store.sequences.editor);
   return (
     <>
       <div class={`app${store.online ? '' : ' offline'}`} inert={modal} aria-hidden={modal ? 'true' : undefined}>
@@ -165,6 +167,7 @@ export function App(): JSX.Element {
       </div>
       {store.form.dialog && <NewSessionDialog d={store.form.dialog} />}
       {store.helpOpen && <Help />}
+      <SequenceDialog />
       {store.toast && (
         <div class={`toast ${store.toast.kind}`} role="status" data-testid="toast">
           {store.toast.message}

@@ -6,6 +6,7 @@ import { formatCount } from '../../wire/format-bytes.js';
 import { Icon, Logo, kindIcon } from './icons.js';
 import { isClientKind, isServerKind } from '../ws-kinds.js';
 import { WorkspacePanel } from './workspace-panel.js';
+import { SequencePanel } from './sequence-panel.js';
 
 function subtitle(m: SessionModel): string {
   const i = m.info;
@@ -122,6 +123,8 @@ export function Sidebar(): JSX.Element {
         ))}
         {store.quick.list.length === 0 && <li class="muted small pad">Type a message below and press + to keep it here.</li>}
       </ul>
+
+      <SequencePanel />
 
       <footer class="sidebar-foot">
         <LinkStatus />
