@@ -5,7 +5,7 @@ import { bundleForBrowser } from './page-code.mjs';
 
 const ALLOWED = [
   /^src\/ui\//,
-  /^src\/wire\/(hex|format-bytes|endpoint|encoding-name|message|checksums|rules|ws-url|faults)\.ts$/,
+  /^src\/wire\/(hex|format-bytes|endpoint|encoding-name|message|checksums|rules|ws-url|faults|quick)\.ts$/,
   /^src\/errors\.ts$/,
   /^src\/bridge\/protocol(-[a-z]+)?\.ts$/,
   /^node_modules\/(preact|crc)\//,

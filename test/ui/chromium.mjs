@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import { ROOT, PEERS, skipUnless, waitFor } from '../helpers/index.mjs';
+import { describe, before, after } from '../helpers/test.mjs';
 import { startUi } from '../../dist/bridge/ui-server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -26,6 +27,23 @@ export async function launchChromium() {
       // a name that resolves to 127.0.0.1, as a DNS-rebinding attacker's would
       '--host-resolver-rules=MAP rebind.test 127.0.0.1',
     ],
+  });
+}
+
+/**
+ * describe() with one headless Chromium shared by its tests (skipped with the reason when there is
+ * none); `body` gets a function that returns the browser.
+ */
+export function describeInChromium(name, body) {
+  let browser;
+  describe(name, { skip: skipWithoutChromium() }, () => {
+    before(async () => {
+      browser = await launchChromium();
+    });
+    after(async () => {
+      await browser?.close();
+    });
+    body(() => browser);
   });
 }
 

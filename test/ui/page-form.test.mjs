@@ -1,22 +1,15 @@
 // The new-session form in Chromium against real peers: what it asks before a session opens up the machine.
-import { describe, test, before, after } from '../helpers/test.mjs';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { run } from '../helpers/index.mjs';
-import { launchChromium, skipWithoutChromium, uiFor, openApp, pythonPeer, fillForm } from './chromium.mjs';
+import { describeInChromium, uiFor, openApp, pythonPeer, fillForm } from './chromium.mjs';
 
-let browser;
 
-describe('the new-session form, as NetAssist users work it', { skip: skipWithoutChromium() }, () => {
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+describeInChromium('the new-session form, as NetAssist users work it', (browser) => {
 
   test('a server on every interface starts only once confirmed; 127.0.0.1 needs no confirmation', async (t) => {
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     const dialog = await fillForm(page, 'tcp-server', { host: '0.0.0.0', port: 0 });
     await page.getByTestId('start-session').click();
     const banner = page.getByTestId('confirm-exposure');
@@ -46,7 +39,7 @@ describe('the new-session form, as NetAssist users work it', { skip: skipWithout
 
   test('a static server of / asks first, then serves it (curl reads the listing)', async (t) => {
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     const dialog = await fillForm(page, 'http', { root: '/', host: '127.0.0.1', port: 0 });
     await page.getByTestId('start-session').click();
     await page.getByTestId('confirm-exposure').filter({ hasText: 'it serves /, the whole file system' }).waitFor();

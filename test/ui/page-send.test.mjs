@@ -1,21 +1,14 @@
 // The send box as NetAssist users work it, in Chromium against real peers: hex with text pieces and escapes, sent hex shown as hex.
-import { describe, test, before, after } from '../helpers/test.mjs';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/index.mjs';
-import { launchChromium, skipWithoutChromium, pageWithHexClient, uiFor, openApp, createSession, tcpPeer, pythonPeer, send, logRow } from './chromium.mjs';
+import { describeInChromium, pageWithHexClient, uiFor, openApp, createSession, tcpPeer, pythonPeer, send, logRow } from './chromium.mjs';
 
-let browser;
 
-describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium() }, () => {
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+describeInChromium('the send box, as NetAssist users work it', (browser) => {
 
   test('hex mode reads \\r\\n escapes and "quoted text" pieces, counts them, sends them, and the text view shows sent hex as hex', async (t) => {
-    const { page, peer } = await pageWithHexClient(t, browser);
+    const { page, peer } = await pageWithHexClient(t, browser());
     await page.getByTestId('send-hex').click();
     const box = page.getByTestId('message');
     await box.fill('01 02 "AT+X" \\r\\n');
@@ -42,7 +35,7 @@ describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium
   });
 
   test('a quote left open in hex mode is refused with its position, before anything is sent', async (t) => {
-    const { page } = await pageWithHexClient(t, browser);
+    const { page } = await pageWithHexClient(t, browser());
     await page.getByTestId('send-hex').click();
     await page.getByTestId('message').fill('01 "open');
     const error = page.getByTestId('send-error');
@@ -53,7 +46,7 @@ describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium
 
   test('Reset zeroes the counters in sockit (a second tab sees zeros too) and leaves the log alone', async (t) => {
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
     const client = await tcpPeer(t, port);
     client.socket.write('hello world\n');
@@ -71,7 +64,7 @@ describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium
     // the log is not the counters
     await logRow(page, 'in', 'hello world').waitFor();
     // a second tab reads the counters from sockit: zero, then counting on
-    const second = await openApp(t, browser, ui.url);
+    const second = await openApp(t, browser(), ui.url);
     await second.getByTestId('bytes-in').filter({ hasText: /^0 B$/ }).waitFor();
     client.socket.write('abc');
     await second.getByTestId('bytes-in').filter({ hasText: /^3 B$/ }).waitFor();
@@ -79,7 +72,7 @@ describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium
   });
 
   test('ticked clients get a send and the others do not; the ticks survive a reload', async (t) => {
-    const { page, port, peer: first } = await pageWithHexClient(t, browser);
+    const { page, port, peer: first } = await pageWithHexClient(t, browser());
     // one after the other, so they are #2 and #3
     const second = pythonPeer(t, 'tcp_hex_client.py', ['127.0.0.1', port]);
     await second.waitLine(/^connected$/);
@@ -108,7 +101,7 @@ describe('the send box, as NetAssist users work it', { skip: skipWithoutChromium
 
   test('a file goes in packets of the chosen size with the chosen pause between them, counted in the progress row', async (t) => {
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
     const peer = pythonPeer(t, 'tcp_timed_client.py', ['127.0.0.1', port]);
     await peer.waitLine(/^connected$/);

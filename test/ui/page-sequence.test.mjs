@@ -1,13 +1,12 @@
 // Sequences (a command list) in Chromium against a real peer: steps sent in order with their pauses, progress, a stop that holds back the rest.
-import { describe, test, before, after } from '../helpers/test.mjs';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/index.mjs';
-import { launchChromium, skipWithoutChromium, uiFor, openApp, createSession, pythonPeer, send, shot } from './chromium.mjs';
+import { describeInChromium, uiFor, openApp, createSession, pythonPeer, send, shot } from './chromium.mjs';
 
-let browser;
 
 /** A TCP server session of the page's with a python3 client that notes when each read came. */
-async function timedClient(t) {
+async function timedClient(t, browser) {
   const ui = await uiFor(t);
   const page = await openApp(t, browser, ui.url);
   const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
@@ -33,16 +32,10 @@ async function makeSequence(page, name, steps) {
   return dialog;
 }
 
-describe('sequences, as NetAssist users work a command list', { skip: skipWithoutChromium() }, () => {
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+describeInChromium('sequences, as NetAssist users work a command list', (browser) => {
 
   test('a sequence sends a quick message, hex and text in order, each after the pause before it, and survives a reload', async (t) => {
-    const { page, reads } = await timedClient(t);
+    const { page, reads } = await timedClient(t, browser());
     const dialog = await makeSequence(page, 'boot', [['AT\\r\\n', undefined, 300], ['hex', '01 02', 300], ['text', 'bye\\n', 0]]);
     await shot(page, 'sequence-dialog');
     await dialog.getByTestId('save-sequence').click();
@@ -57,7 +50,7 @@ describe('sequences, as NetAssist users work a command list', { skip: skipWithou
   });
 
   test('Stop ends a sequence during a pause: the steps after it are never sent', async (t) => {
-    const { page, peer, reads } = await timedClient(t);
+    const { page, peer, reads } = await timedClient(t, browser());
     const dialog = await makeSequence(page, 'slow', [['text', 'one', 60_000], ['text', 'two', 0]]);
     await dialog.getByTestId('save-sequence').click();
     await page.getByTestId('run-sequence-slow').click();
@@ -74,7 +67,7 @@ describe('sequences, as NetAssist users work a command list', { skip: skipWithou
 
   test('a step the dialog cannot send is refused beside it, and nothing is saved', async (t) => {
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     const dialog = await makeSequence(page, 'bad', [['hex', '01 0g', 10]]);
     await dialog.getByTestId('save-sequence').click();
     await dialog.locator('.step-error', { hasText: /step 1: hex: 'g' at position 5 is not a hex digit/ }).waitFor();
