@@ -63,3 +63,21 @@ export async function bindHostOrAll(host: string | undefined, bind: (host: strin
 export function servedAddresses(requestedHost: string | undefined, bound: string): string[] {
   return requestedHost === undefined && bound === '::' ? ['0.0.0.0', '::'] : [bound];
 }
+
+/** Where a listening session is bound: the first server's address and port, and every address it serves. */
+export interface Bound {
+  address: string;
+  port: number;
+  addresses: string[];
+}
+
+/**
+ * Binds a listening session's servers on `host` (every interface when omitted) with `bind`, which
+ * adds each server it binds to `servers`; a failure becomes a BindError naming the address (and
+ * who holds the port).
+ */
+export async function listenAll(host: string | undefined, port: number, servers: readonly net.Server[], bind: (host: string) => Promise<void>): Promise<Bound> {
+  await bindHostOrAll(host, bind, (err, h) => bindFailure(err, h, port, { probeHost: host }));
+  const addr = servers[0]!.address() as net.AddressInfo;
+  return { address: addr.address, port: addr.port, addresses: servedAddresses(host, addr.address) };
+}

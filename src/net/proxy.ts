@@ -11,7 +11,7 @@ import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
 import type { ReadSettings } from './conversation.js';
 import type { CloseHow } from './events.js';
-import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from './listen.js';
+import { listenAll, listenServer } from './listen.js';
 import { Relay, resetSide, type RelayHost, type RelayInfo, type RelaySide } from './relay.js';
 import { RelaySession, type RelayEndpoints, type RelayFaultOptions } from './relay-session.js';
 import type { SessionEvent } from './session.js';
@@ -108,10 +108,9 @@ export class TcpProxy extends RelaySession implements RelayHost {
   /** Binds. Rejects with a BindError naming the address (and who holds the port). */
   async listen(): Promise<this> {
     const { host, port } = this.options;
-    await bindHostOrAll(host, (h) => this.bind(h, port), (err, h) => bindFailure(err, h, port, { probeHost: host }));
-    const addr = this.servers[0]!.address() as net.AddressInfo;
-    this.boundPort = addr.port;
-    this.announceListening('proxy', addr.address, addr.port, servedAddresses(host, addr.address));
+    const bound = await listenAll(host, port, this.servers, (h) => this.bind(h, port));
+    this.boundPort = bound.port;
+    this.announceListening('proxy', bound.address, bound.port, bound.addresses);
     this.announceFaults(true);
     return this;
   }

@@ -1,14 +1,13 @@
 // The TCP server session: many clients at once, lesson-style behaviours, backpressure per client.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { SockitError } from '../errors.js';
 import type { FrameSpec } from '../wire/framing.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/framing.js';
 import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
 import type { BehaviourOptions } from './behaviour.js';
 import type { ConversationInfo } from './conversation.js';
-import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from './listen.js';
+import { listenAll, listenServer } from './listen.js';
 import { Session, type SessionEvent, type TextOptions } from './session.js';
 import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
 import { ConnectionProgram } from './exec.js';
@@ -129,15 +128,10 @@ export class TcpServer extends Session {
   /** Binds. Rejects with a BindError naming the address (and who holds the port). */
   async listen(): Promise<this> {
     const { host, port } = this.options;
-    await bindHostOrAll(host, (h) => this.bind(h, port), (err, h) => this.bindError(err, h, port));
-    const addr = this.servers[0]!.address() as net.AddressInfo;
-    this.boundPort = addr.port;
-    this.announceListening('tcp', addr.address, addr.port, servedAddresses(host, addr.address));
+    const bound = await listenAll(host, port, this.servers, (h) => this.bind(h, port));
+    this.boundPort = bound.port;
+    this.announceListening('tcp', bound.address, bound.port, bound.addresses);
     return this;
-  }
-
-  private bindError(err: unknown, host: string, port: number): Promise<SockitError> {
-    return bindFailure(err, host, port, { probeHost: this.options.host });
   }
 
   private async bind(host: string, port: number): Promise<void> {

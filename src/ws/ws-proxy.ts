@@ -10,7 +10,7 @@ import { UsageError, type SockitError } from '../errors.js';
 import { buildBlockList, type AccessLists } from '../net/access.js';
 import { localOf, peerOf } from '../net/address.js';
 import type { ReadSettings } from '../net/conversation.js';
-import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from '../net/listen.js';
+import { listenAll, listenServer } from '../net/listen.js';
 import type { TargetTlsOptions } from '../net/proxy.js';
 import type { RelayInfo } from '../net/relay.js';
 import type { RelayEndpoints } from '../net/relay-session.js';
@@ -94,10 +94,9 @@ export class WsProxy extends Session implements WsRelayHost {
   /** Binds. Rejects with a BindError naming the address (and who holds the port). */
   async listen(): Promise<this> {
     const { host, port } = this.options;
-    await bindHostOrAll(host, (h) => this.bind(h, port), (err, h): Promise<SockitError> => bindFailure(err, h, port, { probeHost: host }));
-    const addr = this.servers[0]!.address() as net.AddressInfo;
-    this.boundPort = addr.port;
-    this.announceListening('proxy', addr.address, addr.port, servedAddresses(host, addr.address));
+    const bound = await listenAll(host, port, this.servers, (h) => this.bind(h, port));
+    this.boundPort = bound.port;
+    this.announceListening('proxy', bound.address, bound.port, bound.addresses);
     return this;
   }
 

@@ -4,13 +4,13 @@ import https from 'node:https';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { UsageError, type SockitError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { buildBlockList, type AccessLists } from '../net/access.js';
 import { localOf, peerOf } from '../net/address.js';
 import type { BehaviourOptions } from '../net/behaviour.js';
 import type { ConversationInfo } from '../net/conversation.js';
 import type { WsHandshake } from '../net/events.js';
-import { bindFailure, bindHostOrAll, listenServer, servedAddresses } from '../net/listen.js';
+import { listenAll, listenServer } from '../net/listen.js';
 import { Session, type SessionEvent, type TextOptions } from '../net/session.js';
 import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
 import { WsConversation, type WsSettings } from './ws-conversation.js';
@@ -125,15 +125,10 @@ export class WsServer extends Session {
   /** Binds. Rejects with a BindError naming the address (and who holds the port). */
   async listen(): Promise<this> {
     const { host, port } = this.options;
-    await bindHostOrAll(host, (h) => this.bind(h, port), (err, h) => this.bindError(err, h, port));
-    const addr = this.servers[0]!.address() as net.AddressInfo;
-    this.boundPort = addr.port;
-    this.announceListening(this.options.tls ? 'wss' : 'ws', addr.address, addr.port, servedAddresses(host, addr.address));
+    const bound = await listenAll(host, port, this.servers, (h) => this.bind(h, port));
+    this.boundPort = bound.port;
+    this.announceListening(this.options.tls ? 'wss' : 'ws', bound.address, bound.port, bound.addresses);
     return this;
-  }
-
-  private bindError(err: unknown, host: string, port: number): Promise<SockitError> {
-    return bindFailure(err, host, port, { probeHost: this.options.host });
   }
 
   private async bind(host: string, port: number): Promise<void> {
