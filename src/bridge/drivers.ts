@@ -1,6 +1,7 @@
 // One driver per kind of session: starts the core session a spec describes and keeps what the hub needs from its events.
 import { UsageError } from '../errors.js';
 import type { Session, SessionEvent } from '../net/session.js';
+import { CHAT_PREFIX, type BehaviourOptions } from '../net/behaviour.js';
 import type { FrameSpec } from '../wire/framing.js';
 import { parseEndpoint } from '../wire/endpoint.js';
 import { TcpServer } from '../net/tcp-server.js';
@@ -18,8 +19,7 @@ import { usage } from './hub-error.js';
 import type { SpecOf } from './spec.js';
 import type { RuleSpec } from '../wire/rules.js';
 import { toRuleSpec } from './rules-spec.js';
-import { CHAT_PREFIX } from '../net/behaviour.js';
-import type { Counters, SessionInfo, SessionKind, SessionSpec, Target, WireClient, WireRule } from './protocol.js';
+import type { Counters, ServerBehaviour, SessionInfo, SessionKind, SessionSpec, Target, WireClient, WireRule } from './protocol.js';
 
 /** What the hub needs from each kind of session. */
 export interface Driver {
@@ -77,16 +77,25 @@ export function createDriver(spec: SessionSpec, ctx: DriverContext): Driver {
 function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverContext): Driver {
   const server = new TcpServer({
     name, port: spec.port, host: spec.host, encoding: spec.encoding, frame,
-    welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat, chatPrefix: spec.chat ? CHAT_PREFIX : undefined,
-    rules: editableRules(spec.rules),
+    ...answersOf(spec),
   });
+  return serverDriver(server, async (target, bytes) => toClients(target, (to) => server.send(bytes, to)));
+}
+
+/** A spec's answering fields as a session's options; its rules stay editable. */
+function answersOf(spec: ServerBehaviour): BehaviourOptions {
+  return { welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat, chatPrefix: spec.chat ? CHAT_PREFIX : undefined, rules: editableRules(spec.rules) };
+}
+
+/** What a TCP or WebSocket server does for the page: listen, answer by its rules, send, list and disconnect its clients. */
+function serverDriver(server: TcpServer | WsServer, send: Driver['send']): Driver {
   return {
     session: server,
     start: async () => {
       await server.listen();
     },
     ...rulesOf(server),
-    send: async (target, bytes) => toClients(target, (to) => server.send(bytes, to)),
+    send,
     close: (graceMs) => server.close(graceMs),
     disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
     clients: () => server.clients(),
@@ -230,21 +239,9 @@ function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Dri
   const server = new WsServer({
     name, port: spec.port, host: spec.host, encoding: spec.encoding, path: spec.path,
     subprotocols: listOf(spec.subprotocols), origins: listOf(spec.origins),
-    welcome: spec.welcome, reply: spec.reply, echo: spec.echo, closeAfterReply: spec.closeAfterReply, quit: spec.quit, chat: spec.chat, chatPrefix: spec.chat ? CHAT_PREFIX : undefined,
-    rules: editableRules(spec.rules),
+    ...answersOf(spec),
   });
-  return {
-    session: server,
-    start: async () => {
-      await server.listen();
-    },
-    ...rulesOf(server),
-    send: async (target, bytes, binary) => toClients(target, (to) => server.send(bytes, to, binary)),
-    close: (graceMs) => server.close(graceMs),
-    disconnect: (id) => server.disconnect(id, 'disconnected from the page'),
-    clients: () => server.clients(),
-    describe: () => ({ addresses: [...server.addresses], port: server.port }),
-  };
+  return serverDriver(server, async (target, bytes, binary) => toClients(target, (to) => server.send(bytes, to, binary)));
 }
 
 function wsClientDriver(spec: SpecOf<'ws-client'>, { name }: DriverContext): Driver {
