@@ -304,7 +304,8 @@ function relayDriver(proxy: TcpProxy | UdpProxy | WsProxy, cutReason: string): D
     send: async () => {
       throw new UsageError('a proxy relays what its clients and the target send; it has nothing of its own to send');
     },
-    close: () => proxy.close(),
+    // datagrams have nothing to finish: a UDP relay closes at once
+    close: (graceMs) => proxy.close(graceMs),
     disconnect: (id, reset) => proxy.disconnect(id, reset ? cutReason : 'closed from the page', reset),
     clients: () => proxy.connections(),
     describe: () => ({ addresses: [...proxy.addresses], port: proxy.port, peer: proxy.target }),
