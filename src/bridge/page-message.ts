@@ -30,7 +30,7 @@ const isSessionId = (v: unknown): v is string => typeof v === 'string' && v.leng
 // clients a page can pick at once: the bridge lists at most a few hundred
 const MAX_PICKED = 1000;
 
-const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic', 'reset-counters', 'set-rules']);
+const SESSION_REQUESTS = new Set(['close', 'restart', 'remove', 'stop-cyclic', 'reset-counters', 'set-rules', 'capture-start', 'capture-stop']);
 // requests about no one session
 const FREE_REQUESTS = new Set(['create', 'decode', 'workspace-open', 'workspace-save', 'workspace-start']);
 const REQUESTS = new Set([...SESSION_REQUESTS, ...FREE_REQUESTS, 'send', 'disconnect', 'faults']);

@@ -4,10 +4,12 @@ import type { AnswerOptions } from '../wire/rules.js';
 import type { FaultSettings } from '../wire/faults.js';
 import type { LineEnding } from '../wire/quick.js';
 import type { PageFaults, ProxySpec } from './protocol-relay.js';
+import type { PageCaptureStart, PageCaptureStop, WireCapture } from './protocol-capture.js';
 import type { PageWorkspaceOpen, PageWorkspaceSave, PageWorkspaceStart, WorkspaceState } from './protocol-workspace.js';
 
 export type { PageFaults, ProxySpec, WireFaults, WireTarget, WireTlsPeer } from './protocol-relay.js';
 export * from './protocol-workspace.js';
+export * from './protocol-capture.js';
 
 /** Bumped on any change a page and a server of different versions would misread. */
 export const PROTOCOL_VERSION = 1;
@@ -162,6 +164,8 @@ export interface SessionInfo {
   reason?: string;
   /** The workspace session it was started from. */
   name?: string;
+  /** Its capture, running or stopped (to be downloaded). */
+  capture?: WireCapture;
   cyclic?: CyclicInfo;
   /** A relay's faults now in force. */
   faults?: FaultSettings;
@@ -306,7 +310,7 @@ export interface PageDecode {
 /** Every message a page sends. */
 export type PageMessage =
   | PageHello | PageAck | PageCreate | PageClose | PageRestart | PageRemove | PageSend | PageStopCyclic | PageResetCounters | PageDisconnect | PageFaults | PageSetRules | PageDecode
-  | PageWorkspaceOpen | PageWorkspaceSave | PageWorkspaceStart;
+  | PageWorkspaceOpen | PageWorkspaceSave | PageWorkspaceStart | PageCaptureStart | PageCaptureStop;
 
 /** The requests that get a `result`. */
 export type PageRequest = Exclude<PageMessage, PageHello | PageAck>;

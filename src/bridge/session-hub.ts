@@ -15,6 +15,7 @@ import { DEFAULT_RECENT_LIMITS, RecentLog, type RecentLimits } from './recent-lo
 import { INTERVAL_NAME, MAX_INTERVAL_MS, type Counters, type Payload, type SessionInfo, type SessionKind, type SessionSpec, type SessionStats, type Target } from './protocol.js';
 import { parseInteger } from '../wire/endpoint.js';
 import { exposuresOf, type Exposure } from '../net/exposure.js';
+import { SessionCaptures } from './session-capture.js';
 
 interface Managed {
   info: SessionInfo;
@@ -74,6 +75,8 @@ export class SessionHub extends EventEmitter {
   private readonly maxListedClients: number;
   private readonly recentLimits: RecentLimits;
   private closing = false;
+  /** The captures pages started, and their files. */
+  readonly captures = new SessionCaptures();
 
   constructor(options: HubOptions = {}) {
     super();
@@ -144,13 +147,13 @@ export class SessionHub extends EventEmitter {
       ...m.info, ...driver.describe(), state: driver.client ? 'connected' : 'listening', error: undefined, reason: undefined,
       ...(m.saved ? { saving: { path: m.saved.path, bytes: 0 } } : {}),
     };
-    void driver.session.closed.then(() => {
+    void driver.session.closed.then(async () => {
       if (m.run !== run) return;
       this.stopCyclic(m, false);
-      if (m.info.state !== 'closed') {
-        m.info = { ...m.info, state: 'closed' };
-        if (this.sessions.has(m.info.id)) this.emit('info', m.info);
-      }
+      // a capture ends with its session: the file is whole, to be downloaded
+      if (this.captures.running(m.info.id)) m.info = { ...m.info, state: 'closed', capture: await this.captures.stop(m.info.id) };
+      if (m.info.state !== 'closed') m.info = { ...m.info, state: 'closed' };
+      if (this.sessions.has(m.info.id)) this.emit('info', m.info);
     });
   }
 
@@ -242,7 +245,24 @@ export class SessionHub extends EventEmitter {
     this.stopCyclic(m, false);
     m.run++;
     if (m.driver && m.info.state !== 'closed') await m.driver.close();
+    await this.captures.forget(id);
     this.emit('removed', id);
+  }
+
+  /** Starts capturing a running session (to a file of the hub's own, downloaded through the UI server). */
+  async startCapture(id: string): Promise<SessionInfo> {
+    const m = this.live(id);
+    m.info = { ...m.info, capture: await this.captures.start(id, m.driver.session) };
+    this.emit('info', m.info);
+    return m.info;
+  }
+
+  /** Stops a session's capture; its file stays until the session is removed. */
+  async stopCapture(id: string): Promise<SessionInfo> {
+    const m = this.get(id);
+    m.info = { ...m.info, capture: await this.captures.stop(id) };
+    this.emit('info', m.info);
+    return m.info;
   }
 
   /** Encodes a payload for a session and sends it; with `repeatMs`, keeps sending until stopped. */
@@ -411,5 +431,6 @@ export class SessionHub extends EventEmitter {
     const all = [...this.sessions.values()];
     for (const m of all) this.stopCyclic(m, false);
     await Promise.all(all.map((m) => (m.driver && m.info.state !== 'closed' ? m.driver.close(SHUTDOWN_GRACE_MS) : undefined)));
+    await this.captures.closeAll();
   }
 }

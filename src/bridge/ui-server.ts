@@ -1,7 +1,7 @@
 // The browser assistant's HTTP server: serves the bundled page and its WebSocket, behind a token, Host and Origin checks and a CSP.
 import http from 'node:http';
 import net from 'node:net';
-import { readFileSync, existsSync } from 'node:fs';
+import { createReadStream, readFileSync, existsSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { bindFailure, listenServer } from '../net/listen.js';
 import { WsBridge, type BridgeOptions } from './ws-bridge.js';
 import { isLoopbackHost, peerOf } from '../net/address.js';
 import { escapeControl } from '../wire/escape.js';
+import { toWireError } from './hub-error.js';
+import type { CaptureDownload } from './protocol-capture.js';
 import { checkHost, checkOrigin, contentSecurityPolicy, createToken, tokenMatches } from './guard.js';
 
 /** Where the assistant listens and what it serves. */
@@ -64,6 +66,9 @@ ${built ? `<link rel="stylesheet" href="/app.css?token=${t}">` : ''}
 </html>
 `;
 }
+
+// a session's capture, downloaded: /capture/s1.ndjson or /capture/s1.pcap
+const CAPTURE_PATH = /^\/capture\/([A-Za-z0-9_-]{1,64})\.(ndjson|pcap)$/;
 
 let uiCount = 0;
 
@@ -180,11 +185,13 @@ export class UiServer extends Session {
       return this.deny(req, res, 405, `${req.method} is not served here`);
     }
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/' && url.pathname !== '/ws' && !Object.hasOwn(ASSETS, url.pathname)) return this.deny(req, res, 404, `${url.pathname} is not here`);
+    const capture = CAPTURE_PATH.exec(url.pathname);
+    if (url.pathname !== '/' && url.pathname !== '/ws' && !capture && !Object.hasOwn(ASSETS, url.pathname)) return this.deny(req, res, 404, `${url.pathname} is not here`);
     if (!tokenMatches(url.searchParams.get('token'), this.token)) {
       return this.deny(req, res, 403, 'the address needs the token sockit printed (…/?token=…)');
     }
     if (url.pathname === '/ws') return this.deny(req, res, 426, 'this address takes WebSocket connections only');
+    if (capture) return void this.sendCapture(req, res, capture[1]!, capture[2] as CaptureDownload);
     if (url.pathname === '/') {
       const body = Buffer.from(indexHtml(this.token, this.built));
       res.writeHead(200, this.headers(req, 'text/html; charset=utf-8', { 'Cache-Control': 'no-store', 'Content-Length': String(body.length) }));
@@ -200,6 +207,24 @@ export class UiServer extends Session {
     }
     res.writeHead(200, this.headers(req, asset.type, { 'Cache-Control': 'no-cache', ETag: asset.etag, 'Content-Length': String(asset.body.length) }));
     res.end(req.method === 'HEAD' ? undefined : asset.body);
+  }
+
+  /** A session's capture as a download: the NDJSON file, or a pcap exported from it now (in this process). */
+  private async sendCapture(req: http.IncomingMessage, res: http.ServerResponse, session: string, form: CaptureDownload): Promise<void> {
+    let path: string;
+    let size: number;
+    try {
+      path = await this.bridge.hub.captures.file(session, form);
+      size = statSync(path).size;
+    } catch (err) {
+      return this.deny(req, res, 404, toWireError(err).message);
+    }
+    const name = `sockit-${session}-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.${form}`;
+    res.writeHead(200, this.headers(req, form === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-ndjson', {
+      'Cache-Control': 'no-store', 'Content-Length': String(size), 'Content-Disposition': `attachment; filename="${name}"`,
+    }));
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(path).on('error', () => res.destroy()).pipe(res);
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {

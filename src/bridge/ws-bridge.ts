@@ -242,6 +242,10 @@ export class WsBridge {
         return {};
       case 'faults':
         return { session: hub.setFaults(msg.session, msg.faults) };
+      case 'capture-start':
+        return { session: await hub.startCapture(msg.session) };
+      case 'capture-stop':
+        return { session: await hub.stopCapture(msg.session) };
       case 'workspace-open':
         return { workspace: await this.workspaceStore().open() };
       case 'workspace-save':

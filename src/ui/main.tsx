@@ -6,6 +6,7 @@ import './css/layout.css';
 import './css/builder.css';
 import './css/workspace.css';
 import './css/sequences.css';
+import './css/capture.css';
 import { store } from './store.js';
 import { App } from './components/app.js';
 

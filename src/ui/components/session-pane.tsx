@@ -15,6 +15,7 @@ import { isClientKind } from '../ws-kinds.js';
 import { SendBox } from './send-box.js';
 import { COMMON_ENCODINGS } from './new-session.js';
 import { RemoveButton } from './remove-button.js';
+import { CaptureControls } from './capture-controls.js';
 import { RulesTable } from './rules-table.js';
 import { hasRules } from '../rules.js';
 
@@ -98,6 +99,7 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
             <Icon name="list" /> Rules <span class="count">{m.rules.rows.length}</span>
           </button>
         )}
+        <CaptureControls m={m} />
         <RemoveButton m={m} />
         <button type="button" class="btn drawer-toggle side-toggle" onClick={() => store.toggleDrawer('side')} aria-controls="side-panel" aria-expanded={store.drawer === 'side'} title="Clients, counters and traffic" data-testid="side-toggle">
           <Icon name="chart" /> {i.kind === 'tcp-client' || i.kind === 'http' ? 'Traffic' : `${i.kind === 'udp' ? 'Peers' : 'Clients'}`}
