@@ -11,13 +11,35 @@ import type { ScenarioProtocol } from './scenario-format.js';
  * One connection: what arrived and was not yet taken by an `expect`, whether it closed, and how
  * to send, close and reset. Datagram and WebSocket links keep messages apart (`whole`).
  */
+/** Wakes whoever waits for the next change (an arrival, a close); each waits at most as long as it said. */
+class Signal {
+  private waiters: (() => void)[] = [];
+
+  /** Resolves at the next {@link notify}, or after `ms`. */
+  next(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, ms));
+      this.waiters.push(wake);
+    });
+  }
+
+  notify(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
 export class Link {
   /** Bytes of a stream not yet taken; for message links, the messages not yet taken. */
   private stream = Buffer.alloc(0);
   private readonly messages: Buffer[] = [];
   closed = false;
   closeReason: string | undefined;
-  private waiters: (() => void)[] = [];
+  private readonly arrivals = new Signal();
 
   constructor(
     readonly protocol: ScenarioProtocol,
@@ -64,16 +86,7 @@ export class Link {
 
   /** Resolves at the next arrival or close, or after `ms`. */
   changed(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, ms));
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.waiters = self.waiters.filter((w) => w !== done);
-        resolve();
-      }
-      this.waiters.push(done);
-    });
+    return this.arrivals.next(ms);
   }
 
   send(bytes: Buffer): Promise<void> {
@@ -89,7 +102,7 @@ export class Link {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.arrivals.notify();
   }
 }
 
@@ -161,7 +174,7 @@ export async function openLink(t: LinkTarget, sessions: Session[]): Promise<Link
 /** A listener: its session, its port, and the connections it accepted that no step has taken yet. */
 export class Listener {
   private readonly queue: Link[] = [];
-  private waiters: (() => void)[] = [];
+  readonly arrivals = new Signal();
 
   private constructor(
     readonly protocol: ScenarioProtocol,
@@ -182,7 +195,7 @@ export class Listener {
     route(session, links, (id, peer) => {
       const link = new Link(protocol, peer, l.ops(id));
       l.queue.push(link);
-      for (const w of l.waiters.splice(0)) w();
+      l.arrivals.notify();
       return link;
     });
     if (session instanceof UdpSocket) await session.open();
@@ -196,16 +209,7 @@ export class Listener {
     while (this.queue.length === 0) {
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left);
-        const self = this;
-        function done() {
-          clearTimeout(timer);
-          self.waiters = self.waiters.filter((w) => w !== done);
-          resolve();
-        }
-        this.waiters.push(done);
-      });
+      await this.arrivals.next(left);
     }
     return this.queue.shift();
   }
