@@ -212,7 +212,7 @@ function httpDriver(spec: SpecOf<'http'>, { name }: DriverContext): Driver {
     },
     close: (graceMs) => server.close(graceMs),
     describe: () => ({ addresses: [...server.addresses], port: server.port }),
-    counters: () => ({ ...server.stats, bytesOut, messagesOut: answered }),
+    counters: () => ({ ...server.stats, bytesIn: server.bytesReceived, bytesOut, messagesOut: answered }),
   };
 }
 

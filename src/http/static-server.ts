@@ -71,6 +71,8 @@ export class StaticServer extends Session {
   private readonly maxConnections: number;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly totals: ResponseLog = { bytes: 0, bytesIn: 0 };
+  // what connections that have closed read from the wire: requests, headers and bodies
+  private closedBytesRead = 0;
   private boundPort = 0;
   private boundAddresses: string[] = [];
   private closing = false;
@@ -197,6 +199,7 @@ export class StaticServer extends Session {
     this.sweeper ??= this.startSweeper();
     socket.once('close', () => {
       this.stats.active--;
+      this.closedBytesRead += socket.bytesRead;
       this.sockets.delete(socket);
       if (this.closing && this.sockets.size === 0) this.finish();
     });
@@ -238,6 +241,13 @@ export class StaticServer extends Session {
     }, Math.max(25, Math.min(1000, Math.floor(idle / 4))));
     timer.unref();
     return timer;
+  }
+
+  /** Bytes read from clients so far (request lines, headers and bodies, as they crossed the wire), open connections included. */
+  get bytesReceived(): number {
+    let n = this.closedBytesRead;
+    for (const socket of this.sockets.keys()) n += socket.bytesRead;
+    return n;
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -295,7 +305,7 @@ export class StaticServer extends Session {
     if (this.ended) return;
     if (this.sweeper) clearInterval(this.sweeper);
     this.stats.bytesOut = this.totals.bytes;
-    this.stats.bytesIn = this.totals.bytesIn;
+    this.stats.bytesIn = this.bytesReceived;
     this.stats.messagesOut = this.stats.messagesIn;
     this.handler.close();
     super.finish();

@@ -1,11 +1,13 @@
-// The new-session form in Chromium against real peers: what it asks before a session opens up the machine.
+// Sessions from the new-session form in Chromium against real peers: what the form asks before a session opens up the machine, what the counters and the chart say.
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { run } from '../helpers/index.mjs';
-import { describeInChromium, uiFor, openApp, pythonPeer, fillForm } from './chromium.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, tmpDir } from '../helpers/index.mjs';
+import { describeInChromium, uiFor, openApp, pythonPeer, fillForm, createSession, tcpPeer } from './chromium.mjs';
 
 
-describeInChromium('the new-session form, as NetAssist users work it', (browser) => {
+describeInChromium('sessions from the form, as NetAssist users work them', (browser) => {
 
   test('a server on every interface starts only once confirmed; 127.0.0.1 needs no confirmation', async (t) => {
     const ui = await uiFor(t);
@@ -52,5 +54,35 @@ describeInChromium('the new-session form, as NetAssist users work it', (browser)
     const r = await run('curl', ['-sS', `http://127.0.0.1:${port}/`]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /etc\//, 'the listing of /');
+  });
+
+  test('a static server session counts the bytes its requests brought in, not only what it answered', async (t) => {
+    const dir = tmpDir(t);
+    writeFileSync(join(dir, 'hello.txt'), 'hello\n');
+    const ui = await uiFor(t);
+    const page = await openApp(t, browser(), ui.url);
+    const port = await createSession(page, 'http', { root: dir, host: '127.0.0.1', port: 0 });
+    for (let i = 0; i < 2; i++) {
+      const r = await run('curl', ['-sS', `http://127.0.0.1:${port}/hello.txt`]);
+      assert.equal(r.stdout, 'hello\n', r.stderr);
+    }
+    await page.getByTestId('messages-in').filter({ hasText: /^2$/ }).waitFor();
+    // two GET requests of curl's are some 80 bytes each
+    await page.getByTestId('bytes-in').filter({ hasText: /^(1[6-9]\d|[2-9]\d\d) B$/ }).waitFor();
+  });
+
+  test("the chart's scale follows its window: up for a burst, down again once the burst has left the window", async (t) => {
+    const ui = await uiFor(t);
+    const page = await openApp(t, browser(), ui.url);
+    const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
+    await page.getByTestId('chart-window').selectOption('10');
+    const scale = page.getByTestId('chart-scale');
+    await scale.filter({ hasText: 'scale 1.00 kB/s' }).waitFor();
+    const client = await tcpPeer(t, port);
+    client.socket.write(Buffer.alloc(400_000, 0x61));
+    await page.getByTestId('bytes-in').filter({ hasText: '400 kB' }).waitFor();
+    await scale.filter({ hasText: /scale ([2-9]\d\d kB\/s|[\d.]+ MB\/s)/ }).waitFor();
+    // ten seconds later the burst is out of the window, and the scale with it
+    await scale.filter({ hasText: 'scale 1.00 kB/s' }).waitFor({ timeout: 30_000 });
   });
 });
