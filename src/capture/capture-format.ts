@@ -1,4 +1,5 @@
 // The capture file format: one JSON record per line, microsecond times, connection numbers, directions and base64 bytes.
+import type { RequestEvent } from '../wire/events.js';
 
 /** The first line of every capture. */
 export interface CaptureHeader {
@@ -81,16 +82,7 @@ export interface DropRecord extends RecordBase {
 }
 
 /** An HTTP request a static server answered. */
-export interface RequestRecord extends RecordBase {
-  event: 'request';
-  session: string;
-  method: string;
-  url: string;
-  status: number;
-  bytes: number;
-  ms: number;
-  peer: string;
-}
+export interface RequestRecord extends RecordBase, Omit<RequestEvent, 'ts' | 'note'> {}
 
 /** Something a session reported as failing. */
 export interface ErrorRecord extends RecordBase {
