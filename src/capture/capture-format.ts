@@ -104,11 +104,13 @@ export interface EndRecord extends RecordBase {
 export type CaptureRecord = ListeningRecord | ConnectRecord | DataRecord | CloseRecord | DropRecord | RequestRecord | ErrorRecord | EndRecord;
 
 /**
- * How a connection ended, from its close event: `how` when the session says (a relay does), else
- * read from the reason (`reset by peer`, a rule's reset); `by` when the reason tells who began.
+ * How a connection ended, from its close event: `how` when the session says (TCP sessions and
+ * relays do), else read from the reason (`reset by peer`, a rule's reset); `by` when the reason
+ * tells who began.
  */
 export function closeKind(reason: string, how?: string, closedBy?: string): { how: 'fin' | 'rst'; by?: 'peer' | 'us' } {
-  const rst = how === 'rst' || /\breset\b|went away/i.test(reason);
+  // the session's own word first: a reason is for people (a quit word may be 'reset')
+  const rst = how === 'rst' || (how !== 'fin' && /\breset\b|went away/i.test(reason));
   const kind: 'fin' | 'rst' = rst ? 'rst' : 'fin';
   if (closedBy === 'client' || closedBy === 'target' || /by peer|peer went away/i.test(reason)) return { how: kind, by: 'peer' };
   if (reason === 'closed' || reason === '') return { how: kind };

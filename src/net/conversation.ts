@@ -2,7 +2,7 @@
 import { createDecoder, decodeText, type StreamDecoder } from '../wire/codec.js';
 import { createFrameDecoder, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
 import type { Behaviour, Link } from './behaviour.js';
-import type { ConversationInfo, Direction, EventInput, WsOpcode } from './events.js';
+import type { CloseHow, ConversationInfo, Direction, EventInput, WsOpcode } from './events.js';
 
 export type { ConversationInfo };
 import type { Session } from './session.js';
@@ -45,6 +45,8 @@ export abstract class Conversation implements Link, ConversationInfo {
   messagesOut = 0;
   /** Why the conversation ended, once something said so; the first reason given wins unless a later one is deliberate. */
   closeReason: string | undefined;
+  /** How it ended on the wire (FIN or RST), where the transport knows it: told with the reason, so captures need not read the words. */
+  closeHow: CloseHow | undefined;
   private readonly frames: FrameDecoder | undefined;
   /** Created on the first message decoded in raw framing. */
   private text: StreamDecoder | undefined;

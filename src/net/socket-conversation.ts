@@ -102,6 +102,7 @@ export abstract class SocketConversation extends Conversation {
   /** Half-closes after what is queued, recording why; cut after `graceMs` if the peer lingers. */
   end(reason: string, graceMs = 0): void {
     this.closeReason = reason;
+    this.closeHow = 'fin';
     this.socket.end();
     if (graceMs > 0) setTimeout(() => this.socket.destroy(), graceMs).unref();
   }
@@ -115,6 +116,7 @@ export abstract class SocketConversation extends Conversation {
   /** Closes at once with a TCP reset (RST), recording why. */
   override reset(reason: string): void {
     this.closeReason = reason;
+    this.closeHow = 'rst';
     if (typeof this.socket.resetAndDestroy === 'function' && !this.socket.destroyed) this.socket.resetAndDestroy();
     else this.socket.destroy();
   }
@@ -125,7 +127,10 @@ export abstract class SocketConversation extends Conversation {
 
   /** The peer sent FIN: an unterminated last line is still a message. */
   handleEnd(): void {
-    this.closeReason ??= 'closed by peer';
+    if (this.closeReason === undefined) {
+      this.closeReason = 'closed by peer';
+      this.closeHow = 'fin';
+    }
     this.readEnd();
   }
 
@@ -170,7 +175,9 @@ function onSocketData(this: OwnedSocket, chunk: Buffer): void {
 
 function onSocketError(this: OwnedSocket, err: NodeJS.ErrnoException): void {
   const c = this[CONVERSATION];
-  c.closeReason ??= socketErrorReason(err);
+  if (c.closeReason !== undefined) return;
+  c.closeReason = socketErrorReason(err);
+  c.closeHow = err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'rst' : 'error';
 }
 
 function onSocketEnd(this: OwnedSocket): void {

@@ -174,7 +174,7 @@ export class TcpClient extends Session {
   connectionClosed(connection: ClientConnection): void {
     this.stats.active = 0;
     const reason = connection.closeReason ?? 'closed';
-    this.emitEvent({ event: 'close', peer: connection.peer, id: connection.id, reason, bytesIn: connection.bytesIn, bytesOut: connection.bytesOut });
+    this.emitEvent({ event: 'close', peer: connection.peer, id: connection.id, reason, bytesIn: connection.bytesIn, bytesOut: connection.bytesOut, ...(connection.closeHow ? { how: connection.closeHow } : {}) });
     if (this.reconnect && !this.closing && this.reconnect.canRetry) this.retry(reason);
     else this.finish();
   }

@@ -188,7 +188,7 @@ export class TcpServer extends Session {
   /** A client's socket closed: forget it, say why, and end the session if it was the last while closing. */
   forget(client: ServerConnection): void {
     const reason = client.closeReason ?? (this.closing ? 'server shutting down' : 'closed');
-    this.releasePeer(this.clientsById, client, { reason, bytesIn: client.bytesIn, bytesOut: client.bytesOut }, this.closing);
+    this.releasePeer(this.clientsById, client, { reason, bytesIn: client.bytesIn, bytesOut: client.bytesOut, ...(client.closeHow ? { how: client.closeHow } : {}) }, this.closing);
   }
 
   /**

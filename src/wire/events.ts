@@ -152,7 +152,7 @@ export interface CloseEvent extends EventBase {
   closeFrame?: WsCloseFrame;
   /** On a relay: who closed first. */
   closedBy?: CloseSide;
-  /** On a relay: how the first end closed. */
+  /** How it ended (FIN, RST, …) where the session knows it; on a relay, how the first end closed. */
   how?: CloseHow;
 }
 
