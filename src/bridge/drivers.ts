@@ -161,6 +161,7 @@ function udpDriver(spec: SpecOf<'udp'>, { name }: DriverContext): Driver {
   const remote = spec.remote ? parseEndpoint(spec.remote, 'remote') : undefined;
   const socket = new UdpSocket({
     name, port: spec.port, host: spec.host, encoding: spec.encoding, reply: spec.reply, echo: spec.echo,
+    join: listOf(spec.join), multicastInterface: spec.multicastInterface, multicastTtl: spec.multicastTtl, broadcast: spec.broadcast,
     // not connected: a debugging socket hears every sender, not just the remote it sends to
     ...(remote ? { remoteHost: remote.host, remotePort: remote.port, connect: false } : {}),
   });

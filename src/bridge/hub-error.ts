@@ -1,5 +1,5 @@
 // Errors on their way to the page: a sentence, its code and the form field it is about.
-import { SockitError } from '../errors.js';
+import { SockitError, UsageError } from '../errors.js';
 import type { WireError } from './protocol.js';
 
 /** An error meant for the page: a sentence, its code, and the form field it is about. */
@@ -23,7 +23,7 @@ export function toWireError(err: unknown, field?: string): WireError {
   if (err instanceof SockitError) {
     const wire: WireError = { code: err.code, message: err.message };
     if (err.hint) wire.hint = err.hint;
-    const f = field ?? fieldOf(err);
+    const f = field ?? (err instanceof UsageError ? err.field : undefined) ?? fieldOf(err);
     if (f) wire.field = f;
     return wire;
   }

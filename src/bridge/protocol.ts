@@ -74,6 +74,14 @@ export interface UdpSpec extends SavesReceived {
   remote?: string;
   reply?: string;
   echo?: boolean;
+  /** Multicast groups to join, separated by commas or spaces (`--join`). */
+  join?: string;
+  /** The local interface address multicast is joined and sent by (`--iface`). */
+  multicastInterface?: string;
+  /** Hops a multicast datagram may take, 0 to 255 (`--ttl`). */
+  multicastTtl?: number;
+  /** Sending to a broadcast address is allowed (`--broadcast`). */
+  broadcast?: boolean;
 }
 
 /** A static web server for the folder `root`. */

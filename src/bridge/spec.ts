@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { resolveEncoding } from '../wire/codec.js';
 import { parseFrame } from '../wire/framing.js';
-import { parseEndpoint, parseHost, parsePort } from '../wire/endpoint.js';
+import { parseEndpoint, parseHost, parseInteger, parsePort } from '../wire/endpoint.js';
 import { compileTemplate } from '../wire/template.js';
 import { parseHeaderLine, parseWsUrl } from '../wire/ws-url.js';
 import { applyFaultPatch, noFaults, type FaultPatch } from '../wire/faults.js';
@@ -42,6 +42,14 @@ export class SpecFields {
     const t = this.text(field);
     if (t === undefined) throw usage(missing, field);
     return t;
+  }
+
+  /** An optional whole number from `min` to `max` (as text or a number); undefined when absent or empty. */
+  whole(field: string, min: number, max: number): number | undefined {
+    const v = this.value(field);
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'number' && typeof v !== 'string') throw usage(`${field} must be a whole number, got ${describeValue(v)}`, field);
+    return checkField(field, () => parseInteger(v, field, min, max));
   }
 
   /** True when the box is ticked, else undefined (left out of the spec). */
@@ -202,7 +210,11 @@ const SPEC_CHECKS: { [K in SessionKind]: (f: SpecFields) => SpecOf<K> } = {
     });
   },
   udp: (f) =>
-    given({ kind: 'udp', port: f.port(), encoding: f.encoding, host: f.host(), remote: f.remote('remote'), reply: f.template('reply'), echo: f.flag('echo'), ...f.save() }),
+    given({
+      kind: 'udp', port: f.port(), encoding: f.encoding, host: f.host(), remote: f.remote('remote'), reply: f.template('reply'), echo: f.flag('echo'), ...f.save(),
+      // what the groups, the interface and the hops may be is the UDP socket's to say, as for the CLI's --join, --iface and --ttl
+      join: f.list('join'), multicastInterface: f.host('multicastInterface'), multicastTtl: f.whole('multicastTtl', 0, 255), broadcast: f.flag('broadcast'),
+    }),
   'ws-server': (f) =>
     given({
       kind: 'ws-server', port: f.port(), encoding: f.encoding, host: f.host(), path: f.path('path'),

@@ -1,7 +1,7 @@
 // The new-session form: its fields per kind, live checks with the core's parsers, and the request that starts the session.
 import type { SessionKind, SessionSpec } from '../bridge/protocol.js';
 import { saveSettings } from './persist.js';
-import { checkEncoding, checkEndpoint, checkEscapes, checkFault, checkFrame, checkHost, checkPort, checkTemplate } from './validate.js';
+import { checkEncoding, checkEndpoint, checkEscapes, checkFault, checkFrame, checkHost, checkPort, checkTemplate, checkWhole } from './validate.js';
 import { faultPatch, mergeFaultPatches, type FaultPatch } from '../wire/faults.js';
 import type { Store } from './store.js';
 import { checkRuleRows, wireRules, type RuleRow } from './builder.js';
@@ -26,7 +26,7 @@ export interface DialogState {
 export const FORM_DEFAULTS: Record<SessionKind, Record<string, string | boolean>> = {
   'tcp-server': { host: '', port: '8000', encoding: 'utf8', frame: 'raw', delimiter: '', welcome: '', reply: '', echo: false, closeAfterReply: false, quit: '', chat: false },
   'tcp-client': { host: '127.0.0.1', port: '8000', encoding: 'utf8', frame: 'raw', delimiter: '', reply: '', echo: false, reconnect: false },
-  udp: { host: '', port: '9999', remote: '', encoding: 'utf8', reply: '', echo: false },
+  udp: { host: '', port: '9999', remote: '', encoding: 'utf8', reply: '', echo: false, join: '', multicastInterface: '', multicastTtl: '', broadcast: false },
   http: { root: '.', host: '127.0.0.1', port: '8000' },
   ...WS_FORM_DEFAULTS,
   proxy: { host: '', port: '8080', target: '127.0.0.1:8000', encoding: 'utf8', frame: 'raw', delimiter: '', udp: false, ws: false, latency: '', bandwidth: '', loss: '' },
@@ -74,7 +74,10 @@ function kindSpecOf(d: DialogState): SessionSpec {
         reply: opt('reply'), echo: Boolean(v.echo) || undefined, reconnect: Boolean(v.reconnect) || undefined,
       };
     case 'udp':
-      return { kind: 'udp', host: opt('host'), port: Number(str('port')), encoding: str('encoding'), remote: opt('remote'), reply: opt('reply'), echo: Boolean(v.echo) };
+      return {
+        kind: 'udp', host: opt('host'), port: Number(str('port')), encoding: str('encoding'), remote: opt('remote'), reply: opt('reply'), echo: Boolean(v.echo),
+        join: opt('join'), multicastInterface: opt('multicastInterface'), multicastTtl: str('multicastTtl') ? Number(str('multicastTtl')) : undefined, broadcast: Boolean(v.broadcast) || undefined,
+      };
     case 'http':
       return { kind: 'http', root: str('root'), host: opt('host'), port: Number(str('port')) };
     case 'ws-server':
@@ -191,7 +194,11 @@ export class NewSessionForm {
       Object.assign(errs, checkRuleRows(d.rules));
     }
     if (d.kind === 'udp' || d.kind === 'tcp-client') put('reply', checkTemplate(str('reply'), 'reply'));
-    if (d.kind === 'udp') put('remote', checkEndpoint(str('remote'), false, 'remote'));
+    if (d.kind === 'udp') {
+      put('remote', checkEndpoint(str('remote'), false, 'remote'));
+      put('multicastInterface', checkHost(str('multicastInterface'), false));
+      if (str('multicastTtl').trim()) put('multicastTtl', checkWhole(str('multicastTtl'), 'TTL', 0, 255));
+    }
     if (d.kind === 'http' && !str('root').trim()) put('root', 'give the folder to serve');
     return errs;
   }

@@ -75,6 +75,11 @@ export function checkFilePacing(packet: string, delayMs: string, maxPacket: numb
   return d ? { field: 'delay', message: d } : undefined;
 }
 
+/** A whole number from `min` to `max`, named `name` in its sentence. */
+export function checkWhole(value: string, name: string, min: number, max: number): string | undefined {
+  return problem(() => parseInteger(value, name, min, max));
+}
+
 /** A cyclic send's interval: a whole number of milliseconds from `min` to a day. */
 export function checkInterval(value: string, min: number): string | undefined {
   return problem(() => parseInteger(value, INTERVAL_NAME, min, MAX_INTERVAL_MS));

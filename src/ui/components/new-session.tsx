@@ -93,6 +93,17 @@ function Fields({ d }: { d: DialogState }): JSX.Element {
               <Check d={d} name="echo" label="Echo" hint="send each datagram back to its sender" />
             </div>
           </fieldset>
+          <fieldset class="behaviour">
+            <legend>Broadcast and multicast</legend>
+            <div class="grid2">
+              <Field d={d} name="join" label="Join groups" placeholder="239.255.0.1" mono hint="multicast groups, separated by commas (--join)" />
+              <Field d={d} name="multicastInterface" label="Interface" placeholder="the system's choice" mono hint="local address to join and send by (--iface)" />
+              <Field d={d} name="multicastTtl" label="TTL" placeholder="1" inputMode="numeric" hint="hops a multicast datagram may take; 0 stays on this host (--ttl)" />
+            </div>
+            <div class="checks">
+              <Check d={d} name="broadcast" label="Broadcast" hint="allow sending to a broadcast address such as 192.168.1.255 (--broadcast)" />
+            </div>
+          </fieldset>
         </>
       );
     case 'ws-server':
