@@ -1,5 +1,6 @@
 // Binding listeners: one place for the first-error-rejects rule and for what a failed bind says.
 import type net from 'node:net';
+import { Session, type ListeningEvent } from './session.js';
 import { isNoIpv6, type SockitError } from '../errors.js';
 import { bindErrorFrom } from '../system-errors.js';
 import { describePortOwner } from '../ports/owner.js';
@@ -80,4 +81,25 @@ export async function listenAll(host: string | undefined, port: number, servers:
   await bindHostOrAll(host, bind, (err, h) => bindFailure(err, h, port, { probeHost: host }));
   const addr = servers[0]!.address() as net.AddressInfo;
   return { address: addr.address, port: addr.port, addresses: servedAddresses(host, addr.address) };
+}
+
+/** A session that listens: its servers, the port they are bound to, and binding them all in one way. */
+export abstract class ListeningSession<S extends net.Server = net.Server> extends Session {
+  protected readonly servers: S[] = [];
+  protected boundPort = 0;
+
+  /** The port actually bound (useful with port 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /**
+   * Binds on `host` (every interface when omitted) with `bind`, which adds each server it binds to
+   * `servers`, then tells where (`listening`); a failure is a BindError naming the address.
+   */
+  protected async listenOn(protocol: ListeningEvent['protocol'], host: string | undefined, port: number, bind: (host: string) => Promise<void>): Promise<void> {
+    const bound = await listenAll(host, port, this.servers, bind);
+    this.boundPort = bound.port;
+    this.announceListening(protocol, bound.address, bound.port, bound.addresses);
+  }
 }

@@ -11,7 +11,7 @@ import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
 import type { ReadSettings } from './conversation.js';
 import type { CloseHow } from './events.js';
-import { listenAll, listenServer } from './listen.js';
+import { listenServer } from './listen.js';
 import { Relay, resetSide, type RelayHost, type RelayInfo, type RelaySide } from './relay.js';
 import { RelaySession, type RelayEndpoints, type RelayFaultOptions } from './relay-session.js';
 import type { SessionEvent } from './session.js';
@@ -69,13 +69,11 @@ export class TcpProxy extends RelaySession implements RelayHost {
   readonly options: Readonly<ProxyOptions>;
   readonly readers: { readonly up: ReadSettings; readonly down: ReadSettings };
   readonly idleTimeoutMs: number | undefined;
-  private readonly servers: net.Server[] = [];
   private readonly relays = new Map<number, Relay>();
   private readonly blockList: ReturnType<typeof buildBlockList>;
   private readonly secureContext: tls.SecureContext | undefined;
   private nextId = 1;
   private closing = false;
-  private boundPort = 0;
 
   constructor(options: ProxyOptions) {
     super(options.name ?? `proxy-${++proxyCount}`, options);
@@ -91,11 +89,6 @@ export class TcpProxy extends RelaySession implements RelayHost {
     this.secureContext = options.tls ? tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert }) : undefined;
   }
 
-  /** The port actually bound (useful with port 0). */
-  get port(): number {
-    return this.boundPort;
-  }
-
   /** Where clients are relayed to, as `host:port`. */
   get target(): string {
     return formatEndpoint(this.options.targetHost, this.options.targetPort);
@@ -108,9 +101,7 @@ export class TcpProxy extends RelaySession implements RelayHost {
   /** Binds. Rejects with a BindError naming the address (and who holds the port). */
   async listen(): Promise<this> {
     const { host, port } = this.options;
-    const bound = await listenAll(host, port, this.servers, (h) => this.bind(h, port));
-    this.boundPort = bound.port;
-    this.announceListening('proxy', bound.address, bound.port, bound.addresses);
+    await this.listenOn('proxy', host, port, (h) => this.bind(h, port));
     this.announceFaults(true);
     return this;
   }

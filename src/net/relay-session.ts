@@ -3,7 +3,8 @@ import { applyFaultPatch, isClear, noFaults, type FaultPatch, type FaultSettings
 import type { Direction } from './events.js';
 import { seededRandom, type Random } from './faults.js';
 import type { RelayInfo } from './relay.js';
-import { Session, type TextOptions } from './session.js';
+import type { TextOptions } from './session.js';
+import { ListeningSession } from './listen.js';
 
 /** Where every relay listens and where it relays to. */
 export interface RelayEndpoints extends TextOptions {
@@ -25,7 +26,7 @@ export interface RelayFaultOptions {
 }
 
 /** A relay session: faults that can change while it runs, and a list of its connections. */
-export abstract class RelaySession extends Session {
+export abstract class RelaySession extends ListeningSession {
   /** Where the faults' random draws come from. */
   readonly random: Random;
   private current: FaultSettings = noFaults();

@@ -7,8 +7,8 @@ import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
 import type { BehaviourOptions } from './behaviour.js';
 import type { ConversationInfo } from './conversation.js';
-import { listenAll, listenServer } from './listen.js';
-import { Session, type SessionEvent, type TextOptions } from './session.js';
+import { ListeningSession, listenServer } from './listen.js';
+import type { SessionEvent, TextOptions } from './session.js';
 import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
 import { ConnectionProgram } from './exec.js';
 
@@ -99,15 +99,13 @@ class ServerConnection extends SocketConversation {
 }
 
 /** A listening TCP server. Create with {@link listenTcp}. */
-export class TcpServer extends Session {
+export class TcpServer extends ListeningSession {
   readonly options: Readonly<TcpServerOptions>;
-  private readonly servers: net.Server[] = [];
   private readonly clientsById = new Map<number, ServerConnection>();
   private nextId = 1;
   private readonly settings: SocketSettings;
   private readonly blockList: ReturnType<typeof buildBlockList>;
   private closing = false;
-  private boundPort = 0;
 
   constructor(options: TcpServerOptions) {
     super(options.name ?? `tcp-server-${++serverCount}`);
@@ -120,17 +118,10 @@ export class TcpServer extends Session {
     };
   }
 
-  /** The port actually bound (useful with port 0). */
-  get port(): number {
-    return this.boundPort;
-  }
-
   /** Binds. Rejects with a BindError naming the address (and who holds the port). */
   async listen(): Promise<this> {
     const { host, port } = this.options;
-    const bound = await listenAll(host, port, this.servers, (h) => this.bind(h, port));
-    this.boundPort = bound.port;
-    this.announceListening('tcp', bound.address, bound.port, bound.addresses);
+    await this.listenOn('tcp', host, port, (h) => this.bind(h, port));
     return this;
   }
 

@@ -129,7 +129,6 @@ export class UdpProxy extends RelaySession {
   private readonly blockList: ReturnType<typeof buildBlockList>;
   private readonly maxClients: number;
   private nextId = 1;
-  private boundPort = 0;
   private closing = false;
 
   constructor(options: UdpProxyOptions) {
@@ -144,11 +143,6 @@ export class UdpProxy extends RelaySession {
     if (!Number.isInteger(this.maxClients) || this.maxClients < 1) throw new UsageError(`maxClients must be a whole number of 1 or more, got '${options.maxClients}'`);
     this.readers = this.relayReaders(options, { up: { kind: 'raw' }, down: { kind: 'raw' } }, Number.MAX_SAFE_INTEGER, true);
     this.blockList = buildBlockList(options);
-  }
-
-  /** The port actually bound. */
-  get port(): number {
-    return this.boundPort;
   }
 
   /** Where datagrams are relayed to, as `host:port` (the resolved address once started). */

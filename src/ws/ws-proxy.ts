@@ -10,11 +10,11 @@ import { UsageError, type SockitError } from '../errors.js';
 import { buildBlockList, type AccessLists } from '../net/access.js';
 import { localOf, peerOf } from '../net/address.js';
 import type { ReadSettings } from '../net/conversation.js';
-import { listenAll, listenServer } from '../net/listen.js';
+import { ListeningSession, listenServer } from '../net/listen.js';
 import type { TargetTlsOptions } from '../net/proxy.js';
 import type { RelayInfo } from '../net/relay.js';
 import type { RelayEndpoints } from '../net/relay-session.js';
-import { Session, type SessionEvent } from '../net/session.js';
+import type { SessionEvent } from '../net/session.js';
 import { describeTlsPeer } from '../net/tls-info.js';
 import { connectErrorFrom } from '../system-errors.js';
 import { formatEndpoint } from '../wire/endpoint.js';
@@ -46,10 +46,9 @@ type PendingRequest = http.IncomingMessage & { [CHOSEN]?: string };
 let proxyCount = 0;
 
 /** A listening WebSocket relay. Create with {@link startWsProxy}. */
-export class WsProxy extends Session implements WsRelayHost {
+export class WsProxy extends ListeningSession<http.Server | https.Server> implements WsRelayHost {
   readonly options: Readonly<WsProxyOptions>;
   readonly readers: { readonly up: ReadSettings; readonly down: ReadSettings };
-  private readonly servers: (http.Server | https.Server)[] = [];
   private readonly wss: WebSocketServer;
   private readonly relays = new Map<number, WsRelay>();
   private readonly pending = new Set<WebSocket>();
@@ -57,7 +56,6 @@ export class WsProxy extends Session implements WsRelayHost {
   private readonly maxPayloadBytes: number;
   private nextId = 1;
   private closing = false;
-  private boundPort = 0;
 
   constructor(options: WsProxyOptions) {
     super(options.name ?? `ws-proxy-${++proxyCount}`);
@@ -81,11 +79,6 @@ export class WsProxy extends Session implements WsRelayHost {
     this.wss.on('wsClientError', (err: Error, socket: Duplex, req: http.IncomingMessage) => this.refuse(req, socket as net.Socket, 400, err.message));
   }
 
-  /** The port actually bound (useful with port 0). */
-  get port(): number {
-    return this.boundPort;
-  }
-
   /** Where clients are relayed to, as a URL without a path. */
   get target(): string {
     return `${this.options.targetTls ? 'wss' : 'ws'}://${formatEndpoint(this.options.targetHost, this.options.targetPort)}`;
@@ -94,9 +87,7 @@ export class WsProxy extends Session implements WsRelayHost {
   /** Binds. Rejects with a BindError naming the address (and who holds the port). */
   async listen(): Promise<this> {
     const { host, port } = this.options;
-    const bound = await listenAll(host, port, this.servers, (h) => this.bind(h, port));
-    this.boundPort = bound.port;
-    this.announceListening('proxy', bound.address, bound.port, bound.addresses);
+    await this.listenOn('proxy', host, port, (h) => this.bind(h, port));
     return this;
   }
 

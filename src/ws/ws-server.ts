@@ -10,8 +10,8 @@ import { localOf, peerOf } from '../net/address.js';
 import type { BehaviourOptions } from '../net/behaviour.js';
 import type { ConversationInfo } from '../net/conversation.js';
 import type { WsHandshake } from '../net/events.js';
-import { listenAll, listenServer } from '../net/listen.js';
-import { Session, type SessionEvent, type TextOptions } from '../net/session.js';
+import { ListeningSession, listenServer } from '../net/listen.js';
+import type { SessionEvent, TextOptions } from '../net/session.js';
 import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
 import { WsConversation, type WsSettings } from './ws-conversation.js';
 import { isSendableCloseCode } from './close-codes.js';
@@ -76,9 +76,8 @@ function normaliseOrigin(origin: string): string {
 }
 
 /** A listening WebSocket server. Create with {@link listenWs}. */
-export class WsServer extends Session {
+export class WsServer extends ListeningSession<http.Server | https.Server> {
   readonly options: Readonly<WsServerOptions>;
-  private readonly servers: (http.Server | https.Server)[] = [];
   private readonly wss: WebSocketServer;
   private readonly clientsById = new Map<number, WsServerConnection>();
   private nextId = 1;
@@ -86,7 +85,6 @@ export class WsServer extends Session {
   private readonly blockList: ReturnType<typeof buildBlockList>;
   private readonly origins: Set<string> | undefined;
   private closing = false;
-  private boundPort = 0;
 
   constructor(options: WsServerOptions) {
     super(options.name ?? `ws-server-${++serverCount}`);
@@ -117,17 +115,10 @@ export class WsServer extends Session {
     this.wss.on('wsClientError', (err: Error, socket: Duplex, req: http.IncomingMessage) => this.refuse(req, socket as net.Socket, 400, err.message));
   }
 
-  /** The port actually bound (useful with port 0). */
-  get port(): number {
-    return this.boundPort;
-  }
-
   /** Binds. Rejects with a BindError naming the address (and who holds the port). */
   async listen(): Promise<this> {
     const { host, port } = this.options;
-    const bound = await listenAll(host, port, this.servers, (h) => this.bind(h, port));
-    this.boundPort = bound.port;
-    this.announceListening(this.options.tls ? 'wss' : 'ws', bound.address, bound.port, bound.addresses);
+    await this.listenOn(this.options.tls ? 'wss' : 'ws', host, port, (h) => this.bind(h, port));
     return this;
   }
 
