@@ -41,6 +41,8 @@ const SERVERS = [
   { id: 'sockit', label: 'sockit tcp listen --echo --quiet', cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--quiet'], port: /port (\d+)/, idle: true },
   { id: 'sockit-json', label: 'sockit --echo --json > file', face: true, cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--json'], port: /"port":(\d+)/ },
   { id: 'sockit-json-b64', label: 'sockit --echo --json --payload base64 > file', face: true, cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--json', '--payload', 'base64'], port: /"port":(\d+)/ },
+  // every byte both ways to a capture file (NDJSON, base64), emptied after each run; the bar is 70% of --quiet
+  { id: 'sockit-capture', label: 'sockit --echo --quiet --capture file', face: true, captureFile: path.join(TMP, 'capture.ndjson'), cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--quiet', '--capture', path.join(TMP, 'capture.ndjson')], port: /port (\d+)/ },
   { id: 'sockit-log', label: 'sockit --echo (log) > file', face: true, cmd: () => [process.execPath, CLI, 'tcp', 'listen', '0', '-H', HOST, '--echo', '--no-color'], port: /port (\d+)/ },
   {
     id: 'sockit-bridge', label: 'sockit --echo + browser bridge', face: true,
@@ -107,6 +109,9 @@ const SCENARIOS = [
 /** The echo server behind the relays, started before them; pinned with the client so that each relay has CPU 0 to itself. */
 const RELAY_TARGET = { id: 'relay-target', label: 'C epoll echo behind the relays', cpu: 1, cmd: () => [path.join(BUILD, 'echo-epoll'), HOST, '0'], port: /^(\d+)$/m };
 const relayTarget = { port: 0 };
+
+/** Capturing every byte to a file keeps at least this share of --quiet throughput. */
+const CAPTURE_BAR = 0.7;
 
 const notes = [];
 const started = Date.now();
@@ -196,6 +201,8 @@ async function runThroughput(servers, scenarios) {
           const r = await runLoad(sc, srv.port, (config.warmup + config.seconds) * 1000 + 15000, srv.pid);
           (runs[sc.id][srv.def.id] ??= []).push(r);
           if (srv.outPath) fs.truncateSync(srv.outPath, 0); // --json/log faces write a lot; the file is opened for appending
+          // the capture goes on writing at its offset: what was written is freed (the file becomes sparse)
+          if (srv.def.captureFile && fs.existsSync(srv.def.captureFile)) fs.truncateSync(srv.def.captureFile, 0);
           log(`round ${round + 1} ${sc.id.padEnd(6)} ${srv.def.id.padEnd(13)} ${r.ok ? fmtRate(r.rate, sc.unit) : `failed: ${r.error}`}${r.p99_ms !== undefined ? `  p99 ${r.p99_ms} ms` : ''}  cpu server ${r.server_cpu?.toFixed(2)} client ${r.client_cpu?.toFixed(2)}`);
         }
       }
@@ -224,6 +231,7 @@ function summarise(sc, runsByServer) {
       median: median(rates),
       vsNode: vs('node'),
       vsC: vs('c'),
+      vsQuiet: vs('sockit'),
       ...(sc.ref ? { vsRef: vs(sc.ref) } : {}),
       p99ms: median(runs.map((r) => r.p99_ms ?? NaN)),
       serverCpu: median(runs.map((r) => r.server_cpu ?? NaN)),
@@ -477,6 +485,8 @@ function formatTable(results) {
     for (const [, s] of scs) {
       const v = s.servers.sockit;
       if (s.bar && v) lines.push(`bar: ${s.label}: sockit ≥ ${pct(s.bar)} of bare Node → ${pct(v.vsNode)} ${v.vsNode >= s.bar ? 'reached' : 'NOT reached'}`);
+      const cap = s.servers['sockit-capture'];
+      if (cap && v) lines.push(`bar: ${s.label}: --capture to a file ≥ ${pct(CAPTURE_BAR)} of --quiet → ${pct(cap.vsQuiet)} ${cap.vsQuiet >= CAPTURE_BAR ? 'reached' : 'NOT reached'}`);
     }
   }
   if (results.idle) {
