@@ -1,5 +1,7 @@
 // What a client command prints of what it receives: the exact bytes into a file or pipe (as nc does), readable text on a terminal.
 import { formatHexDump } from '../wire/hex.js';
+import type { CloseEvent, ErrorEvent, RetryEvent } from '../net/session.js';
+import { formatBytes } from '../wire/format-bytes.js';
 import { clock, type LineWriter, type Palette } from './output.js';
 import { clipMessage, escapeForTerminal, guessEncoding, hexDumpWithText, moreNote, undecodable } from './message-view.js';
 
@@ -89,4 +91,17 @@ export class ReceivedWriter {
     this.hinted = true;
     this.options.hints.line(`hint: these bytes are not ${this.options.encoding} but read as ${guess.toUpperCase()}: try --encoding ${guess}`);
   }
+}
+
+/**
+ * What a client says of its connection on stderr, one line each: that it closed (after what is
+ * printed of the data; `closeDetail` adds what the protocol tells of it), its errors, its
+ * reconnections.
+ */
+export function clientStatus(e: CloseEvent | ErrorEvent | RetryEvent, out: LineWriter, err: LineWriter, c: Palette, closeDetail: (e: CloseEvent) => string = () => ''): void {
+  if (e.event === 'close') {
+    out.flush();
+    err.line(c.sys(`connection closed (${e.reason}${closeDetail(e)}); ${formatBytes(e.bytesIn)} received, ${formatBytes(e.bytesOut)} sent`));
+  } else if (e.event === 'error') err.line(c.err(`error: ${e.message} [${e.code}]`));
+  else err.line(c.sys(`reconnecting in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`));
 }

@@ -1,21 +1,18 @@
 // `sockit ifaces`: this machine's interfaces and addresses, like `ip addr` written for people.
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import { listInterfaces, type NetworkInterface } from '../../ports/interfaces.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
-import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import type { LineWriter, Palette } from '../output.js';
 
 /** Registers `ifaces`. */
 export function registerIfaces(program: Command, run: Runner): void {
-  const cmd = program
-    .command('ifaces')
-    .description('local interfaces: IPv4/IPv6 addresses in CIDR form, MAC, up or down, internal (loopback) or not');
+  const cmd = subcommand(program, 'ifaces', 'local interfaces: IPv4/IPv6 addresses in CIDR form, MAC, up or down, internal (loopback) or not');
   addOutputOptions(cmd, 'one JSON object per interface on stdout, for scripts');
-  withExamples(cmd, [
+  declared(cmd, [
     'sockit ifaces',
     'sockit ifaces --json',
-  ]);
-  cmd.action((raw: OptionValues) => run(() => ifaces(readOutputOptions(new RawOptions(raw)))));
+  ], (raw: RawOptions) => run(() => ifaces(readOutputOptions(raw))));
 }
 
 async function ifaces(o: OutputOptions): Promise<CommandResult> {

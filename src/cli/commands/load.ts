@@ -1,6 +1,6 @@
 // `sockit load`: the TCP load generator's CLI face: live progress on stderr, a final table or JSON on stdout.
 import { isIP } from 'node:net';
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import { checkLoadOptions, runLoad, type CheckedLoadOptions, type LoadReport, type LoadProgress, type LoadRun } from '../../load/load.js';
 import type { LocustWorkerEvent } from '../../load/locust-worker.js';
 import { formatEndpoint, parseEndpoint, parseHost, parseTarget } from '../../wire/endpoint.js';
@@ -8,7 +8,7 @@ import { resolveHost } from '../../net/resolve.js';
 import { unescapeText } from '../../wire/template.js';
 import { UsageError } from '../../errors.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type FieldFlags, type OutputOptions, type Runner } from '../command.js';
-import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
 
@@ -20,11 +20,7 @@ const LOAD_FLAGS: FieldFlags = {
 
 /** Registers `load`. */
 export function registerLoad(program: Command, run: Runner): void {
-  const cmd = program
-    .command('load')
-    .description('TCP load generator: connections, message size, rate, duration; messages/s, MB/s and latency percentiles')
-    .argument('<host>', 'server host name or address')
-    .argument('[port]', 'server port (or give host:port)')
+  const cmd = subcommand(program, 'load', 'TCP load generator: connections, message size, rate, duration; messages/s, MB/s and latency percentiles', ['<host>', 'server host name or address'], ['[port]', 'server port (or give host:port)'])
     .option('-c, --connections <n>', 'connections to open', '10')
     .option('--size <bytes>', 'bytes per message (letters ending in a newline)', '64')
     .option('--data <text>', 'send this message instead (\\n \\r \\t \\xHH escapes); its length sets the size')
@@ -37,14 +33,13 @@ export function registerLoad(program: Command, run: Runner): void {
   addOutputOptions(cmd, 'the report as one JSON object on stdout')
     .option('--locust <master>', 'be a worker of this Locust master (host[:port], port 5557 by default): it sets users and duration')
     .option('--reconnect', 'with --locust: when the master goes away, stop and wait for it to come back');
-  withExamples(cmd, [
+  declared(cmd, [
     'sockit load 127.0.0.1 9000 -c 100 -d 10',
     'sockit load 127.0.0.1:9000 -c 1 --mode stream --size 64k',
     "sockit load 127.0.0.1 9999 --data 'Bob\\n' --expect 11",
-  ]);
-  cmd.action((host: string, port: string | undefined, raw: OptionValues, self: Command) =>
+  ], (host: string, port: string | undefined, raw: RawOptions) =>
     run(() => {
-      const o = readLoadOptions(host, port, new RawOptions(raw), self);
+      const o = readLoadOptions(host, port, raw, cmd);
       return o.locust ? locustWorker(o, o.locust) : load(o);
     }, LOAD_FLAGS),
   );

@@ -1,5 +1,5 @@
 // `sockit port check|free|scan|ping`: who holds a port, free ports for scripts, a TCP connect scan and tcping.
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import { checkPort, findFreePorts, parsePortRange, type PortCheck, type PortCheckOptions } from '../../ports/check.js';
 import { checkScanPace, parsePortList, scanPorts, type ProbeResult } from '../../ports/scan.js';
 import { checkPingTiming, pingTcp, type PingProbe } from '../../ports/tcping.js';
@@ -8,6 +8,7 @@ import { resolveHost } from '../../net/resolve.js';
 import { ConnectError, SockitError } from '../../errors.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type FieldFlags, type OutputOptions, type Runner } from '../command.js';
 import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { onStopSignal } from '../signals.js';
 import { ProgressBar } from '../progress.js';
 import type { LineWriter, Palette } from '../output.js';
@@ -20,62 +21,45 @@ export function registerPort(program: Command, run: Runner): void {
   const port = program.command('port').description('port utilities: who holds a port, free ports, connect scan, tcping');
   withExamples(port, ['sockit port check 8000', 'sockit port free --count 3', 'sockit port ping 127.0.0.1 8000 -c 5']);
 
-  const check = port
-    .command('check')
-    .description('is a local port free? If not, which process holds it, and the states of the connections on it (exit 0 free, 1 in use)')
-    .argument('<port>', 'port number')
+  const check = subcommand(port, 'check', 'is a local port free? If not, which process holds it, and the states of the connections on it (exit 0 free, 1 in use)', ['<port>', 'port number'])
     .option('-H, --host <host>', 'address to test binding on (default: all interfaces)')
     .option('--udp', 'check the UDP port instead of TCP');
   addOutputOptions(check, 'one JSON object on stdout, for scripts');
-  withExamples(check, [
+  declared(check, [
     'sockit port check 8000',
     'sockit port check 5353 --udp',
-  ]);
-  check.action((p: string, raw: OptionValues) => run(() => portCheck(readCheckOptions(p, new RawOptions(raw)))));
+  ], (p: string, raw: RawOptions) => run(() => portCheck(readCheckOptions(p, raw))));
 
-  const free = port
-    .command('free')
-    .description('print free ports, one a line, for scripts')
+  const free = subcommand(port, 'free', 'print free ports, one a line, for scripts')
     .option('--range <from-to>', 'where to look', '20000-30000')
     .option('-n, --count <n>', 'how many', '1')
     .option('-H, --host <host>', 'address they must be free on (default: all interfaces)')
     .option('--udp', 'free for UDP instead of TCP');
   addOutputOptions(free, 'one JSON object on stdout', { color: false });
-  withExamples(free, [
+  declared(free, [
     'sockit port free',
     'sockit port free --count 3 --range 20000-30000',
-  ]);
-  free.action((raw: OptionValues) => run(() => portFree(readFreeOptions(new RawOptions(raw))), PORT_FLAGS));
+  ], (raw: RawOptions) => run(() => portFree(readFreeOptions(raw)), PORT_FLAGS));
 
-  const scan = port
-    .command('scan')
-    .description('TCP connect scan: open, closed or filtered for each port (progress on stderr)')
-    .argument('<host>', 'host name or address to scan')
-    .argument('<ports>', 'ports and ranges, as 22,80,8000-8100')
+  const scan = subcommand(port, 'scan', 'TCP connect scan: open, closed or filtered for each port (progress on stderr)', ['<host>', 'host name or address to scan'], ['<ports>', 'ports and ranges, as 22,80,8000-8100'])
     .option('--concurrency <n>', 'connects in flight at once', '100')
     .option('--timeout <ms>', 'a port that does not answer in this long is filtered', '1000')
     .option('--all', 'list closed ports too (they are listed anyway when 25 ports or fewer are scanned)');
   addOutputOptions(scan, 'one JSON object per port, then a summary, on stdout');
-  withExamples(scan, [
+  declared(scan, [
     'sockit port scan 127.0.0.1 22,80,8000-8100',
     'sockit port scan 127.0.0.1 1-1024 --timeout 500',
-  ]);
-  scan.action((host: string, ports: string, raw: OptionValues) => run(() => portScan(readScanOptions(host, ports, new RawOptions(raw))), PORT_FLAGS));
+  ], (host: string, ports: string, raw: RawOptions) => run(() => portScan(readScanOptions(host, ports, raw)), PORT_FLAGS));
 
-  const ping = port
-    .command('ping')
-    .description('tcping: connect latency like ping (count, interval, min/avg/max/mdev, loss); Ctrl-C prints the statistics')
-    .argument('<host>', 'host name or address')
-    .argument('[port]', 'TCP port (or give host:port)')
+  const ping = subcommand(port, 'ping', 'tcping: connect latency like ping (count, interval, min/avg/max/mdev, loss); Ctrl-C prints the statistics', ['<host>', 'host name or address'], ['[port]', 'TCP port (or give host:port)'])
     .option('-c, --count <n>', 'stop after this many probes (default: until Ctrl-C)')
     .option('-i, --interval <ms>', 'from one probe to the next', '1000')
     .option('--timeout <ms>', 'a probe not connected in this long is lost', '2000');
   addOutputOptions(ping, 'one JSON object per probe, then the statistics, on stdout');
-  withExamples(ping, [
+  declared(ping, [
     'sockit port ping 127.0.0.1 8000 -c 5',
     'sockit port ping 127.0.0.1:8000 -i 200',
-  ]);
-  ping.action((host: string, p: string | undefined, raw: OptionValues) => run(() => portPing(readPingOptions(host, p, new RawOptions(raw))), PORT_FLAGS));
+  ], (host: string, p: string | undefined, raw: RawOptions) => run(() => portPing(readPingOptions(host, p, raw)), PORT_FLAGS));
 }
 
 /** `port check`'s options, typed. */

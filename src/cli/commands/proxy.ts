@@ -1,7 +1,8 @@
 // `sockit proxy`: the CLI face of the TCP and UDP relays, with faults set by flags and changed by lines typed on stdin.
+import type { WsProxy } from '../../ws/ws-proxy.js';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import { TcpProxy, type ProxyOptions } from '../../net/proxy.js';
 import { UdpProxy, type UdpProxyOptions } from '../../net/udp-proxy.js';
 import type { RelaySession } from '../../net/relay-session.js';
@@ -14,7 +15,7 @@ import {
   addAccessOptions, addCaptureOption, addCertOptions, addFrameOptions, addListenHostOption, addOutputOptions, addPayloadOption, dataRenderer, loadServerTls,
   Output, RawOptions, readDataOptions, readServerTlsOptions, startCapture, type CommandResult, type DataOptions, type FieldFlags, type Runner,
 } from '../command.js';
-import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { addFaultOptions, readFaultOptions } from '../fault-options.js';
 import { onStopSignal } from '../signals.js';
 import { sessionText } from '../message-view.js';
@@ -24,11 +25,7 @@ const PROXY_FLAGS: FieldFlags = { allow: '--allow', deny: '--deny', upFrame: '--
 
 /** Registers `proxy`. */
 export function registerProxy(program: Command, run: Runner): void {
-  const proxy = program
-    .command('proxy')
-    .description('logging TCP relay with fault injection: each client is relayed to the target, both directions shown; type faults on stdin ("latency 300", "reset 4", "clear"); --udp for datagrams, --ws for WebSocket frames')
-    .argument('<listen-port>', 'port to listen on (0: any free port)')
-    .argument('<host:port>', 'the target each client is relayed to');
+  const proxy = subcommand(program, 'proxy', 'logging TCP relay with fault injection: each client is relayed to the target, both directions shown; type faults on stdin ("latency 300", "reset 4", "clear"); --udp for datagrams, --ws for WebSocket frames', ['<listen-port>', 'port to listen on (0: any free port)'], ['<host:port>', 'the target each client is relayed to']);
   addListenHostOption(proxy)
     .option('-q, --quiet', 'show connections and errors, not each message')
     .option('--udp', 'relay UDP datagrams: one upstream socket per client address (--idle-timeout: 60 s; --max-conns: 1024 clients)')
@@ -53,13 +50,12 @@ export function registerProxy(program: Command, run: Runner): void {
     .option('--servername <name>', 'with --tls-target: the name sent (SNI) and checked in the certificate');
   addFaultOptions(proxy);
   addCaptureOption(proxy, "each relayed connection as its client saw it (what it sent, and what it was sent after the faults)");
-  withExamples(proxy, [
+  declared(proxy, [
     'sockit proxy 8080 127.0.0.1:8000',
     'sockit proxy 8080 127.0.0.1:8000 --frame line --encoding gbk',
     'sockit proxy 8080 127.0.0.1:8000 --latency 200±20 --down-bandwidth 64k',
     'sockit proxy 8080 127.0.0.1:8000 --capture relay.ndjson   # then: sockit export relay.ndjson --pcap relay.pcap',
-  ]);
-  proxy.action((port: string, target: string, raw: OptionValues) => run(() => runProxy(port, target, new RawOptions(raw)), PROXY_FLAGS));
+  ], (port: string, target: string, raw: RawOptions) => run(() => runProxy(port, target, raw), PROXY_FLAGS));
 }
 
 function frameOption(value: string | undefined, name: string): FrameSpec | undefined {
@@ -170,17 +166,31 @@ async function runWsProxy(portArg: string, targetArg: string, raw: RawOptions, d
   // loaded when used: the ws package stays out of the other relays' start-up
   const { WsProxy } = await import('../../ws/ws-proxy.js');
   const proxy = new WsProxy(options);
+  return relayUntilStopped(proxy, raw, data, (target) => `relaying WebSocket connections to ${target}`);
+}
+
+/** A relay as the proxy command runs it: WebSocket, TCP or UDP. */
+type AnyRelay = RelaySession | WsProxy;
+
+/**
+ * Runs a relay until Ctrl-C: its events shown (no message decoded with --quiet), captured with
+ * --capture, the listening line and then where it relays; `onStdin` reads typed lines meanwhile.
+ */
+async function relayUntilStopped(proxy: AnyRelay, raw: RawOptions, data: DataOptions, relaying: (target: string) => string, onStdin?: (output: Output) => () => void): Promise<CommandResult> {
   const output = new Output(data);
+  // quiet: no message is decoded or turned into an event
   proxy.messageEvents = !raw.flag('quiet');
   proxy.on('event', dataRenderer(output, data));
   const capture = startCapture(proxy, raw.text('capture'));
   await proxy.listen();
   // the listening line first, then where the relay goes
   output.out.flush();
-  if (!data.json) process.stderr.write(`relaying WebSocket connections to ${proxy.target}\n`);
+  if (!data.json) process.stderr.write(`${relaying(proxy.target)}\n`);
+  const stopInput = onStdin?.(output);
   const unregister = onStopSignal(() => void proxy.close());
   await proxy.closed;
   unregister();
+  stopInput?.();
   output.out.flush();
   await capture?.finish();
   return 0;
@@ -213,21 +223,8 @@ async function runProxy(portArg: string, targetArg: string, raw: RawOptions): Pr
   const proxy: RelaySession = udp
     ? new UdpProxy(readUdpProxyOptions(portArg, targetArg, raw, data))
     : new TcpProxy(await readProxyOptions(portArg, targetArg, raw, data));
-  const output = new Output(data);
-  // quiet: no message is decoded or turned into an event
-  proxy.messageEvents = !raw.flag('quiet');
-  proxy.on('event', dataRenderer(output, data));
-  const capture = startCapture(proxy, raw.text('capture'));
-  await proxy.listen();
-  // the listening line first, then where the relay goes
-  output.out.flush();
-  if (!data.json) process.stderr.write(`relaying ${udp ? 'datagrams ' : ''}to ${proxy.target}${raw.flag('tlsTarget') ? ' (TLS)' : ''}\n`);
-  const stopInput = readFaultLines(proxy, (text) => output.out.line(text));
-  const unregister = onStopSignal(() => void proxy.close());
-  await proxy.closed;
-  unregister();
-  stopInput();
-  output.out.flush();
-  await capture?.finish();
-  return 0;
+  return relayUntilStopped(
+    proxy, raw, data, (target) => `relaying ${udp ? 'datagrams ' : ''}to ${target}${raw.flag('tlsTarget') ? ' (TLS)' : ''}`,
+    (output) => readFaultLines(proxy, (text) => output.out.line(text)),
+  );
 }

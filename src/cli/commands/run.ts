@@ -1,6 +1,6 @@
 // `sockit run <scenario>` and `sockit replay <capture>`: play steps against real peers, exit 0 when every expectation held.
 import { existsSync, writeFileSync } from 'node:fs';
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import type { ScenarioSpec } from '../../scenario/scenario-format.js';
 import type { ScenarioResult } from '../../scenario/runner.js';
 import { SockitError, UsageError } from '../../errors.js';
@@ -8,30 +8,23 @@ import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { addOutputOptions, collect, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
 import { onStopSignal } from '../signals.js';
 import { WORKSPACE_FILE } from '../../bridge/protocol-workspace.js';
-import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 
 /** Registers `run` and `replay`. */
 export function registerRun(program: Command, run: Runner): void {
-  const cmd = program
-    .command('run')
-    .description('play a scenario file (YAML or JSON: connect, listen, accept, send, expect, ...); exit 0 when every expectation held, 1 with a report when one did not')
-    .argument('<scenario>', 'the scenario file, or the name of a scenario in the workspace (sockit.json)')
+  const cmd = subcommand(program, 'run', 'play a scenario file (YAML or JSON: connect, listen, accept, send, expect, ...); exit 0 when every expectation held, 1 with a report when one did not', ['<scenario>', 'the scenario file, or the name of a scenario in the workspace (sockit.json)'])
     .option('-w, --workspace <file>', 'the workspace whose scenario <scenario> names (default: sockit.json here, when <scenario> is no file)')
     .option('--var <name=value>', 'set a variable (repeatable); replaces the file\'s default', collect)
     .option('--junit <file>', 'also write a JUnit XML report, for CI');
   addOutputOptions(cmd, 'one JSON event per step and a final result on stdout');
-  withExamples(cmd, [
+  declared(cmd, [
     'sockit run examples/modbus-read.yaml --var port=5020',
     'sockit run examples/welcome-hello-exit.yaml --junit report.xml',
     'sockit run fake-device.yaml --json',
     'sockit run smoke                     # the scenario named smoke in ./sockit.json',
-  ]);
-  cmd.action((file: string, raw: OptionValues) => run(() => runFile(file, new RawOptions(raw))));
+  ], (file: string, raw: RawOptions) => run(() => runFile(file, raw)));
 
-  const replay = program
-    .command('replay')
-    .description('play one side of a capture (--capture) against a real peer, with its original timing; --check compares the answers with the recorded ones')
-    .argument('<capture>', 'the capture file')
+  const replay = subcommand(program, 'replay', 'play one side of a capture (--capture) against a real peer, with its original timing; --check compares the answers with the recorded ones', ['<capture>', 'the capture file'])
     .option('--as <side>', "the side to play: client (connect and send what the client sent) or server (listen and answer as the server did)", 'client')
     .option('--host <host>', 'the peer to play against (client) or the address to listen on (server); default: as captured')
     .option('--port <port>', 'its port; default: as captured')
@@ -42,12 +35,11 @@ export function registerRun(program: Command, run: Runner): void {
     .option('--within <ms>', 'with --check: how long each answer may take', '5000')
     .option('--junit <file>', 'with --check: also write a JUnit XML report');
   addOutputOptions(replay, 'one JSON event per step and a final result on stdout');
-  withExamples(replay, [
+  declared(replay, [
     'sockit replay session.ndjson --fast --check',
     'sockit replay session.ndjson.gz --speed 10 --host 127.0.0.1 --port 8000',
     'sockit replay session.ndjson --as server --port 9000',
-  ]);
-  replay.action((file: string, raw: OptionValues) => run(() => replayFile(file, new RawOptions(raw))));
+  ], (file: string, raw: RawOptions) => run(() => replayFile(file, raw)));
 }
 
 function readVars(list: string[] | undefined): Record<string, string> {

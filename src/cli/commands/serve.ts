@@ -1,7 +1,7 @@
 // `sockit serve`: the CLI face of the static web server session.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import { parsePort, parseSize } from '../../wire/endpoint.js';
 import { UsageError } from '../../errors.js';
 import { parseCredentials } from '../../http/auth.js';
@@ -13,15 +13,12 @@ import {
   type CommandResult, type OutputOptions, type Runner, type ServerTlsOptions,
 } from '../command.js';
 import { openBrowser } from '../browser.js';
-import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { onStopSignal } from '../signals.js';
 
 /** Registers `serve`. */
 export function registerServe(program: Command, run: Runner): void {
-  const serve = program
-    .command('serve')
-    .description('static web server for a folder, on localhost unless -H says otherwise (like python3 -m http.server, faster and safer)')
-    .argument('[dir]', 'folder to serve (default: the current one); a number is the port when no folder has that name')
+  const serve = subcommand(program, 'serve', 'static web server for a folder, on localhost unless -H says otherwise (like python3 -m http.server, faster and safer)', ['[dir]', 'folder to serve (default: the current one); a number is the port when no folder has that name'])
     .option('-p, --port <port>', 'port to listen on (default 8000; 0: any free port)')
     .option('-H, --host <host>', 'address to listen on (default: 127.0.0.1 and ::1; 0.0.0.0 or :: shares the folder on the network)')
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer preflights')
@@ -42,12 +39,11 @@ export function registerServe(program: Command, run: Runner): void {
     .option('--open', 'open the browser at the server')
     .option('-q, --quiet', 'no access log');
   addCaptureOption(addOutputOptions(serve), 'every request answered');
-  withExamples(serve, [
+  declared(serve, [
     'sockit serve',
     'sockit serve dist -p 0',
     'sockit serve inbox --upload --auth ann:s3cret --tls',
-  ]);
-  serve.action((dir: string | undefined, raw: OptionValues) => run(() => runServe(readServeOptions(dir, new RawOptions(raw)))));
+  ], (dir: string | undefined, raw: RawOptions) => run(() => runServe(readServeOptions(dir, raw))));
 }
 
 /** `sockit serve 8080` means port 8080, unless a folder is called that. */

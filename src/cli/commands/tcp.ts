@@ -1,7 +1,7 @@
 // `sockit tcp listen` and `sockit tcp connect`: the CLI faces of the TCP server and client sessions.
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import { TcpServer, type TcpServerOptions } from '../../net/tcp-server.js';
 import { TcpClient } from '../../net/tcp-client.js';
 import { encodeText, createDecoder } from '../../wire/codec.js';
@@ -18,9 +18,10 @@ import {
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
 import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
 import { checkInputFile, checkOutputFile, FILE_OPTION, OUT_OPTION, type InputFile } from '../files.js';
-import { ReceivedWriter } from '../received.js';
+import { clientStatus, ReceivedWriter } from '../received.js';
 import { addServerExtraOptions, readServerExtras, startPeriodicSend, type ServerExtras } from '../server-extras.js';
 import { ProgressBar } from '../progress.js';
 import { formatBytes } from '../output.js';
@@ -30,31 +31,23 @@ export function registerTcp(program: Command, run: Runner): void {
   const tcp = program.command('tcp').description('TCP server (listen) and client (connect)');
   withExamples(tcp, ['sockit tcp listen 8000 --echo', 'sockit tcp connect 127.0.0.1 8000']);
 
-  const listen = tcp
-    .command('listen')
-    .description('TCP server: many clients at once; shows what arrives, answers as told; stdin lines go to every client ("@<id> text" to one)')
-    .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
+  const listen = subcommand(tcp, 'listen', 'TCP server: many clients at once; shows what arrives, answers as told; stdin lines go to every client ("@<id> text" to one)', ['<port>', 'port to listen on (0: any free port); host:port listens on that address only']);
   addListenHostOption(listen).option('-q, --quiet', 'show connections and errors, not each message');
   addCaptureOption(addConnectionServerOptions(addOutputOptions(addFrameOptions(addTextOptions(listen)))));
   addServerExtraOptions(listen)
     .option(...OUT_OPTION, "save every client's bytes to this file as they arrive, instead of showing them (-: stdout, like nc -l > file)")
     .option(...FILE_OPTION, 'send this file to each client as it connects (progress on stderr), then half-close; every client gets the whole file');
   addLogOption(listen);
-  withExamples(listen, [
+  declared(listen, [
     'sockit tcp listen 8000 --echo',
     "sockit tcp listen 8000 --every 1000 --send 'tick {counter}\\n'",
     'sockit tcp listen 8000 --exec cat',
     'sockit tcp listen 8000 --out upload.bin',
     "sockit tcp listen 9999 --welcome 'Welcome!' --reply 'Hello, {data}!' --quit exit",
     "sockit tcp listen 127.0.0.1:8000 --frame line --reply '{n}: {data}\\n'",
-  ]);
-  listen.action((port: string, raw: OptionValues) => run(() => tcpListen(readListenOptions(port, new RawOptions(raw))), CONNECTION_SERVER_FLAGS));
+  ], (port: string, raw: RawOptions) => run(() => tcpListen(readListenOptions(port, raw)), CONNECTION_SERVER_FLAGS));
 
-  const connect = tcp
-    .command('connect')
-    .description('TCP client: stdin to the server, the server to stdout (like nc)')
-    .argument('<host>', 'server host name or address (or host:port, [::1]:port)')
-    .argument('[port]', 'server port')
+  const connect = subcommand(tcp, 'connect', 'TCP client: stdin to the server, the server to stdout (like nc)', ['<host>', 'server host name or address (or host:port, [::1]:port)'], ['[port]', 'server port'])
     .option('-s, --send <text>', 'send this (\\n \\r \\t \\xHH escapes) and print the replies; repeatable', collect);
   addSendOptions(connect, { wait: 'with --send/--file: exit after this much silence', repeat: 'send the --send texts this many times', interval: 'pause between repeats' }, '1000')
     .option(...FILE_OPTION, 'send a file (progress on stderr), then half-close')
@@ -68,13 +61,12 @@ export function registerTcp(program: Command, run: Runner): void {
     .option('--ca <file>', 'with --tls (implied): trust the certificates in this PEM file, such as a private CA');
   addRuleOptions(connect);
   addLogOption(addCaptureOption(addOutputOptions(addFrameOptions(addTextOptions(connect)))));
-  withExamples(connect, [
+  declared(connect, [
     'sockit tcp connect 127.0.0.1 8000',
     "sockit tcp connect 127.0.0.1:8000 --send 'PING\\r\\n' --wait 500",
     'sockit tcp connect 127.0.0.1 8000 < request.bin > reply.bin',
     'sockit tcp connect 127.0.0.1 8000 --reconnect',
-  ]);
-  connect.action((host: string, port: string | undefined, raw: OptionValues) => run(() => tcpConnect(readConnectOptions(host, port, new RawOptions(raw))), RULE_FLAGS));
+  ], (host: string, port: string | undefined, raw: RawOptions) => run(() => tcpConnect(readConnectOptions(host, port, raw)), RULE_FLAGS));
 }
 
 /** `tcp listen`'s options, typed. */
@@ -269,14 +261,9 @@ async function tcpConnect(o: ConnectOptions): Promise<CommandResult> {
           if (o.sends.length) received.sent(e.payload);
           break;
         case 'close':
-          out.flush();
-          err.line(c.sys(`connection closed (${e.reason}); ${formatBytes(e.bytesIn)} received, ${formatBytes(e.bytesOut)} sent`));
-          break;
         case 'error':
-          err.line(c.err(`error: ${e.message} [${e.code}]`));
-          break;
         case 'retry':
-          err.line(c.sys(`reconnecting in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`));
+          clientStatus(e, out, err, c);
           break;
         default:
           break;

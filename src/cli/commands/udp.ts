@@ -1,7 +1,7 @@
 // `sockit udp listen` and `sockit udp send`: the CLI faces of the UDP session.
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import { UdpSocket, checkDatagramSize, MAX_DATAGRAM_IPV6, type UdpSocketOptions } from '../../net/udp-socket.js';
 import { encodeText } from '../../wire/codec.js';
 import { parseHex } from '../../wire/hex.js';
@@ -14,8 +14,9 @@ import {
   type CommandResult, type DataOptions, type FieldFlags, type ListenCommon, type Pause, type Runner,
 } from '../command.js';
 import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { interruptedExitCode, onStopSignal, type StopSignal } from '../signals.js';
-import { ReceivedWriter } from '../received.js';
+import { clientStatus, ReceivedWriter } from '../received.js';
 import { checkInputFile } from '../files.js';
 import { ProgressBar } from '../progress.js';
 import { formatBytes } from '../output.js';
@@ -39,26 +40,17 @@ export function registerUdp(program: Command, run: Runner): void {
   const udp = program.command('udp').description('UDP server (listen) and client (send)');
   withExamples(udp, ["sockit udp listen 9999 --reply 'Hello, {data}!'", 'sockit udp send 127.0.0.1 9999 Bob']);
 
-  const listen = udp
-    .command('listen')
-    .description('UDP server: shows every datagram, answers its sender as told; stdin lines go to every peer heard from ("@<id> text" to one)')
-    .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
+  const listen = subcommand(udp, 'listen', 'UDP server: shows every datagram, answers its sender as told; stdin lines go to every peer heard from ("@<id> text" to one)', ['<port>', 'port to listen on (0: any free port); host:port listens on that address only']);
   addAnswerOptions(addListenHostOption(listen), 'datagram', 'sender');
   addAccessOptions(listen, { allow: 'only datagrams from these addresses are shown and answered', deny: 'datagrams from these addresses are ignored' });
   addLogOption(addCaptureOption(addDatagramOptions(listen.option('-q, --quiet', 'show errors only, not each datagram'))));
-  withExamples(listen, [
+  declared(listen, [
     "sockit udp listen 9999 --reply 'Hello, {data}!'",
     'sockit udp listen 9999 --echo --hex',
     'sockit udp listen 5000 --join 239.255.0.1',
-  ]);
-  listen.action((port: string, raw: OptionValues) => run(() => udpListen(readListenOptions(port, new RawOptions(raw))), UDP_FLAGS));
+  ], (port: string, raw: RawOptions) => run(() => udpListen(readListenOptions(port, raw)), UDP_FLAGS));
 
-  const send = udp
-    .command('send')
-    .description('UDP client: send the text (or stdin lines, or a file) and print the replies; interactive without text or piped stdin')
-    .argument('<host>', 'host name or address to send to (or host:port, [::1]:port)')
-    .argument('[port]', 'port to send to')
-    .argument('[text]', 'what to send (\\n \\r \\t \\xHH escapes; hex with --send-hex)');
+  const send = subcommand(udp, 'send', 'UDP client: send the text (or stdin lines, or a file) and print the replies; interactive without text or piped stdin', ['<host>', 'host name or address to send to (or host:port, [::1]:port)'], ['[port]', 'port to send to'], ['[text]', 'what to send (\\n \\r \\t \\xHH escapes; hex with --send-hex)']);
   addSendOptions(send, {
     wait: 'exit after this much silence once everything is sent',
     repeat: 'send the text this many times',
@@ -70,13 +62,12 @@ export function registerUdp(program: Command, run: Runner): void {
     .option('--broadcast', 'allow sending to a broadcast address (SO_BROADCAST)')
     .option('--ttl <hops>', 'multicast hops (0: this host only)');
   addLogOption(addCaptureOption(addDatagramOptions(send)));
-  withExamples(send, [
+  declared(send, [
     'sockit udp send 127.0.0.1 9999 Bob',
     'sockit udp send 127.0.0.1:9999 PING --repeat 5 --interval 200',
     "printf 'ann\\nben\\n' | sockit udp send 127.0.0.1 9999",
-  ]);
-  send.action((host: string, port: string | undefined, text: string | undefined, raw: OptionValues) =>
-    run(() => udpSend(readSendOptions(host, port, text, new RawOptions(raw))), UDP_FLAGS),
+  ], (host: string, port: string | undefined, text: string | undefined, raw: RawOptions) =>
+    run(() => udpSend(readSendOptions(host, port, text, raw)), UDP_FLAGS),
   );
 }
 
@@ -230,7 +221,7 @@ async function udpSend(o: SendOptions): Promise<CommandResult> {
         if (showSent) received.sent(e.payload);
         break;
       case 'error':
-        err.line(c.err(`error: ${e.message} [${e.code}]`));
+        clientStatus(e, out, err, c);
         break;
       default:
         break;

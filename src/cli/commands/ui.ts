@@ -1,31 +1,28 @@
 // `sockit ui`: starts the browser assistant, prints its address (token included) and, with --open, opens a browser.
 import { existsSync } from 'node:fs';
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import type { UiServer } from '../../bridge/ui-server.js';
 import { parseHost, parsePort } from '../../wire/endpoint.js';
 import { toJsonEvent, type SessionEvent } from '../../net/session.js';
 import { addOutputOptions, Output, packageVersion, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
 import { openBrowser } from '../browser.js';
-import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { onStopSignal } from '../signals.js';
 import { WORKSPACE_FILE } from '../../bridge/protocol-workspace.js';
 
 /** Registers `ui`. */
 export function registerUi(program: Command, run: Runner): void {
-  const ui = program
-    .command('ui')
-    .description('the network debugging assistant in the browser: a local web page driving TCP/UDP sessions')
+  const ui = subcommand(program, 'ui', 'the network debugging assistant in the browser: a local web page driving TCP/UDP sessions')
     .option('-p, --port <port>', 'port to listen on (0: any free port)', '0')
     .option('-H, --host <host>', 'address to listen on; anything but loopback lets other machines in', '127.0.0.1')
     .option('--open', 'open the page in the default browser (skipped where there is no display)')
     .option('-w, --workspace <file>', 'the workspace the page opens and saves (default: sockit.json in this folder, when there is one)');
   addOutputOptions(ui, 'one JSON event per line on stdout (the listening event carries the url)');
-  withExamples(ui, [
+  declared(ui, [
     'sockit ui',
     'sockit ui -p 0 --open',
     'sockit ui --workspace lab/sockit.json',
-  ]);
-  ui.action((raw: OptionValues) => run(() => runUi(readUiOptions(new RawOptions(raw)))));
+  ], (raw: RawOptions) => run(() => runUi(readUiOptions(raw))));
 }
 
 /** `ui`'s options, typed. */

@@ -1,26 +1,22 @@
 // `sockit up [name...]`: starts the sessions a workspace (sockit.json) names, in one process, each line prefixed by its name; Ctrl-C stops them all.
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import type { SessionEvent } from '../../net/session.js';
 import type { SessionSpec } from '../../bridge/protocol.js';
 import type { Workspace } from '../../workspace/workspace-file.js';
 import { formatEndpoint } from '../../wire/endpoint.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
 import { createEventRenderer, LineWriter, colorWanted } from '../output.js';
-import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { onStopSignal } from '../signals.js';
 
 /** Registers `up`. */
 export function registerUp(program: Command, run: Runner): void {
-  const cmd = program
-    .command('up')
-    .description('start the sessions saved in a workspace (sockit.json): all of them, or those named; Ctrl-C stops them all')
-    .argument('[name...]', 'the sessions to start (default: every one)')
+  const cmd = subcommand(program, 'up', 'start the sessions saved in a workspace (sockit.json): all of them, or those named; Ctrl-C stops them all', ['[name...]', 'the sessions to start (default: every one)'])
     .option('-w, --workspace <file>', 'the workspace file (default: sockit.json in this folder)')
     .option('--list', 'list the workspace\'s sessions, quick messages and scenarios, and start nothing')
     .option('--hex', 'show data as a hex dump');
   addOutputOptions(cmd, 'one JSON event per line on stdout; each event\'s session is the session\'s name');
-  withExamples(cmd, ['sockit up', 'sockit up device echo', 'sockit up --list', 'sockit up -w lab/sockit.json --json']);
-  cmd.action((names: string[], raw: OptionValues) => run(() => runUp(names, readUpOptions(new RawOptions(raw)))));
+  declared(cmd, ['sockit up', 'sockit up device echo', 'sockit up --list', 'sockit up -w lab/sockit.json --json'], (names: string[], raw: RawOptions) => run(() => runUp(names, readUpOptions(raw))));
 }
 
 /** `up`'s options, typed. */

@@ -2,7 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Command, type OptionValues } from 'commander';
+import { Command } from 'commander';
 import type { WsClient, WsClientOptions } from '../../ws/ws-client.js';
 import type { WsServerOptions } from '../../ws/ws-server.js';
 import { describeCloseCode } from '../../ws/close-codes.js';
@@ -18,8 +18,9 @@ import {
   type CommandResult, type DataOptions, type ListenCommon, type Runner, type ServerTlsOptions,
 } from '../command.js';
 import { withExamples } from '../help.js';
+import { declared, subcommand } from '../declare.js';
 import { onStopSignal } from '../signals.js';
-import { ReceivedWriter } from '../received.js';
+import { clientStatus, ReceivedWriter } from '../received.js';
 import { escapeControl, formatBytes } from '../output.js';
 import type { SessionEvent } from '../../net/session.js';
 import { sessionText } from '../message-view.js';
@@ -41,27 +42,20 @@ export function registerWs(program: Command, run: Runner): void {
   const ws = program.command('ws').description('WebSocket server (listen) and client (connect)');
   withExamples(ws, ['sockit ws listen 8080 --echo', 'sockit ws connect ws://127.0.0.1:8080/']);
 
-  const listen = ws
-    .command('listen')
-    .description('WebSocket server: many clients at once; shows the handshake, every frame and the close code; answers as told; stdin lines go to every client ("@<id> text" to one)')
-    .argument('<port>', 'port to listen on (0: any free port); host:port listens on that address only');
+  const listen = subcommand(ws, 'listen', 'WebSocket server: many clients at once; shows the handshake, every frame and the close code; answers as told; stdin lines go to every client ("@<id> text" to one)', ['<port>', 'port to listen on (0: any free port); host:port listens on that address only']);
   addListenHostOption(listen)
     .option('--path <path>', 'accept WebSocket upgrades on this path only (others get 404)')
     .option('--subprotocol <name>', 'a subprotocol this server speaks, preferred first (repeatable)', collect)
     .option('--origin <origin>', 'only browsers from this origin may connect, as https://example.com (repeatable)', collect)
     .option('-q, --quiet', 'show connections and errors, not each message');
   addLogOption(addCaptureOption(addConnectionServerOptions(addMessageOptions(listen))));
-  withExamples(listen, [
+  declared(listen, [
     'sockit ws listen 8080',
     'sockit ws listen 8080 --echo --path /chat',
     'sockit ws listen 8443 --tls --chat',
-  ]);
-  listen.action((port: string, raw: OptionValues) => run(() => wsListen(readListenOptions(port, new RawOptions(raw))), CONNECTION_SERVER_FLAGS));
+  ], (port: string, raw: RawOptions) => run(() => wsListen(readListenOptions(port, raw)), CONNECTION_SERVER_FLAGS));
 
-  const connect = ws
-    .command('connect')
-    .description('WebSocket client: each stdin line is a message, each message arrives on stdout (like wscat and websocat)')
-    .argument('<url>', 'ws://host:port/path or wss://...')
+  const connect = subcommand(ws, 'connect', 'WebSocket client: each stdin line is a message, each message arrives on stdout (like wscat and websocat)', ['<url>', 'ws://host:port/path or wss://...'])
     .option('-H, --header <header>', "an extra request header, 'Name: value' (repeatable)", collect)
     .option('--subprotocol <name>', 'offer this subprotocol (repeatable, preferred first)', collect)
     .option('--origin <origin>', 'send this Origin header, as a browser would')
@@ -77,12 +71,11 @@ export function registerWs(program: Command, run: Runner): void {
     .option('--connect-timeout <ms>', 'give up when connecting and the handshake take longer', '10000')
     .option('--idle-timeout <s>', 'close after this many seconds of silence');
   addLogOption(addCaptureOption(addRuleOptions(addMessageOptions(connect))));
-  withExamples(connect, [
+  declared(connect, [
     'sockit ws connect ws://127.0.0.1:8080/chat',
     'sockit ws connect ws://127.0.0.1:8080/ -s hello --wait 500',
     'sockit ws connect ws://127.0.0.1:8080/ --ping 1000 --reconnect',
-  ]);
-  connect.action((url: string, raw: OptionValues) => run(() => wsConnect(readConnectOptions(url, new RawOptions(raw))), RULE_FLAGS));
+  ], (url: string, raw: RawOptions) => run(() => wsConnect(readConnectOptions(url, raw)), RULE_FLAGS));
 }
 
 function maxPayload(raw: RawOptions): number {
@@ -278,18 +271,12 @@ function clientRenderer(data: DataOptions, output: Output): (e: SessionEvent) =>
       case 'control':
         if (e.direction === 'in' && e.opcode === 'pong' && e.rttMs !== undefined) err.line(c.dim(`pong: round trip ${e.rttMs} ms`));
         break;
-      case 'close': {
-        out.flush();
-        const f = e.closeFrame;
-        const code = f ? `; ${f.by === 'us' ? 'sent' : 'received'} ${describeCloseCode(f.code)}${f.reason ? ` "${escapeControl(f.reason)}"` : ''}` : '';
-        err.line(c.sys(`connection closed (${e.reason}${code}); ${formatBytes(e.bytesIn)} received, ${formatBytes(e.bytesOut)} sent`));
-        break;
-      }
-      case 'retry':
-        err.line(c.sys(`reconnecting in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`));
-        break;
+      case 'close':
       case 'error':
-        err.line(c.err(`error: ${e.message} [${e.code}]`));
+      case 'retry':
+        clientStatus(e, out, err, c, ({ closeFrame: f }) =>
+          f ? `; ${f.by === 'us' ? 'sent' : 'received'} ${describeCloseCode(f.code)}${f.reason ? ` "${escapeControl(f.reason)}"` : ''}` : '',
+        );
         break;
       default:
         break;
