@@ -1,5 +1,5 @@
 // Rendering of session events for people (coloured lines) or scripts (NDJSON), with batched writes.
-import { toJsonEvent, type PayloadForm, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
+import { toJsonLine, type PayloadForm, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
 import { describeCloseCode } from '../ws/close-codes.js';
 import { describeFaults } from '../wire/faults.js';
 import { formatTlsPeer } from '../net/tls-info.js';
@@ -121,7 +121,7 @@ export interface RenderOptions {
 export function createEventRenderer(writer: LineWriter, options: RenderOptions): (e: SessionEvent) => void {
   if (options.json) {
     const payload = options.payload ?? 'hex';
-    return (e) => writer.line(JSON.stringify(toJsonEvent(e, payload)));
+    return (e) => writer.line(toJsonLine(e, payload));
   }
   const c = makePalette(options.color);
   const showSends = options.showSends ?? true;

@@ -48,6 +48,38 @@ export function toJsonEvent(e: SessionEvent, payload: PayloadForm = 'hex'): Reco
   return out;
 }
 
+/**
+ * One event as an NDJSON line: the same text as `JSON.stringify(toJsonEvent(e, payload))`, but
+ * messages, the bulk of a busy log, are written straight into a string in their fixed field order
+ * instead of through a generic object.
+ */
+export function toJsonLine(e: SessionEvent, payload: PayloadForm = 'hex'): string {
+  if (e.event !== 'data' && e.event !== 'send') return JSON.stringify(toJsonEvent(e, payload));
+  let s = `{"event":"${e.event}","ts":"${isoTime(e.ts)}","session":${jsonName(e.session)},"peer":${JSON.stringify(e.peer)},"id":${e.id}`;
+  if (e.event === 'data') s += `,"n":${e.n}`;
+  s += `,"bytes":${e.bytes}`;
+  if (payload === 'hex') s += `,"hex":"${e.payload.toString('hex')}"`;
+  else if (payload === 'base64') s += `,"base64":"${e.payload.toString('base64')}"`;
+  if (e.text !== undefined) s += `,"text":${JSON.stringify(e.text)}`;
+  if (e.opcode !== undefined) s += `,"opcode":"${e.opcode}"`;
+  if (e.event === 'data') {
+    if (e.direction !== undefined) s += `,"direction":"${e.direction}"`;
+  } else if (e.fin !== undefined) s += `,"fin":${e.fin}`;
+  return s + '}';
+}
+
+let lastName = '';
+let lastNameJson = '""';
+
+/** A session's name as JSON; events come many to a session, so the last one is kept. */
+function jsonName(name: string): string {
+  if (name !== lastName) {
+    lastName = name;
+    lastNameJson = JSON.stringify(name);
+  }
+  return lastNameJson;
+}
+
 let lastTs = NaN;
 let lastIso = '';
 
