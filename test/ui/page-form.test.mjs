@@ -124,4 +124,15 @@ describeInChromium('sessions from the form, as NetAssist users work them', (brow
     await dialog.locator('.field-error', { hasText: "join: '10.1.2.3' is not a multicast group address" }).waitFor();
     await waitFor(() => ui.bridge.hub.list().length === 0, { what: 'no session started' });
   });
+
+  test('the theme follows the system until the person picks one: dark, then light, then dark by choice', async (t) => {
+    const ui = await uiFor(t);
+    const page = await openApp(t, browser(), ui.url, { colorScheme: 'dark' });
+    const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(await bg(), 'rgb(13, 16, 21)', "the system's dark");
+    await page.getByTestId('theme').click();
+    assert.equal(await bg(), 'rgb(244, 245, 247)', 'light by choice, whatever the system says');
+    await page.getByTestId('theme').click();
+    assert.equal(await bg(), 'rgb(13, 16, 21)', 'dark by choice');
+  });
 });

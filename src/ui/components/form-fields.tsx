@@ -2,6 +2,7 @@
 import type { JSX } from 'preact';
 import { store } from '../store.js';
 import type { DialogState } from '../form.js';
+import { FormRules } from './rules-table.js';
 
 /** Common encodings first; every other name iconv-lite knows is in the suggestions too. */
 export const COMMON_ENCODINGS = ['utf8', 'gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr', 'latin1', 'utf16le', 'windows-1251'];
@@ -99,4 +100,34 @@ export function FrameField({ d }: { d: DialogState }): JSX.Element {
 /** The text encoding, with the names the server knows as suggestions. */
 export function EncodingField({ d }: { d: DialogState }): JSX.Element {
   return <Field d={d} name="encoding" label="Encoding" list="encodings" placeholder="utf8" hint="utf8, gbk, big5, shift_jis, latin1…" />;
+}
+
+/** Where a server listens: its host (every interface when empty) and port, the port focused first. */
+export function ListenFields({ d, port, label = 'Listen on', anywhere = 'all interfaces (IPv4 and IPv6)' }: { d: DialogState; port: string; label?: string; anywhere?: string }): JSX.Element {
+  return (
+    <>
+      <Field d={d} name="host" label={label} placeholder={anywhere} list="hosts" />
+      <Field d={d} name="port" label="Port" placeholder={port} inputMode="numeric" autoFocus hint="0 picks any free port" />
+    </>
+  );
+}
+
+/** How a TCP or WebSocket server answers: welcome, reply template, quit word, echo, close after reply, chat, and its rules. */
+export function ServerBehaviourFields({ d, ws = false }: { d: DialogState; ws?: boolean }): JSX.Element {
+  return (
+    <fieldset class="behaviour">
+      <legend>{ws ? 'Server behaviour (per message)' : 'Server behaviour'}</legend>
+      <div class="grid2">
+        <Field d={d} name="welcome" label="Welcome message" placeholder={ws ? 'Welcome!' : 'Welcome!\\n'} mono hint="sent to each new client" />
+        <Field d={d} name="reply" label="Reply template" placeholder={ws ? 'ACK: {data}' : 'ACK: {data}\\r\\n'} mono hint={ws ? '{data} {peer} {n}, escapes \\n \\xHH' : '{data} {peer} {n}, escapes \\n \\r \\xHH'} />
+        <Field d={d} name="quit" label="Quit word" placeholder="exit" hint="a client sending exactly this is closed" />
+      </div>
+      <div class="checks">
+        <Check d={d} name="echo" label="Echo" hint={ws ? 'answer each message in its own frame type' : 'answer each message with its bytes'} />
+        <Check d={d} name="closeAfterReply" label="Close after reply" hint={ws ? 'answer, then close with 1000' : 'ACK and hang up'} />
+        <Check d={d} name="chat" label="Chat" hint="relay each message to the other clients" />
+      </div>
+      <FormRules d={d} />
+    </fieldset>
+  );
 }

@@ -7,9 +7,8 @@ import { SAVE_KINDS, type DialogState } from '../form.js';
 import { SaveFields } from './save-fields.js';
 import { Icon, kindIcon } from './icons.js';
 import { WsFields } from './ws-fields.js';
-import { FormRules } from './rules-table.js';
 import { isClientKind } from '../ws-kinds.js';
-import { Check, COMMON_ENCODINGS, EncodingField, Field, FrameField } from './form-fields.js';
+import { Check, COMMON_ENCODINGS, EncodingField, Field, FrameField, ListenFields, ServerBehaviourFields } from './form-fields.js';
 import { ProxyFields } from './proxy-form.js';
 
 export { COMMON_ENCODINGS } from './form-fields.js';
@@ -33,25 +32,11 @@ function Fields({ d }: { d: DialogState }): JSX.Element {
       return (
         <>
           <div class="grid2">
-            <Field d={d} name="host" label="Listen on" placeholder="all interfaces (IPv4 and IPv6)" list="hosts" />
-            <Field d={d} name="port" label="Port" placeholder="8000" inputMode="numeric" autoFocus hint="0 picks any free port" />
+            <ListenFields d={d} port="8000" />
             <EncodingField d={d} />
             <FrameField d={d} />
           </div>
-          <fieldset class="behaviour">
-            <legend>Server behaviour</legend>
-            <div class="grid2">
-              <Field d={d} name="welcome" label="Welcome message" placeholder="Welcome!\n" mono hint="sent to each new client" />
-              <Field d={d} name="reply" label="Reply template" placeholder="ACK: {data}\r\n" mono hint="{data} {peer} {n}, escapes \n \r \xHH" />
-              <Field d={d} name="quit" label="Quit word" placeholder="exit" hint="a client sending exactly this is closed" />
-            </div>
-            <div class="checks">
-              <Check d={d} name="echo" label="Echo" hint="answer each message with its bytes" />
-              <Check d={d} name="closeAfterReply" label="Close after reply" hint="ACK and hang up" />
-              <Check d={d} name="chat" label="Chat" hint="relay each message to the other clients" />
-            </div>
-            <FormRules d={d} />
-          </fieldset>
+          <ServerBehaviourFields d={d} />
         </>
       );
     case 'tcp-client':
@@ -79,8 +64,7 @@ function Fields({ d }: { d: DialogState }): JSX.Element {
       return (
         <>
           <div class="grid2">
-            <Field d={d} name="host" label="Bind to" placeholder="all interfaces" list="hosts" />
-            <Field d={d} name="port" label="Local port" placeholder="9999" inputMode="numeric" autoFocus hint="0 picks any free port" />
+            <ListenFields d={d} port="9999" label="Bind to" anywhere="all interfaces" />
             <Field d={d} name="remote" label="Send to (optional)" placeholder="127.0.0.1:9000" mono hint="host:port the send box aims at" />
             <EncodingField d={d} />
           </div>

@@ -1,7 +1,7 @@
 // The proxy's part of the new-session form: where it listens, the target it relays to, and the faults it starts with.
 import type { JSX } from 'preact';
 import type { DialogState } from '../form.js';
-import { Check, EncodingField, Field, FrameField } from './form-fields.js';
+import { Check, EncodingField, Field, FrameField, ListenFields } from './form-fields.js';
 
 /** Listen address and port, target, encoding, framing (TCP), UDP or WebSocket, and the starting faults (not for WebSocket). */
 export function ProxyFields({ d }: { d: DialogState }): JSX.Element {
@@ -10,8 +10,7 @@ export function ProxyFields({ d }: { d: DialogState }): JSX.Element {
   return (
     <>
       <div class="grid2">
-        <Field d={d} name="host" label="Listen on" placeholder="all interfaces (IPv4 and IPv6)" list="hosts" />
-        <Field d={d} name="port" label="Port" placeholder="8080" inputMode="numeric" autoFocus hint="0 picks any free port" />
+        <ListenFields d={d} port="8080" />
         <Field d={d} name="target" label="Target" placeholder="127.0.0.1:8000" mono hint="host:port each client is relayed to" />
         <EncodingField d={d} />
         {!udp && !ws && <FrameField d={d} />}

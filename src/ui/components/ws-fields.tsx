@@ -2,8 +2,7 @@
 import type { JSX } from 'preact';
 import { store } from '../store.js';
 import type { DialogState } from '../form.js';
-import { Check, EncodingField, Field } from './form-fields.js';
-import { FormRules } from './rules-table.js';
+import { Check, EncodingField, Field, ListenFields, ServerBehaviourFields } from './form-fields.js';
 
 /** The fields of a WebSocket server or client. */
 export function WsFields({ d }: { d: DialogState }): JSX.Element {
@@ -22,27 +21,13 @@ export function WsFields({ d }: { d: DialogState }): JSX.Element {
   return (
     <>
       <div class="grid2">
-        <Field d={d} name="host" label="Listen on" placeholder="all interfaces (IPv4 and IPv6)" list="hosts" />
-        <Field d={d} name="port" label="Port" placeholder="8080" inputMode="numeric" autoFocus hint="0 picks any free port" />
+        <ListenFields d={d} port="8080" />
         <Field d={d} name="path" label="Path (optional)" placeholder="/chat" mono hint="other paths get 404" />
         <Field d={d} name="subprotocols" label="Subprotocols (optional)" placeholder="chat, v2" hint="spoken, preferred first" />
         <Field d={d} name="origins" label="Allowed origins (optional)" placeholder="https://app.example" hint="others get 403; empty: any" />
         <EncodingField d={d} />
       </div>
-      <fieldset class="behaviour">
-        <legend>Server behaviour (per message)</legend>
-        <div class="grid2">
-          <Field d={d} name="welcome" label="Welcome message" placeholder="Welcome!" mono hint="sent to each new client" />
-          <Field d={d} name="reply" label="Reply template" placeholder="ACK: {data}" mono hint="{data} {peer} {n}, escapes \n \xHH" />
-          <Field d={d} name="quit" label="Quit word" placeholder="exit" hint="a client sending exactly this is closed" />
-        </div>
-        <div class="checks">
-          <Check d={d} name="echo" label="Echo" hint="answer each message in its own frame type" />
-          <Check d={d} name="closeAfterReply" label="Close after reply" hint="answer, then close with 1000" />
-          <Check d={d} name="chat" label="Chat" hint="relay each message to the other clients" />
-        </div>
-        <FormRules d={d} />
-      </fieldset>
+      <ServerBehaviourFields d={d} ws />
     </>
   );
 }
