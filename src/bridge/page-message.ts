@@ -67,6 +67,7 @@ function requestProblem(type: string, m: Fields): WireError | undefined {
       if (!isOptional(own(m, 'force'), (v) => typeof v === 'boolean')) return bad('force', `force must be true or false, got ${describeValue(own(m, 'force'))}`);
       return isText(own(m, 'version')) ? undefined : bad('version', `version must be the version the page read, got ${describeValue(own(m, 'version'))}`);
     case 'workspace-start':
+      if (!isOptional(own(m, 'confirm'), (v) => typeof v === 'boolean')) return bad('confirm', `confirm must be true or false, got ${describeValue(own(m, 'confirm'))}`);
       return isText(own(m, 'name')) && own(m, 'name') !== '' ? undefined : bad('name', `name must be a session's name, got ${describeValue(own(m, 'name'))}`);
     case 'decode': {
       if (!isText(own(m, 'encoding'))) return bad('encoding', `encoding must be a name, got ${describeValue(own(m, 'encoding'))}`);

@@ -66,6 +66,8 @@ export interface PageWorkspaceStart {
   type: 'workspace-start';
   req: number;
   name: string;
+  /** The person confirmed what the session exposes (every interface, a whole disk served), as a create's `confirm`. */
+  confirm?: boolean;
 }
 
 /** The fields of a session spec, of every kind: a session saved over another of the same name replaces these and keeps the rest. */

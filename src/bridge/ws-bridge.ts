@@ -251,7 +251,7 @@ export class WsBridge {
       case 'workspace-save':
         return { workspace: await this.workspaceStore().save(msg.doc, msg.version, msg.force === true) };
       case 'workspace-start':
-        return { session: await hub.create(await this.workspaceStore().spec(msg.name), msg.name) };
+        return { session: await hub.create(await this.workspaceStore().spec(msg.name), msg.name, { askFirst: msg.confirm !== true }) };
       case 'decode': {
         const items = msg.items.slice(0, MAX_DECODE_ITEMS);
         return { texts: hub.decode(msg.encoding, items.map((b) => Buffer.from(b, 'base64'))) };

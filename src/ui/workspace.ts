@@ -56,11 +56,25 @@ export class WorkspaceModel {
     this.store.notify();
   }
 
-  /** Starts the file's session `name` as the file says now. */
-  async start(name: string): Promise<void> {
-    const r = await this.store.request({ type: 'workspace-start', name });
+  /** A session that opens beyond this machine, waiting for a person to confirm it: its name and what it exposes. */
+  confirming: { name: string; message: string } | undefined;
+
+  /** Starts the file's session `name` as the file says now; one that opens beyond this machine waits for `confirm`. */
+  async start(name: string, confirm = false): Promise<void> {
+    this.confirming = undefined;
+    const r = await this.store.request({ type: 'workspace-start', name, confirm });
+    if (!r.ok && r.error.code === 'SOCKIT_ERR_CONFIRM') {
+      this.confirming = { name, message: r.error.message };
+      return this.store.notify();
+    }
     if (!r.ok) return this.store.flash(r.error.message, 'error');
     if (r.session) this.store.select(r.session.id);
+  }
+
+  /** Forgets a start waiting for confirmation. */
+  cancelStart(): void {
+    this.confirming = undefined;
+    this.store.notify();
   }
 
   /** The running session started from the file's session `name`, if there is one. */

@@ -1,13 +1,12 @@
 // Capture from the page in Chromium: start and stop a session's capture, download it as NDJSON and as a pcap that tshark follows with the lesson's GBK bytes.
-import { describe, test, before, after } from '../helpers/test.mjs';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { encodeText, readCaptureRecords } from '../../dist/index.js';
 import { requirePeer, run, runPeer, tmpDir } from '../helpers/index.mjs';
-import { createSession, launchChromium, openApp, shot, skipWithoutChromium, uiFor } from './chromium.mjs';
+import { createSession, describeInChromium, openApp, shot, uiFor } from './chromium.mjs';
 
 const GREETING = '你好服务端,我是客户端小黑!';
-let browser;
 
 /** Clicks a download link and saves what it brings into `dir`; resolves with the path. */
 async function download(page, testId, dir) {
@@ -17,18 +16,12 @@ async function download(page, testId, dir) {
   return { path, name: file.suggestedFilename() };
 }
 
-describe('capture in the page', { skip: skipWithoutChromium() }, () => {
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+describeInChromium('capture in the page', (browser) => {
 
   test('captures a python3 exchange, downloads it, and tshark follows the pcap', async (t) => {
     const dir = tmpDir(t, 'sockit-capture-page-');
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0, encoding: 'gbk', reply: '收到:{data}' });
     await page.getByTestId('capture-toggle').click();
     await page.getByTestId('capture-toggle').filter({ hasText: 'Stop capture' }).waitFor();
@@ -62,7 +55,7 @@ describe('capture in the page', { skip: skipWithoutChromium() }, () => {
 
   test('a download needs the token, and a session without a capture says so', async (t) => {
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
     const base = new URL(ui.url);
     const noToken = await fetch(new URL('/capture/s1.pcap', base));

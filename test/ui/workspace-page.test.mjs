@@ -1,32 +1,25 @@
 // The workspace in Chromium: sockit.json's sessions started with one click, a running session and quick messages saved into it, and a change made on disk never overwritten silently.
-import { describe, test, before, after } from '../helpers/test.mjs';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir, waitFor } from '../helpers/index.mjs';
 import { workspaceStore } from '../../dist/workspace/workspace-file.js';
-import { createSession, launchChromium, openApp, pythonPeer, shot, skipWithoutChromium, uiFor } from './chromium.mjs';
+import { createSession, describeInChromium, openApp, pythonPeer, shot, uiFor } from './chromium.mjs';
 
-let browser;
 
-describe('the workspace in the page', { skip: skipWithoutChromium() }, () => {
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+describeInChromium('the workspace in the page', (browser) => {
 
   test('opens sockit.json, starts its session, saves a running one, and says when the file changed on disk', async (t) => {
     const dir = tmpDir(t, 'sockit-ws-page-');
     const file = join(dir, 'sockit.json');
     writeFileSync(file, JSON.stringify({
       owner: 'the lab team',
-      sessions: [{ name: 'echo', kind: 'tcp-server', host: '127.0.0.1', port: 0, echo: true, note: 'kept' }],
+      sessions: [{ name: 'echo', kind: 'tcp-server', host: '127.0.0.1', port: 0, echo: true, note: 'kept' }, { name: 'wide', kind: 'tcp-server', port: 0 }],
       quick: [{ id: 'ping', label: 'PING', mode: 'text', text: 'PING', eol: 'lf' }],
     }, null, 2));
     const ui = await uiFor(t, { bridge: { workspace: workspaceStore(file) } });
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     const panel = page.getByTestId('workspace');
     await panel.getByText('Workspace · sockit.json').waitFor();
 
@@ -73,5 +66,13 @@ describe('the workspace in the page', { skip: skipWithoutChromium() }, () => {
     await banner.waitFor({ state: 'detached' });
     await page.getByTestId('workspace-start-from-disk').click();
     await page.locator('.session-title', { hasText: 'from-disk · UDP' }).waitFor();
+
+    // a session on every interface starts only once a person confirms it, as from the form
+    await page.getByTestId('workspace-start-wide').click();
+    const confirm = page.getByTestId('workspace-confirm');
+    await confirm.filter({ hasText: /every interface/ }).waitFor();
+    assert.ok(!ui.bridge.hub.list().some((i) => i.name === 'wide'), 'nothing started before the confirmation');
+    await confirm.getByRole('button', { name: 'Start wide anyway' }).click();
+    await page.locator('.session-title', { hasText: 'wide · TCP server' }).waitFor();
   });
 });

@@ -21,6 +21,23 @@ function ChangedOnDisk(): JSX.Element {
   );
 }
 
+function ConfirmStart(): JSX.Element {
+  const ws = store.workspace;
+  const c = ws.confirming!;
+  return (
+    <div class="banner error ws-changed" role="alert" data-testid="workspace-confirm">
+      <Icon name="warn" size={14} />
+      <div>
+        <div>{c.message}</div>
+        <div class="ws-actions">
+          <button type="button" class="btn small danger" onClick={() => void ws.start(c.name, true)}>Start {c.name} anyway</button>
+          <button type="button" class="btn small" onClick={() => ws.cancelStart()}>Cancel</button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
 function SaveCurrent(): JSX.Element | null {
   const ws = store.workspace;
   const current = store.current;
@@ -60,6 +77,7 @@ export function WorkspacePanel(): JSX.Element | null {
       </div>
       {ws.error && <p class="banner error small" role="alert">{ws.error}</p>}
       {ws.unsaved && <ChangedOnDisk />}
+      {ws.confirming && <ConfirmStart />}
       <ul class="ws-sessions">
         {ws.sessions.map((s) => {
           const running = ws.running(s.name);
