@@ -1,4 +1,4 @@
-// What every command shares: its result type, options declared once and read by type, output, and the listen and wait helpers.
+// What every command shares: its result type, options declared once and read by type, and where it writes (the listen loop is in listener.ts, waits in wait.ts).
 import { readFileSync } from 'node:fs';
 import { Command, type OptionValues } from 'commander';
 import { resolveEncoding } from '../wire/codec.js';
@@ -8,11 +8,9 @@ import { UsageError } from '../errors.js';
 import { loadTlsMaterial, type TlsMaterial } from '../net/tls-cert.js';
 import { CHAT_PREFIX } from '../net/behaviour.js';
 import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
-import { onStopSignal } from './signals.js';
 import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
 import { paceForTerminal } from './terminal-pace.js';
 import { FILE_SHOW_BYTES, sessionText, TERMINAL_SHOW_BYTES } from './message-view.js';
-import { readTypedLines, type PeerCounts } from './typed-lines.js';
 
 /** What a command's action resolves to: its exit code. */
 export type CommandResult = number;
@@ -135,8 +133,6 @@ export function addAccessOptions(cmd: Command, help: { allow: string; deny: stri
 }
 
 export { addCaptureOption, startCapture, type CliCapture } from './capture-option.js';
-import type { CliCapture } from './capture-option.js';
-import type { LogFile } from './log-option.js';
 export { addLogOption, startLog, type LogFile } from './log-option.js';
 
 /** What every `listen` command reads alike. */
@@ -366,72 +362,5 @@ export function dataRenderer(output: Output, data: DataOptions, extra: { showIds
   return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, frame, showBytes: data.showBytes, ...extra });
 }
 
-/** A pause that ends early when told to. */
-export type Pause = (ms: number) => Promise<void>;
-
-/** A plain pause. */
-export const delay: Pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Resolves once nothing has happened for `waitMs` (as `lastActivity` tells), or as soon as `done`
- * says there is nothing left to wait for; looks at least every 50 ms.
- */
-export async function waitForSilence(waitMs: number, lastActivity: () => number, done: () => boolean, pause: Pause = delay): Promise<void> {
-  while (!done()) {
-    const idle = Date.now() - lastActivity();
-    if (idle >= waitMs) return;
-    await pause(Math.min(50, waitMs - idle));
-  }
-}
-
-/** A listening session as the `listen` commands drive it. */
-export interface ListeningSession {
-  on(event: 'event', listener: (e: SessionEvent) => void): unknown;
-  close(): Promise<void>;
-  readonly closed: Promise<void>;
-}
-
-/** How a `listen` command runs its session. */
-export interface ListenPlan<S extends ListeningSession> {
-  session: S;
-  output: Output;
-  /** Shows the session's events. */
-  render: (e: SessionEvent) => void;
-  /** Binds the session. */
-  start: (session: S) => Promise<unknown>;
-  /** Turns a typed line into bytes. */
-  encodeLine: (text: string) => Buffer;
-  /** Sends to one peer or all; returns how many it reached. */
-  send: (bytes: Buffer, target: number | 'all') => number;
-  /** What to say when a line reached nobody. */
-  nobody: (target: number | 'all') => string;
-  /** The capture running beside the session, finished once it has closed. */
-  capture?: CliCapture;
-  /** The `--log` file, closed once the session has. */
-  log?: LogFile;
-  /** The peers now, for /clients, and what they are called. */
-  clients: () => readonly PeerCounts[];
-  noun: string;
-  /** Closes one peer (/kick); absent where peers have no connection. */
-  kick?: (id: number) => boolean;
-}
-
-/** The body of `tcp listen` and `udp listen`: start, relay stdin lines to peers, stop on Ctrl-C or when the session closes. */
-export async function runListener<S extends ListeningSession>(plan: ListenPlan<S>): Promise<CommandResult> {
-  const { session, output } = plan;
-  session.on('event', plan.render);
-  await plan.start(session);
-  output.out.flush();
-  const stopInput = readTypedLines({
-    encode: plan.encodeLine, send: plan.send, nobody: plan.nobody, clients: plan.clients, noun: plan.noun, kick: plan.kick,
-    tell: (text) => output.err.line(text),
-  });
-  const unregister = onStopSignal(() => void session.close());
-  await session.closed;
-  unregister();
-  stopInput();
-  output.out.flush();
-  await plan.capture?.finish();
-  await plan.log?.close();
-  return 0;
-}
+export { delay, waitForSilence, type Pause } from './wait.js';
+export { runListener, type ListeningSession, type ListenPlan } from './listener.js';
