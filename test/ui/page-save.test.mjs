@@ -1,30 +1,22 @@
 // The page's "save received data" (written by sockit, so nothing is lost when the page is slow or closed) and its TCP client's echo, reply and reconnect, in Chromium against real peers.
-import { describe, test, before, after } from '../helpers/test.mjs';
+import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import { run, tmpDir, waitFor, requirePeer } from '../helpers/index.mjs';
-import { launchChromium, skipWithoutChromium, uiFor, openApp, fillForm, createSession } from './chromium.mjs';
+import { describeInChromium, uiFor, openApp, fillForm, createSession } from './chromium.mjs';
 
 const sha = (b) => createHash('sha256').update(b).digest('hex');
-let browser;
 
-describe('the page saves what arrives to a file, and its TCP client answers and reconnects', { skip: skipWithoutChromium() }, () => {
-  before(async () => {
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
-
+describeInChromium('the page saves what arrives to a file, and its TCP client answers and reconnects', (browser) => {
   test('save received data: sockit writes every byte, with the page closed too; an existing file is refused unless Overwrite', async (t) => {
     if (!requirePeer(t, 'nc')) return;
     const dir = tmpDir(t);
     const file = join(dir, 'received.bin');
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0, saveTo: file });
     const saving = page.getByTestId('saving');
     assert.match(await saving.textContent(), new RegExp(`saving to ${file.replace(/[.\\/]/g, '\\$&')} · 0 B`));
@@ -41,7 +33,7 @@ describe('the page saves what arrives to a file, and its TCP client answers and 
     assert.equal(sha(readFileSync(file)), sha(Buffer.concat([first, second])));
 
     // the same file again: refused next to the field, nothing started, the file untouched
-    const again = await openApp(t, browser, ui.url);
+    const again = await openApp(t, browser(), ui.url);
     const dialog = await fillForm(again, 'udp', { host: '127.0.0.1', port: 0, saveTo: file });
     await again.getByTestId('start-session').click();
     const error = dialog.locator('.field.invalid', { has: again.locator('[name="saveTo"]') });
@@ -69,7 +61,7 @@ describe('the page saves what arrives to a file, and its TCP client answers and 
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     t.after(() => server.close());
     const ui = await uiFor(t);
-    const page = await openApp(t, browser, ui.url);
+    const page = await openApp(t, browser(), ui.url);
     await createSession(page, 'tcp-client', { host: '127.0.0.1', port: server.address().port, echo: true, reconnect: true });
     await waitFor(() => heard.includes('1:hello 1'), { what: 'the echo of the first greeting', detail: () => heard });
     await waitFor(() => heard.includes('2:hello 2'), { what: 'a second connection, echoed too', detail: () => heard });
