@@ -1,7 +1,7 @@
 // Workspaces: sockit.json checked with paths in its errors, saved with unknown fields kept, and `sockit up` starting its sessions against real peers.
 import test from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePeer, run, runCli, runPeer, spawnCli, startPeer, tmpDir, WAIT_MS } from '../helpers/index.mjs';
 import { loadWorkspace, saveWorkspace, WorkspaceError } from '../../dist/index.js';
@@ -174,4 +174,26 @@ test('sockit ui opens the sockit.json of its folder, or the file --workspace nam
   const named = spawnCli(t, ['ui', '-p', '0', '--workspace', join(other, 'lab.json')], { cwd: other });
   await named.waitStdout(`workspace: ${join(other, 'lab.json')}`);
   await named.stop('SIGINT');
+});
+
+test('sockit up: a UDP echo answers a python3 client, and a served root is found beside the workspace', async (t) => {
+  const { dir, file } = writeWorkspace(t, {
+    sessions: [
+      { name: 'udp-echo', kind: 'udp', host: '127.0.0.1', port: 0, echo: true },
+      { name: 'site', kind: 'http', host: '127.0.0.1', port: 0, root: 'public' },
+    ],
+  });
+  mkdirSync(join(dir, 'public'));
+  writeFileSync(join(dir, 'public', 'index.html'), '<h1>lab</h1>\n');
+  // started from elsewhere: the root is still the workspace's public/
+  const up = spawnCli(t, ['up', '-w', file, '--json'], { cwd: tmpDir(t, 'sockit-elsewhere-') });
+  const udpPort = (await up.waitEvent((e) => e.event === 'listening' && e.session === 'udp-echo', WAIT_MS, 'the UDP echo listening')).port;
+  const sitePort = (await up.waitEvent((e) => e.event === 'listening' && e.session === 'site', WAIT_MS, 'the site listening')).port;
+  const udp = await runPeer('udp_client.py', ['127.0.0.1', udpPort, 'hello']);
+  assert.equal(udp.stdout.trim(), 'hello', udp.stderr);
+  if (requirePeer(t, 'curl')) {
+    const page = await run('curl', ['-s', `http://127.0.0.1:${sitePort}/`]);
+    assert.equal(page.stdout, '<h1>lab</h1>\n');
+  }
+  assert.equal((await up.stop('SIGINT')).code, 0);
 });
