@@ -8,7 +8,7 @@ import { INTERVAL_NAME, MAX_INTERVAL_MS } from '../bridge/protocol.js';
 import { faultPatch } from '../wire/faults.js';
 
 /** The sentence a parser refuses a value with, or undefined when it takes it. */
-function problem(parse: () => unknown): string | undefined {
+export function problem(parse: () => unknown): string | undefined {
   try {
     parse();
     return undefined;

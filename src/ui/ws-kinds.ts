@@ -2,6 +2,7 @@
 import type { SessionKind, SessionSpec, WireClose, WireConnect, WireControl, WireRetry } from '../bridge/protocol.js';
 import { parseHeaderLine, parseWsUrl } from '../wire/ws-url.js';
 import type { LogEntry } from './log-store.js';
+import { problem } from './validate.js';
 
 /** Kinds whose one connection is the session. */
 export function isClientKind(kind: SessionKind): boolean {
@@ -18,16 +19,6 @@ export const WS_FORM_DEFAULTS = {
   'ws-server': { host: '', port: '8080', encoding: 'utf8', path: '', subprotocols: '', origins: '', welcome: '', reply: '', echo: false, closeAfterReply: false, quit: '', chat: false },
   'ws-client': { url: 'ws://127.0.0.1:8080/', encoding: 'utf8', subprotocols: '', origin: '', headers: '', insecure: false },
 } satisfies Record<'ws-server' | 'ws-client', Record<string, string | boolean>>;
-
-/** The first problem of a check from src/wire, as a sentence for the field; undefined when it passes. */
-function problem(check: () => unknown): string | undefined {
-  try {
-    check();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
 
 /** The WebSocket fields' problems, by field (ports, hosts and templates are checked with the other kinds'). */
 export function checkWsFields(kind: SessionKind, v: Record<string, string | boolean>): Record<string, string> {

@@ -6,6 +6,7 @@ import { store } from '../store.js';
 import { SAVE_KINDS, type DialogState } from '../form.js';
 import { SaveFields } from './save-fields.js';
 import { Icon, kindIcon } from './icons.js';
+import { Banner } from './banner.js';
 import { WsFields } from './ws-fields.js';
 import { isClientKind } from '../ws-kinds.js';
 import { Check, COMMON_ENCODINGS, EncodingField, Field, FrameField, ListenFields, ServerBehaviourFields } from './form-fields.js';
@@ -176,23 +177,9 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
           <Fields d={d} />
           {SAVE_KINDS.has(d.kind) && <SaveFields d={d} />}
           {d.confirm && (
-            <div class="banner warn" role="alert" data-testid="confirm-exposure">
-              <Icon name="warn" />
-              <div>
-                <div>This session would be open beyond this machine: {d.confirm}</div>
-                <div class="muted small">Start it anyway, or listen on 127.0.0.1 / serve a folder of its own.</div>
-              </div>
-            </div>
+            <Banner kind="warn" message={`This session would be open beyond this machine: ${d.confirm}`} hint="Start it anyway, or listen on 127.0.0.1 / serve a folder of its own." testid="confirm-exposure" />
           )}
-          {d.formError && (
-            <div class="banner error" role="alert">
-              <Icon name="warn" />
-              <div>
-                <div>{d.formError.message}</div>
-                {d.formError.hint && <div class="muted small">{d.formError.hint}</div>}
-              </div>
-            </div>
-          )}
+          {d.formError && <Banner message={d.formError.message} hint={d.formError.hint} />}
         </div>
         <footer class="dialog-foot">
           <span class="muted small">Enter starts · Esc closes</span>

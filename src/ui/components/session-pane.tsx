@@ -10,6 +10,7 @@ import { Vis } from './vis.js';
 import { isData } from '../log-store.js';
 import { decodesLocally } from '../decode.js';
 import { Icon, kindIcon } from './icons.js';
+import { Banner } from './banner.js';
 import { LogView } from './log-view.js';
 import { isClientKind } from '../ws-kinds.js';
 import { SendBox } from './send-box.js';
@@ -106,15 +107,7 @@ function Header({ m }: { m: SessionModel }): JSX.Element {
           {i.kind !== 'tcp-client' && i.kind !== 'http' && <span class="count">{m.clientsTotal || m.clients.length}</span>}
         </button>
       </div>
-      {i.error && (
-        <div class="banner error" role="alert" data-testid="banner">
-          <Icon name="warn" />
-          <div>
-            <div>{i.error.message}</div>
-            {i.error.hint && <div class="muted small">{i.error.hint}</div>}
-          </div>
-        </div>
-      )}
+      {i.error && <Banner message={i.error.message} hint={i.error.hint} testid="banner" />}
     </header>
   );
 }
