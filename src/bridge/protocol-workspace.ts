@@ -73,7 +73,8 @@ export interface PageWorkspaceStart {
 /** The fields of a session spec, of every kind: a session saved over another of the same name replaces these and keeps the rest. */
 export const SPEC_FIELDS: readonly string[] = [
   'kind', 'host', 'port', 'encoding', 'frame', 'welcome', 'reply', 'quit', 'echo', 'closeAfterReply', 'chat', 'rules', 'remote', 'root',
-  'listing', 'path', 'subprotocols', 'origins', 'url', 'origin', 'headers', 'insecure', 'target', 'udp', 'ws', 'faults',
+  'listing', 'path', 'subprotocols', 'origins', 'url', 'origin', 'headers', 'insecure', 'target', 'udp', 'ws', 'faults', 'saveTo', 'overwrite',
+  'reconnect',
 ];
 
 /** The fields of a quick message sockit reads. */
