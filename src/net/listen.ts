@@ -93,6 +93,14 @@ export abstract class ListeningSession<S extends net.Server = net.Server> extend
     return this.boundPort;
   }
 
+  /** Listens with one more server on `host`; its later failures become `error` events. */
+  protected async addServer(server: S, host: string, port: number): Promise<void> {
+    await listenServer(server, { host, port, ipv6Only: false, backlog: 4096 }, (e) =>
+      this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_NETWORK', message: e.message }),
+    );
+    this.servers.push(server);
+  }
+
   /**
    * Binds on `host` (every interface when omitted) with `bind`, which adds each server it binds to
    * `servers`, then tells where (`listening`); a failure is a BindError naming the address.

@@ -11,7 +11,6 @@ import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
 import type { ReadSettings } from './conversation.js';
 import type { CloseHow } from './events.js';
-import { listenServer } from './listen.js';
 import { Relay, resetSide, type RelayHost, type RelayInfo, type RelaySide } from './relay.js';
 import { RelaySession, type RelayEndpoints, type RelayFaultOptions } from './relay-session.js';
 import type { SessionEvent } from './session.js';
@@ -109,10 +108,7 @@ export class TcpProxy extends RelaySession implements RelayHost {
   private async bind(host: string, port: number): Promise<void> {
     // a plain client is not read until its target answers; a TLS client is read for its handshake
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: !this.secureContext, noDelay: true }, (s) => this.accept(s));
-    await listenServer(server, { host, port, ipv6Only: false, backlog: 4096 }, (e) =>
-      this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_NETWORK', message: e.message }),
-    );
-    this.servers.push(server);
+    await this.addServer(server, host, port);
   }
 
   private accept(raw: net.Socket): void {

@@ -7,7 +7,7 @@ import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
 import type { BehaviourOptions } from './behaviour.js';
 import type { ConversationInfo } from './conversation.js';
-import { ListeningSession, listenServer } from './listen.js';
+import { ListeningSession } from './listen.js';
 import type { SessionEvent, TextOptions } from './session.js';
 import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
 import { ConnectionProgram } from './exec.js';
@@ -137,10 +137,7 @@ export class TcpServer extends ListeningSession {
         this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_TLS', message: `a TLS handshake${peer} failed: ${err.message}` });
       });
     }
-    await listenServer(server, { host, port, ipv6Only: false, backlog: 4096 }, (e) =>
-      this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_NETWORK', message: e.message }),
-    );
-    this.servers.push(server);
+    await this.addServer(server, host, port);
   }
 
   private accept(socket: net.Socket): void {

@@ -10,7 +10,7 @@ import { UsageError, type SockitError } from '../errors.js';
 import { buildBlockList, type AccessLists } from '../net/access.js';
 import { localOf, peerOf } from '../net/address.js';
 import type { ReadSettings } from '../net/conversation.js';
-import { ListeningSession, listenServer } from '../net/listen.js';
+import { ListeningSession } from '../net/listen.js';
 import type { TargetTlsOptions } from '../net/proxy.js';
 import type { RelayInfo } from '../net/relay.js';
 import type { RelayEndpoints } from '../net/relay-session.js';
@@ -101,10 +101,7 @@ export class WsProxy extends ListeningSession<http.Server | https.Server> implem
       this.showRequest(req, req.socket, 426, 'not a WebSocket upgrade request');
     });
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.upgrade(req, socket, head));
-    await listenServer(server, { host, port, ipv6Only: false, backlog: 4096 }, (e) =>
-      this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_NETWORK', message: e.message }),
-    );
-    this.servers.push(server);
+    await this.addServer(server, host, port);
   }
 
   /** A client asks to upgrade: the same upgrade is asked of the target first, and the client gets its answer. */

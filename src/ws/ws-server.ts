@@ -10,7 +10,7 @@ import { localOf, peerOf } from '../net/address.js';
 import type { BehaviourOptions } from '../net/behaviour.js';
 import type { ConversationInfo } from '../net/conversation.js';
 import type { WsHandshake } from '../net/events.js';
-import { ListeningSession, listenServer } from '../net/listen.js';
+import { ListeningSession } from '../net/listen.js';
 import type { SessionEvent, TextOptions } from '../net/session.js';
 import { DEFAULT_MAX_PENDING_BYTES } from '../net/socket-conversation.js';
 import { WsConversation, type WsSettings } from './ws-conversation.js';
@@ -133,10 +133,7 @@ export class WsServer extends ListeningSession<http.Server | https.Server> {
         this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_TLS', message: `a TLS handshake${peer} failed: ${err.message}` });
       });
     }
-    await listenServer(server, { host, port, ipv6Only: false, backlog: 4096 }, (e) =>
-      this.emitEvent({ event: 'error', code: 'SOCKIT_ERR_NETWORK', message: e.message }),
-    );
-    this.servers.push(server);
+    await this.addServer(server, host, port);
   }
 
   /** A request that did not ask to upgrade: say what this is, with 426 Upgrade Required. */
