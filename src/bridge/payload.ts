@@ -2,8 +2,7 @@
 import { UsageError } from '../errors.js';
 import { encodeText } from '../wire/codec.js';
 import { encodeFrame, type FrameSpec } from '../wire/framing.js';
-import { hexMessageSource } from '../wire/hex.js';
-import { unescapeText } from '../wire/template.js';
+import { encodeHexText, unescapeText } from '../wire/template.js';
 import { compileMessage, type Message } from '../wire/message.js';
 import { describeValue } from './hub-error.js';
 import type { Payload } from './protocol.js';
@@ -52,8 +51,7 @@ export function compilePayload(payload: Payload, encoding: string, frame: FrameS
   if (payload.kind === 'base64') return constant(Buffer.from(textField(payload.data, 'base64 data'), 'base64'));
   // hex is exactly the bytes typed (with its "text" pieces and escapes): a line ending is a text-mode setting
   if (payload.kind === 'hex') {
-    const bytes = compileMessage(hexMessageSource(textField(payload.hex, 'hex'), 'hex'), { encode: (t) => encodeText(t, encoding), name: 'hex' }).render();
-    return constant(framed(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+    return constant(framed(encodeHexText(textField(payload.hex, 'hex'), encoding, 'hex')));
   }
   if (payload.kind !== 'text' && payload.kind !== 'message') throw new UsageError(`message: unknown payload kind ${describeValue((payload as { kind?: unknown }).kind)}`);
   const eol = lineEnding(payload.eol);

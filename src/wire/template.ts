@@ -1,6 +1,7 @@
 // Message builders bound to a text encoding, producing Buffers for Node's sockets.
 import { encodeText } from './codec.js';
 import { applyEscapes, compileMessage, type Message, type MessageContext } from './message.js';
+import { hexMessageSource } from './hex.js';
 
 /** What a template may refer to (see {@link MessageContext}). */
 export type TemplateContext = MessageContext;
@@ -24,4 +25,12 @@ export function compileTemplate(source: string, encoding = 'utf8', name = '--rep
 /** Applies only the escapes (braces stay as typed): for lines typed at a prompt. */
 export function unescapeText(source: string, encoding = 'utf8', name = '--send'): Buffer {
   return asBuffer(applyEscapes(source, (t) => encodeText(t, encoding), name));
+}
+
+/**
+ * Hex as `--send-hex` and the page's hex mode take it: hex bytes, `\r \n \t \0 \\` escapes and
+ * `"quoted text"` in `encoding` (see {@link hexMessageSource}).
+ */
+export function encodeHexText(source: string, encoding = 'utf8', name = 'hex'): Buffer {
+  return compileTemplate(hexMessageSource(source, name), encoding, name).render();
 }

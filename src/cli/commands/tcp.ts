@@ -6,9 +6,8 @@ import { TcpServer, type TcpServerOptions } from '../../net/tcp-server.js';
 import { TcpClient } from '../../net/tcp-client.js';
 import { encodeText, createDecoder } from '../../wire/codec.js';
 import { describeFrame, encodeFrame } from '../../wire/framing.js';
-import { parseHex } from '../../wire/hex.js';
 import { parseInteger, parseTarget } from '../../wire/endpoint.js';
-import { unescapeText } from '../../wire/template.js';
+import { encodeHexText, unescapeText } from '../../wire/template.js';
 import { formatTlsPeer } from '../../net/tls-info.js';
 import type { SessionEvent } from '../../net/session.js';
 import { SockitError, UsageError } from '../../errors.js';
@@ -150,7 +149,7 @@ function sendToEachClient(server: TcpServer, file: InputFile): void {
 
 /** A typed line as one message: hex with --send-hex, else text, framed. */
 function encodeLine(text: string, data: DataOptions): Buffer {
-  return data.sendHex ? encodeFrame(data.frame, Buffer.from(parseHex(text, 'typed hex'))) : encodeFrame(data.frame, encodeText(text, data.encoding), true);
+  return data.sendHex ? encodeFrame(data.frame, encodeHexText(text, data.encoding, 'typed hex')) : encodeFrame(data.frame, encodeText(text, data.encoding), true);
 }
 
 /** `tcp connect`'s options, typed. */
@@ -192,7 +191,7 @@ function readConnectOptions(hostArg: string, portArg: string | undefined, raw: R
     connectTimeoutMs: raw.whole('connectTimeout', '--connect-timeout', 1)!,
     idleTimeoutMs: raw.seconds('idleTimeout', '--idle-timeout'),
     sends: (raw.list('send') ?? []).map((s) =>
-      data.sendHex ? encodeFrame(data.frame, Buffer.from(parseHex(s, '--send'))) : encodeFrame(data.frame, unescapeText(s, data.encoding)),
+      data.sendHex ? encodeFrame(data.frame, encodeHexText(s, data.encoding, '--send')) : encodeFrame(data.frame, unescapeText(s, data.encoding)),
     ),
     tls: raw.flag('tls'),
     insecure: raw.flag('insecure'),

@@ -4,9 +4,8 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { UdpSocket, checkDatagramSize, MAX_DATAGRAM_IPV6, type UdpSocketOptions } from '../../net/udp-socket.js';
 import { encodeText } from '../../wire/codec.js';
-import { parseHex } from '../../wire/hex.js';
 import { parsePort, parseTarget } from '../../wire/endpoint.js';
-import { unescapeText } from '../../wire/template.js';
+import { encodeHexText, unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
   addAccessOptions, addAnswerOptions, addCaptureOption, addLogOption, startLog, addListenHostOption, addOutputOptions, addSendOptions, addTextOptions, collect, dataRenderer, Output,
@@ -99,7 +98,7 @@ async function udpListen(o: ListenOptions): Promise<CommandResult> {
 
 /** Encodes one typed line (or argument) as a datagram: hex with --send-hex, else text with escapes. */
 function toDatagram(text: string, data: DataOptions, name: string, escapes: boolean): Buffer {
-  if (data.sendHex) return Buffer.from(parseHex(text, name));
+  if (data.sendHex) return encodeHexText(text, data.encoding, name);
   return escapes ? unescapeText(text, data.encoding, name) : encodeText(text, data.encoding);
 }
 

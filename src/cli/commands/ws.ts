@@ -7,10 +7,9 @@ import type { WsClient, WsClientOptions } from '../../ws/ws-client.js';
 import type { WsServerOptions } from '../../ws/ws-server.js';
 import { describeCloseCode } from '../../ws/close-codes.js';
 import { encodeText } from '../../wire/codec.js';
-import { parseHex } from '../../wire/hex.js';
 import { parseSize } from '../../wire/endpoint.js';
 import { parseHeaderLine } from '../../wire/ws-url.js';
-import { unescapeText } from '../../wire/template.js';
+import { encodeHexText, unescapeText } from '../../wire/template.js';
 import { SockitError, UsageError } from '../../errors.js';
 import {
   addCaptureOption, addLogOption, startLog, addConnectionServerOptions, addListenHostOption, addPayloadOption, addRuleOptions, readRuleOptions, RULE_FLAGS, SHOW_OPTION, addOutputOptions, addSendOptions, collect, CONNECTION_SERVER_FLAGS, dataRenderer, delay, loadServerTls,
@@ -122,7 +121,7 @@ async function wsListen(o: ListenOptions): Promise<CommandResult> {
 
 /** A typed line as a message: hex with --send-hex, else text in the encoding. */
 function typedMessage(text: string, data: DataOptions): Buffer {
-  return data.sendHex ? Buffer.from(parseHex(text, 'typed hex')) : encodeText(text, data.encoding);
+  return data.sendHex ? encodeHexText(text, data.encoding, 'typed hex') : encodeText(text, data.encoding);
 }
 
 function readFileOption(path: string, flag: string): Buffer {
@@ -164,7 +163,7 @@ function readConnectOptions(url: string, raw: RawOptions): ConnectOptions {
     repeat: raw.whole('repeat', '--repeat', 1)!,
     intervalMs: raw.whole('interval', '--interval')!,
     fragment: fragment === undefined ? undefined : parseSize(fragment, '--fragment', 1, 2 ** 32 - 1),
-    sends: (raw.list('send') ?? []).map((s) => (data.sendHex ? Buffer.from(parseHex(s, '--send')) : Buffer.from(unescapeText(s, data.encoding)))),
+    sends: (raw.list('send') ?? []).map((s) => (data.sendHex ? encodeHexText(s, data.encoding, '--send') : Buffer.from(unescapeText(s, data.encoding)))),
     binary: data.sendHex || raw.flag('binary') ? true : undefined,
     client: {
       ...readRuleOptions(raw),
