@@ -31,6 +31,11 @@ export interface Link {
   end(reason: string): void;
   /** Ends it at once (a TCP reset where there is a connection), recording why. */
   reset(reason: string): void;
+  /**
+   * Keeps the connection open for an answer still to come, after the peer has finished sending;
+   * the returned function lets it end. Links that end with their peer have none.
+   */
+  hold?(): () => void;
 }
 
 const asBuffer = (u: Uint8Array): Buffer => (Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength));
@@ -145,7 +150,15 @@ export class Behaviour {
     };
     if (rule.action === 'ignore') return false;
     if (rule.delayMs > 0) {
-      setTimeout(run, rule.delayMs).unref();
+      // a peer that half-closes still gets the delayed answer
+      const release = link.hold?.();
+      setTimeout(() => {
+        try {
+          run();
+        } finally {
+          release?.();
+        }
+      }, rule.delayMs).unref();
       return false;
     }
     run();

@@ -77,6 +77,12 @@ test('tcp listen answers a client that has half-closed: the reply to its last li
   const py = await runPeer('tcp_send_then_shutdown.py', ['127.0.0.1', port, 'one\ntwo']);
   assert.equal(py.code, 0, py.stderr);
   assert.equal(py.stdout, 'one!\ntwo!\n');
+  // a rule's delayed answer to the last line still arrives after the client finished sending
+  const delayed = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--frame', 'line', '--rule', 'last => delay:300 late {data}\\n', '--json']);
+  const delayedPort = await delayed.port();
+  const late = await runPeer('tcp_send_then_shutdown.py', ['127.0.0.1', delayedPort, 'first\nlast']);
+  assert.equal(late.code, 0, late.stderr);
+  assert.equal(late.stdout, 'late last\n');
   // a program answers after the client finished sending: its whole answer still arrives
   const upper = spawnCli(t, ['tcp', 'listen', '0', '-H', '127.0.0.1', '--exec', "sed -u 's/.*/<&>/'", '--json']);
   const upperPort = await upper.port();
