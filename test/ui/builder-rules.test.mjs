@@ -113,6 +113,31 @@ describe('message builders and rules in the page', { skip: skipWithoutChromium()
     await rule(2).getByTestId('rule-hits').filter({ hasText: '2 hits' }).waitFor();
   });
 
+  test('a rule whose two fields are typed before the page draws again keeps both (a fast typist on a busy machine)', async (t) => {
+    const ui = await uiFor(t);
+    const page = await openApp(t, browser, ui.url);
+    const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
+    await page.getByTestId('rules-toggle').click();
+    await page.getByTestId('add-rule').click();
+    await page.getByTestId('rule-match').first().waitFor();
+    // one task: match, reply and Enter arrive with no drawing in between
+    await page.evaluate(() => {
+      const field = (name) => document.querySelector(`[data-testid="rule"] [data-testid="${name}"]`);
+      const type = (el, value) => {
+        el.value = value;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      };
+      type(field('rule-match'), 'PING');
+      type(field('rule-reply'), 'PONG\\n');
+      field('rule-reply').dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    });
+    await waitFor(() => ui.bridge.hub.list()[0].spec.rules?.length === 1 || undefined, { what: 'the rule applied', detail: () => JSON.stringify(ui.bridge.hub.list()[0].spec) });
+    assert.deepEqual(ui.bridge.hub.list()[0].spec.rules.map((r) => [r.match, r.reply]), [['PING', 'PONG\\n']]);
+    const ping = pythonPeer(t, 'tcp_ask_client.py', ['127.0.0.1', port, 'text:PING\\n']);
+    await ping.waitLine(/^closed$/, 'the PONG at the python3 client');
+    assert.equal(ping.lines[1], 'reply 50 4f 4e 47 0a');
+  });
+
   test('rules given in the new-session form start with the session; a bad match is refused beside its field', async (t) => {
     const ui = await uiFor(t);
     const page = await openApp(t, browser, ui.url);
@@ -126,7 +151,10 @@ describe('message builders and rules in the page', { skip: skipWithoutChromium()
     await dialog.locator('[name="rules.0.reply"]').fill('OK\\n');
     await page.getByTestId('start-session').click();
     await dialog.getByTestId('rule-error').filter({ hasText: "'0' in a hex pattern is not a byte" }).waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'rules.0.match');
+    // focus moves once the form has drawn its errors
+    let focused;
+    const onMatch = async () => (focused = await page.evaluate(() => document.activeElement?.getAttribute('name'))) === 'rules.0.match' || undefined;
+    await waitFor(onMatch, { what: 'focus on the bad match', detail: () => `focus on ${focused}` });
     await dialog.locator('[name="rules.0.match"]').fill('/^GET (?<what>\\w+)/');
     await dialog.locator('[name="rules.0.reply"]').fill('got {what}\\n');
     await page.getByTestId('start-session').click();

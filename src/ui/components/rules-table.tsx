@@ -1,5 +1,6 @@
 // The rules table of server sessions, in the new-session form and in the session's pane: add, edit, reorder, toggle, hit counts, each problem beside its field.
 import type { JSX } from 'preact';
+import { useRef } from 'preact/hooks';
 import { NEW_RULE, type RuleRow } from '../builder.js';
 import { Icon } from './icons.js';
 import { store } from '../store.js';
@@ -19,18 +20,25 @@ const ACTIONS: RuleRow['action'][] = ['reply', 'close', 'reset', 'ignore'];
 
 /** The rules, one row each, and a button to add one. */
 export function RulesTable({ rows, errors, hits, onChange, disabled }: TableProps): JSX.Element {
-  const set = (i: number, patch: Partial<RuleRow>, commit: boolean) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)), commit);
+  // edits build on the last rows handed on, not the last rendered: two fields typed before a render must both count
+  const latest = useRef(rows);
+  latest.current = rows;
+  const emit = (next: RuleRow[], commit: boolean) => {
+    latest.current = next;
+    onChange(next, commit);
+  };
+  const set = (i: number, patch: Partial<RuleRow>, commit: boolean) => emit(latest.current.map((r, j) => (j === i ? { ...r, ...patch } : r)), commit);
   const move = (i: number, by: number) => {
-    const next = [...rows];
+    const next = [...latest.current];
     const [r] = next.splice(i, 1);
     next.splice(i + by, 0, r!);
-    onChange(next, true);
+    emit(next, true);
   };
   const onKey = (e: KeyboardEvent) => {
     // in the pane Enter applies the rules; in the form it starts the session, which applies them too
     if (e.key === 'Enter' && hits) {
       e.preventDefault();
-      onChange([...rows], true);
+      emit([...latest.current], true);
     }
   };
   const text = (i: number, field: 'match' | 'reply' | 'delayMs', props: { label: string; placeholder: string; cls?: string; off?: boolean }) => {
@@ -48,7 +56,7 @@ export function RulesTable({ rows, errors, hits, onChange, disabled }: TableProp
         spellcheck={false}
         autoComplete="off"
         onInput={(e) => set(i, { [field]: (e.currentTarget as HTMLInputElement).value }, false)}
-        onBlur={() => onChange([...rows], true)}
+        onBlur={() => emit([...latest.current], true)}
         onKeyDown={onKey}
         data-testid={`rule-${field === 'delayMs' ? 'delay' : field}`}
       />
@@ -82,7 +90,7 @@ export function RulesTable({ rows, errors, hits, onChange, disabled }: TableProp
               <button type="button" class="icon-btn" disabled={disabled || i === rows.length - 1} onClick={() => move(i, 1)} aria-label={`Move rule ${i + 1} down`} title="Later" data-testid="rule-down">
                 <Icon name="down" size={13} />
               </button>
-              <button type="button" class="icon-btn" disabled={disabled} onClick={() => onChange(rows.filter((_, j) => j !== i), true)} aria-label={`Delete rule ${i + 1}`} title="Delete this rule" data-testid="rule-delete">
+              <button type="button" class="icon-btn" disabled={disabled} onClick={() => emit(latest.current.filter((_, j) => j !== i), true)} aria-label={`Delete rule ${i + 1}`} title="Delete this rule" data-testid="rule-delete">
                 <Icon name="x" size={13} />
               </button>
             </span>
@@ -95,7 +103,7 @@ export function RulesTable({ rows, errors, hits, onChange, disabled }: TableProp
         );
       })}
       <div class="rules-head">
-        <button type="button" class="btn small" disabled={disabled} onClick={() => onChange([...rows, { ...NEW_RULE }], false)} data-testid="add-rule">
+        <button type="button" class="btn small" disabled={disabled} onClick={() => emit([...latest.current, { ...NEW_RULE }], false)} data-testid="add-rule">
           <Icon name="plus" size={13} /> Add rule
         </button>
         <span class="muted small">First match wins; unmatched messages get the reply or echo, if any.</span>
