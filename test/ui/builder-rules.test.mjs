@@ -38,8 +38,10 @@ describe('message builders and rules in the page', { skip: skipWithoutChromium()
     await page.getByTestId('eol').selectOption('crlf');
     await page.locator('[data-append="xor8"]').click();
     await page.getByTestId('message').fill('AT{x}');
-    const textHex = (await preview.getAttribute('data-hex')).toLowerCase();
-    assert.equal(textHex, hexOf(compileMessage('AT\\{x\\}{xor8}\r\n').render()), 'typed braces stay text; XOR, then CRLF');
+    // typed braces stay text; XOR, then CRLF (read once the page has drawn the new text's preview)
+    const textHex = hexOf(compileMessage('AT\\{x\\}{xor8}\r\n').render());
+    let previewed;
+    await waitFor(async () => (previewed = (await preview.getAttribute('data-hex'))?.toLowerCase()) === textHex || undefined, { what: 'the preview of AT{x} with XOR and CRLF', detail: () => `the preview shows ${previewed}` });
     await page.getByTestId('message').press('Enter');
     await waitFor(() => peer.lines.length > 2, { what: 'the text at the python3 client', detail: () => peer.lines.join('\n') });
     assert.equal(peer.lines[2].replace(/ /g, ''), textHex);
