@@ -8,6 +8,7 @@ import { startUi } from '../../dist/bridge/ui-server.js';
 import { connectWs, listenWs } from '../../dist/index.js';
 import { ROOT } from '../helpers/index.mjs';
 import { recorder } from '../ws/helpers.mjs';
+import { createSession, logRow, send } from './chromium.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output', 'ui');
@@ -26,32 +27,6 @@ async function openApp(t) {
   await page.goto(ui.url);
   await page.getByTestId('link-status').filter({ hasText: 'connected' }).waitFor();
   return page;
-}
-
-/** Fills the new-session form of `kind` and starts it; resolves with the port in the state line, if any. */
-async function createSession(page, kind, fields) {
-  await page.getByTestId('new-session').click();
-  const dialog = page.getByTestId('new-dialog');
-  await dialog.locator(`[data-kind="${kind}"]`).click();
-  for (const [name, value] of Object.entries(fields)) {
-    const el = dialog.locator(`[name="${name}"]`);
-    if (typeof value === 'boolean') await el.setChecked(value);
-    else await el.fill(String(value));
-  }
-  await page.getByTestId('start-session').click();
-  await dialog.waitFor({ state: 'detached' });
-  const state = page.getByTestId('state');
-  await state.filter({ hasText: /listening|connected/ }).waitFor();
-  const m = /port (\d+)/.exec(await state.textContent());
-  return m ? Number(m[1]) : undefined;
-}
-
-const logRow = (page, dir, text) => page.locator(`.log .row.${dir}`, { hasText: text }).first();
-
-async function send(page, text, mode = 'text') {
-  await page.getByTestId(`send-${mode}`).click();
-  await page.getByTestId('message').fill(text);
-  await page.getByTestId('message').press('Enter');
 }
 
 describe('WebSocket sessions in the page', { skip: skipUnless('chromium') }, () => {
@@ -87,7 +62,7 @@ describe('WebSocket sessions in the page', { skip: skipUnless('chromium') }, () 
     await page.locator('[data-testid=clients] .client').first().waitFor();
     await send(page, 'from the page');
     await rec.waitEvent((e) => e.event === 'data' && e.text === 'from the page' && e.opcode === 'text', 'a text frame from the page');
-    await send(page, '01 02 03', 'hex');
+    await send(page, '01 02 03', { mode: 'hex' });
     // the reply to the binary message came back binary too ('got \xde\xad'); the page's hex is its own binary frame
     const gotDead = Buffer.from('got \xde\xad', 'latin1').toString('hex');
     await rec.waitEvent((e) => e.event === 'data' && e.opcode === 'binary' && e.payload.toString('hex') === gotDead, 'the binary reply to the binary message');
@@ -125,7 +100,7 @@ describe('WebSocket sessions in the page', { skip: skipUnless('chromium') }, () 
     await logRow(page, 'sys', 'subprotocol v2').waitFor();
     await send(page, '你好');
     await logRow(page, 'in', '你好').locator('[data-testid=frame-tag]', { hasText: 'text' }).waitFor();
-    await send(page, 'ff 00', 'hex');
+    await send(page, 'ff 00', { mode: 'hex' });
     await rec.waitEvent((e) => e.event === 'data' && e.opcode === 'binary' && e.payload.toString('hex') === 'ff00', 'the binary frame');
     await page.screenshot({ path: join(SHOTS, 'ws-client.png') });
     server.disconnect(1, 'bye now', 4002);
