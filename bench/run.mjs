@@ -1,5 +1,5 @@
 // The TCP benchmark: builds sockit and the C programs, runs every echo server side by side on loopback, prints one table of ratios, writes JSON and an SVG chart.
-// usage: node bench/run.mjs [--rounds=5] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client,ws,relay] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--out=<name>]
+// usage: node bench/run.mjs [--rounds=5] [--seconds=2] [--warmup=0.5] [--idle=10000] [--idle-rounds=2] [--only=rr1,rr100,stream,idle,faces,client,ws,relay] [--servers=c,node,sockit,...] [--quick] [--no-build] [--baseline=<dir>] [--unpinned=node,sockit,...] [--out=<name>]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -80,6 +80,13 @@ if (args.baseline) {
     ...s, id: `base${s.id.slice(6)}`, label: `${s.label} (baseline)`, cmd: () => s.cmd().map((a) => (a === CLI ? baseCli : a)),
   }));
   SERVERS.splice(3, 0, ...rows);
+}
+
+// --unpinned=<ids>: those servers again with neither server nor client pinned, as a user runs them, side by side with the pinned rows
+if (args.unpinned) {
+  const ids = String(args.unpinned).split(',');
+  const rows = SERVERS.filter((s) => ids.includes(s.id)).map((s) => ({ ...s, id: `${s.id}-free`, label: `${s.label} (unpinned)`, unpinned: true, idle: false }));
+  SERVERS.push(...rows);
 }
 
 /** What each scenario asks of the C load client. */
@@ -198,7 +205,7 @@ async function runThroughput(servers, scenarios) {
         runs[sc.id] ??= {};
         for (const srv of order) {
           if (!measures(sc, srv.def)) continue;
-          const r = await runLoad(sc, srv.port, (config.warmup + config.seconds) * 1000 + 15000, srv.pid);
+          const r = await runLoad(sc, srv.port, (config.warmup + config.seconds) * 1000 + 15000, srv.pid, srv.def.unpinned);
           (runs[sc.id][srv.def.id] ??= []).push(r);
           if (srv.outPath) fs.truncateSync(srv.outPath, 0); // --json/log faces write a lot; the file is opened for appending
           // the capture goes on writing at its offset: what was written is freed (the file becomes sparse)
@@ -227,11 +234,13 @@ function summarise(sc, runsByServer) {
     const rates = runs.map((r) => (r.ok ? r.rate : NaN));
     const vs = (ref) =>
       median(Array.from({ length: rounds }, (_, i) => rates[i] / (runsByServer[ref]?.[i]?.ok ? runsByServer[ref][i].rate : NaN)));
+    // unpinned rows are compared with the unpinned references where those were measured
+    const peer = (ref) => (id.endsWith('-free') && runsByServer[`${ref}-free`] ? `${ref}-free` : ref);
     servers[id] = {
       median: median(rates),
-      vsNode: vs('node'),
-      vsC: vs('c'),
-      vsQuiet: vs('sockit'),
+      vsNode: vs(peer('node')),
+      vsC: vs(peer('c')),
+      vsQuiet: vs(peer('sockit')),
       ...(sc.ref ? { vsRef: vs(sc.ref) } : {}),
       p99ms: median(runs.map((r) => r.p99_ms ?? NaN)),
       serverCpu: median(runs.map((r) => r.server_cpu ?? NaN)),
@@ -319,7 +328,7 @@ async function startServer(def) {
   fs.writeFileSync(outPath, '');
   const outFd = fs.openSync(outPath, 'a');
   const fixed = def.fixedPort ? await freePort() : undefined;
-  const child = spawnPinned(def.cpu ?? 0, def.cmd(fixed), { stdio: ['ignore', outFd, outFd] });
+  const child = spawnPinned(def.unpinned ? undefined : (def.cpu ?? 0), def.cmd(fixed), { stdio: ['ignore', outFd, outFd] });
   fs.closeSync(outFd);
   const exited = new Promise((r) => child.on('exit', r));
   const fail = (what) => {
@@ -352,10 +361,10 @@ async function startServer(def) {
 }
 
 /** Runs the scenario's client once; its last JSON line is the result, with the server's CPU use (cores) after the warm-up. */
-function runLoad(sc, port, timeoutMs, serverPid) {
+function runLoad(sc, port, timeoutMs, serverPid, unpinned = false) {
   return new Promise((resolve) => {
     const cmd = sc.client === 'sockit load' ? [process.execPath, CLI, ...sc.load(port)] : [LOAD, ...sc.load(port)];
-    const child = spawnPinned(1, cmd.map(String), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnPinned(unpinned ? undefined : 1, cmd.map(String), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let cpuMark;
@@ -388,9 +397,9 @@ function fromSockitLoad(r) {
     : { rate: r.messagesReceived / seconds, seconds, p50_ms: r.latency?.p50, p99_ms: r.latency?.p99, errors };
 }
 
-/** Spawns with the open files limit raised and, when possible, pinned to one CPU. */
+/** Spawns with the open files limit raised and, when possible and a CPU is given, pinned to it. */
 function spawnPinned(cpu, cmd, options) {
-  const pin = PIN ? `taskset -c ${cpu} ` : '';
+  const pin = PIN && cpu !== undefined ? `taskset -c ${cpu} ` : '';
   return spawn('bash', ['-c', `ulimit -n ${FD_LIMIT} 2>/dev/null; exec ${pin}"$@"`, 'bash', ...cmd], { ...options, env: { ...process.env, NO_COLOR: '1' } });
 }
 
