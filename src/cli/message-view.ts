@@ -1,6 +1,6 @@
 // How one message is shown to people: a bounded prefix (--show) with the rest counted, text that cannot drive the terminal, or hex beside the text in the message's encoding.
 import { createDecoder, decodeText } from '../wire/codec.js';
-import { formatHexDump } from '../wire/hex.js';
+import { hexDumpRows } from '../wire/hex.js';
 import { formatBytes } from '../wire/format-bytes.js';
 import type { TextOptions } from '../net/session.js';
 
@@ -67,17 +67,19 @@ const HEX_COLUMNS = 10 + 39;
  * ASCII, so the column stays aligned with the bytes.
  */
 export function hexDumpWithText(bytes: Uint8Array, encoding: string): string {
-  const plain = formatHexDump(bytes);
+  return hexDumpWithTextRows(bytes, encoding).join('\n');
+}
+
+/** The rows of `hexDumpWithText`, for a writer that takes them one at a time. */
+export function hexDumpWithTextRows(bytes: Uint8Array, encoding: string): string[] {
+  const plain = hexDumpRows(bytes);
   if (!bytes.some((b) => b >= 0x80) || undecodable(decodeText(bytes, encoding))) return plain;
   const decoder = createDecoder(encoding);
-  return plain
-    .split('\n')
-    .map((line, row) => {
-      const text = decoder.write(Buffer.from(bytes.subarray(row * 16, row * 16 + 16)));
-      // invisible and combining characters would shift or hide what follows
-      return `${line.slice(0, HEX_COLUMNS)}  ${text.replace(/[\p{Cc}\p{Cf}\p{M}\p{Zl}\p{Zp}]/gu, '.')}`;
-    })
-    .join('\n');
+  return plain.map((line, row) => {
+    const text = decoder.write(Buffer.from(bytes.subarray(row * 16, row * 16 + 16)));
+    // invisible and combining characters would shift or hide what follows
+    return `${line.slice(0, HEX_COLUMNS)}  ${text.replace(/[\p{Cc}\p{Cf}\p{M}\p{Zl}\p{Zp}]/gu, '.')}`;
+  });
 }
 
 /**

@@ -1,9 +1,10 @@
 // Rendering of session events for people (coloured lines) or scripts (NDJSON), with batched writes.
-import { toJsonLine, type PayloadForm, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
+import { writeJsonLine, type DataEvent, type JsonSink, type PayloadForm, type SendEvent, type SessionEvent, type WsHandshake, type WsOpcode } from '../net/session.js';
 import { describeCloseCode } from '../ws/close-codes.js';
 import { describeFaults } from '../wire/faults.js';
 import { formatTlsPeer } from '../net/tls-info.js';
-import { clipMessage, guessEncoding, hexDumpWithText, moreNote, undecodable } from './message-view.js';
+import { writeHexInto } from '../wire/hex.js';
+import { clipMessage, guessEncoding, hexDumpWithTextRows, moreNote, undecodable } from './message-view.js';
 
 const writers = new Set<LineWriter>();
 
@@ -12,10 +13,17 @@ export function flushAllWriters(): void {
   for (const w of writers) w.flush();
 }
 
-/** A stream writer that batches lines into one write per tick (many small writes are slow). */
-export class LineWriter {
-  private buffer: string[] = [];
-  private size = 0;
+/** Bytes a writer gathers before it writes them: large enough for few writes, small enough to reuse. */
+const CHUNK = 64 * 1024;
+
+/**
+ * A stream writer that gathers lines as bytes in one reused buffer and writes them once per tick
+ * (many small writes are slow). Lines are encoded as they come, never joined into one string: a
+ * string past 128 KiB is slow to make in V8, and a busy log's batch is larger than that.
+ */
+export class LineWriter implements JsonSink {
+  private readonly chunk = Buffer.allocUnsafeSlow(CHUNK);
+  private used = 0;
   private scheduled = false;
 
   constructor(private readonly stream: NodeJS.WritableStream) {
@@ -23,20 +31,41 @@ export class LineWriter {
   }
 
   write(text: string): void {
-    this.buffer.push(text);
-    this.size += text.length;
-    if (this.size > 65536) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+    // most text is short: its byte length is counted only when it might not fit
+    if (text.length * 3 > CHUNK - this.used && Buffer.byteLength(text) > CHUNK - this.used) {
+      this.flush();
+      if (text.length * 3 > CHUNK && Buffer.byteLength(text) > CHUNK) {
+        this.stream.write(text);
+        return;
+      }
     }
+    this.used += this.chunk.write(text, this.used);
+    this.schedule();
   }
 
   line(text: string): void {
-    this.write(text + '\n');
+    this.write(text);
+    this.newline();
   }
 
-  /** Writes bytes exactly as given, after the text batched before them. */
+  newline(): void {
+    if (this.used === CHUNK) this.flush();
+    this.chunk[this.used++] = 0x0a;
+    this.schedule();
+  }
+
+  /** Bytes as hex digits, written in pieces straight into the buffer. */
+  hex(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; ) {
+      if (CHUNK - this.used < 2) this.flush();
+      const n = Math.min((CHUNK - this.used) >> 1, bytes.length - i);
+      this.used = writeHexInto(bytes.subarray(i, i + n), this.chunk, this.used);
+      i += n;
+    }
+    this.schedule();
+  }
+
+  /** Writes bytes exactly as given, after the text gathered before them. */
   bytes(data: Buffer): void {
     this.flush();
     this.stream.write(data);
@@ -44,11 +73,19 @@ export class LineWriter {
 
   flush(): void {
     this.scheduled = false;
-    if (this.buffer.length === 0) return;
-    const text = this.buffer.join('');
-    this.buffer = [];
-    this.size = 0;
-    this.stream.write(text);
+    if (this.used === 0) return;
+    // a copy goes to the stream: a socket or a terminal may hold it until written, and the buffer is reused
+    const out = Buffer.from(this.chunk.subarray(0, this.used));
+    this.used = 0;
+    this.stream.write(out);
+  }
+
+  private schedule(): void {
+    if (this.used >= CHUNK) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 }
 
@@ -121,7 +158,10 @@ export interface RenderOptions {
 export function createEventRenderer(writer: LineWriter, options: RenderOptions): (e: SessionEvent) => void {
   if (options.json) {
     const payload = options.payload ?? 'hex';
-    return (e) => writer.line(toJsonLine(e, payload));
+    return (e) => {
+      writeJsonLine(e, payload, writer);
+      writer.newline();
+    };
   }
   const c = makePalette(options.color);
   const showSends = options.showSends ?? true;
@@ -131,15 +171,27 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   const hinted = new Set<number>();
   // a UDP listener hears from peers; nothing connects to it
   let peersAre = 'connection';
+  /** A message's body, written in pieces: text after the head, or the rows of a hex dump under it. */
   const body = (payload: Buffer, text: string | undefined, opcode?: WsOpcode) => {
     // a session decodes no more than is shown: a long message arrives without its text
     const m = clipMessage(payload, text, limit, encoding, !options.hex);
     const more = m.more ? c.dim(moreNote(m.more)) : '';
     // bytes that are not text in this encoding: hex, with the text they do make beside it
     if (options.hex || m.text === undefined || (opcode === 'binary' && !readable(m.text)) || undecodable(m.text)) {
-      return '\n' + indent(hexDumpWithText(m.payload, encoding) + (more ? '\n' + more : ''));
+      for (const row of hexDumpWithTextRows(m.payload, encoding)) {
+        writer.newline();
+        writer.write('    ' + row);
+      }
+      if (more) {
+        writer.newline();
+        writer.write('    ' + more);
+      }
+    } else {
+      writer.write(' ');
+      writer.write(escapeControl(m.text));
+      if (more) writer.write(' ' + more);
     }
-    return ' ' + escapeControl(m.text) + (more ? ' ' + more : '');
+    writer.newline();
   };
   /** Once per connection: bytes that are not UTF-8 but read as GBK get a hint. */
   const hint = (id: number, payload: Buffer, text: string | undefined) => {
@@ -151,6 +203,14 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   };
   // WebSocket frames carry their type: shown before the size, so text and binary look different
   const kind = (opcode: WsOpcode | undefined, fin?: boolean) => (opcode ? `${c.dim(fin === false ? `${opcode} fragment` : opcode)} ` : '');
+  /**
+   * A message's line: its head and its body written apart, since joined they could make a string
+   * past 128 KiB (64 KiB shown, and the arrow makes the text two bytes a character), slow to make.
+   */
+  const message = (e: DataEvent | SendEvent, arrow: string, fin?: boolean) => {
+    writer.write(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${arrow} ${kind(e.opcode, fin)}${c.dim(`${e.bytes} B`)}`);
+    body(e.payload, e.text, e.opcode);
+  };
   return (e) => {
     switch (e.event) {
       case 'listening': {
@@ -162,12 +222,16 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
       case 'connect':
         writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys('connected')}${e.handshake ? describeHandshake(e.handshake, c) : ''}`);
         break;
-      case 'data':
+      case 'data': {
         // a relay's two directions: up (client to target) and down, each its own arrow and colour
-        if (e.direction === 'up') writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('→')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
-        else if (e.direction === 'down') writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
-        else writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.in('←')} ${kind(e.opcode)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}${hint(e.id, e.payload, e.text)}`);
+        const arrow = e.direction === 'up' ? c.in('→') : e.direction === 'down' ? c.out('←') : c.in('←');
+        message(e, arrow);
+        if (!e.direction) {
+          const h = hint(e.id, e.payload, e.text);
+          if (h) writer.line(h.slice(1));
+        }
         break;
+      }
       case 'target':
         writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.sys(`target ${e.target} connected in ${e.connectMs} ms`)}`);
         if (e.tls) for (const l of formatTlsPeer(e.tls)) writer.line(c.dim(`    ${l}`));
@@ -176,7 +240,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         writer.line(c.sys(`faults: ${describeFaults(e)}`));
         break;
       case 'send':
-        if (showSends) writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${c.out('→')} ${kind(e.opcode, e.fin)}${c.dim(`${e.bytes} B`)}${body(e.payload, e.text, e.opcode)}`);
+        if (showSends) message(e, c.out('→'), e.fin);
         break;
       case 'control': {
         // a relay's frames point the way they crossed, as its data lines do
@@ -233,8 +297,4 @@ function describeHandshake(h: WsHandshake, c: Palette): string {
   if (h.origin) parts.push(`origin ${escapeControl(h.origin)}`);
   const headers = Object.entries(h.headers).map(([k, v]) => `\n    ${c.dim(`${escapeControl(k)}: ${escapeControl(v)}`)}`).join('');
   return ` ${parts.join(', ')}${headers}`;
-}
-
-function indent(text: string): string {
-  return text.split('\n').map((l) => '    ' + l).join('\n');
 }

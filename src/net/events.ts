@@ -48,24 +48,70 @@ export function toJsonEvent(e: SessionEvent, payload: PayloadForm = 'hex'): Reco
   return out;
 }
 
+/** Where an NDJSON line is written piece by piece: text, and payload bytes as hex without an intermediate string. */
+export interface JsonSink {
+  write(text: string): void;
+  hex(bytes: Uint8Array): void;
+}
+
+/** Base64 is written in slices of this many bytes (a multiple of 3), so no slice's text is a large string. */
+const BASE64_SLICE = 48 * 1024;
+
 /**
- * One event as an NDJSON line: the same text as `JSON.stringify(toJsonEvent(e, payload))`, but
- * messages, the bulk of a busy log, are written straight into a string in their fixed field order
- * instead of through a generic object.
+ * One event as an NDJSON line into a sink: the same text as `JSON.stringify(toJsonEvent(e, payload))`,
+ * but messages, the bulk of a busy log, are written straight in their fixed field order instead of
+ * through a generic object, and their payload goes to the sink as bytes (a 64 KiB payload's hex
+ * would be a string large enough to be slow to make).
  */
-export function toJsonLine(e: SessionEvent, payload: PayloadForm = 'hex'): string {
-  if (e.event !== 'data' && e.event !== 'send') return JSON.stringify(toJsonEvent(e, payload));
-  let s = `{"event":"${e.event}","ts":"${isoTime(e.ts)}","session":${jsonName(e.session)},"peer":${JSON.stringify(e.peer)},"id":${e.id}`;
+export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonSink): void {
+  if (e.event !== 'data' && e.event !== 'send') {
+    sink.write(JSON.stringify(toJsonEvent(e, payload)));
+    return;
+  }
+  let s = `{"event":"${e.event}","ts":"${isoTime(e.ts)}","session":${jsonName(e.session)},"peer":${jsonPeer(e.peer)},"id":${e.id}`;
   if (e.event === 'data') s += `,"n":${e.n}`;
   s += `,"bytes":${e.bytes}`;
-  if (payload === 'hex') s += `,"hex":"${e.payload.toString('hex')}"`;
-  else if (payload === 'base64') s += `,"base64":"${e.payload.toString('base64')}"`;
+  if (payload === 'hex') {
+    sink.write(s + ',"hex":"');
+    sink.hex(e.payload);
+    s = '"';
+  } else if (payload === 'base64') {
+    const p = e.payload;
+    if (p.length <= BASE64_SLICE) s += `,"base64":"${p.toString('base64')}"`;
+    else {
+      sink.write(s + ',"base64":"');
+      for (let i = 0; i < p.length; i += BASE64_SLICE) sink.write(p.subarray(i, i + BASE64_SLICE).toString('base64'));
+      s = '"';
+    }
+  }
   if (e.text !== undefined) s += `,"text":${JSON.stringify(e.text)}`;
   if (e.opcode !== undefined) s += `,"opcode":"${e.opcode}"`;
   if (e.event === 'data') {
     if (e.direction !== undefined) s += `,"direction":"${e.direction}"`;
   } else if (e.fin !== undefined) s += `,"fin":${e.fin}`;
-  return s + '}';
+  sink.write(s + '}');
+}
+
+/** One event as an NDJSON line (without its line break), as a string. */
+export function toJsonLine(e: SessionEvent, payload: PayloadForm = 'hex'): string {
+  let line = '';
+  writeJsonLine(e, payload, {
+    write: (text) => (line += text),
+    hex: (bytes) => (line += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')),
+  });
+  return line;
+}
+
+let lastPeer = '';
+let lastPeerJson = '""';
+
+/** A peer's address as JSON; a message's data and send events name the same peer. */
+function jsonPeer(peer: string): string {
+  if (peer !== lastPeer) {
+    lastPeer = peer;
+    lastPeerJson = JSON.stringify(peer);
+  }
+  return lastPeerJson;
 }
 
 let lastName = '';

@@ -3,6 +3,24 @@ import { UsageError } from '../errors.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** ASCII codes of each byte's two hex digits, for writing hex straight into bytes. */
+const HEX_HIGH = new Uint8Array(256);
+const HEX_LOW = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  HEX_HIGH[i] = HEX[i].charCodeAt(0);
+  HEX_LOW[i] = HEX[i].charCodeAt(1);
+}
+
+/** Writes `src` as lowercase hex digits into `out` from `at` (room for 2 × src.length bytes needed); returns where it stopped. */
+export function writeHexInto(src: Uint8Array, out: Uint8Array, at: number): number {
+  for (let i = 0; i < src.length; i++) {
+    const b = src[i];
+    out[at++] = HEX_HIGH[b];
+    out[at++] = HEX_LOW[b];
+  }
+  return at;
+}
+
 /** Bytes as `48 65 6c 6c 6f`; past `max` bytes the rest is left out and marked ` …`. */
 export function formatHex(bytes: Uint8Array, separator = ' ', max = Infinity): string {
   const n = Math.min(bytes.length, max);
@@ -13,6 +31,11 @@ export function formatHex(bytes: Uint8Array, separator = ' ', max = Infinity): s
 
 /** An xxd-style dump: offset, 16 bytes in pairs, printable ASCII. */
 export function formatHexDump(bytes: Uint8Array, startOffset = 0): string {
+  return hexDumpRows(bytes, startOffset).join('\n');
+}
+
+/** The rows of an xxd-style dump, for a writer that takes them one at a time. */
+export function hexDumpRows(bytes: Uint8Array, startOffset = 0): string[] {
   const lines: string[] = [];
   for (let off = 0; off < bytes.length; off += 16) {
     const row = bytes.subarray(off, Math.min(off + 16, bytes.length));
@@ -30,7 +53,7 @@ export function formatHexDump(bytes: Uint8Array, startOffset = 0): string {
     }
     lines.push(`${(startOffset + off).toString(16).padStart(8, '0')}: ${hex}  ${ascii}`);
   }
-  return lines.join('\n');
+  return lines;
 }
 
 /**
