@@ -26,7 +26,7 @@ const BELOW = {
   ui: ['errors', 'wire', 'bridge'],
   index: ['errors', 'system-errors', 'wire', 'ports', 'load', 'net', 'http', 'ws', 'capture', 'scenario', 'bridge', 'workspace'],
 };
-const PAGE_SAFE_WIRE = /^wire\/(hex|message|checksums|rules|endpoint|format-bytes|encoding-name|ws-url|faults|quick|events)\.ts$/;
+const PAGE_SAFE_WIRE = /^wire\/(hex|message|checksums|rules|endpoint|format-bytes|encoding-name|ws-url|faults|quick|events|event-batch)\.ts$/;
 
 function importsOf(file) {
   const text = fs.readFileSync(path.join(SRC, file), 'utf8');

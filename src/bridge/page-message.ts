@@ -114,7 +114,8 @@ export function checkPageMessage(value: unknown): PageMessageCheck {
   if (type === 'hello') {
     const version = own(value, 'version');
     if (version !== PROTOCOL_VERSION) return { ok: false, refuse: `this page speaks protocol version ${describeValue(version)}, the server ${PROTOCOL_VERSION}: reload the page` };
-    return { ok: true, message: { type, version } };
+    const binary = own(value, 'binary');
+    return { ok: true, message: binary === true ? { type, version, binary } : { type, version } };
   }
   if (type === 'ack') {
     const seq = own(value, 'seq');

@@ -1,5 +1,5 @@
 // What waits for one page: events batched, bounded in count and bytes, sent only a few batches ahead of the page's acks.
-import type { ServerEvents, WireDropped, WireEvent } from './protocol.js';
+import type { WireDropped, WireEvent } from './protocol.js';
 
 /** Bounds on what one page may have waiting and in flight. */
 export interface QueueLimits {
@@ -33,24 +33,41 @@ export const DEFAULT_QUEUE_LIMITS: QueueLimits = {
   maxInFlightBytes: 8 * 1024 * 1024,
 };
 
-interface Item {
-  event: WireEvent;
+interface Item<T> {
+  event: T | WireDropped;
   size: number;
 }
 
+/** A batch taken from a queue: its number, the events in order, and how many this page has missed. */
+export interface QueueBatch<T> {
+  seq: number;
+  events: (T | WireDropped)[];
+  dropped: number;
+}
+
+/** From this share of the queue's room on, messages are sampled: a page that falls behind still sees some of them. */
+const SAMPLE_FROM = 0.5;
+
+/** One in how many messages a page is sent at a queue's fill (1: all of them). */
+function sampleStride(fill: number): number {
+  return fill < SAMPLE_FROM ? 1 : fill < 0.75 ? 4 : 16;
+}
+
 /**
- * One page's queue. Data and send events are dropped (newest first) once the queue is full;
- * lifecycle events (connect, close, error, …) get twice the room, because the page's client
- * list and banners depend on them. A `dropped` marker takes the place of what was dropped, so
- * the page shows the gap where it happened; the counters the page shows come from stats and
- * stay exact whatever was dropped.
+ * One page's queue of events (`T`: the form the page takes them in). Once half full, messages
+ * (data and send events) are sampled, one in 4 and then one in 16, and once full dropped; lifecycle
+ * events (connect, close, error, …) get twice the room, because the page's client list and banners
+ * depend on them. A `dropped` marker stands where messages were left out, counting them until the
+ * batch that carries it goes, so the page shows the gap; the counters the page shows come from
+ * stats and stay exact whatever was dropped.
  */
-export class PageQueue {
-  private items: Item[] = [];
+export class PageQueue<T extends object = WireEvent> {
+  private items: Item<T>[] = [];
   private head = 0;
   private bytes = 0;
   private seq = 0;
   private acked = 0;
+  private offered = 0;
   /** Sizes of the batches in flight, oldest first, and their sum. */
   private flights: { seq: number; size: number }[] = [];
   private flightBytes = 0;
@@ -81,14 +98,16 @@ export class PageQueue {
   }
 
   /**
-   * Offers an event of `session`, `estimate` bytes in its wire form (for the decision to drop).
-   * `make` builds that form only when it is kept, so a flood costs little beyond counting.
+   * Offers an event of `session`, `size` bytes in the page's form (estimated, for the decision to
+   * drop). `make` builds that form only when it is kept, so a flood costs little beyond counting.
    * Returns whether it was kept.
    */
-  offer(session: string, essential: boolean, estimate: number, make: () => WireEvent): boolean {
+  offer(session: string, essential: boolean, size: number, make: () => T): boolean {
     const { maxQueuedEvents, maxQueuedBytes } = this.limits;
     const factor = essential ? 2 : 1;
-    if (this.length >= maxQueuedEvents * factor || this.bytes + estimate > maxQueuedBytes * factor) {
+    const full = this.length >= maxQueuedEvents * factor || this.bytes + size > maxQueuedBytes * factor;
+    const stride = essential ? 1 : sampleStride(Math.max(this.length / maxQueuedEvents, this.bytes / maxQueuedBytes));
+    if (full || (stride > 1 && ++this.offered % stride !== 0)) {
       this.dropped++;
       const marker = this.markers.get(session);
       if (marker) marker.count++;
@@ -99,30 +118,31 @@ export class PageQueue {
       }
       return false;
     }
-    this.markers.delete(session);
-    const event = make();
-    this.push(event, approxSize(event));
+    // while sampling, the gaps between the messages kept add up in one marker
+    if (stride === 1) this.markers.delete(session);
+    this.push(make(), size);
     return true;
   }
 
-  private push(event: WireEvent, size: number): void {
+  private push(event: T | WireDropped, size: number): void {
     this.items.push({ event, size });
     this.bytes += size;
   }
 
   /** The next batch, if there is one and the page is not too far behind; undefined otherwise. */
-  take(): ServerEvents | undefined {
+  take(): QueueBatch<T> | undefined {
     if (this.length === 0 || this.inFlight >= this.limits.maxInFlight || this.flightBytes >= this.limits.maxInFlightBytes) return undefined;
-    const events: WireEvent[] = [];
+    const events: (T | WireDropped)[] = [];
     let size = 0;
     while (this.head < this.items.length && events.length < this.limits.maxBatchEvents) {
       const item = this.items[this.head]!;
       if (events.length > 0 && size + item.size > this.limits.maxBatchBytes) break;
-      this.items[this.head++] = undefined as unknown as Item;
+      this.items[this.head++] = undefined as unknown as Item<T>;
       events.push(item.event);
       size += item.size;
       this.bytes -= item.size;
-      if (item.event.event === 'dropped' && this.markers.get(item.event.session) === item.event) this.markers.delete(item.event.session);
+      // a marker that goes stops counting: later drops get a marker of their own
+      if (isMarker(item.event) && this.markers.get(item.event.session) === item.event) this.markers.delete(item.event.session);
     }
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
@@ -131,7 +151,7 @@ export class PageQueue {
     const seq = ++this.seq;
     this.flights.push({ seq, size });
     this.flightBytes += size;
-    return { type: 'events', seq, events, dropped: this.dropped };
+    return { seq, events, dropped: this.dropped };
   }
 
   /** The page took every batch up to `seq`. */
@@ -140,6 +160,10 @@ export class PageQueue {
     this.acked = seq;
     while (this.flights.length && this.flights[0]!.seq <= seq) this.flightBytes -= this.flights.shift()!.size;
   }
+}
+
+function isMarker(e: object): e is WireDropped {
+  return (e as { event?: unknown }).event === 'dropped';
 }
 
 /** About how many bytes an event takes as JSON (field names and numbers included). */

@@ -19,6 +19,8 @@ export type WireConnect = ConnectEvent;
  */
 export interface WireBytes {
   data?: string;
+  /** The bytes themselves, when the event came in a binary batch (never in JSON). */
+  raw?: Uint8Array;
   truncated?: boolean;
 }
 

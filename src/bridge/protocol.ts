@@ -227,6 +227,8 @@ export interface BridgeLimits {
 export interface PageHello {
   type: 'hello';
   version: number;
+  /** Event batches as binary messages (wire/event-batch.ts: raw bytes, no base64, text only where the page cannot decode it), not JSON. */
+  binary?: boolean;
 }
 
 /** The page has taken the batch `seq`; the server sends only a few batches ahead of acks. */

@@ -39,6 +39,8 @@ interface Managed {
 /** A core event as the hub keeps it: a send of bytes a page typed as hex says so, and pages show it as hex. */
 export type HexTagged = SessionEvent & { hex?: true };
 
+// the kinds that read a TCP byte stream: raw reads may split a character
+const STREAM_KINDS: ReadonlySet<SessionKind> = new Set(['tcp-server', 'tcp-client', 'proxy']);
 // the kinds whose rules a page can change while they run
 const RULE_KINDS: ReadonlySet<SessionKind> = new Set(['tcp-server', 'ws-server']);
 
@@ -173,10 +175,10 @@ export class SessionHub extends EventEmitter {
     }
   }
 
-  /** Keeps an event in the session's recent past and hands it to the pages. */
+  /** Keeps an event in the session's recent past and hands it to the pages (with whether the session reads a raw byte stream). */
   private publish(m: Managed, e: SessionEvent): void {
     m.recent.record(e);
-    this.emit('event', m.info.id, e, m.info.encoding);
+    this.emit('event', m.info.id, e, m.info.encoding, m.frame.kind === 'raw' && STREAM_KINDS.has(m.info.kind));
   }
 
   private track(m: Managed, driver: Driver, e: SessionEvent): void {

@@ -1,11 +1,12 @@
 // The WebSocket bridge: pages drive the session hub with typed requests and receive its events, batched and bounded per page.
 import type { RawData, WebSocket } from 'ws';
 import { randomBytes } from 'node:crypto';
-import { decodeText, listEncodings } from '../wire/codec.js';
-import { canonicalEncoding } from '../wire/encoding-name.js';
+import { listEncodings } from '../wire/codec.js';
+import { encodeEventBatch } from '../wire/event-batch.js';
 import type { SessionEvent } from '../net/session.js';
 import { PageQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './page-queue.js';
-import { SessionHub, type HexTagged, type HubOptions } from './session-hub.js';
+import { SessionHub, type HubOptions } from './session-hub.js';
+import { batchSize, toBatchRecord, toWireEvent, type QueuedEvent } from './page-events.js';
 import { describeValue, toWireError, usage } from './hub-error.js';
 import { checkPageMessage } from './page-message.js';
 import {
@@ -17,7 +18,6 @@ import {
   type ServerResult,
   type SessionInfo,
   type SessionSpec,
-  type WireEvent,
   type WorkspaceDoc,
   type WorkspaceState,
 } from './protocol.js';
@@ -56,8 +56,10 @@ export interface BridgeOptions {
 
 interface Page {
   ws: WebSocket;
-  queue: PageQueue;
+  queue: PageQueue<QueuedEvent>;
   ready: boolean;
+  /** The page takes event batches as binary messages. */
+  binary: boolean;
   timer: NodeJS.Timeout | undefined;
   onFault: ((err: unknown) => void) | undefined;
 }
@@ -87,7 +89,7 @@ export class WsBridge {
     };
     this.workspace = options.workspace;
     this.hub = new SessionHub({ ...options.hub, recent: { maxPayloadBytes: this.opts.maxPayloadBytes, ...options.hub?.recent } });
-    this.hub.on('event', (session: string, e: SessionEvent, encoding: string) => this.fanOut(session, e, encoding));
+    this.hub.on('event', (session: string, e: SessionEvent, encoding: string, streamed: boolean) => this.fanOut(session, e, encoding, streamed));
     this.hub.on('info', (info: SessionInfo) => this.broadcast({ type: 'session', info }));
     this.hub.on('removed', (session: string) => this.broadcast({ type: 'removed', session }));
     this.statsTimer = setInterval(() => this.sendStats(), this.opts.statsMs);
@@ -119,7 +121,7 @@ export class WsBridge {
       ws.close(1001, 'shutting down');
       return;
     }
-    const page: Page = { ws, queue: new PageQueue(this.opts.queue), ready: false, timer: undefined, onFault };
+    const page: Page = { ws, queue: new PageQueue(this.opts.queue), ready: false, binary: false, timer: undefined, onFault };
     this.pages.add(page);
     ws.on('message', (raw, isBinary) => {
       try {
@@ -181,6 +183,7 @@ export class WsBridge {
       if (msg.type !== 'hello') return this.refuse(page, 'the page must say hello first');
       // ready and the history taken in one turn: every later event reaches the page live, once
       page.ready = true;
+      page.binary = msg.binary === true;
       const sessions = this.hub.list();
       this.send(page, {
         type: 'hello', version: PROTOCOL_VERSION, app: this.opts.app, instance: this.instance, kinds: this.hub.kinds(),
@@ -266,15 +269,17 @@ export class WsBridge {
     return this.workspace;
   }
 
-  private fanOut(session: string, e: SessionEvent, encoding: string): void {
+  private fanOut(session: string, e: SessionEvent, encoding: string, streamed: boolean): void {
     if (this.pages.size === 0) return;
     const essential = e.event !== 'data' && e.event !== 'send' && e.event !== 'control';
-    const size = essential ? 200 : Math.min(e.bytes, this.opts.maxPayloadBytes) * 2.4 + 130;
-    let wire: WireEvent | undefined;
-    const make = () => (wire ??= toWireEvent(session, e, encoding, this.opts.maxPayloadBytes));
+    const max = this.opts.maxPayloadBytes;
+    // JSON carries bytes in base64 and their text; a binary batch the bytes alone, most of the time
+    const jsonSize = essential ? 200 : Math.min(e.bytes, max) * 2.4 + 130;
+    let queued: QueuedEvent | undefined;
+    const make = () => (queued ??= { session, e, encoding, streamed });
     for (const page of this.pages) {
       if (!page.ready) continue;
-      page.queue.offer(session, essential, size, make);
+      page.queue.offer(session, essential, page.binary ? batchSize(e, encoding, max) : jsonSize, make);
       this.schedule(page);
     }
   }
@@ -296,7 +301,14 @@ export class WsBridge {
       }
       const batch = page.queue.take();
       if (!batch) return; // empty, or waiting for acks: the next ack flushes again
-      this.send(page, batch);
+      const max = this.opts.maxPayloadBytes;
+      if (page.binary) {
+        const bytes = encodeEventBatch(batch.seq, batch.dropped, batch.events.map((q) => toBatchRecord(q, max)));
+        page.ws.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { binary: true });
+      } else {
+        const events = batch.events.map((q) => ('e' in q ? toWireEvent(q.session, q.e, q.encoding, max) : q));
+        this.send(page, { type: 'events', seq: batch.seq, events, dropped: batch.dropped });
+      }
     }
   }
 
@@ -341,57 +353,4 @@ function truncateUtf8(text: string, maxBytes: number): string {
   let out = text.slice(0, maxBytes);
   while (Buffer.byteLength(out) > maxBytes) out = out.slice(0, -1);
   return out;
-}
-
-/** A core event in its wire form: payloads as base64 (cut to `maxPayloadBytes`), sent bytes decoded too. */
-export function toWireEvent(session: string, e: SessionEvent, encoding: string, maxPayloadBytes: number): WireEvent {
-  const ts = e.ts;
-  switch (e.event) {
-    case 'data':
-    case 'send': {
-      // a kept event (see RecentLog) may hold fewer bytes than the message had
-      const truncated = e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
-      const shown = truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload;
-      let text = e.text;
-      if (text === undefined || (truncated && text.length > maxPayloadBytes)) text = decodeText(shown, encoding);
-      // UTF-8 text that encodes back to exactly these bytes carries them already
-      const implied = !truncated && canonicalEncoding(encoding) === 'utf8' && Buffer.byteLength(text) === shown.length && Buffer.from(text, 'utf8').equals(shown);
-      const base = {
-        ts, session, id: e.id, peer: e.peer, bytes: e.bytes, ...(implied ? {} : { data: shown.toString('base64') }), text,
-        ...(truncated ? { truncated: true } : {}), ...(e.opcode ? { opcode: e.opcode } : {}),
-      };
-      if (e.event === 'send') return { event: 'send', ...base, ...(e.fin === false ? { fin: false } : {}), ...((e as HexTagged).hex ? { hex: true } : {}) };
-      return { event: 'data', n: e.n, ...base, ...(e.direction ? { direction: e.direction } : {}) };
-    }
-    case 'listening':
-      return { event: 'listening', ts, session, protocol: e.protocol, address: e.address, port: e.port, addresses: e.addresses };
-    case 'connect':
-      return {
-        event: 'connect', ts, session, id: e.id, peer: e.peer, local: e.local, ...(e.handshake ? { handshake: e.handshake } : {}), ...(e.tls ? { tls: e.tls } : {}),
-      };
-    case 'target':
-      return { event: 'target', ts, session, id: e.id, peer: e.peer, target: e.target, local: e.local, connectMs: e.connectMs, ...(e.tls ? { tls: e.tls } : {}) };
-    case 'close':
-      return {
-        event: 'close', ts, session, id: e.id, peer: e.peer, reason: e.reason, bytesIn: e.bytesIn, bytesOut: e.bytesOut,
-        ...(e.closeFrame ? { closeFrame: e.closeFrame } : {}), ...(e.closedBy ? { closedBy: e.closedBy, how: e.how } : {}),
-      };
-    case 'faults':
-      return { event: 'faults', ts, session, up: e.up, down: e.down, refuse: e.refuse };
-    case 'control':
-      return { event: 'control', ts, session, opcode: e.opcode, direction: e.direction, id: e.id, peer: e.peer, bytes: e.bytes, data: e.payload.toString('base64'), ...(e.rttMs === undefined ? {} : { rttMs: e.rttMs }), ...(e.way ? { way: e.way } : {}) };
-    case 'retry':
-      return { event: 'retry', ts, session, attempt: e.attempt, delayMs: e.delayMs, reason: e.reason };
-    case 'error': {
-      const out: WireEvent = { event: 'error', ts, session, code: e.code, message: e.message };
-      if (e.hint) out.hint = e.hint;
-      if (e.peer !== undefined) out.peer = e.peer;
-      if (e.id !== undefined) out.id = e.id;
-      return out;
-    }
-    case 'summary':
-      return { event: 'summary', ts, session, connections: e.connections, bytesIn: e.bytesIn, bytesOut: e.bytesOut, messagesIn: e.messagesIn, messagesOut: e.messagesOut, durationMs: e.durationMs };
-    case 'request':
-      return { event: 'request', ts, session, method: e.method, url: e.url, status: e.status, bytes: e.bytes, ms: e.ms, peer: e.peer, ...(e.note ? { note: e.note } : {}) };
-  }
 }

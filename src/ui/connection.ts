@@ -1,5 +1,6 @@
 // The page's end of the bridge: one WebSocket, typed requests with answers, acks for event batches, reconnection.
-import { PROTOCOL_VERSION, type PageMessage, type PageRequest, type ServerMessage, type ServerResult } from '../bridge/protocol.js';
+import { PROTOCOL_VERSION, type PageMessage, type PageRequest, type ServerEvents, type ServerMessage, type ServerResult } from '../bridge/protocol.js';
+import { decodeEventBatch } from '../wire/event-batch.js';
 
 /** Where the connection stands, for the status line. */
 export type LinkState = 'connecting' | 'open' | 'lost' | 'refused';
@@ -33,17 +34,19 @@ export class Link {
     if (this.stopped) return;
     this.handlers.state('connecting');
     const ws = new WebSocket(this.url);
+    // event batches come as binary messages: the bytes themselves, decoded here
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
     let opened = false;
     ws.onopen = () => {
       opened = true;
       this.retryMs = 500;
-      this.raw({ type: 'hello', version: PROTOCOL_VERSION });
+      this.raw({ type: 'hello', version: PROTOCOL_VERSION, binary: true });
     };
     ws.onmessage = (ev) => {
       let msg: ServerMessage;
       try {
-        msg = JSON.parse(String(ev.data)) as ServerMessage;
+        msg = ev.data instanceof ArrayBuffer ? batchMessage(ev.data) : (JSON.parse(String(ev.data)) as ServerMessage);
       } catch {
         return;
       }
@@ -123,4 +126,10 @@ export class Link {
       this.pending.set(req, { resolve });
     });
   }
+}
+
+/** A binary event batch as the events message it stands for. */
+function batchMessage(data: ArrayBuffer): ServerEvents {
+  const batch = decodeEventBatch(new Uint8Array(data));
+  return { type: 'events', seq: batch.seq, dropped: batch.dropped, events: batch.events as ServerEvents['events'] };
 }

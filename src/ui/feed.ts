@@ -168,8 +168,11 @@ export class ServerFeed {
         // a relay's two directions in the two colours of the log: up as received, down as sent
         const direction = e.event === 'data' ? e.direction : undefined;
         const dir: Dir = e.event === 'send' || direction === 'down' ? 'out' : 'in';
-        const line: Omit<LogEntry, 'seq'> = e.data !== undefined
-          ? { ts: e.ts, dir, event: e.event, id: e.id, peer: e.peer, n: e.event === 'data' ? e.n : undefined, bytes: e.bytes, data: fromBase64(e.data), text: e.text, truncated: e.truncated }
+        // bytes from a binary batch are copied out of it, so a kept line does not hold the whole batch;
+        // their text is decoded when shown, unless the server sent it (see TextSource)
+        const bytes = e.raw !== undefined ? e.raw.slice() : e.data !== undefined ? fromBase64(e.data) : undefined;
+        const line: Omit<LogEntry, 'seq'> = bytes !== undefined
+          ? { ts: e.ts, dir, event: e.event, id: e.id, peer: e.peer, n: e.event === 'data' ? e.n : undefined, bytes: e.bytes, data: bytes, text: e.text, truncated: e.truncated }
           : textLine(e.ts, dir, e.event, e.id, e.peer, e.event === 'data' ? e.n : undefined, e.bytes, e.text ?? '');
         if (direction) line.direction = direction;
         if (e.event === 'send' && e.hex) line.hex = true;

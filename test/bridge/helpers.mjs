@@ -2,6 +2,7 @@
 import net from 'node:net';
 import WebSocket from 'ws';
 import { startUi } from '../../dist/bridge/ui-server.js';
+import { decodeEventBatch } from '../../dist/wire/event-batch.js';
 import { WAIT_MS } from '../helpers/index.mjs';
 
 /** Starts a UI server on 127.0.0.1:0 (options pass through) and closes it when the test ends. */
@@ -45,9 +46,10 @@ export function statusOf(answer) {
 
 /**
  * A scripted page: connects over WebSocket with the right Origin, says hello, acknowledges
- * batches (unless `ack: false`), and offers request()/waitFor().
+ * batches (unless `ack: false`), and offers request()/waitFor(). With `binary`, it asks for event
+ * batches as binary messages, as the browser page does, and reads them with the page's reader.
  */
-export async function openPage(t, ui, { ack = true, version = 1 } = {}) {
+export async function openPage(t, ui, { ack = true, version = 1, binary = false } = {}) {
   const ws = new WebSocket(`ws://127.0.0.1:${ui.port}/ws?token=${ui.token}`, { origin: `http://127.0.0.1:${ui.port}` });
   t.after(() => ws.terminate());
   const page = {
@@ -86,8 +88,14 @@ export async function openPage(t, ui, { ack = true, version = 1 } = {}) {
       ws.send(JSON.stringify({ type: 'ack', seq }));
     },
   };
-  ws.on('message', (raw) => {
-    const m = JSON.parse(raw.toString());
+  page.binaryBatches = 0;
+  ws.on('message', (raw, isBinary) => {
+    let m;
+    if (isBinary) {
+      const batch = decodeEventBatch(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+      m = { type: 'events', ...batch };
+      page.binaryBatches++;
+    } else m = JSON.parse(raw.toString());
     if (m.type === 'events') {
       page.events.push(...m.events);
       page.dropped = m.dropped;
@@ -106,7 +114,7 @@ export async function openPage(t, ui, { ack = true, version = 1 } = {}) {
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  ws.send(JSON.stringify({ type: 'hello', version }));
+  ws.send(JSON.stringify({ type: 'hello', version, ...(binary ? { binary: true } : {}) }));
   if (version === 1) await page.waitFor((m) => m.type === 'hello');
   return page;
 }
