@@ -140,7 +140,7 @@ async function main() {
     if (why) note(`${s.label}: not measured: ${why}`);
     return !why;
   });
-  if (servers.some((s) => s.id === 'sockit-bridge')) note('browser bridge row: the page (a WebSocket client that parses and acknowledges every batch) runs in the server\'s process, so the row also carries the page\'s work');
+  if (servers.some((s) => s.id === 'sockit-bridge')) note('browser bridge row: the page (a WebSocket client that asks for binary batches, reads each as the browser page does and acknowledges it) runs in a process of its own, on the load client\'s CPU when pinned');
   const throughputScenarios = SCENARIOS.filter((s) => wanted(s.part ?? s.id) && (s.client !== 'sockit load' || sockitLoadWorks()));
   const runsPerRound = throughputScenarios.reduce((n, sc) => n + servers.filter((s) => measures(sc, s)).length, 0);
   const minutes = (runsPerRound * config.rounds * (config.warmup + config.seconds + 0.4)) / 60;
@@ -328,7 +328,9 @@ async function startServer(def) {
   fs.writeFileSync(outPath, '');
   const outFd = fs.openSync(outPath, 'a');
   const fixed = def.fixedPort ? await freePort() : undefined;
-  const child = spawnPinned(def.unpinned ? undefined : (def.cpu ?? 0), def.cmd(fixed), { stdio: ['ignore', outFd, outFd] });
+  // the bridge's page runs beside the load client, as a browser would beside its own work
+  const env = def.id === 'sockit-bridge' && PIN ? { SOCKIT_BENCH_PAGE_CPU: '1' } : {};
+  const child = spawnPinned(def.unpinned ? undefined : (def.cpu ?? 0), def.cmd(fixed), { stdio: ['ignore', outFd, outFd], env });
   fs.closeSync(outFd);
   const exited = new Promise((r) => child.on('exit', r));
   const fail = (what) => {
@@ -400,7 +402,7 @@ function fromSockitLoad(r) {
 /** Spawns with the open files limit raised and, when possible and a CPU is given, pinned to it. */
 function spawnPinned(cpu, cmd, options) {
   const pin = PIN && cpu !== undefined ? `taskset -c ${cpu} ` : '';
-  return spawn('bash', ['-c', `ulimit -n ${FD_LIMIT} 2>/dev/null; exec ${pin}"$@"`, 'bash', ...cmd], { ...options, env: { ...process.env, NO_COLOR: '1' } });
+  return spawn('bash', ['-c', `ulimit -n ${FD_LIMIT} 2>/dev/null; exec ${pin}"$@"`, 'bash', ...cmd], { ...options, env: { ...process.env, NO_COLOR: '1', ...options.env } });
 }
 
 /** The highest open files limit children can get (65536 wanted; a container may cap it lower). */

@@ -74,6 +74,8 @@ export class WsBridge {
   private readonly workspace: WorkspaceStore | undefined;
   private readonly statsTimer: NodeJS.Timeout;
   private closed = false;
+  /** Memory for binary batches, used again once written. */
+  private readonly buffers = new BatchBuffers();
   /** Tells pages apart what they remember of this run from what they remember of an earlier one. */
   private readonly instance = randomBytes(9).toString('base64url');
 
@@ -303,8 +305,9 @@ export class WsBridge {
       if (!batch) return; // empty, or waiting for acks: the next ack flushes again
       const max = this.opts.maxPayloadBytes;
       if (page.binary) {
-        const bytes = encodeEventBatch(batch.seq, batch.dropped, batch.events.map((q) => toBatchRecord(q, max)));
-        page.ws.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { binary: true });
+        let memory: Buffer | undefined;
+        const bytes = encodeEventBatch(batch.seq, batch.dropped, batch.events.map((q) => toBatchRecord(q, max)), (size) => (memory = this.buffers.take(size)));
+        page.ws.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { binary: true }, () => this.buffers.give(memory!));
       } else {
         const events = batch.events.map((q) => ('e' in q ? toWireEvent(q.session, q.e, q.encoding, max) : q));
         this.send(page, { type: 'events', seq: batch.seq, events, dropped: batch.dropped });
@@ -354,3 +357,24 @@ function truncateUtf8(text: string, maxBytes: number): string {
   while (Buffer.byteLength(out) > maxBytes) out = out.slice(0, -1);
   return out;
 }
+
+/**
+ * Memory for binary batches, reused once a batch is written to its socket: a fresh large buffer
+ * costs the first touch of each of its pages, which made writing a batch slower than the copy into it.
+ */
+class BatchBuffers {
+  private readonly free: Buffer[] = [];
+
+  take(size: number): Buffer {
+    const i = this.free.findIndex((b) => b.length >= size);
+    if (i >= 0) return this.free.splice(i, 1)[0]!;
+    return Buffer.allocUnsafeSlow(Math.max(size, BATCH_BUFFER_BYTES));
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length < MAX_FREE_BUFFERS && buffer.length <= 4 * BATCH_BUFFER_BYTES) this.free.push(buffer);
+  }
+}
+
+const BATCH_BUFFER_BYTES = 1024 * 1024;
+const MAX_FREE_BUFFERS = 4;

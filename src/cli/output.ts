@@ -121,18 +121,21 @@ import { escapeControl } from '../wire/escape.js';
 export { formatBytes } from '../wire/format-bytes.js';
 import { formatBytes } from '../wire/format-bytes.js';
 
-let clockTs = NaN;
-let clockText = '';
+let clockSecond = NaN;
+let clockPrefix = '';
+const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 /** A time of day as `14:02:11.503`. */
 export function clock(ts: number): string {
-  // a busy log has many events a millisecond: format each millisecond once
-  if (ts === clockTs) return clockText;
-  const d = new Date(ts);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  clockTs = ts;
-  clockText = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-  return clockText;
+  // a busy log has many events a second: the local time is worked out once a second
+  const second = Math.floor(ts / 1000);
+  if (second !== clockSecond) {
+    const d = new Date(second * 1000);
+    const p = (n: number) => String(n).padStart(2, '0');
+    clockSecond = second;
+    clockPrefix = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.`;
+  }
+  return clockPrefix + MILLIS[(ts - second * 1000) | 0];
 }
 
 /** How events are shown. */
