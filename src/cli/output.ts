@@ -15,6 +15,14 @@ export function flushAllWriters(): void {
 
 /** Bytes a writer gathers before it writes them: large enough for few writes, small enough to reuse. */
 const CHUNK = 64 * 1024;
+/** Node's Buffer method behind `write(text, offset)` for UTF-8 (there since Node's first Buffer; not in its types). */
+type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): number };
+
+/** Text shorter than this goes into its log line whole (see `message` in createEventRenderer). */
+const SHORT_LINE = 16 * 1024;
+
+/** How long a busy writer gathers lines before writing them. */
+const GATHER_MS = 10;
 
 /**
  * A stream writer that gathers lines as bytes in one reused buffer and writes them once per tick
@@ -25,6 +33,7 @@ export class LineWriter implements JsonSink {
   private readonly chunk = Buffer.allocUnsafeSlow(CHUNK);
   private used = 0;
   private scheduled = false;
+  private lastFlush = -Infinity;
 
   constructor(private readonly stream: NodeJS.WritableStream) {
     writers.add(this);
@@ -39,7 +48,8 @@ export class LineWriter implements JsonSink {
         return;
       }
     }
-    this.used += this.chunk.write(text, this.used);
+    // utf8Write is what Buffer#write calls after checking its arguments, which costs more than a short line
+    this.used += (this.chunk as Utf8Writable).utf8Write(text, this.used);
     this.schedule();
   }
 
@@ -59,7 +69,7 @@ export class LineWriter implements JsonSink {
     for (let i = 0; i < bytes.length; ) {
       if (CHUNK - this.used < 2) this.flush();
       const n = Math.min((CHUNK - this.used) >> 1, bytes.length - i);
-      this.used = writeHexInto(bytes.subarray(i, i + n), this.chunk, this.used);
+      this.used = writeHexInto(bytes, this.chunk, this.used, i, i + n);
       i += n;
     }
     this.schedule();
@@ -74,6 +84,7 @@ export class LineWriter implements JsonSink {
   flush(): void {
     this.scheduled = false;
     if (this.used === 0) return;
+    this.lastFlush = performance.now();
     // a copy goes to the stream: a socket or a terminal may hold it until written, and the buffer is reused
     const out = Buffer.from(this.chunk.subarray(0, this.used));
     this.used = 0;
@@ -84,9 +95,15 @@ export class LineWriter implements JsonSink {
     if (this.used >= CHUNK) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      // a quiet session's line goes out at once; a busy one's are gathered for a few milliseconds,
+      // since each write costs more than the lines in it when a tick holds only a message or two
+      const wait = this.lastFlush + GATHER_MS - performance.now();
+      if (wait <= 0) setImmediate(this.flushNow);
+      else setTimeout(this.flushNow, wait);
     }
   }
+
+  private readonly flushNow = () => this.flush();
 }
 
 /** ANSI colours, or none. */
@@ -174,13 +191,19 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   const hinted = new Set<number>();
   // a UDP listener hears from peers; nothing connects to it
   let peersAre = 'connection';
-  /** A message's body, written in pieces: text after the head, or the rows of a hex dump under it. */
-  const body = (payload: Buffer, text: string | undefined, opcode?: WsOpcode) => {
+  /**
+   * A message's line: its head, then its text, or the rows of a hex dump under it. A short line is
+   * one write; a long one is written in pieces, since joined they could make a string past 128 KiB
+   * (64 KiB shown, and the arrow makes the text two bytes a character), slow to make.
+   */
+  const message = (e: DataEvent | SendEvent, arrow: string, fin?: boolean) => {
+    const head = `${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${arrow} ${kind(e.opcode, fin)}${c.dim(`${e.bytes} B`)}`;
     // a session decodes no more than is shown: a long message arrives without its text
-    const m = clipMessage(payload, text, limit, encoding, !options.hex);
+    const m = clipMessage(e.payload, e.text, limit, encoding, !options.hex);
     const more = m.more ? c.dim(moreNote(m.more)) : '';
     // bytes that are not text in this encoding: hex, with the text they do make beside it
-    if (options.hex || m.text === undefined || (opcode === 'binary' && !readable(m.text)) || undecodable(m.text)) {
+    if (options.hex || m.text === undefined || (e.opcode === 'binary' && !readable(m.text)) || undecodable(m.text)) {
+      writer.write(head);
       for (const row of hexDumpWithTextRows(m.payload, encoding)) {
         writer.newline();
         writer.write('    ' + row);
@@ -189,12 +212,16 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         writer.newline();
         writer.write('    ' + more);
       }
-    } else {
-      writer.write(' ');
-      writer.write(escapeControl(m.text));
-      if (more) writer.write(' ' + more);
+      writer.newline();
+      return;
     }
-    writer.newline();
+    const text = escapeControl(m.text);
+    if (text.length < SHORT_LINE) writer.line(`${head} ${text}${more ? ' ' + more : ''}`);
+    else {
+      writer.write(head + ' ');
+      writer.write(text);
+      writer.line(more ? ' ' + more : '');
+    }
   };
   /** Once per connection: bytes that are not UTF-8 but read as GBK get a hint. */
   const hint = (id: number, payload: Buffer, text: string | undefined) => {
@@ -206,14 +233,6 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   };
   // WebSocket frames carry their type: shown before the size, so text and binary look different
   const kind = (opcode: WsOpcode | undefined, fin?: boolean) => (opcode ? `${c.dim(fin === false ? `${opcode} fragment` : opcode)} ` : '');
-  /**
-   * A message's line: its head and its body written apart, since joined they could make a string
-   * past 128 KiB (64 KiB shown, and the arrow makes the text two bytes a character), slow to make.
-   */
-  const message = (e: DataEvent | SendEvent, arrow: string, fin?: boolean) => {
-    writer.write(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${arrow} ${kind(e.opcode, fin)}${c.dim(`${e.bytes} B`)}`);
-    body(e.payload, e.text, e.opcode);
-  };
   return (e) => {
     switch (e.event) {
       case 'listening': {

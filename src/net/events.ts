@@ -102,16 +102,17 @@ export function toJsonLine(e: SessionEvent, payload: PayloadForm = 'hex'): strin
   return line;
 }
 
-let lastPeer = '';
-let lastPeerJson = '""';
+const peersJson = new Map<string, string>();
 
-/** A peer's address as JSON; a message's data and send events name the same peer. */
+/** A peer's address as JSON, kept per peer: a busy log names the same few peers again and again. */
 function jsonPeer(peer: string): string {
-  if (peer !== lastPeer) {
-    lastPeer = peer;
-    lastPeerJson = JSON.stringify(peer);
+  let json = peersJson.get(peer);
+  if (json === undefined) {
+    // bounded: a long run meets many peers
+    if (peersJson.size >= 4096) peersJson.clear();
+    peersJson.set(peer, (json = JSON.stringify(peer)));
   }
-  return lastPeerJson;
+  return json;
 }
 
 let lastName = '';

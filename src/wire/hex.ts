@@ -11,9 +11,9 @@ for (let i = 0; i < 256; i++) {
   HEX_LOW[i] = HEX[i].charCodeAt(1);
 }
 
-/** Writes `src` as lowercase hex digits into `out` from `at` (room for 2 × src.length bytes needed); returns where it stopped. */
-export function writeHexInto(src: Uint8Array, out: Uint8Array, at: number): number {
-  for (let i = 0; i < src.length; i++) {
+/** Writes `src[from, to)` as lowercase hex digits into `out` from `at` (room for twice as many bytes needed); returns where it stopped. */
+export function writeHexInto(src: Uint8Array, out: Uint8Array, at: number, from = 0, to = src.length): number {
+  for (let i = from; i < to; i++) {
     const b = src[i];
     out[at++] = HEX_HIGH[b];
     out[at++] = HEX_LOW[b];

@@ -62,8 +62,8 @@ export async function openApp(t, browser, url, { colorScheme = 'light', viewport
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  // the UI server may stop before the page does (hooks run in order): its reconnect attempts are refused then
-  t.after(() => assert.deepEqual(problems.filter((p) => !/favicon|403|ERR_CONNECTION_REFUSED/.test(p) && !(allow && allow.test(p))), [], 'no errors in the page'));
+  // the UI server may stop before the page does (hooks run in order): its reconnect attempts are refused or reset then
+  t.after(() => assert.deepEqual(problems.filter((p) => !/favicon|403|ERR_CONNECTION_(REFUSED|RESET)/.test(p) && !(allow && allow.test(p))), [], 'no errors in the page'));
   await page.goto(url);
   // attached, not visible: on a narrow window the status is in the closed sessions drawer
   await page.getByTestId('link-status').filter({ hasText: 'connected' }).waitFor({ state: 'attached' });
