@@ -86,7 +86,8 @@ export class LineWriter implements JsonSink {
     if (this.used === 0) return;
     this.lastFlush = performance.now();
     // a copy goes to the stream: a socket or a terminal may hold it until written, and the buffer is reused
-    const out = Buffer.from(this.chunk.subarray(0, this.used));
+    const out = Buffer.allocUnsafe(this.used);
+    this.chunk.copy(out, 0, 0, this.used);
     this.used = 0;
     this.stream.write(out);
   }
