@@ -70,10 +70,15 @@ export function hexDumpWithText(bytes: Uint8Array, encoding: string): string {
   return hexDumpWithTextRows(bytes, encoding).join('\n');
 }
 
+/** True when a dump of these bytes shows their text in the encoding beside them (bytes beyond ASCII that decode cleanly). */
+export function dumpHasText(bytes: Uint8Array, encoding: string): boolean {
+  return bytes.some((b) => b >= 0x80) && !undecodable(decodeText(bytes, encoding));
+}
+
 /** The rows of `hexDumpWithText`, for a writer that takes them one at a time. */
 export function hexDumpWithTextRows(bytes: Uint8Array, encoding: string): string[] {
   const plain = hexDumpRows(bytes);
-  if (!bytes.some((b) => b >= 0x80) || undecodable(decodeText(bytes, encoding))) return plain;
+  if (!dumpHasText(bytes, encoding)) return plain;
   const decoder = createDecoder(encoding);
   return plain.map((line, row) => {
     const text = decoder.write(Buffer.from(bytes.subarray(row * 16, row * 16 + 16)));

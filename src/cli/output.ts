@@ -3,8 +3,8 @@ import { writeJsonLine, type DataEvent, type JsonSink, type PayloadForm, type Se
 import { describeCloseCode } from '../ws/close-codes.js';
 import { describeFaults } from '../wire/faults.js';
 import { formatTlsPeer } from '../net/tls-info.js';
-import { writeHexInto } from '../wire/hex.js';
-import { clipMessage, guessEncoding, hexDumpWithTextRows, moreNote, undecodable } from './message-view.js';
+import { writeHexDumpRow, writeHexInto } from '../wire/hex.js';
+import { clipMessage, dumpHasText, guessEncoding, hexDumpWithTextRows, moreNote, undecodable } from './message-view.js';
 
 const writers = new Set<LineWriter>();
 
@@ -15,8 +15,8 @@ export function flushAllWriters(): void {
 
 /** Bytes a writer gathers before it writes them: large enough for few writes, small enough to reuse. */
 const CHUNK = 64 * 1024;
-/** Node's Buffer method behind `write(text, offset)` for UTF-8 (there since Node's first Buffer; not in its types). */
-type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): number };
+/** Node's Buffer methods behind `write(text, offset, encoding)` (there since Node's first Buffer; not in its types). */
+type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): number; latin1Write(text: string, offset: number): number };
 
 /** Text shorter than this goes into its log line whole (see `message` in createEventRenderer). */
 const SHORT_LINE = 16 * 1024;
@@ -30,7 +30,7 @@ const GATHER_MS = 10;
  * string past 128 KiB is slow to make in V8, and a busy log's batch is larger than that.
  */
 export class LineWriter implements JsonSink {
-  private readonly chunk = Buffer.allocUnsafeSlow(CHUNK);
+  private readonly chunk = Buffer.allocUnsafeSlow(CHUNK) as Utf8Writable;
   private used = 0;
   private scheduled = false;
   private lastFlush = -Infinity;
@@ -49,7 +49,7 @@ export class LineWriter implements JsonSink {
       }
     }
     // utf8Write is what Buffer#write calls after checking its arguments, which costs more than a short line
-    this.used += (this.chunk as Utf8Writable).utf8Write(text, this.used);
+    this.used += this.chunk.utf8Write(text, this.used);
     this.schedule();
   }
 
@@ -61,6 +61,17 @@ export class LineWriter implements JsonSink {
   newline(): void {
     if (this.used === CHUNK) this.flush();
     this.chunk[this.used++] = 0x0a;
+    this.schedule();
+  }
+
+  /** An xxd-style dump of `bytes`, each row on a line of its own after `indent` (ASCII), written straight into the buffer. */
+  hexDump(bytes: Uint8Array, indent: string): void {
+    for (let from = 0; from < bytes.length; from += 16) {
+      if (CHUNK - this.used < 1 + indent.length + 67) this.flush();
+      this.chunk[this.used++] = 0x0a;
+      this.used += this.chunk.latin1Write(indent, this.used);
+      this.used = writeHexDumpRow(bytes, from, from, this.chunk, this.used);
+    }
     this.schedule();
   }
 
@@ -205,10 +216,13 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
     // bytes that are not text in this encoding: hex, with the text they do make beside it
     if (options.hex || m.text === undefined || (e.opcode === 'binary' && !readable(m.text)) || undecodable(m.text)) {
       writer.write(head);
-      for (const row of hexDumpWithTextRows(m.payload, encoding)) {
-        writer.newline();
-        writer.write('    ' + row);
-      }
+      // beside the bytes, the text they make in the encoding when they make some; else ASCII, written as bytes
+      if (dumpHasText(m.payload, encoding)) {
+        for (const row of hexDumpWithTextRows(m.payload, encoding)) {
+          writer.newline();
+          writer.write('    ' + row);
+        }
+      } else writer.hexDump(m.payload, '    ');
       if (more) {
         writer.newline();
         writer.write('    ' + more);

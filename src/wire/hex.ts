@@ -29,6 +29,37 @@ export function formatHex(bytes: Uint8Array, separator = ' ', max = Infinity): s
   return n < bytes.length ? out + ' …' : out;
 }
 
+/**
+ * Writes the row of an xxd-style dump that starts at `bytes[from]` (the same text as
+ * {@link hexDumpRows} makes for it, `offset` being the row's offset) into `out` from `at`, which
+ * needs room for 67 bytes; returns where it stopped.
+ */
+export function writeHexDumpRow(bytes: Uint8Array, from: number, offset: number, out: Uint8Array, at: number): number {
+  // a nibble is the low digit of the byte of its value
+  for (let shift = 28; shift >= 0; shift -= 4) out[at++] = HEX_LOW[(offset >>> shift) & 15]!;
+  out[at++] = 0x3a;
+  out[at++] = 0x20;
+  const n = Math.min(16, bytes.length - from);
+  for (let i = 0; i < 16; i++) {
+    if (i < n) {
+      const b = bytes[from + i]!;
+      out[at++] = HEX_HIGH[b]!;
+      out[at++] = HEX_LOW[b]!;
+    } else {
+      out[at++] = 0x20;
+      out[at++] = 0x20;
+    }
+    if (i % 2 === 1 && i < 15) out[at++] = 0x20;
+  }
+  out[at++] = 0x20;
+  out[at++] = 0x20;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[from + i]!;
+    out[at++] = b >= 0x20 && b < 0x7f ? b : 0x2e;
+  }
+  return at;
+}
+
 /** An xxd-style dump: offset, 16 bytes in pairs, printable ASCII. */
 export function formatHexDump(bytes: Uint8Array, startOffset = 0): string {
   return hexDumpRows(bytes, startOffset).join('\n');
