@@ -43,10 +43,8 @@ export function acceptQueue(port) {
 }
 
 /**
- * Asks a node process started with `--inspect=127.0.0.1:0` (its inspector's address is on its
- * stderr) for a full garbage collection that also gives back what V8 holds in reserve (the
- * inspector's collectGarbage is V8's low-memory notification). Memory measured after it is what
- * the process keeps, not what its collector has yet to visit.
+ * Asks a process started with `--inspect=127.0.0.1:0` (its address read from `stderr`) for a full
+ * garbage collection, then for what its heap and buffers hold: `process.memoryUsage()` in MB.
  */
 export async function collectGarbage(stderr) {
   const { WebSocket } = await import('ws');
@@ -58,16 +56,25 @@ export async function collectGarbage(stderr) {
       ws.once('open', resolve);
       ws.once('error', reject);
     });
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the inspector did not answer collectGarbage within 20 s')), 20_000);
-      ws.on('message', (m) => {
-        if (JSON.parse(m).id === 1) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    const answers = new Map();
+    ws.on('message', (m) => {
+      const msg = JSON.parse(m);
+      answers.get(msg.id)?.(msg);
     });
+    const ask = (id, method, params) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the inspector did not answer ${method} within 20 s`)), 20_000);
+        answers.set(id, (msg) => {
+          clearTimeout(timer);
+          resolve(msg);
+        });
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    await ask(1, 'HeapProfiler.collectGarbage');
+    const r = await ask(2, 'Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+    const usage = JSON.parse(r.result?.result?.value ?? '{}');
+    const mb = (n) => (n ?? NaN) / 1024 / 1024;
+    return { heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external), arrayBuffersMb: mb(usage.arrayBuffers) };
   } finally {
     ws.close();
   }
