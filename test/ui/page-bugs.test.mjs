@@ -93,7 +93,8 @@ describe('the assistant as NetAssist users work it', { skip: skipWithoutChromium
 
     const check = async (p, what) => {
       await p.getByTestId('state').filter({ hasText: `port ${port}` }).waitFor();
-      assert.ok((await p.evaluate(() => (document.querySelector('.chart path.line.in')?.getAttribute('d') ?? '').split(/[ML]/).filter(Boolean).length)) >= 8, `${what}: the chart keeps its history`);
+      // the chart is drawn from the history sockit sends after hello: wait for it, not for the first frame
+      await waitFor(async () => (await p.evaluate(() => (document.querySelector('.chart path.line.in')?.getAttribute('d') ?? '').split(/[ML]/).filter(Boolean).length)) >= 8 || undefined, { what: `${what}: the chart keeps its history` });
       await logRow(p, 'in', 'before the reload').waitFor();
       await logRow(p, 'out', 'sent before').waitFor();
       await logRow(p, 'sys', 'connected').waitFor();
