@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { decodeText } from '../wire/codec.js';
 import { canonicalEncoding, pageDecodes } from '../wire/encoding-name.js';
 import type { BatchRecord } from '../wire/event-batch.js';
-import type { SessionEvent } from '../net/session.js';
+import type { DataEvent, SendEvent, SessionEvent } from '../net/session.js';
 import type { HexTagged } from './session-hub.js';
 import type { WireDropped, WireEvent } from './protocol.js';
 
@@ -31,6 +31,12 @@ function readingOf(encoding: string): Reading {
   return r;
 }
 
+/** The bytes of a message pages are sent: all of them, or the first `maxPayloadBytes` (a kept event may already hold fewer than the message had). */
+function shownPayload(e: DataEvent | SendEvent, maxPayloadBytes: number): { shown: Buffer; truncated: boolean } {
+  const truncated = e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
+  return { shown: truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload, truncated };
+}
+
 /** About how many bytes an event takes in a binary batch (for the queue's bounds). */
 export function batchSize(e: SessionEvent, encoding: string, maxPayloadBytes: number): number {
   if (e.event !== 'data' && e.event !== 'send') return 200;
@@ -43,8 +49,7 @@ export function toBatchRecord(q: QueuedEvent | WireDropped, maxPayloadBytes: num
   if (!('e' in q)) return { json: JSON.stringify(q) };
   const { e, encoding } = q;
   if (e.event !== 'data' && e.event !== 'send') return { json: JSON.stringify(toWireEvent(q.session, e, encoding, maxPayloadBytes)) };
-  const truncated = e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
-  const raw = truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload;
+  const { shown: raw, truncated } = shownPayload(e, maxPayloadBytes);
   const reading = readingOf(encoding);
   let text: string | undefined;
   if (!reading.page) {
@@ -70,13 +75,11 @@ export function toWireEvent(session: string, e: SessionEvent, encoding: string, 
   switch (e.event) {
     case 'data':
     case 'send': {
-      // a kept event (see RecentLog) may hold fewer bytes than the message had
-      const truncated = e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
-      const shown = truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload;
+      const { shown, truncated } = shownPayload(e, maxPayloadBytes);
       let text = e.text;
       if (text === undefined || (truncated && text.length > maxPayloadBytes)) text = decodeText(shown, encoding);
       // UTF-8 text that encodes back to exactly these bytes carries them already
-      const implied = !truncated && canonicalEncoding(encoding) === 'utf8' && Buffer.byteLength(text) === shown.length && Buffer.from(text, 'utf8').equals(shown);
+      const implied = !truncated && readingOf(encoding).utf8 && Buffer.byteLength(text) === shown.length && Buffer.from(text, 'utf8').equals(shown);
       const base = {
         ts, session, id: e.id, peer: e.peer, bytes: e.bytes, ...(implied ? {} : { data: shown.toString('base64') }), text,
         ...(truncated ? { truncated: true } : {}), ...(e.opcode ? { opcode: e.opcode } : {}),

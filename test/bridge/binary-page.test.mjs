@@ -2,22 +2,13 @@
 // text only where the page cannot decode them alone, and the same events as a JSON page sees.
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { uiServer, openPage } from './helpers.mjs';
+import { uiServer, openPage, tcpClient as client } from './helpers.mjs';
 import { waitFor, sleep } from '../helpers/index.mjs';
 
 async function tcpServer(page, spec = {}) {
   const r = await page.request({ type: 'create', spec: { kind: 'tcp-server', host: '127.0.0.1', port: 0, encoding: 'utf8', frame: 'raw', ...spec } });
   assert.equal(r.ok, true, JSON.stringify(r));
   return r.session;
-}
-
-async function client(t, port) {
-  const s = net.connect(port, '127.0.0.1');
-  t.after(() => s.destroy());
-  s.on('error', () => {});
-  await new Promise((r) => s.once('connect', r));
-  return s;
 }
 
 /** The page's data events of a session, once there are `count` of them. */

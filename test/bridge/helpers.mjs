@@ -118,3 +118,12 @@ export async function openPage(t, ui, { ack = true, version = 1, binary = false 
   if (version === 1) await page.waitFor((m) => m.type === 'hello');
   return page;
 }
+
+/** A TCP client of `port` on 127.0.0.1, destroyed when the test ends. */
+export async function tcpClient(t, port) {
+  const s = net.connect(port, '127.0.0.1');
+  t.after(() => s.destroy());
+  s.on('error', () => {});
+  await new Promise((r) => s.once('connect', r));
+  return s;
+}

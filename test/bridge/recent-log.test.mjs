@@ -1,8 +1,7 @@
 // The recent past the hub keeps per session for pages that connect later: replayed in order, bounded in events and bytes.
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { uiServer, openPage } from './helpers.mjs';
+import { uiServer, openPage, tcpClient as client } from './helpers.mjs';
 import { waitFor } from '../helpers/index.mjs';
 import { RecentLog } from '../../dist/bridge/recent-log.js';
 
@@ -10,14 +9,6 @@ async function lineServer(page) {
   const r = await page.request({ type: 'create', spec: { kind: 'tcp-server', host: '127.0.0.1', port: 0, encoding: 'utf8', frame: 'line' } });
   assert.equal(r.ok, true, JSON.stringify(r));
   return r.session;
-}
-
-async function client(t, port) {
-  const s = net.connect(port, '127.0.0.1');
-  t.after(() => s.destroy());
-  s.on('error', () => {});
-  await new Promise((r) => s.once('connect', r));
-  return s;
 }
 
 test('a page that connects later gets each session\'s latest events, in order, and how many older ones went', async (t) => {
