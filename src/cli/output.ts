@@ -18,6 +18,11 @@ const CHUNK = 64 * 1024;
 /** Node's Buffer methods behind `write(text, offset, encoding)` (there since Node's first Buffer; not in its types). */
 type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): number; latin1Write(text: string, offset: number): number };
 
+/** Written chunks kept for reuse; a stream that holds more than this many is behind, and the rest are let go. */
+const SPARE_CHUNKS = 4;
+
+const newChunk = () => Buffer.allocUnsafeSlow(CHUNK) as Utf8Writable;
+
 /** Text shorter than this goes into its log line whole (see `message` in createEventRenderer). */
 const SHORT_LINE = 16 * 1024;
 
@@ -30,7 +35,9 @@ const GATHER_MS = 10;
  * string past 128 KiB is slow to make in V8, and a busy log's batch is larger than that.
  */
 export class LineWriter implements JsonSink {
-  private readonly chunk = Buffer.allocUnsafeSlow(CHUNK) as Utf8Writable;
+  private chunk = newChunk();
+  /** Chunks the stream has finished writing, ready to fill again. */
+  private readonly spare: Utf8Writable[] = [];
   private used = 0;
   private scheduled = false;
   private lastFlush = -Infinity;
@@ -61,6 +68,38 @@ export class LineWriter implements JsonSink {
   newline(): void {
     if (this.used === CHUNK) this.flush();
     this.chunk[this.used++] = 0x0a;
+    this.schedule();
+  }
+
+  /** Bytes that are already text as UTF-8, copied into the line. */
+  raw(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (n > CHUNK - this.used) {
+      this.flush();
+      if (n > CHUNK) {
+        this.stream.write(Buffer.from(bytes));
+        return;
+      }
+    }
+    // a loop beats a native copy on the few bytes most parts have
+    if (n < 32) for (let i = 0; i < n; i++) this.chunk[this.used + i] = bytes[i]!;
+    else this.chunk.set(bytes, this.used);
+    this.used += n;
+    this.schedule();
+  }
+
+  /** A whole number's digits (a non-negative integer; anything else as text). */
+  number(n: number): void {
+    if (!(n >= 0 && n <= 0xffffffff && n === Math.floor(n))) {
+      this.write(String(n));
+      return;
+    }
+    if (CHUNK - this.used < 10) this.flush();
+    const chunk = this.chunk;
+    let digits = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+    for (let at = this.used + digits - 1, m = n; at >= this.used; at--, m = Math.floor(m / 10)) chunk[at] = 0x30 + (m % 10);
+    this.used += digits;
     this.schedule();
   }
 
@@ -96,11 +135,15 @@ export class LineWriter implements JsonSink {
     this.scheduled = false;
     if (this.used === 0) return;
     this.lastFlush = performance.now();
-    // a copy goes to the stream: a socket or a terminal may hold it until written, and the buffer is reused
-    const out = Buffer.allocUnsafe(this.used);
-    this.chunk.copy(out, 0, 0, this.used);
+    // the chunk itself goes to the stream, which may hold it until written (a socket, a terminal), and
+    // comes back to be filled again once written: fresh memory each time costs more than its lines
+    const full = this.chunk;
+    const out = full.subarray(0, this.used);
+    this.chunk = this.spare.pop() ?? newChunk();
     this.used = 0;
-    this.stream.write(out);
+    this.stream.write(out, () => {
+      if (this.spare.length < SPARE_CHUNKS) this.spare.push(full);
+    });
   }
 
   private schedule(): void {
@@ -150,22 +193,8 @@ import { escapeControl } from '../wire/escape.js';
 export { formatBytes } from '../wire/format-bytes.js';
 import { formatBytes } from '../wire/format-bytes.js';
 
-let clockSecond = NaN;
-let clockPrefix = '';
-const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-
-/** A time of day as `14:02:11.503`. */
-export function clock(ts: number): string {
-  // a busy log has many events a second: the local time is worked out once a second
-  const second = Math.floor(ts / 1000);
-  if (second !== clockSecond) {
-    const d = new Date(second * 1000);
-    const p = (n: number) => String(n).padStart(2, '0');
-    clockSecond = second;
-    clockPrefix = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.`;
-  }
-  return clockPrefix + MILLIS[(ts - second * 1000) | 0];
-}
+export { clock } from './line-parts.js';
+import { clock, isPrintableText, keepsAscii, LineParts, printableAscii, type Way } from './line-parts.js';
 
 /** How events are shown. */
 export interface RenderOptions {
@@ -208,6 +237,21 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
    * one write; a long one is written in pieces, since joined they could make a string past 128 KiB
    * (64 KiB shown, and the arrow makes the text two bytes a character), slow to make.
    */
+  const parts = new LineParts(c, options.showIds !== false);
+  // sent bytes come without their text: printable ASCII stands for itself only in such encodings
+  const sentAscii = keepsAscii(encoding);
+  /** A message whose text is its own printable ASCII, the usual case, written from kept parts and the bytes themselves. */
+  const plainMessage = (e: DataEvent | SendEvent, way: Way): boolean => {
+    const p = e.payload;
+    if (options.hex || p.length > limit || e.opcode !== undefined) return false;
+    if (e.text !== undefined ? !isPrintableText(p, e.text) : !(sentAscii && printableAscii(p))) return false;
+    writer.raw(parts.clock(e.ts));
+    writer.raw(parts.head(e.id, e.peer, way));
+    writer.raw(parts.size(e.bytes));
+    writer.raw(p);
+    writer.newline();
+    return true;
+  };
   const message = (e: DataEvent | SendEvent, arrow: string, fin?: boolean) => {
     const head = `${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${arrow} ${kind(e.opcode, fin)}${c.dim(`${e.bytes} B`)}`;
     // a session decodes no more than is shown: a long message arrives without its text
@@ -261,6 +305,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         break;
       case 'data': {
         // a relay's two directions: up (client to target) and down, each its own arrow and colour
+        if (plainMessage(e, e.direction ?? 'in')) break;
         const arrow = e.direction === 'up' ? c.in('→') : e.direction === 'down' ? c.out('←') : c.in('←');
         message(e, arrow);
         if (!e.direction) {
@@ -277,7 +322,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         writer.line(c.sys(`faults: ${describeFaults(e)}`));
         break;
       case 'send':
-        if (showSends) message(e, c.out('→'), e.fin);
+        if (showSends && !plainMessage(e, 'out')) message(e, c.out('→'), e.fin);
         break;
       case 'control': {
         // a relay's frames point the way they crossed, as its data lines do
@@ -288,6 +333,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
       }
       case 'close': {
         hinted.delete(e.id);
+        parts.forget(e.id);
         // a relay's reason already names the close frame that began its end
         const frame = e.closeFrame && !e.closedBy ? `; ${e.closeFrame.by === 'us' ? 'sent' : 'received'} ${describeCloseCode(e.closeFrame.code)}${e.closeFrame.reason ? ` "${escapeControl(e.closeFrame.reason)}"` : ''}` : '';
         // a relay counts what went up (from the client) and down; a server what it received and sent

@@ -33,7 +33,7 @@ export const PAYLOAD_FORMS: readonly PayloadForm[] = ['hex', 'base64', 'none'];
 
 /** The NDJSON shape of an event: ISO `ts`, payloads as `hex` (or `base64`, or left out), and `text` where decoded. */
 export function toJsonEvent(e: SessionEvent, payload: PayloadForm = 'hex'): Record<string, unknown> {
-  const out: Record<string, unknown> = { event: e.event, ts: isoTime(e.ts), session: e.session };
+  const out: Record<string, unknown> = { event: e.event, ts: new Date(e.ts).toISOString(), session: e.session };
   // for..in and native hex: this runs twice per echoed message under --json
   const fields = e as unknown as Record<string, unknown>;
   for (const k in fields) {
@@ -48,48 +48,98 @@ export function toJsonEvent(e: SessionEvent, payload: PayloadForm = 'hex'): Reco
   return out;
 }
 
-/** Where an NDJSON line is written piece by piece: text, and payload bytes as hex without an intermediate string. */
+/** Where an NDJSON line is written piece by piece: text, bytes that are already its UTF-8, and payload bytes as hex. */
 export interface JsonSink {
   write(text: string): void;
+  /** Bytes that are the line's text as UTF-8, copied in as they are. */
+  raw(bytes: Uint8Array): void;
+  /** A whole number's digits. */
+  number(n: number): void;
   hex(bytes: Uint8Array): void;
 }
 
 /** Base64 is written in slices of this many bytes (a multiple of 3), so no slice's text is a large string. */
 const BASE64_SLICE = 48 * 1024;
 
+const utf8 = (text: string) => Buffer.from(text, 'utf8');
+const DATA_HEAD = utf8('{"event":"data","ts":"');
+const SEND_HEAD = utf8('{"event":"send","ts":"');
+const HEX_OPEN = utf8(',"hex":"');
+const TEXT_OPEN = utf8('","text":"');
+const N_FIELD = utf8(',"n":');
+const BYTES_FIELD = utf8(',"bytes":');
+const BRACE = utf8('}');
+const QUOTE_BRACE = utf8('"}');
+
 /**
- * One event as an NDJSON line into a sink: the same text as `JSON.stringify(toJsonEvent(e, payload))`,
- * but messages, the bulk of a busy log, are written straight in their fixed field order instead of
- * through a generic object, and their payload goes to the sink as bytes (a 64 KiB payload's hex
- * would be a string large enough to be slow to make).
+ * One event as an NDJSON line into a sink: the same text as `JSON.stringify(toJsonEvent(e, payload))`.
+ * Messages, the bulk of a busy log, are written in their fixed field order from parts kept per
+ * connection and per millisecond, their payload as bytes (a 64 KiB payload's hex would be a string
+ * large enough to be slow to make), and text that is the payload's own ASCII as those bytes.
  */
 export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonSink): void {
   if (e.event !== 'data' && e.event !== 'send') {
     sink.write(JSON.stringify(toJsonEvent(e, payload)));
     return;
   }
-  let s = `{"event":"${e.event}","ts":"${isoTime(e.ts)}","session":${jsonName(e.session)},"peer":${jsonPeer(e.peer)},"id":${e.id}`;
-  if (e.event === 'data') s += `,"n":${e.n}`;
-  s += `,"bytes":${e.bytes}`;
+  const p = e.payload;
+  sink.raw(e.event === 'data' ? DATA_HEAD : SEND_HEAD);
+  sink.raw(isoTime(e.ts));
+  sink.raw(connectionJson(e.session, e.peer, e.id));
+  if (e.event === 'data') {
+    sink.raw(N_FIELD);
+    sink.number(e.n);
+  }
+  let s = '';
   if (payload === 'hex') {
-    sink.write(s + ',"hex":"');
-    sink.hex(e.payload);
+    sink.raw(sizeAndHex(e.bytes));
+    sink.hex(p);
     s = '"';
-  } else if (payload === 'base64') {
-    const p = e.payload;
-    if (p.length <= BASE64_SLICE) s += `,"base64":"${p.toString('base64')}"`;
-    else {
-      sink.write(s + ',"base64":"');
-      for (let i = 0; i < p.length; i += BASE64_SLICE) sink.write(p.subarray(i, i + BASE64_SLICE).toString('base64'));
-      s = '"';
+  } else {
+    sink.raw(BYTES_FIELD);
+    sink.number(e.bytes);
+    if (payload === 'base64') {
+      if (p.length <= BASE64_SLICE) s = `,"base64":"${p.toString('base64')}"`;
+      else {
+        sink.write(',"base64":"');
+        for (let i = 0; i < p.length; i += BASE64_SLICE) sink.write(p.subarray(i, i + BASE64_SLICE).toString('base64'));
+        s = '"';
+      }
     }
   }
-  if (e.text !== undefined) s += `,"text":${JSON.stringify(e.text)}`;
+  if (e.text !== undefined) {
+    if (s === '"' && isOwnAscii(p, e.text)) {
+      sink.raw(TEXT_OPEN);
+      sink.raw(p);
+    } else s += `,"text":${JSON.stringify(e.text)}`;
+  }
   if (e.opcode !== undefined) s += `,"opcode":"${e.opcode}"`;
   if (e.event === 'data') {
     if (e.direction !== undefined) s += `,"direction":"${e.direction}"`;
   } else if (e.fin !== undefined) s += `,"fin":${e.fin}`;
-  sink.write(s + '}');
+  if (s === '"' || s === '') sink.raw(s === '' ? BRACE : QUOTE_BRACE);
+  else sink.write(s + '}');
+}
+
+const sizesAndHex: (Buffer | undefined)[] = [];
+
+/** `,"bytes":64,"hex":"`, kept for the sizes a busy log repeats. */
+function sizeAndHex(bytes: number): Buffer {
+  if (bytes >= 2048) return utf8(`,"bytes":${bytes},"hex":"`);
+  return (sizesAndHex[bytes] ??= utf8(`,"bytes":${bytes},"hex":"`));
+}
+
+/**
+ * True when `text` is exactly the bytes read as ASCII, none of them needing an escape in JSON or
+ * on a terminal: the bytes can then stand for the text (the usual case, and much cheaper).
+ */
+export function isOwnAscii(bytes: Uint8Array, text: string): boolean {
+  if (text.length !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20 || b > 0x7e || b === 0x22 || b === 0x5c || text.charCodeAt(i) !== b) return false;
+  }
+  return true;
 }
 
 /** One event as an NDJSON line (without its line break), as a string. */
@@ -97,44 +147,42 @@ export function toJsonLine(e: SessionEvent, payload: PayloadForm = 'hex'): strin
   let line = '';
   writeJsonLine(e, payload, {
     write: (text) => (line += text),
+    raw: (bytes) => (line += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')),
+    number: (n) => (line += n),
     hex: (bytes) => (line += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')),
   });
   return line;
 }
 
-const peersJson = new Map<string, string>();
-
-/** A peer's address as JSON, kept per peer: a busy log names the same few peers again and again. */
-function jsonPeer(peer: string): string {
-  let json = peersJson.get(peer);
-  if (json === undefined) {
-    // bounded: a long run meets many peers
-    if (peersJson.size >= 4096) peersJson.clear();
-    peersJson.set(peer, (json = JSON.stringify(peer)));
-  }
-  return json;
+interface ConnectionJson {
+  session: string;
+  peer: string;
+  /** `","session":…,"peer":…,"id":…` as UTF-8. */
+  bytes: Buffer;
 }
 
-let lastName = '';
-let lastNameJson = '""';
+const connections = new Map<number, ConnectionJson>();
 
-/** A session's name as JSON; events come many to a session, so the last one is kept. */
-function jsonName(name: string): string {
-  if (name !== lastName) {
-    lastName = name;
-    lastNameJson = JSON.stringify(name);
+/** The fields that name a message's connection, kept per connection: a busy log names the same few again and again. */
+function connectionJson(session: string, peer: string, id: number): Buffer {
+  let c = connections.get(id);
+  if (c === undefined || c.peer !== peer || c.session !== session) {
+    // bounded: a long run meets many connections, and ids are per session
+    if (connections.size >= 4096) connections.clear();
+    c = { session, peer, bytes: utf8(`","session":${JSON.stringify(session)},"peer":${JSON.stringify(peer)},"id":${id}`) };
+    connections.set(id, c);
   }
-  return lastNameJson;
+  return c.bytes;
 }
 
 let lastTs = NaN;
-let lastIso = '';
+let lastIso = Buffer.alloc(0);
 
-/** ISO time of a timestamp; events come many to a millisecond, so the last one is kept. */
-function isoTime(ts: number): string {
+/** ISO time of a timestamp as ASCII; events come many to a millisecond, so the last one is kept. */
+function isoTime(ts: number): Buffer {
   if (ts !== lastTs) {
     lastTs = ts;
-    lastIso = new Date(ts).toISOString();
+    lastIso = Buffer.from(new Date(ts).toISOString(), 'latin1');
   }
   return lastIso;
 }
