@@ -126,7 +126,16 @@ test('sockit up starts the named sessions in one process, logs prefixed by name,
   // readable lines: each prefixed by its session's name, started from the folder's sockit.json
   const text = spawnCli(t, ['up', 'echo'], { cwd: dir });
   await text.waitStdout(/^echo \| listening on 127\.0\.0\.1 port \d+/m);
+  const textPort = Number(/^echo \| listening on 127\.0\.0\.1 port (\d+)/m.exec(text.stdout)[1]);
   await text.waitStderr('1 session running from');
+  // every line of a message is named: a plain one, an escaped one, and each row of a dump of bytes that are not text
+  const sent = await runPeer('tcp_ask_client.py', ['127.0.0.1', textPort, 'text:plain words', 'text:two\\nlines']);
+  assert.match(sent.stdout, /reply 74 77 6f 0a 6c 69 6e 65 73/);
+  await runPeer('tcp_ask_client.py', ['127.0.0.1', textPort, 'modbus:00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11']);
+  await text.waitStdout(/^echo \| {5}00000010: 1011/m);
+  assert.match(text.stdout, /^echo \| \S+ #\d+ 127\.0\.0\.1:\d+ ← 11 B plain words$/m);
+  assert.match(text.stdout, /^echo \| \S+ #\d+ 127\.0\.0\.1:\d+ → 9 B two\\nlines$/m);
+  for (const l of text.stdout.trim().split('\n')) assert.match(l, /^echo \| /, `named: ${JSON.stringify(l)}`);
   assert.equal((await text.stop('SIGINT')).code, 0);
 });
 

@@ -6,6 +6,7 @@ import type { Workspace } from '../../workspace/workspace-file.js';
 import { formatEndpoint } from '../../wire/endpoint.js';
 import { addOutputOptions, Output, RawOptions, readOutputOptions, type CommandResult, type OutputOptions, type Runner } from '../command.js';
 import { createEventRenderer, LineWriter, colorWanted } from '../output.js';
+import { hexDumpRows } from '../../wire/hex.js';
 import { declared, subcommand } from '../declare.js';
 import { onStopSignal } from '../signals.js';
 
@@ -72,14 +73,55 @@ function list(ws: Workspace, output: Output): CommandResult {
   return 0;
 }
 
-/** A writer whose every line starts with a session's name, as `docker compose` shows its services. */
+/**
+ * A writer whose every line starts with a session's name, as `docker compose` shows its services:
+ * it gathers each line's pieces (text, kept bytes, hex) as text and prefixes it when it ends.
+ */
 class NamedWriter extends LineWriter {
+  private pending = '';
+
   constructor(stream: NodeJS.WritableStream, private readonly prefix: string) {
     super(stream);
   }
 
+  override write(text: string): void {
+    const lines = (this.pending + text).split('\n');
+    this.pending = lines.pop()!;
+    for (const l of lines) this.named(l);
+  }
+
   override line(text: string): void {
-    super.line(text.replace(/^/gm, this.prefix));
+    this.write(text);
+    this.newline();
+  }
+
+  override newline(): void {
+    this.named(this.pending);
+    this.pending = '';
+  }
+
+  override raw(bytes: Uint8Array): void {
+    this.write(Buffer.from(bytes).toString('utf8'));
+  }
+
+  override number(n: number): void {
+    this.write(String(n));
+  }
+
+  override hex(bytes: Uint8Array): void {
+    this.write(Buffer.from(bytes).toString('hex'));
+  }
+
+  override hexDump(bytes: Uint8Array, indent: string): void {
+    for (const row of hexDumpRows(bytes)) {
+      this.newline();
+      this.write(indent + row);
+    }
+  }
+
+  private named(text: string): void {
+    super.write(this.prefix + text);
+    super.newline();
   }
 }
 
