@@ -49,7 +49,8 @@ export function toBatchRecord(q: QueuedEvent | WireDropped, maxPayloadBytes: num
   if (!('e' in q)) return { json: JSON.stringify(q) };
   const { e, encoding } = q;
   if (e.event !== 'data' && e.event !== 'send') return { json: JSON.stringify(toWireEvent(q.session, e, encoding, maxPayloadBytes)) };
-  const { shown: raw, truncated } = shownPayload(e, maxPayloadBytes);
+  const truncated = e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
+  const raw = truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload;
   const reading = readingOf(encoding);
   let text: string | undefined;
   if (!reading.page) {
@@ -59,12 +60,13 @@ export function toBatchRecord(q: QueuedEvent | WireDropped, maxPayloadBytes: num
     // from the bytes decoded alone, as the page would: that text goes with them
     if (reading.utf8 ? !isUtf8(raw) : q.streamed) text = e.text;
   }
+  // one object of one shape for every message (fields left undefined rather than left out): many are made a second
+  const data = e.event === 'data';
   return {
     message: {
-      event: e.event, ts: e.ts, session: q.session, id: e.id, peer: e.peer, ...(e.event === 'data' ? { n: e.n } : {}), bytes: e.bytes, raw,
-      ...(truncated ? { truncated: true } : {}), ...(text !== undefined ? { text } : {}), ...(e.opcode ? { opcode: e.opcode } : {}),
-      ...(e.event === 'data' && e.direction ? { direction: e.direction } : {}),
-      ...(e.event === 'send' && e.fin === false ? { fin: false } : {}), ...(e.event === 'send' && (e as HexTagged).hex ? { hex: true } : {}),
+      event: e.event, ts: e.ts, session: q.session, id: e.id, peer: e.peer, n: data ? e.n : undefined, bytes: e.bytes, raw,
+      truncated: truncated || undefined, text, opcode: e.opcode,
+      direction: data ? e.direction : undefined, fin: !data && e.fin === false ? false : undefined, hex: !data && (e as HexTagged).hex ? true : undefined,
     },
   };
 }

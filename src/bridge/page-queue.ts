@@ -33,11 +33,6 @@ export const DEFAULT_QUEUE_LIMITS: QueueLimits = {
   maxInFlightBytes: 8 * 1024 * 1024,
 };
 
-interface Item<T> {
-  event: T | WireDropped;
-  size: number;
-}
-
 /** A batch taken from a queue: its number, the events in order, and how many this page has missed. */
 export interface QueueBatch<T> {
   seq: number;
@@ -62,7 +57,9 @@ function sampleStride(fill: number): number {
  * stats and stay exact whatever was dropped.
  */
 export class PageQueue<T extends object = WireEvent> {
-  private items: Item<T>[] = [];
+  /** What waits, and beside it each one's estimated size: two arrays, no object per event. */
+  private events: (T | WireDropped | undefined)[] = [];
+  private sizes: number[] = [];
   private head = 0;
   private bytes = 0;
   private seq = 0;
@@ -79,7 +76,7 @@ export class PageQueue<T extends object = WireEvent> {
 
   /** Events waiting. */
   get length(): number {
-    return this.items.length - this.head;
+    return this.events.length - this.head;
   }
 
   /** Estimated bytes waiting. */
@@ -103,6 +100,16 @@ export class PageQueue<T extends object = WireEvent> {
    * Returns whether it was kept.
    */
   offer(session: string, essential: boolean, size: number, make: () => T): boolean {
+    if (!this.admit(session, essential, size)) return false;
+    this.push(make(), size);
+    return true;
+  }
+
+  /**
+   * Whether an event of `session`, `size` bytes in the page's form (estimated), is to be kept; when
+   * it is, {@link push} it. One that is not is counted in its session's `dropped` marker.
+   */
+  admit(session: string, essential: boolean, size: number): boolean {
     const { maxQueuedEvents, maxQueuedBytes } = this.limits;
     const factor = essential ? 2 : 1;
     const full = this.length >= maxQueuedEvents * factor || this.bytes + size > maxQueuedBytes * factor;
@@ -119,13 +126,14 @@ export class PageQueue<T extends object = WireEvent> {
       return false;
     }
     // while sampling, the gaps between the messages kept add up in one marker
-    if (stride === 1) this.markers.delete(session);
-    this.push(make(), size);
+    if (stride === 1 && this.markers.size > 0) this.markers.delete(session);
     return true;
   }
 
-  private push(event: T | WireDropped, size: number): void {
-    this.items.push({ event, size });
+  /** Queues an event {@link admit} kept. */
+  push(event: T | WireDropped, size: number): void {
+    this.events.push(event);
+    this.sizes.push(size);
     this.bytes += size;
   }
 
@@ -134,18 +142,20 @@ export class PageQueue<T extends object = WireEvent> {
     if (this.length === 0 || this.inFlight >= this.limits.maxInFlight || this.flightBytes >= this.limits.maxInFlightBytes) return undefined;
     const events: (T | WireDropped)[] = [];
     let size = 0;
-    while (this.head < this.items.length && events.length < this.limits.maxBatchEvents) {
-      const item = this.items[this.head]!;
-      if (events.length > 0 && size + item.size > this.limits.maxBatchBytes) break;
-      this.items[this.head++] = undefined as unknown as Item<T>;
-      events.push(item.event);
-      size += item.size;
-      this.bytes -= item.size;
+    while (this.head < this.events.length && events.length < this.limits.maxBatchEvents) {
+      const itemSize = this.sizes[this.head]!;
+      if (events.length > 0 && size + itemSize > this.limits.maxBatchBytes) break;
+      const event = this.events[this.head]!;
+      this.events[this.head++] = undefined;
+      events.push(event);
+      size += itemSize;
+      this.bytes -= itemSize;
       // a marker that goes stops counting: later drops get a marker of their own
-      if (isMarker(item.event) && this.markers.get(item.event.session) === item.event) this.markers.delete(item.event.session);
+      if (isMarker(event) && this.markers.get(event.session) === event) this.markers.delete(event.session);
     }
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
     const seq = ++this.seq;

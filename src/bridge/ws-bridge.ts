@@ -278,10 +278,10 @@ export class WsBridge {
     // JSON carries bytes in base64 and their text; a binary batch the bytes alone, most of the time
     const jsonSize = essential ? 200 : Math.min(e.bytes, max) * 2.4 + 130;
     let queued: QueuedEvent | undefined;
-    const make = () => (queued ??= { session, e, encoding, streamed });
     for (const page of this.pages) {
       if (!page.ready) continue;
-      page.queue.offer(session, essential, page.binary ? batchSize(e, encoding, max) : jsonSize, make);
+      const size = page.binary ? batchSize(e, encoding, max) : jsonSize;
+      if (page.queue.admit(session, essential, size)) page.queue.push((queued ??= { session, e, encoding, streamed }), size);
       this.schedule(page);
     }
   }
