@@ -31,6 +31,8 @@ function sizeOf(e: SessionEvent): number {
  */
 export class RecentLog {
   private events: SessionEvent[] = [];
+  /** Each event's size beside it: letting an old event go then need not read it again, long out of the cache. */
+  private sizes: number[] = [];
   private head = 0;
   private bytes = 0;
   private samples: CounterSample[] = [];
@@ -59,16 +61,18 @@ export class RecentLog {
       const text = e.text !== undefined && e.text.length <= cap ? e.text : undefined;
       if (!own || text !== e.text) kept = { ...e, payload: own ? shown : Buffer.from(shown), text };
     }
+    const size = sizeOf(kept);
     this.events.push(kept);
-    this.bytes += sizeOf(kept);
+    this.sizes.push(size);
+    this.bytes += size;
     while (this.length > this.limits.maxEvents || (this.bytes > this.limits.maxBytes && this.length > 1)) {
-      const old = this.events[this.head]!;
-      this.events[this.head++] = undefined as unknown as SessionEvent;
-      this.bytes -= sizeOf(old);
+      this.events[this.head] = undefined as unknown as SessionEvent;
+      this.bytes -= this.sizes[this.head++]!;
       this.omitted++;
     }
     if (this.head > 1024 && this.head * 2 > this.events.length) {
       this.events = this.events.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
   }

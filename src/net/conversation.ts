@@ -116,7 +116,8 @@ export abstract class Conversation implements Link, ConversationInfo {
     let text: string | undefined;
     if (behaviour?.needsText || (shown && s.decodeShown && message.length <= s.decodeLimit)) text = this.decode(message);
     else if (this.text) this.text = undefined; // decoding again later must not glue on bytes held from before
-    if (shown) s.emit({ event: 'data', peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text, opcode: this.opcodeIn, direction: s.direction });
+    // stamped here rather than by the session: an object made whole keeps one shape (a busy server makes many)
+    if (shown) s.emit({ event: 'data', ts: Date.now(), session: s.session.name, peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text, opcode: this.opcodeIn, direction: s.direction });
     if (behaviour?.active) behaviour.onMessage(this, message, n, text);
   }
 
@@ -129,7 +130,7 @@ export abstract class Conversation implements Link, ConversationInfo {
     s.session.stats.messagesOut++;
     const tap = s.session.wireTap;
     if (tap !== undefined) tap('out', this.id, this.peer, bytes, opcode);
-    if (s.session.messagesObserved) s.emit({ event: 'send', peer: this.peer, id: this.id, bytes: bytes.length, payload: bytes, opcode, fin: fin === false ? false : undefined });
+    if (s.session.messagesObserved) s.emit({ event: 'send', ts: Date.now(), session: s.session.name, peer: this.peer, id: this.id, bytes: bytes.length, payload: bytes, opcode, fin: fin === false ? false : undefined });
   }
 
   /** True when nothing more can be read or written. */
