@@ -26,6 +26,12 @@ const newChunk = () => Buffer.allocUnsafeSlow(CHUNK) as Utf8Writable;
 /** Text shorter than this goes into its log line whole (see `message` in createEventRenderer). */
 const SHORT_LINE = 16 * 1024;
 
+/**
+ * Messages up to this size are checked byte by byte for text that is its own printable ASCII; a
+ * longer one costs more to check in JavaScript than escaping and encoding its text natively.
+ */
+const PLAIN_MAX = 1024;
+
 /** How long a busy writer gathers lines before writing them. */
 const GATHER_MS = 10;
 
@@ -243,7 +249,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   /** A message whose text is its own printable ASCII, the usual case, written from kept parts and the bytes themselves. */
   const plainMessage = (e: DataEvent | SendEvent, way: Way): boolean => {
     const p = e.payload;
-    if (options.hex || p.length > limit || e.opcode !== undefined) return false;
+    if (options.hex || p.length > PLAIN_MAX || p.length > limit || e.opcode !== undefined) return false;
     if (e.text !== undefined ? !isPrintableText(p, e.text) : !(sentAscii && printableAscii(p))) return false;
     writer.raw(parts.clock(e.ts));
     writer.raw(parts.head(e.id, e.peer, way));

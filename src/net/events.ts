@@ -108,7 +108,8 @@ export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonS
     }
   }
   if (e.text !== undefined) {
-    if (s === '"' && isOwnAscii(p, e.text)) {
+    // checked byte by byte only while that costs less than JSON.stringify's native escaping
+    if (s === '"' && p.length <= 1024 && isOwnAscii(p, e.text)) {
       sink.raw(TEXT_OPEN);
       sink.raw(p);
     } else s += `,"text":${JSON.stringify(e.text)}`;

@@ -32,6 +32,9 @@ test('plain ASCII messages both ways, coloured or not, with or without ids, read
   assert.equal(render(events, { json: false, hex: false, color: false }), expected(plain, plain, plain, `#7 ${base.peer}`));
   assert.equal(render(events, { json: false, hex: false, color: true }), expected(wrap(2, 22), wrap(32, 39), wrap(36, 39), `#7 ${base.peer}`));
   assert.equal(render(events, { json: false, hex: false, color: false, showIds: false }), expected(plain, plain, plain, base.peer));
+  // a long message takes the general path, to the same line
+  const long = Buffer.alloc(3000, 'x');
+  assert.equal(render([data(long, long.toString('latin1')), send(long)], { json: false, hex: false, color: false }), [`←`, `→`].map((a) => `${clock(ts)} #7 ${base.peer} ${a} 3000 B ${long}\n`).join(''));
 });
 
 test('text that is not its own printable ASCII keeps the escaped, decoded or dumped line', () => {
