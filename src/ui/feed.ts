@@ -56,7 +56,7 @@ export class ServerFeed {
         store.hello = msg;
         store.memory.begin(msg.instance);
         if (msg.workspace) void store.workspace.open();
-        for (const info of msg.sessions) this.upsert(info);
+        for (const info of msg.sessions) this.upsert(info, { started: false });
         // sessions removed while this page was away
         for (const id of [...sessions.keys()]) if (!msg.sessions.some((s) => s.id === id)) sessions.delete(id);
         if (!store.selected || !sessions.has(store.selected)) {
@@ -90,8 +90,13 @@ export class ServerFeed {
     else store.notify();
   }
 
-  /** Adds a session or updates its info; events that arrived before it are applied now. */
-  upsert(info: SessionInfo): SessionModel {
+  /**
+   * Adds a session or updates its info; events that arrived before it are applied now. A session
+   * met as it starts (`started`: not listed by a hello) counts from zero since it was created, so
+   * the first counters the page hears make a rate, even of a burst that came before them; one
+   * listed by a hello takes its starting point from the history that follows.
+   */
+  upsert(info: SessionInfo, { started = true }: { started?: boolean } = {}): SessionModel {
     const sessions = this.store.sessions;
     let m = sessions.get(info.id);
     if (m) {
@@ -100,6 +105,7 @@ export class ServerFeed {
       return m;
     }
     m = newSessionModel(info, this.store.settings);
+    if (started) m.countersTs = info.createdAt;
     this.store.memory.restore(m);
     sessions.set(info.id, m);
     const waiting = this.orphans.get(info.id);

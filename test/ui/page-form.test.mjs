@@ -87,6 +87,18 @@ describeInChromium('sessions from the form, as NetAssist users work them', (brow
     await scale.filter({ hasText: 'scale 1.00 kB/s' }).waitFor({ timeout: 30_000 });
   });
 
+  test("a burst before the page has heard a new session's counters still reaches the chart: they count from the session's start", async (t) => {
+    // counters every 10 s: the burst lands before the page hears this session's counters at all
+    const ui = await uiFor(t, { bridge: { statsMs: 10_000 } });
+    const page = await openApp(t, browser(), ui.url);
+    const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
+    const client = await tcpPeer(t, port);
+    client.socket.write(Buffer.alloc(400_000, 0x61));
+    await page.getByTestId('bytes-in').filter({ hasText: '400 kB' }).waitFor({ timeout: 30_000 });
+    // 400 kB over the seconds since the session started: tens of kB/s, not the 1 kB/s of an empty chart
+    await page.getByTestId('chart-scale').filter({ hasText: /scale (\d{2,}(\.\d+)? kB\/s|[\d.]+ MB\/s)/ }).waitFor({ timeout: 15_000 });
+  });
+
   test('a UDP session joins a multicast group on an interface with a TTL from the form: it hears the group, and what it sends to the group arrives', async (t) => {
     const group = '239.255.67.91';
     const ui = await uiFor(t);
