@@ -44,7 +44,8 @@ export function acceptQueue(port) {
 
 /**
  * Asks a process started with `--inspect=127.0.0.1:0` (its address read from `stderr`) for a full
- * garbage collection, then for what its heap and buffers hold: `process.memoryUsage()` in MB.
+ * garbage collection, then for what its heap and buffers hold: `process.memoryUsage()` in MB, the
+ * heap without compiled code (`dataHeapMb`), and each heap space (`spacesMb`).
  */
 export async function collectGarbage(stderr) {
   const { WebSocket } = await import('ws');
@@ -71,10 +72,14 @@ export async function collectGarbage(stderr) {
         ws.send(JSON.stringify({ id, method, params }));
       });
     await ask(1, 'HeapProfiler.collectGarbage');
-    const r = await ask(2, 'Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
-    const usage = JSON.parse(r.result?.result?.value ?? '{}');
+    const expression = "JSON.stringify({ usage: process.memoryUsage(), spaces: process.getBuiltinModule('v8').getHeapSpaceStatistics() })";
+    const r = await ask(2, 'Runtime.evaluate', { expression, returnByValue: true });
+    const { usage = {}, spaces = [] } = JSON.parse(r.result?.result?.value ?? '{}');
     const mb = (n) => (n ?? NaN) / 1024 / 1024;
-    return { heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external), arrayBuffersMb: mb(usage.arrayBuffers) };
+    // compiled code grows as hot functions are optimised, later on a busy machine: it is not data a process holds
+    const code = spaces.filter((s) => s.space_name.startsWith('code_')).reduce((n, s) => n + s.space_used_size, 0);
+    const spacesMb = Object.fromEntries(spaces.map((s) => [s.space_name, mb(s.space_used_size)]));
+    return { heapUsedMb: mb(usage.heapUsed), dataHeapMb: mb(usage.heapUsed - code), codeMb: mb(code), spacesMb, externalMb: mb(usage.external), arrayBuffersMb: mb(usage.arrayBuffers) };
   } finally {
     ws.close();
   }
