@@ -33,8 +33,13 @@ function readingOf(encoding: string): Reading {
 
 /** The bytes of a message pages are sent: all of them, or the first `maxPayloadBytes` (a kept event may already hold fewer than the message had). */
 function shownPayload(e: DataEvent | SendEvent, maxPayloadBytes: number): { shown: Buffer; truncated: boolean } {
-  const truncated = e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
+  const truncated = isTruncated(e, maxPayloadBytes);
   return { shown: truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload, truncated };
+}
+
+/** Whether pages get only the first `maxPayloadBytes` of a message (or a kept event already holds fewer than it had). */
+function isTruncated(e: DataEvent | SendEvent, maxPayloadBytes: number): boolean {
+  return e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
 }
 
 /** About how many bytes an event takes in a binary batch (for the queue's bounds). */
@@ -49,7 +54,8 @@ export function toBatchRecord(q: QueuedEvent | WireDropped, maxPayloadBytes: num
   if (!('e' in q)) return { json: JSON.stringify(q) };
   const { e, encoding } = q;
   if (e.event !== 'data' && e.event !== 'send') return { json: JSON.stringify(toWireEvent(q.session, e, encoding, maxPayloadBytes)) };
-  const truncated = e.payload.length > maxPayloadBytes || e.bytes > e.payload.length;
+  // as shownPayload, without an object for the pair: many are made a second
+  const truncated = isTruncated(e, maxPayloadBytes);
   const raw = truncated ? e.payload.subarray(0, maxPayloadBytes) : e.payload;
   const reading = readingOf(encoding);
   let text: string | undefined;

@@ -62,7 +62,7 @@ export class LineParts {
       conn = { peer, heads: {} };
       this.connections.set(id, conn);
     }
-    return (conn.heads[way] ??= Buffer.from(` ${this.showIds ? `#${id} ${peer}` : peer} ${this.arrow(way)} `, 'utf8'));
+    return (conn.heads[way] ??= Buffer.from(` ${this.showIds ? `#${id} ${peer}` : peer} ${arrowOf(this.c, way)} `, 'utf8'));
   }
 
   /** `64 B ` (dimmed), before the text. */
@@ -76,33 +76,15 @@ export class LineParts {
     this.connections.delete(id);
   }
 
-  private arrow(way: Way): string {
-    const c = this.c;
-    return way === 'out' ? c.out('→') : way === 'up' ? c.in('→') : way === 'down' ? c.out('←') : c.in('←');
-  }
+}
+
+/** The arrow of a way, coloured: what came in (and a relay's client's message up) as received, the rest as sent. */
+export function arrowOf(c: Palette, way: Way): string {
+  return way === 'out' ? c.out('→') : way === 'up' ? c.in('→') : way === 'down' ? c.out('←') : c.in('←');
 }
 
 /** True when bytes of printable ASCII decode to themselves in `encoding` (UTF-8, Latin-1, GBK; not UTF-16, UTF-7 or EBCDIC). */
 export function keepsAscii(encoding: string): boolean {
   const ascii = Buffer.from(Array.from({ length: 0x5f }, (_, i) => i + 0x20));
   return decodeText(ascii, encoding) === ascii.toString('latin1');
-}
-
-/** True when every byte is printable ASCII (space to tilde): such text is shown as the bytes themselves. */
-export function printableAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b < 0x20 || b > 0x7e) return false;
-  }
-  return true;
-}
-
-/** True when `text` is exactly `bytes` read as printable ASCII. */
-export function isPrintableText(bytes: Uint8Array, text: string): boolean {
-  if (text.length !== bytes.length) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b < 0x20 || b > 0x7e || text.charCodeAt(i) !== b) return false;
-  }
-  return true;
 }

@@ -26,12 +26,6 @@ const newChunk = () => Buffer.allocUnsafeSlow(CHUNK) as Utf8Writable;
 /** Text shorter than this goes into its log line whole (see `message` in createEventRenderer). */
 const SHORT_LINE = 16 * 1024;
 
-/**
- * Messages up to this size are checked byte by byte for text that is its own printable ASCII; a
- * longer one costs more to check in JavaScript than escaping and encoding its text natively.
- */
-const PLAIN_MAX = 1024;
-
 /** How long a busy writer gathers lines before writing them. */
 const GATHER_MS = 10;
 
@@ -195,12 +189,12 @@ export function colorWanted(stream: NodeJS.WritableStream & { isTTY?: boolean },
 }
 
 export { escapeControl } from '../wire/escape.js';
-import { escapeControl } from '../wire/escape.js';
+import { escapeControl, isOwnText, isPlainAscii, OWN_TEXT_MAX } from '../wire/escape.js';
 export { formatBytes } from '../wire/format-bytes.js';
 import { formatBytes } from '../wire/format-bytes.js';
 
 export { clock } from './line-parts.js';
-import { clock, isPrintableText, keepsAscii, LineParts, printableAscii, type Way } from './line-parts.js';
+import { arrowOf, clock, keepsAscii, LineParts, type Way } from './line-parts.js';
 
 /** How events are shown. */
 export interface RenderOptions {
@@ -249,8 +243,8 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   /** A message whose text is its own printable ASCII, the usual case, written from kept parts and the bytes themselves. */
   const plainMessage = (e: DataEvent | SendEvent, way: Way): boolean => {
     const p = e.payload;
-    if (options.hex || p.length > PLAIN_MAX || p.length > limit || e.opcode !== undefined) return false;
-    if (e.text !== undefined ? !isPrintableText(p, e.text) : !(sentAscii && printableAscii(p))) return false;
+    if (options.hex || p.length > OWN_TEXT_MAX || p.length > limit || e.opcode !== undefined) return false;
+    if (e.text !== undefined ? !isOwnText(p, e.text) : !(sentAscii && isPlainAscii(p))) return false;
     writer.raw(parts.clock(e.ts));
     writer.raw(parts.head(e.id, e.peer, way));
     writer.raw(parts.size(e.bytes));
@@ -312,8 +306,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
       case 'data': {
         // a relay's two directions: up (client to target) and down, each its own arrow and colour
         if (plainMessage(e, e.direction ?? 'in')) break;
-        const arrow = e.direction === 'up' ? c.in('→') : e.direction === 'down' ? c.out('←') : c.in('←');
-        message(e, arrow);
+        message(e, arrowOf(c, e.direction ?? 'in'));
         if (!e.direction) {
           const h = hint(e.id, e.payload, e.text);
           if (h) writer.line(h.slice(1));
@@ -328,11 +321,11 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
         writer.line(c.sys(`faults: ${describeFaults(e)}`));
         break;
       case 'send':
-        if (showSends && !plainMessage(e, 'out')) message(e, c.out('→'), e.fin);
+        if (showSends && !plainMessage(e, 'out')) message(e, arrowOf(c, 'out'), e.fin);
         break;
       case 'control': {
         // a relay's frames point the way they crossed, as its data lines do
-        const arrow = e.way === 'up' ? c.in('→') : e.way === 'down' ? c.out('←') : e.direction === 'in' ? c.in('←') : c.out('→');
+        const arrow = arrowOf(c, e.way ?? (e.direction === 'in' ? 'in' : 'out'));
         const payload = e.bytes ? ` ${escapeControl(e.payload.toString('latin1'))}` : '';
         writer.line(`${c.dim(clock(e.ts))} ${who(e.id, e.peer)} ${arrow} ${c.dim(e.opcode)}${payload}${e.rttMs === undefined ? '' : c.dim(` (round trip ${e.rttMs} ms)`)}`);
         break;

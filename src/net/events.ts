@@ -1,5 +1,6 @@
 // The typed event model every session emits, and its NDJSON form.
 import { formatHex } from '../wire/hex.js';
+import { isOwnText, OWN_TEXT_MAX } from '../wire/escape.js';
 import type { CloseEvent, ConnectEvent, ControlShape, DataShape, ErrorEvent, EventBase, FaultsEvent, ListeningEvent, RequestEvent, RetryEvent, SendShape, SummaryEvent, TargetEvent } from '../wire/events.js';
 
 export type * from '../wire/events.js';
@@ -108,8 +109,7 @@ export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonS
     }
   }
   if (e.text !== undefined) {
-    // checked byte by byte only while that costs less than JSON.stringify's native escaping
-    if (s === '"' && p.length <= 1024 && isOwnAscii(p, e.text)) {
+    if (s === '"' && p.length <= OWN_TEXT_MAX && isOwnText(p, e.text, 'json')) {
       sink.raw(TEXT_OPEN);
       sink.raw(p);
     } else s += `,"text":${JSON.stringify(e.text)}`;
@@ -128,19 +128,6 @@ const sizesAndHex: (Buffer | undefined)[] = [];
 function sizeAndHex(bytes: number): Buffer {
   if (bytes >= 2048) return utf8(`,"bytes":${bytes},"hex":"`);
   return (sizesAndHex[bytes] ??= utf8(`,"bytes":${bytes},"hex":"`));
-}
-
-/**
- * True when `text` is exactly the bytes read as ASCII, none of them needing an escape in JSON or
- * on a terminal: the bytes can then stand for the text (the usual case, and much cheaper).
- */
-export function isOwnAscii(bytes: Uint8Array, text: string): boolean {
-  if (text.length !== bytes.length) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b < 0x20 || b > 0x7e || b === 0x22 || b === 0x5c || text.charCodeAt(i) !== b) return false;
-  }
-  return true;
 }
 
 /** One event as an NDJSON line (without its line break), as a string. */

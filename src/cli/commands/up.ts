@@ -90,11 +90,6 @@ class NamedWriter extends LineWriter {
     for (const l of lines) this.named(l);
   }
 
-  override line(text: string): void {
-    this.write(text);
-    this.newline();
-  }
-
   override newline(): void {
     this.named(this.pending);
     this.pending = '';
