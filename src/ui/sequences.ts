@@ -61,6 +61,19 @@ export class Sequences {
     this.store.notify();
   }
 
+  /**
+   * Changes one step. It reads the rows as they are now, not as last drawn: two fields edited
+   * before the next frame (a paste and a tab, a script) must both stay.
+   */
+  changeStep(i: number, patch: Partial<StepRow>): void {
+    if (this.editor) this.change({ rows: this.editor.rows.map((r, j) => (j === i ? { ...r, ...patch } : r)) });
+  }
+
+  /** Removes one step. */
+  removeStep(i: number): void {
+    if (this.editor) this.change({ rows: this.editor.rows.filter((_, j) => j !== i) });
+  }
+
   /** Adds an empty step at the end. */
   addStep(): void {
     if (this.editor) this.change({ rows: [...this.editor.rows, { ...NEW_ROW }] });

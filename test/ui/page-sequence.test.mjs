@@ -53,6 +53,7 @@ describeInChromium('sequences, as NetAssist users work a command list', (browser
     const { page, peer, reads } = await timedClient(t, browser());
     const dialog = await makeSequence(page, 'slow', [['text', 'one', 60_000], ['text', 'two', 0]]);
     await dialog.getByTestId('save-sequence').click();
+    await dialog.waitFor({ state: 'detached' });
     await page.getByTestId('run-sequence-slow').click();
     await waitFor(() => reads().length >= 1, { what: 'step 1 at the python3 client' });
     await page.getByTestId('sequence-progress').filter({ hasText: '1/2' }).waitFor();
@@ -63,6 +64,31 @@ describeInChromium('sequences, as NetAssist users work a command list', (browser
     await send(page, 'end', { mode: 'text', eol: 'none' });
     await waitFor(() => reads().length >= 2, { what: 'the marker at the python3 client', detail: () => peer.lines.join('\n') });
     assert.deepEqual(reads().map((r) => r.hex), ['6f 6e 65', '65 6e 64']);
+  });
+
+  test('two fields of a step edited before the page draws again both stay (a paste then a tab, a busy machine)', async (t) => {
+    const ui = await uiFor(t);
+    const page = await openApp(t, browser(), ui.url);
+    await page.getByTestId('new-sequence').click();
+    const dialog = page.getByTestId('sequence-dialog');
+    await dialog.getByTestId('sequence-name').fill('fast');
+    // one task, so no frame is drawn between the two edits
+    await page.evaluate(() => {
+      const step = document.querySelector('[data-testid=sequence-step]');
+      for (const [id, value] of [['step-text', 'ping'], ['step-delay', '250']]) {
+        const input = step.querySelector(`[data-testid=${id}]`);
+        input.value = value;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+    });
+    await dialog.getByTestId('save-sequence').click();
+    await dialog.waitFor({ state: 'detached', timeout: 5000 }).catch(async () => {
+      assert.fail(`the dialog stayed open: ${await dialog.locator('.field-error').allInnerTexts()}`);
+    });
+    await page.getByTestId('run-sequence-fast').waitFor();
+    await page.locator('[aria-label="Edit sequence fast"]').click();
+    assert.equal(await dialog.getByTestId('step-text').inputValue(), 'ping');
+    assert.equal(await dialog.getByTestId('step-delay').inputValue(), '250');
   });
 
   test('a step the dialog cannot send is refused beside it, and nothing is saved', async (t) => {

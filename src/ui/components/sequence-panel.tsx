@@ -58,8 +58,7 @@ export function SequencePanel(): JSX.Element {
 
 function StepEditor({ row, i, error }: { row: StepRow; i: number; error: string | undefined }): JSX.Element {
   const seqs = store.sequences;
-  const rows = seqs.editor!.rows;
-  const set = (patch: Partial<StepRow>) => seqs.change({ rows: rows.map((r, j) => (j === i ? { ...r, ...patch } : r)) });
+  const set = (patch: Partial<StepRow>) => seqs.changeStep(i, patch);
   const value = row.source === 'quick' ? `quick:${row.quick}` : row.source;
   return (
     <li class={`step${error ? ' invalid' : ''}`} data-testid="sequence-step">
@@ -91,7 +90,7 @@ function StepEditor({ row, i, error }: { row: StepRow; i: number; error: string 
         <input class="interval mono" value={row.delayMs} inputMode="numeric" aria-label={`Step ${i + 1}: pause in milliseconds`} onInput={(e) => set({ delayMs: (e.currentTarget as HTMLInputElement).value })} data-testid="step-delay" />
         ms
       </label>
-      <button type="button" class="icon-btn" aria-label={`Remove step ${i + 1}`} onClick={() => seqs.change({ rows: rows.filter((_, j) => j !== i) })}>
+      <button type="button" class="icon-btn" aria-label={`Remove step ${i + 1}`} onClick={() => seqs.removeStep(i)}>
         <Icon name="x" size={12} />
       </button>
       {error && <span class="field-error step-error">{error}</span>}
