@@ -9,7 +9,7 @@ import type { BehaviourOptions } from './behaviour.js';
 import type { ConversationInfo } from './conversation.js';
 import { ListeningSession } from './listen.js';
 import type { SessionEvent, TextOptions } from './session.js';
-import { DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
+import { adoptForSharedReads, DEFAULT_MAX_PENDING_BYTES, SocketConversation, type SocketSettings } from './socket-conversation.js';
 import { ConnectionProgram } from './exec.js';
 
 /** How a TCP server session behaves. Every field is optional but `port`. */
@@ -89,6 +89,7 @@ class ServerConnection extends SocketConversation {
   }
 
   private finishSending(): void {
+    this.flushWrites();
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
   }
 
@@ -115,6 +116,7 @@ export class TcpServer extends ListeningSession {
       ...this.readSettings(options, options.frame ?? { kind: 'raw' }, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, () => this.clientsById.values()),
       maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       idleTimeoutMs: options.idleTimeoutMs,
+      batchWrites: true,
     };
   }
 
@@ -129,7 +131,7 @@ export class TcpServer extends ListeningSession {
     const onConnection = (socket: net.Socket) => this.accept(socket);
     const server = this.options.tls
       ? tls.createServer({ key: this.options.tls.key, cert: this.options.tls.cert, allowHalfOpen: true }, onConnection)
-      : net.createServer({ noDelay: true, allowHalfOpen: true }, onConnection);
+      : net.createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: true }, (socket) => onConnection(adoptForSharedReads(socket)));
     if (this.options.tls) {
       server.on('tlsClientError', (err, socket) => {
         // the socket is already torn down here, so its address may be gone
@@ -205,6 +207,7 @@ export class TcpServer extends ListeningSession {
     const release = client.hold();
     try {
       const complete = await client.pump(source, options.onWritten);
+      client.flushWrites();
       if (complete && options.end && !client.socket.writableEnded) client.socket.end();
       return complete;
     } finally {
@@ -215,7 +218,9 @@ export class TcpServer extends ListeningSession {
   /** True while a client has bytes the system has not taken yet (it reads slower than we send). */
   busy(id: number): boolean {
     const client = this.clientsById.get(id);
-    return client !== undefined && client.socket.writableLength > 0;
+    if (client === undefined) return false;
+    client.flushWrites();
+    return client.socket.writableLength > 0;
   }
 
   /** Disconnects one client; returns false if there is no such client. */
@@ -247,7 +252,7 @@ export class TcpServer extends ListeningSession {
     if (!this.closing) {
       this.closing = true;
       for (const s of this.servers) s.close();
-      this.endPeers(this.clientsById, graceMs, (c) => c.end(c.closeReason ?? 'server shutting down'), (c) => c.socket.destroy());
+      this.endPeers(this.clientsById, graceMs, (c) => c.end(c.closeReason ?? 'server shutting down'), (c) => c.destroy(c.closeReason ?? 'server shutting down'));
     }
     return this.closed;
   }
