@@ -137,6 +137,11 @@ export class PageQueue<T extends object = WireEvent> {
     this.bytes += size;
   }
 
+  /** Events wait only for the page to acknowledge what is in flight: its next ack should send them. */
+  get waitingForAcks(): boolean {
+    return this.length > 0 && (this.inFlight >= this.limits.maxInFlight || this.flightBytes >= this.limits.maxInFlightBytes);
+  }
+
   /** The next batch, if there is one and the page is not too far behind; undefined otherwise. */
   take(): QueueBatch<T> | undefined {
     if (this.length === 0 || this.inFlight >= this.limits.maxInFlight || this.flightBytes >= this.limits.maxInFlightBytes) return undefined;

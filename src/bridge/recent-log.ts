@@ -19,6 +19,10 @@ export const DEFAULT_RECENT_LIMITS: RecentLimits = { maxEvents: 2000, maxBytes: 
 
 const OVERHEAD = 120;
 
+/** Kept payloads up to this size are copied into slabs of {@link SLAB} bytes; longer ones get their own buffer. */
+const SLAB_ITEM_MAX = 4096;
+const SLAB = 64 * 1024;
+
 function sizeOf(e: SessionEvent): number {
   if (e.event === 'data' || e.event === 'send') return OVERHEAD + e.payload.length + (e.text ? e.text.length * 2 : 0);
   return OVERHEAD;
@@ -36,6 +40,9 @@ export class RecentLog {
   private head = 0;
   private bytes = 0;
   private samples: CounterSample[] = [];
+  /** Where small kept payloads are copied: held only by the events in it, which leave oldest first. */
+  private slab = Buffer.alloc(0);
+  private slabUsed = 0;
   /** Events that no longer fit. */
   omitted = 0;
 
@@ -59,7 +66,13 @@ export class RecentLog {
       const shown = e.payload.length > cap ? e.payload.subarray(0, cap) : e.payload;
       const own = shown.byteOffset === 0 && shown.buffer.byteLength === shown.length;
       const text = e.text !== undefined && e.text.length <= cap ? e.text : undefined;
-      if (!own || text !== e.text) kept = { ...e, payload: own ? shown : Buffer.from(shown), text };
+      // a payload that is a slice of a larger buffer (reads are copied out of a shared one into
+      // Node's pool) would keep that buffer alive as long as the line is kept: its bytes move into
+      // this log's slab. The event itself is re-pointed, not copied: the hub owns these sessions,
+      // the bytes stay the same for every listener, and a copy per message costs a fifth of the
+      // server's speed on small messages
+      if (text !== e.text || shown !== e.payload) kept = { ...e, payload: own ? shown : this.copy(shown), text };
+      else if (!own) e.payload = this.copy(shown);
     }
     const size = sizeOf(kept);
     this.events.push(kept);
@@ -75,6 +88,23 @@ export class RecentLog {
       this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
+  }
+
+  private copy(bytes: Buffer): Buffer {
+    const n = bytes.length;
+    if (n > SLAB_ITEM_MAX) {
+      const own = Buffer.allocUnsafeSlow(n);
+      own.set(bytes);
+      return own;
+    }
+    if (this.slabUsed + n > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB);
+      this.slabUsed = 0;
+    }
+    const kept = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    kept.set(bytes);
+    this.slabUsed += n;
+    return kept;
   }
 
   /** Keeps a counter sample (the chart's history). */

@@ -196,8 +196,11 @@ export class WsBridge {
       return;
     }
     if (msg.type === 'ack') {
+      // an ack sends at once only what waited for it; otherwise the timer gathers a fuller batch,
+      // since flushing on every ack sends many small frames, each costing more than its events
+      const waited = page.queue.waitingForAcks;
       page.queue.ack(msg.seq);
-      this.flush(page);
+      if (waited) this.flush(page);
       return;
     }
     if (msg.type === 'hello') return;

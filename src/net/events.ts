@@ -5,7 +5,7 @@ import type { CloseEvent, ConnectEvent, ControlShape, DataShape, ErrorEvent, Eve
 
 export type * from '../wire/events.js';
 
-/** One message arrived, its bytes in `payload`. */
+/** One message arrived, its bytes in `payload` (which may share memory with other messages: copy it to keep it long). */
 export interface DataEvent extends DataShape {
   payload: Buffer;
 }

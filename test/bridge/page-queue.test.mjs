@@ -55,6 +55,22 @@ test('no more than maxInFlight batches, nor maxInFlightBytes, are sent before th
   assert.ok(small.take());
 });
 
+test('events wait for acks only once the window is full: an ack then sends, otherwise the timer gathers a fuller batch', () => {
+  const q = new PageQueue(roomy);
+  assert.equal(q.waitingForAcks, false, 'empty');
+  q.offer('s1', false, 10, data('s1', 1));
+  assert.equal(q.waitingForAcks, false, 'room in the window: the timer sends it');
+  q.take();
+  q.offer('s1', false, 10, data('s1', 2));
+  q.take();
+  assert.equal(q.waitingForAcks, false, 'two in flight, nothing queued');
+  q.offer('s1', false, 10, data('s1', 3));
+  assert.equal(q.waitingForAcks, true, 'queued behind a full window');
+  q.ack(1);
+  assert.equal(q.waitingForAcks, false);
+  assert.deepEqual(q.take().events.map((e) => e.n), [3]);
+});
+
 test('the size of a JSON event is estimated from its fields', () => {
   const text = { event: 'data', ts: 1, session: 's', id: 1, peer: '127.0.0.1:5', n: 1, bytes: 5, text: 'hello' };
   assert.ok(approxSize(text) > 100 && approxSize(text) < 150);
