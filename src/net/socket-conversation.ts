@@ -17,6 +17,9 @@ export interface SocketSettings extends ReadSettings {
 
 let batch: SocketConversation[] = [];
 
+/** Writes are held only while a connection's held bytes stay under this (a socket's own write buffer mark). */
+const BATCH_BYTES = 16 * 1024;
+
 /**
  * Queues a conversation's held writes for the end of this turn of the event loop. A server's
  * answers then go out together, after every read the turn brought: a peer on another core is
@@ -84,7 +87,7 @@ export abstract class SocketConversation extends Conversation {
 
   /**
    * Writes to the peer, respecting backpressure: reading pauses until it drains; a peer that never
-   * reads is cut off. Where the session batches writes, the bytes reach the socket once every read
+   * reads is cut off. Where the session batches writes, small ones reach the socket once every read
    * of this turn of the event loop is handled (see {@link writeBatched}).
    */
   write(bytes: Buffer): void {
@@ -100,8 +103,11 @@ export abstract class SocketConversation extends Conversation {
       return;
     }
     this.countWritten(bytes);
-    if (!this.settings.batchWrites) this.toSocket(bytes);
-    else if (this.heldOut === undefined) {
+    if (!this.settings.batchWrites || this.heldBytes + bytes.length >= BATCH_BYTES) {
+      // large writes gain nothing from waiting, and held back they stall a stream behind its reads
+      this.flushWrites();
+      this.toSocket(bytes);
+    } else if (this.heldOut === undefined) {
       this.heldOut = bytes;
       this.heldBytes = bytes.length;
       writeBatched(this);
