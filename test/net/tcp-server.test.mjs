@@ -78,6 +78,47 @@ test('echo returns the exact bytes, binary included', async (t) => {
   assert.deepEqual(reply, payload);
 });
 
+test('answers held to the end of a turn keep every byte in order: 40 clients at once, messages from 1 B to 40 KiB, an observer attached', async (t) => {
+  const { port, events } = await server(t, { echo: true });
+  const { createHash, randomBytes } = await import('node:crypto');
+  const sizes = [1, 64, 700, 5000, 17000, 40960, 3, 16383, 16384, 100];
+  const clients = await Promise.all(Array.from({ length: 40 }, () => connect(t, port)));
+  await Promise.all(clients.map(async (socket, i) => {
+    const sent = createHash('sha256');
+    const got = createHash('sha256');
+    let total = 0;
+    let received = 0;
+    const done = new Promise((resolve, reject) => {
+      socket.on('data', (b) => {
+        got.update(b);
+        received += b.length;
+        if (received === total) resolve();
+      });
+      socket.on('error', reject);
+    });
+    for (let round = 0; round < 5; round++) {
+      for (const size of sizes) {
+        const bytes = randomBytes(size + ((i * 7 + round) % 5));
+        sent.update(bytes);
+        total += bytes.length;
+        socket.write(bytes);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`client ${i}: ${received} of ${total} bytes came back in 30 s`)), 30_000))]);
+    assert.equal(got.digest('hex'), sent.digest('hex'), `client ${i}: the echo is the bytes sent, in order`);
+  }));
+  assert.ok(events.some((e) => e.event === 'send'), 'the observer heard the answers');
+});
+
+test('an answer and a hang-up in the same turn: the answer arrives before the end', async (t) => {
+  const { port } = await server(t, { reply: 'bye {data}', closeAfterReply: true });
+  for (let i = 0; i < 20; i++) {
+    const reply = await exchange(port, `n${i}`, { expect: 6 + String(i).length });
+    assert.equal(reply.toString(), `bye n${i}`);
+  }
+});
+
 test('welcome, reply per message with {n}, quit word closes', async (t) => {
   const { port, events } = await server(t, { welcome: 'Welcome!\\n', reply: '{n}:{data}\\n', quit: 'exit', frame: parseFrame('line') });
   const c = await connect(t, port);
