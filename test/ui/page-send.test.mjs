@@ -83,7 +83,8 @@ describeInChromium('the send box, as NetAssist users work it', (browser) => {
     await page.getByTestId('pick-1').check();
     await page.getByTestId('pick-3').check();
     await targetIs(page, 'picked');
-    assert.match(await page.getByTestId('target').locator('option:checked').textContent(), /ticked clients \(2\)/);
+    // the page draws once a frame: the count is read once it is drawn, not on the frame after the first tick
+    await page.getByTestId('target').locator('option:checked', { hasText: /ticked clients \(2\)/ }).waitFor({ state: 'attached' });
     await send(page, 'pick', { mode: 'text', eol: 'none' });
     await first.waitLine(/^70 69 63 6b$/, "'pick' at client #1");
     await third.waitLine(/^70 69 63 6b$/, "'pick' at client #3");
