@@ -72,14 +72,17 @@ export async function collectGarbage(stderr) {
         ws.send(JSON.stringify({ id, method, params }));
       });
     await ask(1, 'HeapProfiler.collectGarbage');
-    const expression = "JSON.stringify({ usage: process.memoryUsage(), spaces: process.getBuiltinModule('v8').getHeapSpaceStatistics() })";
+    const expression = "JSON.stringify({ usage: process.memoryUsage(), spaces: process.getBuiltinModule('v8').getHeapSpaceStatistics(), resources: process.getActiveResourcesInfo() })";
     const r = await ask(2, 'Runtime.evaluate', { expression, returnByValue: true });
-    const { usage = {}, spaces = [] } = JSON.parse(r.result?.result?.value ?? '{}');
+    const { usage = {}, spaces = [], resources = [] } = JSON.parse(r.result?.result?.value ?? '{}');
+    // what is still at work in the process (handles, thread-pool requests), counted by kind: a stream still ending shows here
+    const active = {};
+    for (const kind of resources) active[kind] = (active[kind] ?? 0) + 1;
     const mb = (n) => (n ?? NaN) / 1024 / 1024;
     // compiled code grows as hot functions are optimised, later on a busy machine: it is not data a process holds
     const code = spaces.filter((s) => s.space_name.startsWith('code_')).reduce((n, s) => n + s.space_used_size, 0);
     const spacesMb = Object.fromEntries(spaces.map((s) => [s.space_name, mb(s.space_used_size)]));
-    return { heapUsedMb: mb(usage.heapUsed), dataHeapMb: mb(usage.heapUsed - code), codeMb: mb(code), spacesMb, externalMb: mb(usage.external), arrayBuffersMb: mb(usage.arrayBuffers) };
+    return { heapUsedMb: mb(usage.heapUsed), dataHeapMb: mb(usage.heapUsed - code), codeMb: mb(code), spacesMb, externalMb: mb(usage.external), arrayBuffersMb: mb(usage.arrayBuffers), active };
   } finally {
     ws.close();
   }

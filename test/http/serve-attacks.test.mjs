@@ -55,9 +55,9 @@ test('pipelined answers cut off by the client: descriptors and memory return to 
   const settled = async (ok, what) => {
     await waitStats(pid, (s) => s.fds <= ok.fds, what, 15_000);
     const held = await collectGarbage(cli.stderr);
-    return { ...procStats(pid), held: held.dataHeapMb + held.arrayBuffersMb, spaces: held.spacesMb };
+    return { ...procStats(pid), held: held.dataHeapMb + held.arrayBuffersMb, buffers: held.arrayBuffersMb, spaces: held.spacesMb, active: held.active };
   };
-  const spaces = (s) => Object.entries(s.spaces).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+  const spaces = (s) => `${Object.entries(s.spaces).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}; buffers ${s.buffers.toFixed(1)}; at work: ${JSON.stringify(s.active)}`;
   // two rounds first, so that code, caches, zlib's and the allocator's pools are warm: the starting level is a working server's
   await round();
   await round();
@@ -69,7 +69,7 @@ test('pipelined answers cut off by the client: descriptors and memory return to 
   for (const until = Date.now() + 20_000; after.held > before.held * 1.1 + 2 && Date.now() < until; ) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const h = await collectGarbage(cli.stderr);
-    after = { ...procStats(pid), held: h.dataHeapMb + h.arrayBuffersMb, spaces: h.spacesMb };
+    after = { ...procStats(pid), held: h.dataHeapMb + h.arrayBuffersMb, buffers: h.arrayBuffersMb, spaces: h.spacesMb, active: h.active };
   }
   t.diagnostic(`heap spaces in MB before: ${spaces(before)}; after: ${spaces(after)}`);
   t.diagnostic(`starting level ${before.fds} fds, heap (without code) and buffers ${before.held.toFixed(1)} MB, RSS ${before.rssMb.toFixed(1)} MB; after 3 more rounds (360 connections, 1,080 requests) ${after.fds} fds, ${after.held.toFixed(1)} MB, RSS ${after.rssMb.toFixed(1)} MB (peak ${after.peakRssMb.toFixed(1)} MB)`);
