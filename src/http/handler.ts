@@ -128,9 +128,10 @@ export class StaticHandler {
     this.allowList = ['GET', 'HEAD', ...(o.cors ? ['OPTIONS'] : []), ...(o.upload ? ['PUT', 'POST'] : [])].join(', ');
   }
 
-  /** Drops the cache and stops watching folders. */
+  /** Drops the cache and the streaming buffers, and stops watching folders. */
   close(): void {
     this.cache.clear();
+    this.pool.clear();
   }
 
   /** Answers one request. Never throws: failures become 4xx/5xx answers or a closed connection. */

@@ -17,19 +17,23 @@ const DRAIN_MS = 100;
 
 /**
  * Buffers handed out and taken back, by size. A fresh large Buffer per chunk costs page faults
- * and a munmap every time; reusing them makes streaming large files about a quarter faster. A
- * dropped buffer is freed only by a full garbage collection, which an idle server may not run for
- * a long time: so buffers come back even from answers cut short, and what is kept is bounded
- * instead of dropped after a while. Beyond the bound, buffers are left to the collector.
+ * and a munmap every time; reusing them makes streaming large files about a quarter faster. So
+ * buffers come back even from answers cut short, and what is kept is bounded; beyond the bound,
+ * buffers are left to the collector. Once none has been taken for `idleMs`, the pool lets them
+ * all go: an idle server should shrink back to its starting size (the collector runs on idle
+ * processes too, after activity stops), not sit on the most a past burst needed.
  */
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
   private keptBytes = 0;
+  private takes = 0;
+  private idleCheck: NodeJS.Timeout | undefined;
 
-  constructor(readonly maxChunkBytes: number, private readonly maxKeptBytes = 16 * 1024 * 1024) {}
+  constructor(readonly maxChunkBytes: number, private readonly maxKeptBytes = 16 * 1024 * 1024, private readonly idleMs = 2000) {}
 
   /** A buffer of exactly `bytes`, reused when one is free. */
   take(bytes: number): Buffer {
+    this.takes++;
     const buf = this.free.get(bytes)?.pop();
     if (!buf) return Buffer.allocUnsafeSlow(bytes);
     this.keptBytes -= bytes;
@@ -43,6 +47,7 @@ export class BufferPool {
     if (!list) this.free.set(buf.length, (list = []));
     list.push(buf);
     this.keptBytes += buf.length;
+    if (!this.idleCheck) this.watchIdle(this.takes);
   }
 
   /** Bytes kept for reuse. */
@@ -50,10 +55,21 @@ export class BufferPool {
     return this.keptBytes;
   }
 
+  // one timer for the pool, not one per buffer: it looks again while buffers are still being taken
+  private watchIdle(takesBefore: number): void {
+    this.idleCheck = setTimeout(() => {
+      this.idleCheck = undefined;
+      if (this.takes === takesBefore) this.clear();
+      else this.watchIdle(this.takes);
+    }, this.idleMs).unref();
+  }
+
   /** Lets every kept buffer go. */
   clear(): void {
     this.free.clear();
     this.keptBytes = 0;
+    clearTimeout(this.idleCheck);
+    this.idleCheck = undefined;
   }
 }
 
