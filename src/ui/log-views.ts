@@ -40,6 +40,12 @@ export class LogViews {
     this.store.notify();
   }
 
+  /** Shows or hides one direction of a session's lines, from the view as it is now (two clicks before a redraw both count). */
+  toggleDir(id: string, dir: keyof ViewState['dirs']): void {
+    const m = this.store.sessions.get(id);
+    if (m) this.set(id, { dirs: { ...m.view.dirs, [dir]: !m.view.dirs[dir] } });
+  }
+
   /** Empties a session's log. */
   clear(id: string): void {
     const m = this.store.sessions.get(id);

@@ -204,6 +204,22 @@ describe('the assistant as NetAssist users work it', { skip: skipWithoutChromium
     await shows('two');
   });
 
+  test('two direction chips clicked before the page draws again both take effect', async (t) => {
+    const { page, peer } = await pageWithHexClient(t, browser);
+    await send(page, 'hello', { eol: 'none' });
+    await peer.waitLine(/^68 65 6c 6c 6f$/);
+    await logRow(page, 'out', 'hello').waitFor();
+    // one task, so no frame is drawn between the clicks (a quick double tap on a busy machine)
+    await page.evaluate(() => {
+      for (const d of ['out', 'sys']) document.querySelector(`.dirs .chip.${d}`).click();
+    });
+    const pressed = (d) => page.locator(`.dirs .chip.${d}`).getAttribute('aria-pressed');
+    await waitFor(async () => (await pressed('sys')) === 'false', { what: 'the events chip to be off' });
+    assert.equal(await pressed('out'), 'false', 'the first click counts too: sent lines are hidden');
+    assert.equal(await pressed('in'), 'true');
+    await waitFor(async () => (await page.locator('.log .row.out').count()) === 0, { what: 'the sent line to leave the log' });
+  });
+
   test('a refused form puts the focus on its first bad field', async (t) => {
     const ui = await uiFor(t);
     const page = await openApp(t, browser, ui.url);

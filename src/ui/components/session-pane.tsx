@@ -155,7 +155,7 @@ function Toolbar({ m }: { m: SessionModel }): JSX.Element {
       </label>
       <div class="dirs" role="group" aria-label="Show lines">
         {(['in', 'out', 'sys'] as const).map((d) => (
-          <button type="button" aria-pressed={v.dirs[d]} class={`chip ${d}${v.dirs[d] ? ' on' : ''}`} key={d} onClick={() => store.views.set(m.id, { dirs: { ...v.dirs, [d]: !v.dirs[d] } })} title={`Show ${d === 'in' ? (relay ? 'what clients sent' : 'received') : d === 'out' ? (relay ? 'what the target sent' : 'sent') : 'events and errors'}`}>
+          <button type="button" aria-pressed={v.dirs[d]} class={`chip ${d}${v.dirs[d] ? ' on' : ''}`} key={d} onClick={() => store.views.toggleDir(m.id, d)} title={`Show ${d === 'in' ? (relay ? 'what clients sent' : 'received') : d === 'out' ? (relay ? 'what the target sent' : 'sent') : 'events and errors'}`}>
             {relay ? (d === 'in' ? '→' : d === 'out' ? '←' : '•') : d === 'in' ? '←' : d === 'out' ? '→' : '•'}
             <span class="chip-label">{relay ? (d === 'in' ? ' up' : d === 'out' ? ' down' : ' events') : d === 'in' ? ' in' : d === 'out' ? ' out' : ' events'}</span>
           </button>
