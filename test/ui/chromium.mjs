@@ -153,6 +153,19 @@ export async function uiFor(t, options = {}) {
   return ui;
 }
 
+/**
+ * The `send` events of every session of a UI server, as its hub emits them: the server's own clock
+ * of what it wrote. Pauses are timed by these, not by a peer's reads, which come late on a busy
+ * machine and shorten the gap they see.
+ */
+export function serverSends(ui) {
+  const sends = [];
+  ui.bridge.hub.on('event', (session, e) => {
+    if (e.event === 'send') sends.push(e);
+  });
+  return sends;
+}
+
 /** A page on a UI server of its own with a TCP server session, and a python3 client (test/peers/tcp_hex_client.py) that the page lists. */
 export async function pageWithHexClient(t, browser) {
   const ui = await uiFor(t);

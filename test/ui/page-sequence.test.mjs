@@ -2,15 +2,13 @@
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/index.mjs';
-import { describeInChromium, uiFor, openApp, createSession, pythonPeer, send, shot } from './chromium.mjs';
+import { describeInChromium, uiFor, openApp, createSession, pythonPeer, send, serverSends, shot } from './chromium.mjs';
 
 
 /** A TCP server session of the page's with a python3 client that notes when each read came. */
 async function timedClient(t, browser) {
   const ui = await uiFor(t);
-  // the server's own clock of what it wrote: a read at the client can come late on a busy machine and shorten the gap it sees
-  const sends = [];
-  ui.bridge.hub.on('event', (session, e) => { if (e.event === 'send') sends.push(e); });
+  const sends = serverSends(ui);
   const page = await openApp(t, browser, ui.url);
   const port = await createSession(page, 'tcp-server', { host: '127.0.0.1', port: 0 });
   const peer = pythonPeer(t, 'tcp_timed_client.py', ['127.0.0.1', port]);
