@@ -9,10 +9,12 @@ export const TERMINAL_SHOW_BYTES = 512;
 
 /**
  * How much of each message a text log in a file or a pipe shows unless `--show` says otherwise:
- * more than any line people read, yet bounded, so that rendering one huge message cannot hold up
- * the answers to every other peer. `--json` and `--capture` keep every byte.
+ * a screenful of text (a request's headers, a page of a protocol's message), yet bounded, so that
+ * rendering one huge message cannot hold up the answers to every other peer and a stream of large
+ * writes is logged at a third of the wire's speed, not a seventh. `--json` and `--capture` keep
+ * every byte; `--show all` shows it.
  */
-export const FILE_SHOW_BYTES = 64 * 1024;
+export const FILE_SHOW_BYTES = 4 * 1024;
 
 /**
  * How a session should decode for the faces: text is shown, or sent in JSON events (whole); a hex

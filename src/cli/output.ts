@@ -235,7 +235,7 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   /**
    * A message's line: its head, then its text, or the rows of a hex dump under it. A short line is
    * one write; a long one is written in pieces, since joined they could make a string past 128 KiB
-   * (64 KiB shown, and the arrow makes the text two bytes a character), slow to make.
+   * (with `--show` of 64 KiB or more; the arrow makes the text two bytes a character), slow to make.
    */
   const parts = new LineParts(c, options.showIds !== false);
   // sent bytes come without their text: printable ASCII stands for itself only in such encodings

@@ -11,14 +11,53 @@ for (let i = 0; i < 256; i++) {
   HEX_LOW[i] = HEX[i].charCodeAt(1);
 }
 
+/** Both digits of a byte as one little-endian 16-bit word: four of a word's bytes make two 32-bit stores. */
+const HEX_PAIR = new Uint16Array(256);
+for (let i = 0; i < 256; i++) HEX_PAIR[i] = HEX_HIGH[i] | (HEX_LOW[i] << 8);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Where long runs are made when the output is not 4-byte aligned; copying them over costs a tenth of making them. */
+const SCRATCH_BYTES = 32 * 1024;
+let scratch: Uint8Array | undefined;
+
 /** Writes `src[from, to)` as lowercase hex digits into `out` from `at` (room for twice as many bytes needed); returns where it stopped. */
 export function writeHexInto(src: Uint8Array, out: Uint8Array, at: number, from = 0, to = src.length): number {
-  for (let i = from; i < to; i++) {
-    const b = src[i];
-    out[at++] = HEX_HIGH[b];
-    out[at++] = HEX_LOW[b];
+  // a 32-bit word at a time halves the stores and the loop's turns: about twice as fast on long payloads
+  if (to - from >= 64 && LITTLE_ENDIAN) {
+    while (((src.byteOffset + from) & 3) !== 0) at = hexByte(src[from++]!, out, at);
+    const words = (to - from) >> 2;
+    if (((out.byteOffset + at) & 3) === 0) at = hexWords(src, from, words, out, at);
+    else {
+      scratch ??= new Uint8Array(2 * SCRATCH_BYTES);
+      for (let done = 0; done < words; ) {
+        const n = Math.min(words - done, SCRATCH_BYTES >> 2);
+        const end = hexWords(src, from + 4 * done, n, scratch, 0);
+        out.set(end === scratch.length ? scratch : scratch.subarray(0, end), at);
+        at += end;
+        done += n;
+      }
+    }
+    from += 4 * words;
   }
+  for (let i = from; i < to; i++) at = hexByte(src[i]!, out, at);
   return at;
+}
+
+function hexByte(b: number, out: Uint8Array, at: number): number {
+  out[at] = HEX_HIGH[b]!;
+  out[at + 1] = HEX_LOW[b]!;
+  return at + 2;
+}
+
+/** `words` 32-bit words of `src` from `from` (4-byte aligned) as hex into `out` from `at` (4-byte aligned). */
+function hexWords(src: Uint8Array, from: number, words: number, out: Uint8Array, at: number): number {
+  const input = new Uint32Array(src.buffer, src.byteOffset + from, words);
+  const output = new Uint32Array(out.buffer, out.byteOffset + at, 2 * words);
+  for (let k = 0, j = 0; k < words; k++, j += 2) {
+    const w = input[k]!;
+    output[j] = HEX_PAIR[w & 255]! | (HEX_PAIR[(w >>> 8) & 255]! << 16);
+    output[j + 1] = HEX_PAIR[(w >>> 16) & 255]! | (HEX_PAIR[w >>> 24]! << 16);
+  }
+  return at + 8 * words;
 }
 
 /** Bytes as `48 65 6c 6c 6f`; past `max` bytes the rest is left out and marked ` …`. */

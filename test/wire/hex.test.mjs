@@ -31,3 +31,26 @@ test("a '\\x' without digits is blamed where it stands", () => {
   assert.throws(() => parseHex('\\x'), /'\\x' at position 1 must be followed by one or two hex digits/);
   assert.throws(() => parseHex('41 \\x42\\x'), /'\\x' at position 8 must be followed/);
 });
+
+test('hex written into bytes matches Node at every length and alignment of the input and the output', async () => {
+  const { writeHexInto } = await import('../../dist/wire/hex.js');
+  const whole = Buffer.alloc(70_000 + 8);
+  for (let i = 0; i < whole.length; i++) whole[i] = (i * 7919 + (i >> 8)) & 255;
+  const out = Buffer.alloc(2 * whole.length + 16, 0x2e);
+  for (const length of [0, 1, 3, 63, 64, 65, 67, 100, 255, 4096, 32 * 1024 + 5, 70_000]) {
+    for (let srcShift = 0; srcShift < 4; srcShift++) {
+      for (let outShift = 0; outShift < 4; outShift++) {
+        const src = whole.subarray(srcShift, srcShift + length);
+        out.fill(0x2e);
+        // a range inside the input too, as the log writes a payload in pieces
+        const from = length > 10 ? 3 : 0;
+        const end = writeHexInto(src, out, outShift, from, length);
+        const want = src.subarray(from).toString('hex');
+        assert.equal(end, outShift + want.length, `end for ${length} bytes, shifts ${srcShift}/${outShift}`);
+        assert.equal(out.toString('latin1', outShift, end), want, `${length} bytes, input shifted ${srcShift}, output ${outShift}`);
+        assert.equal(out[end], 0x2e, 'nothing written past the end');
+        if (outShift > 0) assert.equal(out[outShift - 1], 0x2e, 'nothing written before the start');
+      }
+    }
+  }
+});
