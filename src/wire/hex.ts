@@ -24,7 +24,9 @@ export function writeHexInto(src: Uint8Array, out: Uint8Array, at: number, from 
   // a 32-bit word at a time halves the stores and the loop's turns: about twice as fast from 512 bytes,
   // slower under 256 (the views cost more than they save)
   if (to - from >= 256 && LITTLE_ENDIAN) {
-    while (((src.byteOffset + from) & 3) !== 0) at = hexByte(src[from++]!, out, at);
+    const aligned = from + ((4 - ((src.byteOffset + from) & 3)) & 3);
+    at = hexBytes(src, from, aligned, out, at);
+    from = aligned;
     const words = (to - from) >> 2;
     if (((out.byteOffset + at) & 3) === 0) at = hexWords(src, from, words, out, at);
     else {
@@ -32,25 +34,24 @@ export function writeHexInto(src: Uint8Array, out: Uint8Array, at: number, from 
       for (let done = 0; done < words; ) {
         const n = Math.min(words - done, SCRATCH_BYTES >> 2);
         const end = hexWords(src, from + 4 * done, n, scratch, 0);
-        out.set(end === scratch.length ? scratch : scratch.subarray(0, end), at);
+        out.set(scratch.subarray(0, end), at);
         at += end;
         done += n;
       }
     }
     from += 4 * words;
   }
+  return hexBytes(src, from, to, out, at);
+}
+
+/** `src[from, to)` as hex into `out` from `at`, a byte at a time. */
+function hexBytes(src: Uint8Array, from: number, to: number, out: Uint8Array, at: number): number {
   for (let i = from; i < to; i++) {
     const b = src[i]!;
     out[at++] = HEX_HIGH[b]!;
     out[at++] = HEX_LOW[b]!;
   }
   return at;
-}
-
-function hexByte(b: number, out: Uint8Array, at: number): number {
-  out[at] = HEX_HIGH[b]!;
-  out[at + 1] = HEX_LOW[b]!;
-  return at + 2;
 }
 
 /** `words` 32-bit words of `src` from `from` (4-byte aligned) as hex into `out` from `at` (4-byte aligned). */
