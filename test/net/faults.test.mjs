@@ -5,7 +5,8 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseFaultLine, faultPatch, applyFaultPatch, noFaults, describeFaults } from '../../dist/index.js';
 import { collect, connect, echoTarget, eventMatching, proxyTo, target } from '../helpers/relay.mjs';
-import { waitFor, within } from '../helpers/index.mjs';
+import { peerOutput, startPeer, waitFor, within } from '../helpers/index.mjs';
+import { requirePeer } from '../helpers/peers.mjs';
 
 /** Round trips of one byte through an echo: each time from send to the echo's arrival. */
 async function roundTrips(socket, count) {
@@ -129,17 +130,19 @@ test('drop-after: exactly that many bytes, then FIN to both ends', async (t) => 
   assert.match(close.reason, /after 5 bytes down \(drop-after fault\)/);
 });
 
+// The target is a python3 reader: Node's own reader reports bytes that arrive together with a
+// reset as those bytes and then a plain end, so it cannot tell a reset from a FIN here.
 test('reset-after: exactly that many bytes reach the target, then RST to both ends', async (t) => {
-  let targetGot;
-  const tgt = await target(t, (s) => (targetGot = collect(s)));
-  const { events, port } = await proxyTo(t, tgt.port, { faults: { up: { resetAfter: 4 } } });
+  if (!requirePeer(t, 'python3')) return;
+  const peer = await startPeer(t, 'tcp_read_until_close.py');
+  const { events, port } = await proxyTo(t, peer.port, { faults: { up: { resetAfter: 4 } } });
   const c = await connect(t, port);
   const got = collect(c);
   c.write('PING and more');
   await got.end();
   assert.equal(got.error?.code, 'ECONNRESET');
-  assert.equal((await targetGot.end()).toString(), 'PING');
-  assert.equal(targetGot.error?.code, 'ECONNRESET');
+  const line = await peerOutput(peer, /total .*\n/);
+  assert.match(line, /total b'PING' reset\n/, `the target read exactly PING, then a reset (it printed: ${line})`);
   const close = await eventMatching(events, (e) => e.event === 'close', 'close');
   assert.equal(close.how, 'rst');
   assert.match(close.reason, /reset both ends \(RST\) after 4 bytes up/);
