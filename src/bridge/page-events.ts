@@ -46,7 +46,8 @@ function isTruncated(e: DataEvent | SendEvent, maxPayloadBytes: number): boolean
 export function batchSize(e: SessionEvent, encoding: string, maxPayloadBytes: number): number {
   if (e.event !== 'data' && e.event !== 'send') return 200;
   const shown = Math.min(e.bytes, maxPayloadBytes);
-  return 64 + e.peer.length + (readingOf(encoding).page ? 0 : shown * 2);
+  // the bytes always travel; their text too where the page cannot decode them
+  return 64 + e.peer.length + shown + (readingOf(encoding).page ? 0 : shown * 2);
 }
 
 /** A queued event as a record of a binary batch. */

@@ -2,7 +2,7 @@
 import type { RawData, WebSocket } from 'ws';
 import { randomBytes } from 'node:crypto';
 import { listEncodings } from '../wire/codec.js';
-import { encodeEventBatch } from '../wire/event-batch.js';
+import { encodeEventBatchParts } from '../wire/event-batch.js';
 import type { SessionEvent } from '../net/session.js';
 import { PageQueue, DEFAULT_QUEUE_LIMITS, type QueueLimits } from './page-queue.js';
 import { SessionHub, type HubOptions } from './session-hub.js';
@@ -309,8 +309,11 @@ export class WsBridge {
       const max = this.opts.maxPayloadBytes;
       if (page.binary) {
         let memory: Buffer | undefined;
-        const bytes = encodeEventBatch(batch.seq, batch.dropped, batch.events.map((q) => toBatchRecord(q, max)), (size) => (memory = this.buffers.take(size)));
-        page.ws.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { binary: true }, () => this.buffers.give(memory!));
+        const parts = encodeEventBatchParts(batch.seq, batch.dropped, batch.events.map((q) => toBatchRecord(q, max)), (size) => (memory = this.buffers.take(size)));
+        // one WebSocket message, its fragments written as they are: long messages' bytes are not copied
+        const last = parts.length - 1;
+        for (let i = 0; i < last; i++) page.ws.send(parts[i]!, { binary: true, fin: false });
+        page.ws.send(parts[last]!, { binary: true, fin: true }, () => this.buffers.give(memory!));
       } else {
         const events = batch.events.map((q) => ('e' in q ? toWireEvent(q.session, q.e, q.encoding, max) : q));
         this.send(page, { type: 'events', seq: batch.seq, events, dropped: batch.dropped });

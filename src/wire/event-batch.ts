@@ -70,23 +70,38 @@ export interface EventBatch {
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder();
 
+/** Messages' bytes from this long on are not copied by {@link encodeEventBatchParts}: they become parts of their own. */
+export const REFERENCE_FROM = 8 * 1024;
+
 /**
- * Writes a batch. The messages' bytes are copied in; nothing of the records is kept. `alloc` gives
- * the memory to write in (Node's `Buffer.allocUnsafe` spares zeroing it: a zeroed large array is
- * slow to make).
+ * Writes a batch as parts whose concatenation is the batch: the bytes of a message of
+ * `referenceFrom` bytes or more are a part themselves (the message's own memory, not a copy: keep
+ * it unchanged until the parts are written), everything else is copied into memory from `alloc`
+ * (Node's `Buffer.allocUnsafe` spares zeroing it: a zeroed large array is slow to make). A
+ * WebSocket message can carry the parts as its fragments, so long messages reach a page without
+ * being copied on the way. Nothing of the records is kept.
  */
-export function encodeEventBatch(seq: number, dropped: number, records: readonly BatchRecord[], alloc: (size: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
-  // an upper bound: each string at most three bytes a character
+export function encodeEventBatchParts(
+  seq: number,
+  dropped: number,
+  records: readonly BatchRecord[],
+  alloc: (size: number) => Uint8Array = (n) => new Uint8Array(n),
+  referenceFrom = REFERENCE_FROM,
+): Uint8Array[] {
+  // an upper bound of what is copied: each string at most three bytes a character
   let size = HEADER;
   for (const r of records) {
     if ('json' in r) size += 5 + r.json.length * 3;
     else {
       const m = r.message;
-      size += MESSAGE_HEAD + m.raw.length + 10 + (m.session.length + m.peer.length) * 3 + (m.text === undefined ? 0 : 4 + m.text.length * 3);
+      size += MESSAGE_HEAD + (m.raw.length >= referenceFrom ? 0 : m.raw.length) + 10 + (m.session.length + m.peer.length) * 3 + (m.text === undefined ? 0 : 4 + m.text.length * 3);
     }
   }
   const out = alloc(size);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const parts: Uint8Array[] = [];
+  // where the part being copied began
+  let from = 0;
   out[0] = BATCH_MAGIC;
   out[1] = BATCH_VERSION;
   view.setUint32(2, seq, true);
@@ -128,15 +143,28 @@ export function encodeEventBatch(seq: number, dropped: number, records: readonly
     view.setFloat64(at + 19, m.ts, true);
     view.setFloat64(at + 27, m.bytes, true);
     view.setUint32(at + 35, m.raw.length, true);
-    out.set(m.raw, at + 39);
-    at += 39 + m.raw.length;
+    at += 39;
+    if (m.raw.length >= referenceFrom) {
+      parts.push(out.subarray(from, at), m.raw);
+      from = at;
+    } else {
+      out.set(m.raw, at);
+      at += m.raw.length;
+    }
     if (m.text !== undefined) {
       const { written } = encoder.encodeInto(m.text, out.subarray(at + 4));
       view.setUint32(at, written, true);
       at += 4 + written;
     }
   }
-  return out.subarray(0, at);
+  if (at > from || parts.length === 0) parts.push(out.subarray(from, at));
+  return parts;
+}
+
+/** Writes a batch as one array (see {@link encodeEventBatchParts}; here every byte is copied). */
+export function encodeEventBatch(seq: number, dropped: number, records: readonly BatchRecord[]): Uint8Array {
+  const parts = encodeEventBatchParts(seq, dropped, records, undefined, Infinity);
+  return parts[0]!;
 }
 
 /**

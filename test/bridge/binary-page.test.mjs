@@ -97,3 +97,28 @@ test('a JSON page and a binary page on one bridge see the same events', async (t
   assert.deepEqual(texts(binary), texts(json));
   assert.equal(binary.binaryBatches > 0 && json.binaryBatches === 0, true);
 });
+
+test('long messages travel as fragments of one batch, uncopied, and arrive whole between short ones', async (t) => {
+  const ui = await uiServer(t);
+  const page = await openPage(t, ui, { binary: true });
+  const echo = await tcpServer(page, { echo: true });
+  const a = await client(t, echo.port);
+  const long = Buffer.alloc(40 * 1024).map((_, i) => (i * 131 + 7) & 0xff);
+  let back = 0;
+  a.on('data', (b) => (back += b.length));
+  // each written once the one before has come back, so each is one read and one message
+  for (const chunk of [Buffer.from('short one'), long, Buffer.from('short two')]) {
+    const want = back + chunk.length;
+    a.write(chunk);
+    await waitFor(() => back >= want, { what: `the echo of ${chunk.length} bytes` });
+  }
+  const data = await dataOf(page, echo.id, 3);
+  assert.deepEqual(data.map((e) => e.bytes), [9, long.length, 9]);
+  assert.deepEqual(Buffer.from(data[1].raw), long);
+  assert.equal(Buffer.from(data[2].raw).toString(), 'short two');
+  const sends = await waitFor(() => {
+    const all = page.events.filter((e) => e.event === 'send' && e.session === echo.id);
+    return all.length >= 3 ? all : undefined;
+  }, { what: 'the three echoes as send events' });
+  assert.deepEqual(Buffer.from(sends[1].raw), long);
+});

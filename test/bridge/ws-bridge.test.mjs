@@ -314,9 +314,10 @@ test('a static web server session logs each request', async (t) => {
   assert.match(send.error.message, /nothing to send/);
 });
 
-test('a flood to a page that does not keep up stays bounded; drops are counted and shown where they happened', async (t) => {
+for (const binary of [false, true]) {
+test(`a flood to a ${binary ? 'binary' : 'JSON'} page that does not keep up stays bounded; drops are counted and shown where they happened`, async (t) => {
   const ui = await uiServer(t);
-  const page = await openPage(t, ui, { ack: false });
+  const page = await openPage(t, ui, { ack: false, binary });
   const info = await tcpServer(page);
   const c = await peer(t, info.port);
   await page.waitEvent((e) => e.event === 'connect');
@@ -361,6 +362,7 @@ test('a flood to a page that does not keep up stays bounded; drops are counted a
   assert.ok(shown < total, 'not everything was shown');
   t.diagnostic(`the page was shown ${(shown / 1024 / 1024).toFixed(1)} MiB in ${page.events.length} events; ${page.dropped} dropped`);
 });
+}
 
 test('a WebSocket server sends to the clients a page picked, and to no other; a list with none connected is refused', async (t) => {
   if (!requireWebsockets(t)) return;

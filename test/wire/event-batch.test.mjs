@@ -1,7 +1,7 @@
 // The binary event batch: what the bridge writes, the page reads back field for field.
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
-import { decodeEventBatch, encodeEventBatch } from '../../dist/wire/event-batch.js';
+import { decodeEventBatch, encodeEventBatch, encodeEventBatchParts } from '../../dist/wire/event-batch.js';
 
 const bytes = (...b) => Uint8Array.from(b);
 
@@ -42,4 +42,30 @@ test('a long message goes whole, and bytes that are not a batch are refused', ()
   assert.throws(() => decodeEventBatch(bytes(1, 2, 3)), /not an event batch/);
   const cut = encodeEventBatch(1, 0, [{ json: '{"event":"x"}' }, { json: '{"event":"y"}' }]);
   assert.throws(() => decodeEventBatch(cut.subarray(0, cut.length - 16)), /cut short|JSON|Unexpected/);
+});
+
+test('as parts, long messages are their own memory and the parts joined are the batch', () => {
+  const long = (n, fill) => new Uint8Array(n).fill(fill);
+  const records = [
+    { json: '{"event":"connect","id":1}' },
+    { message: { event: 'data', ts: 1, session: 's', id: 1, peer: 'p', n: 1, bytes: 20000, raw: long(20000, 1), text: 'x'.repeat(10) } },
+    { message: { event: 'send', ts: 2, session: 's', id: 1, peer: 'p', bytes: 3, raw: bytes(1, 2, 3) } },
+    { message: { event: 'send', ts: 3, session: 's', id: 1, peer: 'p', bytes: 8192, raw: long(8192, 2) } },
+    { message: { event: 'data', ts: 4, session: 's', id: 1, peer: 'p', n: 2, bytes: 8191, raw: long(8191, 3) } },
+  ];
+  const parts = encodeEventBatchParts(7, 0, records);
+  // head, the 20000 bytes, text + small send + head, the 8192 bytes, the rest with the 8191 bytes copied
+  assert.equal(parts.length, 5);
+  assert.equal(parts[1], records[1].message.raw, 'the long bytes are not copied');
+  assert.equal(parts[3], records[3].message.raw);
+  const joined = Buffer.concat(parts);
+  assert.deepEqual(new Uint8Array(joined), encodeEventBatch(7, 0, records));
+  const back = decodeEventBatch(new Uint8Array(joined));
+  assert.deepEqual(back.events.map((e) => e.bytes ?? e.event), ['connect', 20000, 3, 8192, 8191]);
+  assert.equal(back.events[1].text, 'x'.repeat(10));
+  // a batch of long messages alone ends with its last message's bytes
+  const alone = encodeEventBatchParts(8, 0, [records[3]]);
+  assert.equal(alone.length, 2);
+  assert.equal(decodeEventBatch(new Uint8Array(Buffer.concat(alone))).events[0].raw.length, 8192);
+  assert.equal(encodeEventBatchParts(9, 0, []).length, 1);
 });
