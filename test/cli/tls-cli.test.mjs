@@ -116,6 +116,8 @@ test('TLS half-close on the server side: tcp listen --cert/--key answers the las
   const r = await cli(['tcp', 'connect', '127.0.0.1', String(port), '--ca', ca], { input: 'one\ntwo' });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '<one><two>');
+  // the server's lines come through a pipe of their own: the client may be done before they are read
+  await server.waitEvent((e) => e.event === 'data' && e.text === 'two', undefined, "the server's data event for 'two'");
   const data = server.events.filter((e) => e.event === 'data').map((e) => e.text);
   assert.deepEqual(data, ['one', 'two']);
 });
