@@ -146,7 +146,7 @@ test('--out that cannot be written and --file that is a folder are usage errors,
 });
 
 /** Sends "one\n", waits for the server to have it, then "two\n" and the end of stdin; resolves with all the server received. */
-async function halfCloseExchange(t, cmd, args) {
+async function halfCloseExchange(t, cmd, args, { waitForExit = true } = {}) {
   const peer = await startPeer(t, 'tcp_half_close_server.py');
   const client = spawn(cmd, [...args, '127.0.0.1', String(peer.port)]);
   t.after(() => client.kill());
@@ -158,7 +158,7 @@ async function halfCloseExchange(t, cmd, args) {
   client.stdin.end('two\n');
   // the whole line: a pipe may hand over "total " before the rest of it
   const out = await peerOutput(peer, /total .*\n/);
-  const code = await within(new Promise((r) => client.on('close', r)), { what: `${cmd} to exit` });
+  const code = waitForExit ? await within(new Promise((r) => client.on('close', r)), { what: `${cmd} to exit` }) : undefined;
   return { total: /total (.*)\n/.exec(out)[1], out, code, stderr };
 }
 
@@ -167,7 +167,9 @@ test('half-close: after the server finishes sending, the rest of stdin still rea
   assert.equal(sockit.code, 0, sockit.stderr);
   assert.equal(sockit.total, "b'one\\ntwo\\n'");
   if (!requirePeer(t, 'nc')) return;
-  const nc = await halfCloseExchange(t, 'nc', ['-N']);
+  // only what nc delivered is compared: on a busy machine Debian's nc -N has been seen to stay
+  // after both sides ended (seen once in a full run beside a CPU hog); the test ends it
+  const nc = await halfCloseExchange(t, 'nc', ['-N'], { waitForExit: false });
   assert.equal(nc.total, sockit.total, `what nc -N delivers (the peer printed: ${nc.out})`);
 });
 
