@@ -68,6 +68,12 @@ const DRIVERS: { [K in SessionKind]: (spec: SpecOf<K>, ctx: DriverContext) => Dr
 /** The kinds of session there is a driver for. */
 export const DRIVER_KINDS = Object.keys(DRIVERS) as SessionKind[];
 
+/**
+ * Pages decode valid UTF-8 themselves (the bridge decodes for a page that asks for JSON, when it
+ * sends): the hub's sessions decode only what the bytes alone do not say.
+ */
+const PAGE_TEXT = 'unless-utf8' as const;
+
 /** The driver of a checked spec (the session is not started yet). */
 export function createDriver(spec: SessionSpec, ctx: DriverContext): Driver {
   if (!Object.hasOwn(DRIVERS, spec.kind)) throw usage(`cannot create '${spec.kind}' sessions`, 'kind');
@@ -76,7 +82,7 @@ export function createDriver(spec: SessionSpec, ctx: DriverContext): Driver {
 
 function tcpServerDriver(spec: SpecOf<'tcp-server'>, { name, frame }: DriverContext): Driver {
   const server = new TcpServer({
-    name, port: spec.port, host: spec.host, encoding: spec.encoding, frame,
+    name, port: spec.port, host: spec.host, encoding: spec.encoding, decode: PAGE_TEXT, frame,
     ...answersOf(spec),
   });
   return serverDriver(server, async (target, bytes) => toClients(target, (to) => server.send(bytes, to)));
@@ -125,7 +131,7 @@ function toClients(target: Target, send: (to: number | 'all') => number, who: 'c
 
 function tcpClientDriver(spec: SpecOf<'tcp-client'>, { name, frame }: DriverContext): Driver {
   const client = new TcpClient({
-    name, host: spec.host, port: spec.port, encoding: spec.encoding, frame, connectTimeoutMs: 10_000,
+    name, host: spec.host, port: spec.port, encoding: spec.encoding, decode: PAGE_TEXT, frame, connectTimeoutMs: 10_000,
     // a first connection that fails is told at once; one that ends is tried again
     reply: spec.reply, echo: spec.echo, reconnect: spec.reconnect ? { retryFirst: false } : undefined,
   });
@@ -160,7 +166,7 @@ function tcpClientDriver(spec: SpecOf<'tcp-client'>, { name, frame }: DriverCont
 function udpDriver(spec: SpecOf<'udp'>, { name }: DriverContext): Driver {
   const remote = spec.remote ? parseEndpoint(spec.remote, 'remote') : undefined;
   const socket = new UdpSocket({
-    name, port: spec.port, host: spec.host, encoding: spec.encoding, reply: spec.reply, echo: spec.echo,
+    name, port: spec.port, host: spec.host, encoding: spec.encoding, decode: PAGE_TEXT, reply: spec.reply, echo: spec.echo,
     join: listOf(spec.join), multicastInterface: spec.multicastInterface, multicastTtl: spec.multicastTtl, broadcast: spec.broadcast,
     // not connected: a debugging socket hears every sender, not just the remote it sends to
     ...(remote ? { remoteHost: remote.host, remotePort: remote.port, connect: false } : {}),
@@ -238,7 +244,7 @@ function listOf(text: string | undefined): string[] | undefined {
 
 function wsServerDriver(spec: SpecOf<'ws-server'>, { name }: DriverContext): Driver {
   const server = new WsServer({
-    name, port: spec.port, host: spec.host, encoding: spec.encoding, path: spec.path,
+    name, port: spec.port, host: spec.host, encoding: spec.encoding, decode: PAGE_TEXT, path: spec.path,
     subprotocols: listOf(spec.subprotocols), origins: listOf(spec.origins),
     ...answersOf(spec),
   });
@@ -252,7 +258,7 @@ function wsClientDriver(spec: SpecOf<'ws-client'>, { name }: DriverContext): Dri
     headers[k] = v;
   }
   const client = new WsClient({
-    name, url: spec.url, encoding: spec.encoding, subprotocols: listOf(spec.subprotocols), origin: spec.origin, headers,
+    name, url: spec.url, encoding: spec.encoding, decode: PAGE_TEXT, subprotocols: listOf(spec.subprotocols), origin: spec.origin, headers,
     tls: spec.insecure ? { rejectUnauthorized: false } : undefined, connectTimeoutMs: 10_000,
   });
   return {
@@ -279,7 +285,7 @@ function proxyDriver(spec: SpecOf<'proxy'>, context: DriverContext): Driver {
   if (spec.ws) return wsProxyDriver(spec, context);
   const { name, frame } = context;
   const target = parseEndpoint(spec.target, 'target', undefined, { allowZero: false });
-  const common = { name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding, faults: spec.faults };
+  const common = { name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding, decode: PAGE_TEXT, faults: spec.faults };
   const proxy = spec.udp ? new UdpProxy(common) : new TcpProxy({ ...common, frame });
   return {
     ...relayDriver(proxy, 'reset from the page'),
@@ -291,7 +297,7 @@ function proxyDriver(spec: SpecOf<'proxy'>, context: DriverContext): Driver {
 /** A WebSocket relay: messages shown as frames, no faults to change. */
 function wsProxyDriver(spec: SpecOf<'proxy'>, { name }: DriverContext): Driver {
   const target = parseEndpoint(spec.target, 'target', undefined, { allowZero: false });
-  const proxy = new WsProxy({ name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding });
+  const proxy = new WsProxy({ name, port: spec.port, host: spec.host, targetHost: target.host, targetPort: target.port, encoding: spec.encoding, decode: PAGE_TEXT });
   return relayDriver(proxy, 'cut from the page');
 }
 

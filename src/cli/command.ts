@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { loadTlsMaterial, type TlsMaterial } from '../net/tls-cert.js';
 import { CHAT_PREFIX } from '../net/behaviour.js';
 import { colorWanted, createEventRenderer, makePalette, LineWriter, type Palette, type RenderOptions } from './output.js';
-import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent } from '../net/session.js';
+import { PAYLOAD_FORMS, type PayloadForm, type SessionEvent, type TextOptions } from '../net/session.js';
 import { paceForTerminal } from './terminal-pace.js';
 import { FILE_SHOW_BYTES, sessionText, TERMINAL_SHOW_BYTES } from './message-view.js';
 
@@ -138,7 +138,7 @@ export { addLogOption, startLog, type LogFile } from './log-option.js';
 /** What every `listen` command reads alike. */
 export interface ListenCommon {
   /** The session options every listener shares: where, how it answers, whom it hears, in what encoding. */
-  session: RuleOptions & { port: number; host?: string; reply?: string; echo: boolean; allow?: string[]; deny?: string[]; encoding?: string; decode?: boolean; decodeLimit?: number };
+  session: RuleOptions & { port: number; host?: string; reply?: string; echo: boolean; allow?: string[]; deny?: string[]; encoding?: string } & TextOptions;
   data: DataOptions;
   quiet: boolean;
   /** `--capture`: the file to capture into. */

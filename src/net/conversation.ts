@@ -1,4 +1,5 @@
 // One peer a session reads from and writes to: framing, decoding and the session's behaviour, shared by every session kind.
+import { isUtf8 } from 'node:buffer';
 import { createDecoder, decodeText, type StreamDecoder } from '../wire/codec.js';
 import { createFrameDecoder, type FrameDecoder, type FrameSpec } from '../wire/framing.js';
 import type { Behaviour, Link } from './behaviour.js';
@@ -19,6 +20,8 @@ export interface ReadSettings {
   readonly decodeShown: boolean;
   /** Longer messages are not decoded for observers (the face decodes what it shows). */
   readonly decodeLimit: number;
+  /** A UTF-8 session whose observers decode valid UTF-8 themselves: such messages come without `text`. */
+  readonly utf8Implied?: boolean;
   /**
    * Messages arrive whole (datagrams, WebSocket messages): each is decoded on its own. Otherwise
    * raw reads carry a character split across reads into the next one.
@@ -50,6 +53,8 @@ export abstract class Conversation implements Link, ConversationInfo {
   private readonly frames: FrameDecoder | undefined;
   /** Created on the first message decoded in raw framing. */
   private text: StreamDecoder | undefined;
+  /** The raw-framing decoder may hold the start of a character from the last read. */
+  private textHeld = false;
   /** The type of the message being received, for kinds whose messages have one (WebSocket). */
   protected opcodeIn: WsOpcode | undefined;
 
@@ -114,8 +119,14 @@ export abstract class Conversation implements Link, ConversationInfo {
     const shown = s.session.messagesObserved;
     const behaviour = s.behaviour;
     let text: string | undefined;
-    if (behaviour?.needsText || (shown && s.decodeShown && message.length <= s.decodeLimit)) text = this.decode(message);
-    else if (this.text) this.text = undefined; // decoding again later must not glue on bytes held from before
+    if (behaviour?.needsText) text = this.decode(message);
+    else if (shown && s.decodeShown && message.length <= s.decodeLimit) {
+      // bytes that spell their text alone leave it to the observers (nothing held from a read before)
+      if (!(s.utf8Implied && !this.textHeld && isUtf8(message))) text = this.decode(message);
+    } else if (this.text) {
+      this.text = undefined; // decoding again later must not glue on bytes held from before
+      this.textHeld = false;
+    }
     // stamped here rather than by the session: an object made whole keeps one shape (a busy server makes many)
     if (shown) s.emit({ event: 'data', ts: Date.now(), session: s.session.name, peer: this.peer, id: this.id, n, bytes: message.length, payload: message, text, opcode: this.opcodeIn, direction: s.direction });
     if (behaviour?.active) behaviour.onMessage(this, message, n, text);
@@ -139,6 +150,7 @@ export abstract class Conversation implements Link, ConversationInfo {
   /** A framed message is decoded on its own; raw reads keep a split character for the next read. */
   private decode(message: Buffer): string {
     if (this.frames !== undefined || this.settings.wholeMessages) return decodeText(message, this.settings.encoding);
+    if (this.settings.utf8Implied) this.textHeld = utf8EndsInside(message);
     return (this.text ??= createDecoder(this.settings.encoding)).write(message);
   }
 
@@ -147,4 +159,18 @@ export abstract class Conversation implements Link, ConversationInfo {
     const { id, peer, since, bytesIn, bytesOut, messagesIn, messagesOut } = this;
     return { id, peer, since, bytesIn, bytesOut, messagesIn, messagesOut };
   }
+}
+
+/**
+ * Whether UTF-8 bytes may end inside a character, leaving its start held for the next read: a lead
+ * byte in the last four whose character runs past the end, or only continuation bytes there.
+ */
+export function utf8EndsInside(bytes: Uint8Array): boolean {
+  const end = bytes.length;
+  for (let i = end - 1; i >= 0 && i >= end - 4; i--) {
+    const b = bytes[i]!;
+    if (b < 0x80) return false;
+    if (b >= 0xc0) return i + (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > end;
+  }
+  return end > 0;
 }

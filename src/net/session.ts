@@ -1,4 +1,5 @@
 // The base of every session: one typed event channel, counters, and a lifecycle that ends exactly once.
+import { canonicalEncoding } from '../wire/encoding-name.js';
 import { EventEmitter } from 'node:events';
 import type { CloseEvent, Direction, EventInput, SessionEvent, SessionStats, SummaryEvent, ListeningEvent, WsHandshake, WsOpcode } from './events.js';
 import { Behaviour, type BehaviourOptions, type Link } from './behaviour.js';
@@ -23,8 +24,13 @@ export type WireTap = (dir: 'in' | 'out', id: number, peer: string, bytes: Buffe
 export interface TextOptions {
   /** The character set of text: utf8 (the default), gbk, big5, shift_jis, … (iconv-lite's names). */
   encoding?: string;
-  /** Decode messages into `text` for observers (default true); off saves work when only bytes are shown. */
-  decode?: boolean;
+  /**
+   * Decode messages into `text` for observers (default true); off saves work when only bytes are
+   * shown. `'unless-utf8'`: a UTF-8 session leaves out the text of a message whose bytes are valid
+   * UTF-8 on their own, which observers can decode alone (the browser page does); a character split
+   * between reads still comes decoded.
+   */
+  decode?: boolean | 'unless-utf8';
   /**
    * The longest message decoded into `text` for observers; longer ones come without it, so that a
    * face showing only a part of a huge message decodes only that part.
@@ -36,8 +42,9 @@ export interface TextOptions {
 export interface ReadOptions extends TextOptions, Readonly<BehaviourOptions> {}
 
 /** What observers' `text` holds, from a session's options. */
-export function shownText(options: TextOptions): { decodeShown: boolean; decodeLimit: number } {
-  return { decodeShown: options.decode !== false, decodeLimit: options.decodeLimit ?? Infinity };
+export function shownText(options: TextOptions): { decodeShown: boolean; decodeLimit: number; utf8Implied: boolean } {
+  const utf8Implied = options.decode === 'unless-utf8' && canonicalEncoding(options.encoding ?? 'utf8') === 'utf8';
+  return { decodeShown: options.decode !== false, decodeLimit: options.decodeLimit ?? Infinity, utf8Implied };
 }
 
 /** What a session knows a peer by. */
