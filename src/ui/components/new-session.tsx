@@ -1,6 +1,6 @@
 // The new-session form: a short form per kind, each value checked next to its field before anything is sent.
 import type { JSX } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { SessionKind } from '../../bridge/protocol.js';
 import { store } from '../store.js';
 import { SAVE_KINDS, type DialogState } from '../form.js';
@@ -118,8 +118,9 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
       if (prev instanceof HTMLElement) prev.focus();
     };
   }, []);
-  useEffect(() => {
-    // a refused submit: to the first field that says why
+  useLayoutEffect(() => {
+    // a refused submit: to the first field that says why, in the same frame that shows why, so
+    // that typing begun right after is not moved to another field halfway
     if (d.refusals) ref.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [d.refusals]);
   useEffect(() => {
