@@ -1,6 +1,6 @@
 // The base of every session: one typed event channel, counters, and a lifecycle that ends exactly once.
-import { canonicalEncoding } from '../wire/encoding-name.js';
 import { EventEmitter } from 'node:events';
+import { canonicalEncoding } from '../wire/encoding-name.js';
 import type { CloseEvent, Direction, EventInput, SessionEvent, SessionStats, SummaryEvent, ListeningEvent, WsHandshake, WsOpcode } from './events.js';
 import { Behaviour, type BehaviourOptions, type Link } from './behaviour.js';
 import type { FrameSpec } from '../wire/framing.js';

@@ -71,7 +71,7 @@ const encoder = new TextEncoder();
 const utf8 = new TextDecoder();
 
 /** Messages' bytes from this long on are not copied by {@link encodeEventBatchParts}: they become parts of their own. */
-export const REFERENCE_FROM = 8 * 1024;
+const REFERENCE_FROM = 8 * 1024;
 
 /**
  * Writes a batch as parts whose concatenation is the batch: the bytes of a message of

@@ -11,12 +11,12 @@ async function tcpServer(page, spec = {}) {
   return r.session;
 }
 
-/** The page's data events of a session, once there are `count` of them. */
-const dataOf = (page, session, count) =>
+/** The page's events of one kind (data by default) of a session, once there are `count` of them. */
+const dataOf = (page, session, count, kind = 'data') =>
   waitFor(() => {
-    const all = page.events.filter((e) => e.event === 'data' && e.session === session);
+    const all = page.events.filter((e) => e.event === kind && e.session === session);
     return all.length >= count ? all : undefined;
-  }, { what: `${count} data events of ${session} at the page`, detail: () => JSON.stringify(page.events.slice(-3)) });
+  }, { what: `${count} ${kind} events of ${session} at the page`, detail: () => JSON.stringify(page.events.slice(-3)) });
 
 test('UTF-8 and GBK messages arrive as their bytes, without text the page can decode itself, and sends too', async (t) => {
   const ui = await uiServer(t);
@@ -116,9 +116,6 @@ test('long messages travel as fragments of one batch, uncopied, and arrive whole
   assert.deepEqual(data.map((e) => e.bytes), [9, long.length, 9]);
   assert.deepEqual(Buffer.from(data[1].raw), long);
   assert.equal(Buffer.from(data[2].raw).toString(), 'short two');
-  const sends = await waitFor(() => {
-    const all = page.events.filter((e) => e.event === 'send' && e.session === echo.id);
-    return all.length >= 3 ? all : undefined;
-  }, { what: 'the three echoes as send events' });
+  const sends = await dataOf(page, echo.id, 3, 'send');
   assert.deepEqual(Buffer.from(sends[1].raw), long);
 });

@@ -315,53 +315,53 @@ test('a static web server session logs each request', async (t) => {
 });
 
 for (const binary of [false, true]) {
-test(`a flood to a ${binary ? 'binary' : 'JSON'} page that does not keep up stays bounded; drops are counted and shown where they happened`, async (t) => {
-  const ui = await uiServer(t);
-  const page = await openPage(t, ui, { ack: false, binary });
-  const info = await tcpServer(page);
-  const c = await peer(t, info.port);
-  await page.waitEvent((e) => e.event === 'connect');
-  global.gc?.();
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const chunk = Buffer.alloc(64 * 1024, 0x61);
-  const total = 256 * 1024 * 1024;
-  let written = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  while (written < total) {
-    if (!c.socket.write(chunk)) await nextEvent(c.socket, 'drain', { what: `the session to keep reading the flood (${written} bytes written)` });
-    written += chunk.length;
-  }
-  // wait until the server has read it all (the counters are exact whatever was dropped)
-  await waitFor(() => ui.bridge.hub.stats()[info.id].counters.bytesIn === total, {
-    what: `the session to read all ${total} bytes`,
-    detail: () => `read ${ui.bridge.hub.stats()[info.id].counters.bytesIn}`,
-  });
-  clearInterval(sampler);
-  const grew = (peak - before) / 1024 / 1024;
-  t.diagnostic(`flood of ${total / 1024 / 1024} MiB in ${total / chunk.length} writes: RSS grew by ${grew.toFixed(1)} MiB at most; ${ui.bridge.droppedPerPage()[0]} events dropped for the slow page`);
-  assert.ok(grew < 96, `RSS grew by ${grew.toFixed(1)} MiB`);
-  const dropped = ui.bridge.droppedPerPage()[0];
-  assert.ok(dropped > 0);
+  test(`a flood to a ${binary ? 'binary' : 'JSON'} page that does not keep up stays bounded; drops are counted and shown where they happened`, async (t) => {
+    const ui = await uiServer(t);
+    const page = await openPage(t, ui, { ack: false, binary });
+    const info = await tcpServer(page);
+    const c = await peer(t, info.port);
+    await page.waitEvent((e) => e.event === 'connect');
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const total = 256 * 1024 * 1024;
+    let written = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    while (written < total) {
+      if (!c.socket.write(chunk)) await nextEvent(c.socket, 'drain', { what: `the session to keep reading the flood (${written} bytes written)` });
+      written += chunk.length;
+    }
+    // wait until the server has read it all (the counters are exact whatever was dropped)
+    await waitFor(() => ui.bridge.hub.stats()[info.id].counters.bytesIn === total, {
+      what: `the session to read all ${total} bytes`,
+      detail: () => `read ${ui.bridge.hub.stats()[info.id].counters.bytesIn}`,
+    });
+    clearInterval(sampler);
+    const grew = (peak - before) / 1024 / 1024;
+    t.diagnostic(`flood of ${total / 1024 / 1024} MiB in ${total / chunk.length} writes: RSS grew by ${grew.toFixed(1)} MiB at most; ${ui.bridge.droppedPerPage()[0]} events dropped for the slow page`);
+    assert.ok(grew < 96, `RSS grew by ${grew.toFixed(1)} MiB`);
+    const dropped = ui.bridge.droppedPerPage()[0];
+    assert.ok(dropped > 0);
 
-  // the page catches up: a marker tells it how many it missed
-  page.ack = true;
-  const lastSeq = Math.max(...page.messages.filter((m) => m.type === 'events').map((m) => m.seq));
-  page.sendAck(lastSeq);
-  const marker = await page.waitEvent((e) => e.event === 'dropped', 10000);
-  assert.equal(marker.session, info.id);
-  // the rest of the queue follows as the page acknowledges; then the markers add up to the header's count
-  const markerSum = () => page.events.filter((e) => e.event === 'dropped').reduce((n, e) => n + e.count, 0);
-  // a batch sent while the page was still taking them may carry an earlier count (drops can begin
-  // before the window of unacknowledged batches closes): wait for the bridge's own
-  await waitFor(() => (page.dropped === dropped && markerSum() === dropped) || undefined, {
-    what: "the batch header to carry the bridge's count of drops, and the markers to add up to it",
-    detail: () => `${markerSum()} in markers, ${page.dropped} in the header, ${dropped} counted by the bridge`,
+    // the page catches up: a marker tells it how many it missed
+    page.ack = true;
+    const lastSeq = Math.max(...page.messages.filter((m) => m.type === 'events').map((m) => m.seq));
+    page.sendAck(lastSeq);
+    const marker = await page.waitEvent((e) => e.event === 'dropped', 10000);
+    assert.equal(marker.session, info.id);
+    // the rest of the queue follows as the page acknowledges; then the markers add up to the header's count
+    const markerSum = () => page.events.filter((e) => e.event === 'dropped').reduce((n, e) => n + e.count, 0);
+    // a batch sent while the page was still taking them may carry an earlier count (drops can begin
+    // before the window of unacknowledged batches closes): wait for the bridge's own
+    await waitFor(() => (page.dropped === dropped && markerSum() === dropped) || undefined, {
+      what: "the batch header to carry the bridge's count of drops, and the markers to add up to it",
+      detail: () => `${markerSum()} in markers, ${page.dropped} in the header, ${dropped} counted by the bridge`,
+    });
+    const shown = page.events.filter((e) => e.event === 'data').reduce((n, e) => n + e.bytes, 0);
+    assert.ok(shown < total, 'not everything was shown');
+    t.diagnostic(`the page was shown ${(shown / 1024 / 1024).toFixed(1)} MiB in ${page.events.length} events; ${page.dropped} dropped`);
   });
-  const shown = page.events.filter((e) => e.event === 'data').reduce((n, e) => n + e.bytes, 0);
-  assert.ok(shown < total, 'not everything was shown');
-  t.diagnostic(`the page was shown ${(shown / 1024 / 1024).toFixed(1)} MiB in ${page.events.length} events; ${page.dropped} dropped`);
-});
 }
 
 test('a WebSocket server sends to the clients a page picked, and to no other; a list with none connected is refused', async (t) => {

@@ -5,8 +5,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseFaultLine, faultPatch, applyFaultPatch, noFaults, describeFaults } from '../../dist/index.js';
 import { collect, connect, echoTarget, eventMatching, proxyTo, target } from '../helpers/relay.mjs';
-import { peerOutput, startPeer, waitFor, within } from '../helpers/index.mjs';
-import { requirePeer } from '../helpers/peers.mjs';
+import { peerOutput, requirePeer, startPeer, waitFor, within } from '../helpers/index.mjs';
 
 /** Round trips of one byte through an echo: each time from send to the echo's arrival. */
 async function roundTrips(socket, count) {
