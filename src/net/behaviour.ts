@@ -88,6 +88,14 @@ export class Behaviour {
     return this.fixedText || Boolean(this.rules?.readsText);
   }
 
+  /**
+   * True when nothing keeps a message once it is answered: no rules (a delayed reply renders it
+   * later) and no chat (other peers' unsent output holds it).
+   */
+  get keepsNoMessage(): boolean {
+    return this.rules === undefined && !this.options.chat;
+  }
+
   /** True when there is anything to do per message. */
   get active(): boolean {
     return this.fixedActive || (this.rules !== undefined && this.rules.size > 0);

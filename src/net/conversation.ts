@@ -144,6 +144,16 @@ export abstract class Conversation implements Link, ConversationInfo {
     if (s.session.messagesObserved) s.emit({ event: 'send', ts: Date.now(), session: s.session.name, peer: this.peer, id: this.id, bytes: bytes.length, payload: bytes, opcode, fin: fin === false ? false : undefined });
   }
 
+  /**
+   * True when a read may reach this conversation in the reader's own memory instead of a copy:
+   * one read is one message, and nothing but this conversation's own writes keeps it (no
+   * observer, wire tap, rule or chat).
+   */
+  mayBorrowReads(): boolean {
+    const s = this.settings;
+    return this.frames === undefined && !s.session.messagesObserved && s.session.wireTap === undefined && (s.behaviour === undefined || s.behaviour.keepsNoMessage);
+  }
+
   /** True when nothing more can be read or written. */
   protected abstract isClosed(): boolean;
 

@@ -59,6 +59,10 @@ export abstract class SocketConversation extends Conversation {
   /** Answers written this turn, not yet handed to the socket (one buffer, or several in order). */
   private heldOut: Buffer | Buffer[] | undefined;
   private heldBytes = 0;
+  /** The buffer this socket reads into while it streams (see {@link adoptForSharedReads}). */
+  ownReadBuffer: Buffer | undefined;
+  /** Buffers lent to reads whose answers were still queued; free again once nothing is. */
+  lentReadBuffers: Buffer[] | undefined;
 
   constructor(
     protected override readonly settings: SocketSettings,
@@ -192,6 +196,11 @@ export abstract class SocketConversation extends Conversation {
     return this.socket.destroyed;
   }
 
+  /** True while an answer not yet handed to the system may point into a read's memory. */
+  writesPending(): boolean {
+    return this.heldOut !== undefined || this.socket.writableLength > 0;
+  }
+
   /** The peer sent FIN: an unterminated last line is still a message. */
   handleEnd(): void {
     if (this.closeReason === undefined) {
@@ -237,14 +246,26 @@ export function drainedOrGone(socket: net.Socket): Promise<void> {
 /** Reads of every adopted socket land here, then are copied out at their own size. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/** A read this long says the peer streams: its socket moves onto a buffer of its own. */
+const OWN_FROM = 16 * 1024;
+const OWN_SIZE = 256 * 1024;
+/** Own buffers out at once; past this, streams share the copying buffer (memory stays bounded). */
+const OWN_MAX = 64;
+let ownOut = 0;
+/** Own buffers free for the next stream. */
+const spares: Buffer[] = [];
+
 type Adoptable = net.Socket & { _handle: unknown; _server: net.Server | null; server: net.Server | null };
 
 /**
- * An accepted plain-TCP socket (accepted paused) taken over by one that reads into a shared
- * buffer (Node's `onread`): a read then costs a copy of its bytes instead of a fresh 64 KiB
- * allocation and a pass through the stream's queue and `data` event. Backpressure and the end of
- * input work as before; the accepting server still counts the connection. A socket whose handle
- * is not where Node keeps it is returned as it is.
+ * An accepted plain-TCP socket (accepted paused) taken over by one that reads into a buffer of
+ * our choosing (Node's `onread`): a read then costs a copy of its bytes out of one shared buffer
+ * instead of a fresh 64 KiB allocation and a pass through the stream's queue and `data` event.
+ * A socket that streams gets a buffer of its own, and where nothing but its own answers keeps a
+ * message (no observer, tap, rule or chat) the read is lent, not copied: the buffer is read into
+ * again only once no answer written from it is still queued. Backpressure and the end of input
+ * work as before; the accepting server still counts the connection. A socket whose handle is
+ * not where Node keeps it is returned as it is.
  */
 export function adoptForSharedReads(accepted: net.Socket): net.Socket {
   const old = accepted as Adoptable;
@@ -254,17 +275,74 @@ export function adoptForSharedReads(accepted: net.Socket): net.Socket {
   old._handle = null;
   old._server = null;
   old.server = null;
-  const socket = new net.Socket({ handle, allowHalfOpen: true, pauseOnConnect: true, onread: { buffer: READ_BUFFER, callback: onSharedRead } } as net.SocketConstructorOpts) as Adoptable;
+  // Node asks for the next buffer without naming the socket, so the question carries it
+  let owner: OwnedSocket | undefined;
+  const nextReadBuffer = () => owner?.[CONVERSATION]?.ownReadBuffer ?? READ_BUFFER;
+  const socket = new net.Socket({ handle, allowHalfOpen: true, pauseOnConnect: true, onread: { buffer: nextReadBuffer, callback: onSharedRead } } as net.SocketConstructorOpts) as Adoptable;
+  owner = socket as unknown as OwnedSocket;
   socket._server = server;
   socket.server = server;
+  socket.once('close', releaseReadBuffers);
   return socket;
 }
 
-function onSharedRead(this: OwnedSocket, n: number, buffer: Uint8Array): void {
-  // copied: the buffer is the next read's, and a message may be kept (a page's queue, a pending write)
-  const chunk = Buffer.allocUnsafe(n);
-  chunk.set(buffer.subarray(0, n));
+function onSharedRead(this: OwnedSocket, n: number, buffer: Buffer): void {
+  const c = this[CONVERSATION];
+  const lent = buffer !== READ_BUFFER && c.mayBorrowReads();
+  let chunk: Buffer;
+  if (lent) chunk = buffer.subarray(0, n);
+  else {
+    // copied: the buffer is the next read's, and a message may be kept (a page's queue, a pending write)
+    chunk = Buffer.allocUnsafe(n);
+    chunk.set(buffer.subarray(0, n));
+  }
   onSocketData.call(this, chunk);
+  chooseReadBuffer(c, n, lent);
+}
+
+function chooseReadBuffer(c: SocketConversation, n: number, lent: boolean): void {
+  if (c.socket.destroyed) {
+    // the write that may point into it is cut short, not known to be done: leave it to the collector
+    if (lent) {
+      c.ownReadBuffer = undefined;
+      ownOut--;
+    }
+    return;
+  }
+  const pending = c.writesPending();
+  if (lent && pending) {
+    // an answer still queued points into this buffer: the next read must not land on it
+    (c.lentReadBuffers ??= []).push(c.ownReadBuffer!);
+    c.ownReadBuffer = undefined;
+    ownOut--;
+  } else if (!pending && c.lentReadBuffers !== undefined) {
+    for (const b of c.lentReadBuffers) spare(b);
+    c.lentReadBuffers = undefined;
+  }
+  if (n >= OWN_FROM && c.mayBorrowReads()) {
+    if (c.ownReadBuffer === undefined && ownOut < OWN_MAX) {
+      c.ownReadBuffer = spares.pop() ?? Buffer.allocUnsafeSlow(OWN_SIZE);
+      ownOut++;
+    }
+  } else if (c.ownReadBuffer !== undefined) {
+    // short reads (a chatty or idle peer) go back to the shared buffer, so they hold no memory
+    spare(c.ownReadBuffer);
+    c.ownReadBuffer = undefined;
+    ownOut--;
+  }
+}
+
+function spare(buffer: Buffer): void {
+  if (spares.length < OWN_MAX) spares.push(buffer);
+}
+
+function releaseReadBuffers(this: OwnedSocket): void {
+  const c = this[CONVERSATION];
+  // lent buffers are left to the collector: a write cut short by the close may still name them
+  if (c?.ownReadBuffer === undefined) return;
+  spare(c.ownReadBuffer);
+  c.ownReadBuffer = undefined;
+  ownOut--;
 }
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {

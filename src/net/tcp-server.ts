@@ -69,6 +69,11 @@ class ServerConnection extends SocketConversation {
     this.program?.input(chunk);
   }
 
+  override mayBorrowReads(): boolean {
+    // a program's stdin keeps what it is given until the program reads it
+    return this.program === undefined && super.mayBorrowReads();
+  }
+
   /** Keeps our side open after the client half-closes until the returned function is called. */
   hold(): () => void {
     this.holds++;
