@@ -359,7 +359,7 @@ export class Output {
 /** The renderer the data options ask for. */
 export function dataRenderer(output: Output, data: DataOptions, extra: { showIds?: boolean } = {}): (e: SessionEvent) => void {
   const frame = data.frame.kind === 'raw' ? undefined : describeFrame(data.frame);
-  return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, frame, showBytes: data.showBytes, ...extra });
+  return output.renderer({ hex: data.hex, encoding: data.encoding, payload: data.payload, frame, showBytes: data.showBytes, impliedText: true, ...extra });
 }
 
 export { delay, waitForSilence, type Pause } from './wait.js';

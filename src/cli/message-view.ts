@@ -18,10 +18,11 @@ export const FILE_SHOW_BYTES = 4 * 1024;
 
 /**
  * How a session should decode for the faces: text is shown, or sent in JSON events (whole); a hex
- * view needs only the bytes; a text log decodes no more of a message than it shows.
+ * view needs only the bytes; a text log decodes no more of a message than it shows. Bytes that are
+ * UTF-8 on their own come without their text: the faces read it from them (see `impliedText`).
  */
 export function sessionText(data: { json: boolean; hex: boolean; encoding: string; showBytes: number }): TextOptions {
-  return { encoding: data.encoding, decode: data.json || !data.hex, decodeLimit: data.json ? undefined : data.showBytes };
+  return { encoding: data.encoding, decode: data.json || !data.hex ? 'unless-utf8' : false, decodeLimit: data.json ? undefined : data.showBytes };
 }
 
 /** The part of a message that is shown, and how many bytes are left out. */

@@ -213,14 +213,20 @@ export interface RenderOptions {
   frame?: string;
   /** Show at most this many bytes of each message, and count the rest (`--show`). */
   showBytes?: number;
+  /**
+   * The session decodes `unless-utf8` (as `sessionText` asks): a received message without its
+   * text is UTF-8 on its own, and `--json` writes that text from its bytes.
+   */
+  impliedText?: boolean;
 }
 
 /** Renders events to a writer: one NDJSON object a line, or readable lines. */
 export function createEventRenderer(writer: LineWriter, options: RenderOptions): (e: SessionEvent) => void {
   if (options.json) {
     const payload = options.payload ?? 'hex';
+    const implied = options.impliedText ?? false;
     return (e) => {
-      writeJsonLine(e, payload, writer);
+      writeJsonLine(e, payload, writer, implied);
       writer.newline();
     };
   }

@@ -1,6 +1,6 @@
 // The typed event model every session emits, and its NDJSON form.
 import { formatHex } from '../wire/hex.js';
-import { isOwnText, OWN_TEXT_MAX } from '../wire/escape.js';
+import { isOwnText, isPlainAscii, OWN_TEXT_MAX } from '../wire/escape.js';
 import type { CloseEvent, ConnectEvent, ControlShape, DataShape, ErrorEvent, EventBase, FaultsEvent, ListeningEvent, RequestEvent, RetryEvent, SendShape, SummaryEvent, TargetEvent } from '../wire/events.js';
 
 export type * from '../wire/events.js';
@@ -77,8 +77,10 @@ const QUOTE_BRACE = utf8('"}');
  * Messages, the bulk of a busy log, are written in their fixed field order from parts kept per
  * connection and per millisecond, their payload as bytes (a 64 KiB payload's hex would be a string
  * large enough to be slow to make), and text that is the payload's own ASCII as those bytes.
+ * With `impliedText` (a session that decodes `unless-utf8`), a received message without text is
+ * UTF-8 on its own, and its text is written from its bytes.
  */
-export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonSink): void {
+export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonSink, impliedText = false): void {
   if (e.event !== 'data' && e.event !== 'send') {
     sink.write(JSON.stringify(toJsonEvent(e, payload)));
     return;
@@ -113,6 +115,12 @@ export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonS
       sink.raw(TEXT_OPEN);
       sink.raw(p);
     } else s += `,"text":${JSON.stringify(e.text)}`;
+  } else if (impliedText && e.event === 'data') {
+    // the session left out the text of bytes that are UTF-8 on their own: they spell it
+    if (s === '"' && p.length <= OWN_TEXT_MAX && isPlainAscii(p, 'json')) {
+      sink.raw(TEXT_OPEN);
+      sink.raw(p);
+    } else s += `,"text":${JSON.stringify(p.toString('utf8'))}`;
   }
   if (e.opcode !== undefined) s += `,"opcode":"${e.opcode}"`;
   if (e.event === 'data') {
@@ -130,15 +138,15 @@ function sizeAndHex(bytes: number): Buffer {
   return (sizesAndHex[bytes] ??= utf8(`,"bytes":${bytes},"hex":"`));
 }
 
-/** One event as an NDJSON line (without its line break), as a string. */
-export function toJsonLine(e: SessionEvent, payload: PayloadForm = 'hex'): string {
+/** One event as an NDJSON line (without its line break), as a string; `impliedText` as {@link writeJsonLine} takes it. */
+export function toJsonLine(e: SessionEvent, payload: PayloadForm = 'hex', impliedText = false): string {
   let line = '';
   writeJsonLine(e, payload, {
     write: (text) => (line += text),
     raw: (bytes) => (line += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')),
     number: (n) => (line += n),
     hex: (bytes) => (line += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')),
-  });
+  }, impliedText);
   return line;
 }
 

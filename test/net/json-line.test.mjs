@@ -56,3 +56,26 @@ test('a relay: messages both ways carry their direction and write the same line 
   assert.ok(events.some((e) => e.event === 'data' && e.direction === 'up'), 'the message up was shown');
   assertSameLines(events);
 });
+
+test('a session that leaves out the text of UTF-8 messages: the line spells it from the bytes, the same line as for the message decoded', async (t) => {
+  const events = [];
+  const server = await listenTcp({ port: 0, host: '127.0.0.1', echo: true, decode: 'unless-utf8' }, (e) => events.push(e));
+  t.after(() => server.close(100));
+  const client = await connectTcp({ host: '127.0.0.1', port: server.port }, () => {});
+  t.after(() => client.close());
+  // plain ASCII, text JSON escapes, characters past ASCII, and bytes that are not UTF-8 (decoded, so they keep their text)
+  const messages = [Buffer.from('plain'), Buffer.from('"quoted" \\ tab\t\u0001 line\n'), Buffer.from('héllo 你好 🙂'), Buffer.from([0x61, 0xff, 0x62])];
+  for (const m of messages) {
+    await client.send(m);
+    await waitFor(() => events.filter((e) => e.event === 'data').length >= messages.indexOf(m) + 1 || undefined, { what: `the server read message ${messages.indexOf(m) + 1}` });
+  }
+  const data = events.filter((e) => e.event === 'data');
+  assert.equal(data.length, messages.length);
+  assert.deepEqual(data.map((e) => e.text === undefined), [true, true, true, false], 'only the bytes that are not UTF-8 come with their text');
+  for (const e of data) {
+    const decoded = { ...e, text: e.text ?? e.payload.toString('utf8') };
+    for (const form of FORMS) assert.equal(toJsonLine(e, form, true), JSON.stringify(toJsonEvent(decoded, form)), `${JSON.stringify(decoded.text)} with --payload ${form}`);
+  }
+  // without the flag, such a line has no text
+  assert.doesNotMatch(toJsonLine(data[0], 'hex'), /"text"/);
+});

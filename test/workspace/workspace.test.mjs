@@ -117,7 +117,11 @@ test('sockit up starts the named sessions in one process, logs prefixed by name,
     const nc = await run('nc', ['-q', '1', '127.0.0.1', String(greeterPort)], { input: 'Bob\n' });
     assert.match(nc.stdout, /Hello, Bob!/);
   }
-  await up.waitEvent((e) => e.event === 'data' && e.session === 'greeter', WAIT_MS, 'the greeter heard Bob');
+  const heard = await up.waitEvent((e) => e.event === 'data' && e.session === 'greeter', WAIT_MS, 'the greeter heard Bob');
+  // NDJSON events carry their text, as every --json does
+  assert.equal(heard.text, 'Bob\n');
+  const echoed = await up.waitEvent((e) => e.event === 'data' && e.session === 'echo', WAIT_MS, 'the echo heard ping');
+  assert.equal(echoed.text, 'ping\n');
 
   const { code } = await up.stop('SIGINT');
   assert.equal(code, 0);

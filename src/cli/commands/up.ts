@@ -142,7 +142,8 @@ async function runUp(names: string[], o: UpOptions): Promise<CommandResult> {
     const prefix = `${output.c.dim(`${name.padEnd(width)} |`)} `;
     const client = spec.kind === 'tcp-client' || spec.kind === 'ws-client';
     render = o.output.json
-      ? output.renderer({ hex: false, payload: 'hex' })
+      ? // the sessions decode as the page's do: UTF-8 messages come without text, which the line spells from the bytes
+        output.renderer({ hex: false, payload: 'hex', impliedText: true })
       : createEventRenderer(new NamedWriter(process.stdout, prefix), { json: false, color, hex: o.hex, encoding: 'encoding' in spec ? spec.encoding : 'utf8', showIds: !client });
     renderers.set(name, render);
     return render;
