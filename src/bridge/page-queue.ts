@@ -137,6 +137,11 @@ export class PageQueue<T extends object = WireEvent> {
     this.bytes += size;
   }
 
+  /** As many events wait as one batch takes. */
+  get holdsFullBatch(): boolean {
+    return this.length >= this.limits.maxBatchEvents || this.bytes >= this.limits.maxBatchBytes;
+  }
+
   /** Events wait only for the page to acknowledge what is in flight: its next ack should send them. */
   get waitingForAcks(): boolean {
     return this.length > 0 && (this.inFlight >= this.limits.maxInFlight || this.flightBytes >= this.limits.maxInFlightBytes);

@@ -61,6 +61,8 @@ interface Page {
   /** The page takes event batches as binary messages. */
   binary: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** A flush is due at the end of this turn: a full batch waits. */
+  soon: boolean;
   onFault: ((err: unknown) => void) | undefined;
 }
 
@@ -123,7 +125,7 @@ export class WsBridge {
       ws.close(1001, 'shutting down');
       return;
     }
-    const page: Page = { ws, queue: new PageQueue(this.opts.queue), ready: false, binary: false, timer: undefined, onFault };
+    const page: Page = { ws, queue: new PageQueue(this.opts.queue), ready: false, binary: false, timer: undefined, soon: false, onFault };
     this.pages.add(page);
     ws.on('message', (raw, isBinary) => {
       try {
@@ -289,7 +291,19 @@ export class WsBridge {
     }
   }
 
+  /**
+   * Flushes after `flushMs`, which gathers a fuller batch from a quiet session; a busy one's full
+   * batch goes once this turn's reads are handled: events that wait the whole interval outlive the
+   * collector's young generation, and copying them into the old one costs more than sending them.
+   */
   private schedule(page: Page): void {
+    if (!page.soon && page.queue.holdsFullBatch && !page.queue.waitingForAcks) {
+      page.soon = true;
+      setImmediate(() => {
+        page.soon = false;
+        this.flush(page);
+      });
+    }
     if (page.timer) return;
     page.timer = setTimeout(() => {
       page.timer = undefined;

@@ -119,3 +119,17 @@ test('long messages travel as fragments of one batch, uncopied, and arrive whole
   const sends = await dataOf(page, echo.id, 3, 'send');
   assert.deepEqual(Buffer.from(sends[1].raw), long);
 });
+
+test('a busy session\'s full batch goes at once, not after the gathering interval', async (t) => {
+  // an interval far longer than the wait below: only a full batch can arrive in time
+  const ui = await uiServer(t, { bridge: { flushMs: 60_000 } });
+  const page = await openPage(t, ui, { binary: true });
+  const s = await tcpServer(page, { frame: 'line', echo: true });
+  const c = await client(t, s.port);
+  // 1,500 lines in one write: 3,000 events (each line and its echo) in about one turn
+  c.write(Array.from({ length: 1500 }, (_, i) => `line ${i}\n`).join(''));
+  const batch = await page.waitFor((m) => m.type === 'events' && m.events.length > 0, 10_000);
+  assert.equal(batch.events.length, 1000, 'a full batch');
+  const first = batch.events.find((e) => e.event === 'data');
+  assert.equal(Buffer.from(first.raw).toString(), 'line 0');
+});
