@@ -5,8 +5,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startUi } from '../../dist/bridge/ui-server.js';
+import { tuneHeap } from '../../dist/cli/runtime.js';
 
 const [host = '127.0.0.1', port = '0'] = process.argv.slice(2);
+// as the sockit command sets up its process
+tuneHeap();
 const ui = await startUi({ host: '127.0.0.1', port: 0 });
 const pageScript = fileURLToPath(new URL('./bridge-page.mjs', import.meta.url));
 const cpu = process.env.SOCKIT_BENCH_PAGE_CPU;

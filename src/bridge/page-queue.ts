@@ -137,9 +137,9 @@ export class PageQueue<T extends object = WireEvent> {
     this.bytes += size;
   }
 
-  /** As many events wait as one batch takes. */
+  /** As many events wait as one batch takes (counted in events: long messages are few, and gathered they are sampled). */
   get holdsFullBatch(): boolean {
-    return this.length >= this.limits.maxBatchEvents || this.bytes >= this.limits.maxBatchBytes;
+    return this.length >= this.limits.maxBatchEvents;
   }
 
   /** Events wait only for the page to acknowledge what is in flight: its next ack should send them. */

@@ -293,8 +293,10 @@ export class WsBridge {
 
   /**
    * Flushes after `flushMs`, which gathers a fuller batch from a quiet session; a busy one's full
-   * batch goes once this turn's reads are handled: events that wait the whole interval outlive the
-   * collector's young generation, and copying them into the old one costs more than sending them.
+   * batch of short messages goes once this turn's reads are handled: so many events waiting the
+   * whole interval outlive the collector's young generation, and copying them into the old one costs
+   * more than sending them. Long messages are still gathered: a stream faster than the page takes
+   * fills the queue within the interval, and the page is then sent a sample of it.
    */
   private schedule(page: Page): void {
     if (!page.soon && page.queue.holdsFullBatch && !page.queue.waitingForAcks) {

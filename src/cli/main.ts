@@ -5,8 +5,10 @@ import { SockitError } from '../errors.js';
 import { installClosedOutputHandlers, installSignalHandlers } from './signals.js';
 import { flushAllWriters } from './output.js';
 import { buildProgram } from './program.js';
+import { tuneHeap } from './runtime.js';
 
 async function main(argv: string[]): Promise<number> {
+  tuneHeap();
   const debug = argv.includes('--debug');
   let exitCode = 0;
   installSignalHandlers(() => process.exit(130));
