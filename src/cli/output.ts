@@ -41,6 +41,9 @@ export class LineWriter implements JsonSink {
   private used = 0;
   private scheduled = false;
   private lastFlush = -Infinity;
+  /** The bytes last written as hex in this chunk, and where their digits start: an echo's `send` repeats its message. */
+  private hexOf: Uint8Array | undefined;
+  private hexAt = 0;
 
   constructor(private readonly stream: NodeJS.WritableStream) {
     writers.add(this);
@@ -114,14 +117,27 @@ export class LineWriter implements JsonSink {
     this.schedule();
   }
 
-  /** Bytes as hex digits, written in pieces straight into the buffer. */
+  /** Bytes as hex digits, written in pieces straight into the buffer (or copied from the digits of the same bytes just before). */
   hex(bytes: Uint8Array): void {
+    const digits = bytes.length * 2;
+    if (bytes === this.hexOf && digits <= CHUNK - this.used) {
+      this.chunk.copyWithin(this.used, this.hexAt, this.hexAt + digits);
+      this.used += digits;
+      this.schedule();
+      return;
+    }
+    const at = this.used;
     for (let i = 0; i < bytes.length; ) {
       if (CHUNK - this.used < 2) this.flush();
       const n = Math.min((CHUNK - this.used) >> 1, bytes.length - i);
       this.used = writeHexInto(bytes, this.chunk, this.used, i, i + n);
       i += n;
     }
+    // only digits that all sit in this chunk can be copied again
+    if (this.used - at === digits) {
+      this.hexOf = bytes;
+      this.hexAt = at;
+    } else this.hexOf = undefined;
     this.schedule();
   }
 
@@ -133,6 +149,7 @@ export class LineWriter implements JsonSink {
 
   flush(): void {
     this.scheduled = false;
+    this.hexOf = undefined;
     if (this.used === 0) return;
     this.lastFlush = performance.now();
     // the chunk itself goes to the stream, which may hold it until written (a socket, a terminal), and

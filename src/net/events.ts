@@ -86,8 +86,7 @@ export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonS
     return;
   }
   const p = e.payload;
-  sink.raw(e.event === 'data' ? DATA_HEAD : SEND_HEAD);
-  sink.raw(isoTime(e.ts));
+  sink.raw(headAt(e.event, e.ts));
   sink.raw(connectionJson(e.session, e.peer, e.id));
   if (e.event === 'data') {
     sink.raw(N_FIELD);
@@ -172,13 +171,16 @@ function connectionJson(session: string, peer: string, id: number): Buffer {
 }
 
 let lastTs = NaN;
-let lastIso = Buffer.alloc(0);
+let dataHead = Buffer.alloc(0);
+let sendHead = Buffer.alloc(0);
 
-/** ISO time of a timestamp as ASCII; events come many to a millisecond, so the last one is kept. */
-function isoTime(ts: number): Buffer {
+/** `{"event":"data","ts":"<ISO time>` (or send) as ASCII; events come many to a millisecond, so the last one's are kept. */
+function headAt(event: 'data' | 'send', ts: number): Buffer {
   if (ts !== lastTs) {
     lastTs = ts;
-    lastIso = Buffer.from(new Date(ts).toISOString(), 'latin1');
+    const iso = new Date(ts).toISOString();
+    dataHead = Buffer.concat([DATA_HEAD, Buffer.from(iso, 'latin1')]);
+    sendHead = Buffer.concat([SEND_HEAD, Buffer.from(iso, 'latin1')]);
   }
-  return lastIso;
+  return event === 'data' ? dataHead : sendHead;
 }
