@@ -275,14 +275,10 @@ export function adoptForSharedReads(accepted: net.Socket): net.Socket {
   old._handle = null;
   old._server = null;
   old.server = null;
-  // Node asks for the next buffer without naming the socket, so the question carries it
-  let owner: OwnedSocket | undefined;
-  const nextReadBuffer = () => owner?.[CONVERSATION]?.ownReadBuffer ?? READ_BUFFER;
+  nextRead = READ_BUFFER;
   const socket = new net.Socket({ handle, allowHalfOpen: true, pauseOnConnect: true, onread: { buffer: nextReadBuffer, callback: onSharedRead } } as net.SocketConstructorOpts) as Adoptable;
-  owner = socket as unknown as OwnedSocket;
   socket._server = server;
   socket.server = server;
-  socket.once('close', releaseReadBuffers);
   return socket;
 }
 
@@ -298,6 +294,20 @@ function onSharedRead(this: OwnedSocket, n: number, buffer: Buffer): void {
   }
   onSocketData.call(this, chunk);
   chooseReadBuffer(c, n, lent);
+  nextRead = c.ownReadBuffer ?? READ_BUFFER;
+}
+
+/**
+ * Where a socket's next read goes. Node asks right after each read's callback, and once as a
+ * socket is made, without naming the socket: the callback leaves the answer here (one function for
+ * every socket, where a closure each would cost every idle connection its memory).
+ */
+let nextRead: Buffer = READ_BUFFER;
+
+function nextReadBuffer(): Buffer {
+  const b = nextRead;
+  nextRead = READ_BUFFER;
+  return b;
 }
 
 function chooseReadBuffer(c: SocketConversation, n: number, lent: boolean): void {
@@ -336,10 +346,10 @@ function spare(buffer: Buffer): void {
   if (spares.length < OWN_MAX) spares.push(buffer);
 }
 
-function releaseReadBuffers(this: OwnedSocket): void {
-  const c = this[CONVERSATION];
+/** A closed socket's own buffer goes back to the spares. */
+function releaseReadBuffers(c: SocketConversation): void {
   // lent buffers are left to the collector: a write cut short by the close may still name them
-  if (c?.ownReadBuffer === undefined) return;
+  if (c.ownReadBuffer === undefined) return;
   spare(c.ownReadBuffer);
   c.ownReadBuffer = undefined;
   ownOut--;
@@ -363,7 +373,9 @@ function onSocketEnd(this: OwnedSocket): void {
 }
 
 function onSocketClose(this: OwnedSocket): void {
-  this[CONVERSATION].handleClose();
+  const c = this[CONVERSATION];
+  releaseReadBuffers(c);
+  c.handleClose();
 }
 
 function onSocketTimeout(this: OwnedSocket): void {
