@@ -88,13 +88,15 @@ test('--json through the CLI writer: the same bytes as the generic line, for eve
   }
 });
 
-test('--json through the CLI writer: an echo\'s send repeats its message\'s digits, right across the writer\'s chunks', () => {
+test('--json through the CLI writer: an echo\'s send repeats its message\'s hex or base64, right across the writer\'s chunks', () => {
   // 3,000 messages and their echoes (one payload object each, as an echo writes what it read), ~1.3 MB of lines
   const events = [];
   for (let i = 0; i < 3000; i++) {
     const payload = Buffer.from(`message ${i} `.padEnd(100 + (i % 37), String.fromCharCode(0x41 + (i % 26))));
     events.push(data(payload, undefined, { n: i + 1 }), send(payload));
   }
-  const expected = events.map((e) => JSON.stringify(toJsonEvent(e, 'hex')) + '\n').join('');
-  assert.equal(render(events, { json: true, hex: false, color: false, payload: 'hex' }), expected);
+  for (const payload of ['hex', 'base64']) {
+    const expected = events.map((e) => JSON.stringify(toJsonEvent(e, payload)) + '\n').join('');
+    assert.equal(render(events, { json: true, hex: false, color: false, payload }), expected, `--payload ${payload}`);
+  }
 });
