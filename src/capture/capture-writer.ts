@@ -9,6 +9,7 @@ import { TcpClient } from '../net/tcp-client.js';
 import { TcpServer } from '../net/tcp-server.js';
 import { UdpSocket } from '../net/udp-socket.js';
 import { closeKind, type CaptureDirection, type CaptureHeader, type CaptureProtocol, type CaptureRecord } from './capture-format.js';
+import { RECORD_CHUNK, RecordBuffer } from './record-buffer.js';
 
 /** How a capture file is written. */
 export interface CaptureOptions {
@@ -53,7 +54,6 @@ export function captureProtocolOf(session: Session): CaptureProtocol {
 
 // a source that keeps sending new UDP peers must not grow the table without end
 const MAX_CONNECTIONS = 100_000;
-const BATCH_BYTES = 64 * 1024;
 const ORIGIN_MS = performance.timeOrigin;
 
 /** Microseconds since the epoch, from the monotonic clock. */
@@ -96,8 +96,7 @@ export class CaptureWriter {
   private readonly highWater: number;
   private blocking = false;
   private readonly attached: Attached[] = [];
-  private batch: string[] = [];
-  private batchBytes = 0;
+  private readonly records: RecordBuffer;
   private scheduled = false;
   private congested = false;
   private failed = false;
@@ -124,9 +123,10 @@ export class CaptureWriter {
       this.out = this.file;
     }
     this.out.on('drain', () => this.drained());
+    this.records = new RecordBuffer((bytes, written) => this.out.write(bytes, written));
     const us = nowMicros();
     const header: CaptureHeader = { capture: 'sockit', version: 1, started: new Date(us / 1000).toISOString(), us };
-    this.batch.push(`${JSON.stringify(header)}\n`);
+    this.records.line(`${JSON.stringify(header)}\n`);
     this.schedule();
   }
 
@@ -143,7 +143,7 @@ export class CaptureWriter {
 
   /** Bytes handed to the file that it has not yet taken (what backpressure bounds). */
   get pendingBytes(): number {
-    return this.batchBytes + this.out.writableLength;
+    return this.records.length + this.out.writableLength;
   }
 
   /** What has been written and dropped so far. */
@@ -183,7 +183,7 @@ export class CaptureWriter {
       this.attached.length = 0;
       this.writeDrops();
       const end = { us: nowMicros(), event: 'end', records: this.counts.records + 1, dropped: this.counts.droppedRecords };
-      this.batch.push(`${JSON.stringify(end)}\n`);
+      this.records.line(`${JSON.stringify(end)}\n`);
       this.counts.records++;
       this.flush();
       const done = () => resolve(this.stats);
@@ -203,8 +203,9 @@ export class CaptureWriter {
       return;
     }
     this.counts.bytes += payload.length;
-    const op = opcode ? `,"opcode":"${opcode}"` : '';
-    this.push(`{"us":${nowMicros()},"event":"data","conn":${conn},"dir":"${dir}","b64":"${payload.toString('base64')}"${op}}\n`);
+    this.counts.records++;
+    this.records.data(nowMicros(), conn, dir, payload, opcode || undefined);
+    this.written();
   }
 
   private onEvent(a: Attached, e: SessionEvent): void {
@@ -254,7 +255,7 @@ export class CaptureWriter {
 
   /** A record that is not data: kept even while the disk is behind, unless far behind. */
   private record(r: CaptureRecord): void {
-    if (this.batchBytes + this.out.writableLength > 2 * this.maxPending) {
+    if (this.records.length + this.out.writableLength > 2 * this.maxPending) {
       this.drop(undefined, undefined, 0);
       return;
     }
@@ -263,9 +264,13 @@ export class CaptureWriter {
 
   private push(line: string): void {
     this.counts.records++;
-    this.batch.push(line);
-    this.batchBytes += line.length;
-    if (this.batchBytes >= BATCH_BYTES) this.flush();
+    this.records.line(line);
+    this.written();
+  }
+
+  /** A full chunk goes to the file now; a partial one at the end of the turn. */
+  private written(): void {
+    if (this.records.length >= RECORD_CHUNK / 2) this.flush();
     else this.schedule();
   }
 
@@ -289,11 +294,8 @@ export class CaptureWriter {
   }
 
   private flush(): void {
-    if (this.batch.length === 0 || this.failed) return;
-    const chunk = this.batch.length === 1 ? this.batch[0]! : this.batch.join('');
-    this.batch = [];
-    this.batchBytes = 0;
-    this.out.write(chunk);
+    if (this.records.length === 0 || this.failed) return;
+    this.records.flush();
     // the stream buffers what the disk has not taken: past the high water the sessions pause reading, past the bound data records are dropped
     const pending = this.out.writableLength;
     if (pending > this.highWater && !this.blocking) this.block(true);
@@ -318,7 +320,7 @@ export class CaptureWriter {
     const us = nowMicros();
     for (const d of this.dropped.values()) {
       const where = d.conn === undefined ? {} : { conn: d.conn, dir: d.dir };
-      this.batch.push(`${JSON.stringify({ us, event: 'drop', records: d.records, bytes: d.bytes, ...where })}\n`);
+      this.records.line(`${JSON.stringify({ us, event: 'drop', records: d.records, bytes: d.bytes, ...where })}\n`);
       this.counts.records++;
     }
     this.dropped.clear();
@@ -328,7 +330,7 @@ export class CaptureWriter {
   private fail(err: Error): void {
     if (this.failed) return;
     this.failed = true;
-    this.batch = [];
+    this.records.clear();
     if (this.blocking) this.block(false);
     this.options.onError?.(new SockitError('SOCKIT_ERR_FILE', `the capture file ${this.path} could not be written: ${err.message}; capturing stopped`, { cause: err }));
     // a stream that failed never emits close on its own
