@@ -234,6 +234,33 @@ describe('the assistant as NetAssist users work it', { skip: skipWithoutChromium
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'port');
   });
 
+  test('choosing a kind puts the focus in its first field at once, so typing begun right after lands there', async (t) => {
+    const ui = await uiFor(t);
+    const page = await openApp(t, browser, ui.url);
+    await page.getByTestId('new-session').click();
+    // from a form whose first field is not the next one's (a web server's folder)
+    await page.getByTestId('new-dialog').locator('[data-kind="http"]').click();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'root');
+    const { atOnce, later } = await page.evaluate(async () => {
+      const form = document.querySelector('[data-testid=new-dialog] form');
+      // where the focus is when the new fields are first in the page, before the browser paints them
+      const atOnce = new Promise((resolve) => {
+        const seen = new MutationObserver(() => {
+          if (!form.querySelector('[name=target]')) return;
+          seen.disconnect();
+          resolve(document.activeElement?.getAttribute('name') ?? document.activeElement?.tagName);
+        });
+        seen.observe(form, { childList: true, subtree: true });
+      });
+      document.querySelector('[data-testid=new-dialog] [data-kind="proxy"]').click();
+      const first = await atOnce;
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 100)));
+      return { atOnce: first, later: document.activeElement?.getAttribute('name') };
+    });
+    assert.ok(later, 'the form focuses one of its fields');
+    assert.equal(atOnce, later);
+  });
+
   test('the form hides the page behind it from assistive technology, and its empty fields do not look filled', async (t) => {
     const ui = await uiFor(t);
     const page = await openApp(t, browser, ui.url);

@@ -123,8 +123,9 @@ export function NewSessionDialog({ d }: { d: DialogState }): JSX.Element {
     // that typing begun right after is not moved to another field halfway
     if (d.refusals) ref.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [d.refusals]);
-  useEffect(() => {
-    // move focus into the form when it opens or the kind changes
+  useLayoutEffect(() => {
+    // into the form when it opens or the kind changes, in the frame that shows the fields: moved
+    // after it, typing begun at once would start in one field and go on in another
     const el = ref.current?.querySelector<HTMLElement>('[autofocus], input, select');
     el?.focus();
   }, [d.kind]);
