@@ -3,6 +3,7 @@ import { writeJsonLine, type DataEvent, type JsonSink, type PayloadForm, type Se
 import { describeCloseCode } from '../ws/close-codes.js';
 import { describeFaults } from '../wire/faults.js';
 import { formatTlsPeer } from '../net/tls-info.js';
+import { ByteChunks } from '../wire/byte-chunks.js';
 import { writeHexDumpRow, writeHexInto } from '../wire/hex.js';
 import { clipMessage, dumpHasText, guessEncoding, hexDumpWithTextRows, moreNote, undecodable } from './message-view.js';
 
@@ -15,13 +16,6 @@ export function flushAllWriters(): void {
 
 /** Bytes a writer gathers before it writes them: large enough for few writes, small enough to reuse. */
 const CHUNK = 64 * 1024;
-/** Node's Buffer methods behind `write(text, offset, encoding)` (there since Node's first Buffer; not in its types). */
-type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): number; latin1Write(text: string, offset: number): number };
-
-/** Written chunks kept for reuse; a stream that holds more than this many is behind, and the rest are let go. */
-const SPARE_CHUNKS = 4;
-
-const newChunk = () => Buffer.allocUnsafeSlow(CHUNK) as Utf8Writable;
 
 /** Text shorter than this goes into its log line whole (see `message` in createEventRenderer). */
 const SHORT_LINE = 16 * 1024;
@@ -29,16 +23,8 @@ const SHORT_LINE = 16 * 1024;
 /** How long a busy writer gathers lines before writing them. */
 const GATHER_MS = 10;
 
-/**
- * A stream writer that gathers lines as bytes in one reused buffer and writes them once per tick
- * (many small writes are slow). Lines are encoded as they come, never joined into one string: a
- * string past 128 KiB is slow to make in V8, and a busy log's batch is larger than that.
- */
-export class LineWriter implements JsonSink {
-  private chunk = newChunk();
-  /** Chunks the stream has finished writing, ready to fill again. */
-  private readonly spare: Utf8Writable[] = [];
-  private used = 0;
+/** A stream writer that gathers lines as bytes in reused chunks and writes them once per tick (many small writes are slow). */
+export class LineWriter extends ByteChunks implements JsonSink {
   private scheduled = false;
   private lastFlush = -Infinity;
   /** The bytes last written as hex in this chunk, and where their digits start: an echo's `send` repeats its message. */
@@ -46,20 +32,13 @@ export class LineWriter implements JsonSink {
   private hexAt = 0;
 
   constructor(private readonly stream: NodeJS.WritableStream) {
+    // the chunk itself goes to the stream, which may hold it until written (a socket, a terminal)
+    super(CHUNK, (bytes, written) => stream.write(bytes, written));
     writers.add(this);
   }
 
   write(text: string): void {
-    // most text is short: its byte length is counted only when it might not fit
-    if (text.length * 3 > CHUNK - this.used && Buffer.byteLength(text) > CHUNK - this.used) {
-      this.flush();
-      if (text.length * 3 > CHUNK && Buffer.byteLength(text) > CHUNK) {
-        this.stream.write(text);
-        return;
-      }
-    }
-    // utf8Write is what Buffer#write calls after checking its arguments, which costs more than a short line
-    this.used += this.chunk.utf8Write(text, this.used);
+    this.putText(text);
     this.schedule();
   }
 
@@ -69,47 +48,27 @@ export class LineWriter implements JsonSink {
   }
 
   newline(): void {
-    if (this.used === CHUNK) this.flush();
+    this.room(1);
     this.chunk[this.used++] = 0x0a;
     this.schedule();
   }
 
   /** Bytes that are already text as UTF-8, copied into the line. */
   raw(bytes: Uint8Array): void {
-    const n = bytes.length;
-    if (n > CHUNK - this.used) {
-      this.flush();
-      if (n > CHUNK) {
-        this.stream.write(Buffer.from(bytes));
-        return;
-      }
-    }
-    // a loop beats a native copy on the few bytes most parts have
-    if (n < 32) for (let i = 0; i < n; i++) this.chunk[this.used + i] = bytes[i]!;
-    else this.chunk.set(bytes, this.used);
-    this.used += n;
+    this.putBytes(bytes);
     this.schedule();
   }
 
   /** A whole number's digits (a non-negative integer; anything else as text). */
   number(n: number): void {
-    if (!(n >= 0 && n <= 0xffffffff && n === Math.floor(n))) {
-      this.write(String(n));
-      return;
-    }
-    if (CHUNK - this.used < 10) this.flush();
-    const chunk = this.chunk;
-    let digits = 1;
-    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-    for (let at = this.used + digits - 1, m = n; at >= this.used; at--, m = Math.floor(m / 10)) chunk[at] = 0x30 + (m % 10);
-    this.used += digits;
+    this.putDigits(n);
     this.schedule();
   }
 
   /** An xxd-style dump of `bytes`, each row on a line of its own after `indent` (ASCII), written straight into the buffer. */
   hexDump(bytes: Uint8Array, indent: string): void {
     for (let from = 0; from < bytes.length; from += 16) {
-      if (CHUNK - this.used < 1 + indent.length + 67) this.flush();
+      this.room(1 + indent.length + 67);
       this.chunk[this.used++] = 0x0a;
       this.used += this.chunk.latin1Write(indent, this.used);
       this.used = writeHexDumpRow(bytes, from, from, this.chunk, this.used);
@@ -128,7 +87,7 @@ export class LineWriter implements JsonSink {
     }
     const at = this.used;
     for (let i = 0; i < bytes.length; ) {
-      if (CHUNK - this.used < 2) this.flush();
+      this.room(2);
       const n = Math.min((CHUNK - this.used) >> 1, bytes.length - i);
       this.used = writeHexInto(bytes, this.chunk, this.used, i, i + n);
       i += n;
@@ -147,20 +106,12 @@ export class LineWriter implements JsonSink {
     this.stream.write(data);
   }
 
-  flush(): void {
+  override flush(): void {
     this.scheduled = false;
     this.hexOf = undefined;
     if (this.used === 0) return;
     this.lastFlush = performance.now();
-    // the chunk itself goes to the stream, which may hold it until written (a socket, a terminal), and
-    // comes back to be filled again once written: fresh memory each time costs more than its lines
-    const full = this.chunk;
-    const out = full.subarray(0, this.used);
-    this.chunk = this.spare.pop() ?? newChunk();
-    this.used = 0;
-    this.stream.write(out, () => {
-      if (this.spare.length < SPARE_CHUNKS) this.spare.push(full);
-    });
+    super.flush();
   }
 
   private schedule(): void {

@@ -109,17 +109,13 @@ export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonS
       }
     }
   }
-  if (e.text !== undefined) {
-    if (s === '"' && p.length <= OWN_TEXT_MAX && isOwnText(p, e.text, 'json')) {
+  // a message the session left without text, its bytes being UTF-8 on their own: they spell it
+  const implied = e.text === undefined && impliedText && e.event === 'data';
+  if (e.text !== undefined || implied) {
+    if (s === '"' && p.length <= OWN_TEXT_MAX && (implied ? isPlainAscii(p, 'json') : isOwnText(p, e.text!, 'json'))) {
       sink.raw(TEXT_OPEN);
       sink.raw(p);
-    } else s += `,"text":${JSON.stringify(e.text)}`;
-  } else if (impliedText && e.event === 'data') {
-    // the session left out the text of bytes that are UTF-8 on their own: they spell it
-    if (s === '"' && p.length <= OWN_TEXT_MAX && isPlainAscii(p, 'json')) {
-      sink.raw(TEXT_OPEN);
-      sink.raw(p);
-    } else s += `,"text":${JSON.stringify(p.toString('utf8'))}`;
+    } else s += `,"text":${JSON.stringify(e.text ?? p.toString('utf8'))}`;
   }
   if (e.opcode !== undefined) s += `,"opcode":"${e.opcode}"`;
   if (e.event === 'data') {

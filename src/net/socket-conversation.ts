@@ -284,7 +284,9 @@ export function adoptForSharedReads(accepted: net.Socket): net.Socket {
 
 function onSharedRead(this: OwnedSocket, n: number, buffer: Buffer): void {
   const c = this[CONVERSATION];
-  const lent = buffer !== READ_BUFFER && c.mayBorrowReads();
+  // asked only of long reads and reads in an own buffer: a short read on the shared one is copied anyway
+  const borrows = (n >= OWN_FROM || buffer !== READ_BUFFER) && c.mayBorrowReads();
+  const lent = borrows && buffer !== READ_BUFFER;
   let chunk: Buffer;
   if (lent) chunk = buffer.subarray(0, n);
   else {
@@ -293,7 +295,7 @@ function onSharedRead(this: OwnedSocket, n: number, buffer: Buffer): void {
     chunk.set(buffer.subarray(0, n));
   }
   onSocketData.call(this, chunk);
-  chooseReadBuffer(c, n, lent);
+  chooseReadBuffer(c, n, lent, borrows);
   nextRead = c.ownReadBuffer ?? READ_BUFFER;
 }
 
@@ -310,7 +312,7 @@ function nextReadBuffer(): Buffer {
   return b;
 }
 
-function chooseReadBuffer(c: SocketConversation, n: number, lent: boolean): void {
+function chooseReadBuffer(c: SocketConversation, n: number, lent: boolean, borrows: boolean): void {
   if (c.socket.destroyed) {
     // the write that may point into it is cut short, not known to be done: leave it to the collector
     if (lent) {
@@ -319,17 +321,19 @@ function chooseReadBuffer(c: SocketConversation, n: number, lent: boolean): void
     }
     return;
   }
-  const pending = c.writesPending();
-  if (lent && pending) {
-    // an answer still queued points into this buffer: the next read must not land on it
-    (c.lentReadBuffers ??= []).push(c.ownReadBuffer!);
-    c.ownReadBuffer = undefined;
-    ownOut--;
-  } else if (!pending && c.lentReadBuffers !== undefined) {
-    for (const b of c.lentReadBuffers) spare(b);
-    c.lentReadBuffers = undefined;
+  if (lent || c.lentReadBuffers !== undefined) {
+    const pending = c.writesPending();
+    if (lent && pending) {
+      // an answer still queued points into this buffer: the next read must not land on it
+      (c.lentReadBuffers ??= []).push(c.ownReadBuffer!);
+      c.ownReadBuffer = undefined;
+      ownOut--;
+    } else if (!pending && c.lentReadBuffers !== undefined) {
+      for (const b of c.lentReadBuffers) spare(b);
+      c.lentReadBuffers = undefined;
+    }
   }
-  if (n >= OWN_FROM && c.mayBorrowReads()) {
+  if (n >= OWN_FROM && borrows) {
     if (c.ownReadBuffer === undefined && ownOut < OWN_MAX) {
       c.ownReadBuffer = spares.pop() ?? Buffer.allocUnsafeSlow(OWN_SIZE);
       ownOut++;
