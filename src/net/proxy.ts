@@ -11,7 +11,7 @@ import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
 import type { ReadSettings } from './conversation.js';
 import type { CloseHow } from './events.js';
-import { Relay, resetSide, type RelayHost, type RelayInfo, type RelaySide } from './relay.js';
+import { plainClient, Relay, resetSide, targetReads, type RelayHost, type RelayInfo, type RelaySide } from './relay.js';
 import { RelaySession, type RelayEndpoints, type RelayFaultOptions } from './relay-session.js';
 import type { SessionEvent } from './session.js';
 import { UdpProxy, type UdpProxyOptions } from './udp-proxy.js';
@@ -116,11 +116,10 @@ export class TcpProxy extends RelaySession implements RelayHost {
       raw.destroy();
       return;
     }
-    const stream = this.secureContext ? new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext }) : raw;
-    const client: RelaySide = { stream, raw };
-    const relay = new Relay(this, this.nextId++, peerOf(raw), client);
-    this.admitPeer(this.relays, relay, { local: localOf(raw) });
-    const address = raw.remoteAddress ?? '';
+    const client: RelaySide = this.secureContext ? { stream: new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext }), raw } : plainClient(raw);
+    const relay = new Relay(this, this.nextId++, peerOf(client.raw), client);
+    this.admitPeer(this.relays, relay, { local: localOf(client.raw) });
+    const address = client.raw.remoteAddress ?? '';
     if (this.blockList && !this.blockList.allows(address)) return relay.close(`refused: ${address} is not allowed by --allow/--deny`, true);
     if (this.options.maxConnections !== undefined && this.stats.active > this.options.maxConnections) {
       return relay.close(`refused: already ${this.options.maxConnections} clients (--max-conns)`, true);
@@ -134,7 +133,10 @@ export class TcpProxy extends RelaySession implements RelayHost {
   private connectTarget(relay: Relay): void {
     const { targetHost: host, targetPort: port } = this.options;
     const started = performance.now();
-    const raw = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+    const plain = !this.options.targetTls;
+    const raw = net.connect({ host, port, allowHalfOpen: true, noDelay: true, ...(plain ? { onread: targetReads } : {}) });
+    // a plain target reads in place from the moment it connects: not before its relay starts
+    if (plain) raw.pause();
     relay.connecting = raw;
     let settled = false;
     const fail = (err: unknown) => {
@@ -155,7 +157,7 @@ export class TcpProxy extends RelaySession implements RelayHost {
       relay.client.stream.once('secure', () => resolve(true));
       relay.client.stream.once('close', () => resolve(false));
     }) : Promise.resolve(true);
-    const ready = (stream: net.Socket) => {
+    const ready = (stream: net.Socket, inPlace = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -172,12 +174,12 @@ export class TcpProxy extends RelaySession implements RelayHost {
         if (this.observed) {
           this.emitEvent({ event: 'target', peer: relay.peer, id: relay.id, target: peerOf(raw) || target, local: localOf(raw), connectMs: Math.round((performance.now() - started) * 10) / 10, ...(tlsInfo ? { tls: tlsInfo } : {}) });
         }
-        relay.attach({ stream, raw }, target);
+        relay.attach({ stream, raw, inPlace }, target);
       });
     };
     raw.once('connect', () => {
       const t = this.options.targetTls;
-      if (!t) return ready(raw);
+      if (!t) return ready(raw, true);
       const stream = tls.connect({
         socket: raw,
         servername: t.servername ?? (net.isIP(host) ? undefined : host),

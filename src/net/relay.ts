@@ -6,11 +6,45 @@ import { DirectionReader } from './direction-reader.js';
 import type { CloseHow, CloseSide, Direction } from './events.js';
 import type { WireTap } from './session.js';
 import { StreamShaper, type Random, type ShaperOutput } from './faults.js';
+import { adoptReads, ReadBuffers, type ReadLender } from './read-buffers.js';
 
 /** One end of a relay: the stream its bytes travel on (TLS or plain) and the TCP socket under it. */
 export interface RelaySide {
   stream: net.Socket;
   raw: net.Socket;
+  /** Plain TCP read with `onread` through the relays' read buffers (no `data` events). */
+  inPlace?: boolean;
+}
+
+/**
+ * Relays read up to 256 KiB at a time (Node reads 64 KiB); 256 such buffers out at most, enough for
+ * a hundred busy connections both ways. A buffer's memory is touched only as far as reads fill it.
+ */
+const relayReads = new ReadBuffers(256 * 1024, 256);
+
+/** The `onread` option of a plain target connection: read in place once its relay starts (create it paused). */
+export const targetReads: net.OnReadOpts = relayReads.onread(onRelayRead);
+
+/** A plain client, accepted paused, taken over to read in place. */
+export function plainClient(raw: net.Socket): RelaySide {
+  const stream = adoptReads(raw, targetReads);
+  return { stream, raw: stream, inPlace: stream !== raw };
+}
+
+const PUMP = Symbol('sockit.pump');
+type PumpedSocket = net.Socket & { [PUMP]?: Pump };
+
+/**
+ * A read of a side that reads in place. Where the direction only relays (no faults, observer, tap or
+ * framing) and writes to plain TCP, a streaming read is lent to the write instead of copied.
+ */
+function onRelayRead(this: PumpedSocket, n: number, buffer: Buffer): void {
+  const pump = this[PUMP];
+  // a client drained after its target failed: nothing to relay
+  if (pump === undefined) return;
+  const borrows = ReadBuffers.asks(n, buffer) && pump.mayBorrow();
+  pump.onData(ReadBuffers.take(n, buffer, borrows));
+  relayReads.next(pump, this.destroyed, n, buffer, borrows);
 }
 
 /** What a relay needs from its session. */
@@ -48,10 +82,12 @@ const BACKLOG = 2;
 const STALL = 4;
 
 /** One direction: read from one end, shown, shaped, written to the other, with backpressure end to end. */
-class Pump implements ShaperOutput {
+class Pump implements ShaperOutput, ReadLender {
   readonly shaper: StreamShaper;
   private direct: boolean;
   private holds = 0;
+  ownReadBuffer: Buffer | undefined;
+  lentReadBuffers: Buffer[] | undefined;
 
   constructor(
     private readonly relay: Relay,
@@ -68,10 +104,26 @@ class Pump implements ShaperOutput {
   start(): void {
     this.to.stream.on('drain', this.onDrain);
     this.from.stream.on('end', this.onEnd);
-    this.from.stream.on('data', this.onData);
+    if (!this.from.inPlace) {
+      this.from.stream.on('data', this.onData);
+      return;
+    }
+    (this.from.raw as PumpedSocket)[PUMP] = this;
+    this.from.raw.once('close', () => relayReads.release(this));
+    this.from.stream.resume();
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** A read may be lent to the write: nothing but the write keeps it. */
+  mayBorrow(): boolean {
+    return this.direct && this.shaper.idle && this.to.stream === this.to.raw && this.reader.mayBorrowReads();
+  }
+
+  /** True while a write may still point into a lent read. */
+  writesPending(): boolean {
+    return this.to.stream.writableLength > 0;
+  }
+
+  readonly onData = (chunk: Buffer): void => {
     if (this.relay.cutting) return;
     this.reader.read(chunk);
     if (this.direct && this.shaper.idle) {

@@ -1,6 +1,7 @@
 // A conversation over one TCP (or TLS) socket: backpressure, slow readers, idle time and close reasons, once for every TCP session.
 import net from 'node:net';
 import { Conversation, type ReadSettings } from './conversation.js';
+import { adoptReads, ReadBuffers, type ReadLender } from './read-buffers.js';
 
 /** A client whose unread output passes this is disconnected (default 16 MiB). */
 export const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
@@ -51,7 +52,7 @@ export function socketErrorReason(err: NodeJS.ErrnoException): string {
  * A conversation on a socket. Listeners are shared by every socket (the conversation rides on
  * the socket), not closures per connection: an idle peer costs its socket and one record.
  */
-export abstract class SocketConversation extends Conversation {
+export abstract class SocketConversation extends Conversation implements ReadLender {
   /** Reading is paused until the peer takes what it was sent. */
   private paused = false;
   /** Reading is paused until the session's wire taps (a capture) keep up. */
@@ -243,120 +244,24 @@ export function drainedOrGone(socket: net.Socket): Promise<void> {
   });
 }
 
-/** Reads of every adopted socket land here, then are copied out at their own size. */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
-/** A read this long says the peer streams: its socket moves onto a buffer of its own. */
-const OWN_FROM = 16 * 1024;
-const OWN_SIZE = 256 * 1024;
-/** Own buffers out at once; past this, streams share the copying buffer (memory stays bounded). */
-const OWN_MAX = 64;
-let ownOut = 0;
-/** Own buffers free for the next stream. */
-const spares: Buffer[] = [];
-
-type Adoptable = net.Socket & { _handle: unknown; _server: net.Server | null; server: net.Server | null };
+/** Streams read 256 KiB at a time (asyncio reads as much); 64 such buffers at most. */
+const reads = new ReadBuffers(256 * 1024, 64);
+const onread = reads.onread(onSharedRead);
 
 /**
- * An accepted plain-TCP socket (accepted paused) taken over by one that reads into a buffer of
- * our choosing (Node's `onread`): a read then costs a copy of its bytes out of one shared buffer
- * instead of a fresh 64 KiB allocation and a pass through the stream's queue and `data` event.
- * A socket that streams gets a buffer of its own, and where nothing but its own answers keeps a
- * message (no observer, tap, rule or chat) the read is lent, not copied: the buffer is read into
- * again only once no answer written from it is still queued. Backpressure and the end of input
- * work as before; the accepting server still counts the connection. A socket whose handle is
- * not where Node keeps it is returned as it is.
+ * An accepted plain-TCP socket taken over by one that reads through the shared read buffers (see
+ * {@link ReadBuffers}): where nothing but its own answers keeps a message (no observer, tap, rule
+ * or chat) a streaming peer's reads are lent to the answers, not copied.
  */
 export function adoptForSharedReads(accepted: net.Socket): net.Socket {
-  const old = accepted as Adoptable;
-  const handle = old._handle;
-  const server = old._server;
-  if (!handle || !server) return accepted;
-  old._handle = null;
-  old._server = null;
-  old.server = null;
-  nextRead = READ_BUFFER;
-  const socket = new net.Socket({ handle, allowHalfOpen: true, pauseOnConnect: true, onread: { buffer: nextReadBuffer, callback: onSharedRead } } as net.SocketConstructorOpts) as Adoptable;
-  socket._server = server;
-  socket.server = server;
-  return socket;
+  return adoptReads(accepted, onread);
 }
 
 function onSharedRead(this: OwnedSocket, n: number, buffer: Buffer): void {
   const c = this[CONVERSATION];
-  // asked only of long reads and reads in an own buffer: a short read on the shared one is copied anyway
-  const borrows = (n >= OWN_FROM || buffer !== READ_BUFFER) && c.mayBorrowReads();
-  const lent = borrows && buffer !== READ_BUFFER;
-  let chunk: Buffer;
-  if (lent) chunk = buffer.subarray(0, n);
-  else {
-    // copied: the buffer is the next read's, and a message may be kept (a page's queue, a pending write)
-    chunk = Buffer.allocUnsafe(n);
-    chunk.set(buffer.subarray(0, n));
-  }
-  onSocketData.call(this, chunk);
-  chooseReadBuffer(c, n, lent, borrows);
-  nextRead = c.ownReadBuffer ?? READ_BUFFER;
-}
-
-/**
- * Where a socket's next read goes. Node asks right after each read's callback, and once as a
- * socket is made, without naming the socket: the callback leaves the answer here (one function for
- * every socket, where a closure each would cost every idle connection its memory).
- */
-let nextRead: Buffer = READ_BUFFER;
-
-function nextReadBuffer(): Buffer {
-  const b = nextRead;
-  nextRead = READ_BUFFER;
-  return b;
-}
-
-function chooseReadBuffer(c: SocketConversation, n: number, lent: boolean, borrows: boolean): void {
-  if (c.socket.destroyed) {
-    // the write that may point into it is cut short, not known to be done: leave it to the collector
-    if (lent) {
-      c.ownReadBuffer = undefined;
-      ownOut--;
-    }
-    return;
-  }
-  if (lent || c.lentReadBuffers !== undefined) {
-    const pending = c.writesPending();
-    if (lent && pending) {
-      // an answer still queued points into this buffer: the next read must not land on it
-      (c.lentReadBuffers ??= []).push(c.ownReadBuffer!);
-      c.ownReadBuffer = undefined;
-      ownOut--;
-    } else if (!pending && c.lentReadBuffers !== undefined) {
-      for (const b of c.lentReadBuffers) spare(b);
-      c.lentReadBuffers = undefined;
-    }
-  }
-  if (n >= OWN_FROM && borrows) {
-    if (c.ownReadBuffer === undefined && ownOut < OWN_MAX) {
-      c.ownReadBuffer = spares.pop() ?? Buffer.allocUnsafeSlow(OWN_SIZE);
-      ownOut++;
-    }
-  } else if (c.ownReadBuffer !== undefined) {
-    // short reads (a chatty or idle peer) go back to the shared buffer, so they hold no memory
-    spare(c.ownReadBuffer);
-    c.ownReadBuffer = undefined;
-    ownOut--;
-  }
-}
-
-function spare(buffer: Buffer): void {
-  if (spares.length < OWN_MAX) spares.push(buffer);
-}
-
-/** A closed socket's own buffer goes back to the spares. */
-function releaseReadBuffers(c: SocketConversation): void {
-  // lent buffers are left to the collector: a write cut short by the close may still name them
-  if (c.ownReadBuffer === undefined) return;
-  spare(c.ownReadBuffer);
-  c.ownReadBuffer = undefined;
-  ownOut--;
+  const borrows = ReadBuffers.asks(n, buffer) && c.mayBorrowReads();
+  onSocketData.call(this, ReadBuffers.take(n, buffer, borrows));
+  reads.next(c, c.socket.destroyed, n, buffer, borrows);
 }
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
@@ -378,7 +283,7 @@ function onSocketEnd(this: OwnedSocket): void {
 
 function onSocketClose(this: OwnedSocket): void {
   const c = this[CONVERSATION];
-  releaseReadBuffers(c);
+  reads.release(c);
   c.handleClose();
 }
 
