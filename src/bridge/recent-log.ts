@@ -19,6 +19,9 @@ export const DEFAULT_RECENT_LIMITS: RecentLimits = { maxEvents: 2000, maxBytes: 
 
 const OVERHEAD = 120;
 
+/** How long a recorded message may go on pointing into the memory it was read into. */
+const SETTLE_MS = 100;
+
 /** Kept payloads up to this size are copied into slabs of {@link SLAB} bytes; longer ones get their own buffer. */
 const SLAB_ITEM_MAX = 4096;
 const SLAB = 64 * 1024;
@@ -43,6 +46,9 @@ export class RecentLog {
   /** Where small kept payloads are copied: held only by the events in it, which leave oldest first. */
   private slab = Buffer.alloc(0);
   private slabUsed = 0;
+  /** Events before this index have their payloads in memory of their own. */
+  private settled = 0;
+  private settleTimer: NodeJS.Timeout | undefined;
   /** Events that no longer fit. */
   omitted = 0;
 
@@ -63,16 +69,10 @@ export class RecentLog {
     let kept = e;
     if (e.event === 'data' || e.event === 'send') {
       const cap = this.limits.maxPayloadBytes;
-      const shown = e.payload.length > cap ? e.payload.subarray(0, cap) : e.payload;
-      const own = shown.byteOffset === 0 && shown.buffer.byteLength === shown.length;
       const text = e.text !== undefined && e.text.length <= cap ? e.text : undefined;
-      // a payload that is a slice of a larger buffer (reads are copied out of a shared one into
-      // Node's pool) would keep that buffer alive as long as the line is kept: its bytes move into
-      // this log's slab. The event itself is re-pointed, not copied: the hub owns these sessions,
-      // the bytes stay the same for every listener, and a copy per message costs a fifth of the
-      // server's speed on small messages
-      if (text !== e.text || shown !== e.payload) kept = { ...e, payload: own ? shown : this.copy(shown), text };
-      else if (!own) e.payload = this.copy(shown);
+      if (text !== e.text || e.payload.length > cap) kept = { ...e, payload: e.payload.subarray(0, cap), text };
+      // the payload moves into the log's own memory a little later (see settle)
+      this.settleTimer ??= setTimeout(this.settleSoon, SETTLE_MS).unref();
     }
     const size = sizeOf(kept);
     this.events.push(kept);
@@ -86,8 +86,33 @@ export class RecentLog {
     if (this.head > 1024 && this.head * 2 > this.events.length) {
       this.events = this.events.slice(this.head);
       this.sizes = this.sizes.slice(this.head);
+      this.settled = Math.max(0, this.settled - this.head);
       this.head = 0;
     }
+  }
+
+  private readonly settleSoon = (): void => {
+    this.settleTimer = undefined;
+    this.settle();
+  };
+
+  /**
+   * Moves the payloads of the messages recorded since the last time into the log's own memory: a
+   * payload that is a slice of a larger buffer (reads are copied out of a shared one into Node's
+   * pool) would keep that buffer alive as long as the line is kept. Done a moment after recording,
+   * not at once: a busy session pushes most messages out of the log before then, and copying each
+   * as it came cost the server a few percent of its speed on small messages. The event itself is
+   * re-pointed, not copied: the hub owns these sessions and the bytes stay the same for every listener.
+   */
+  private settle(): void {
+    const events = this.events;
+    for (let i = Math.max(this.settled, this.head); i < events.length; i++) {
+      const e = events[i]!;
+      if (e.event !== 'data' && e.event !== 'send') continue;
+      const p = e.payload;
+      if (p.byteOffset !== 0 || p.buffer.byteLength !== p.length) e.payload = this.copy(p);
+    }
+    this.settled = events.length;
   }
 
   private copy(bytes: Buffer): Buffer {
@@ -115,6 +140,7 @@ export class RecentLog {
 
   /** The events held, oldest first. */
   recentEvents(): SessionEvent[] {
+    this.settle();
     return this.events.slice(this.head);
   }
 

@@ -86,3 +86,18 @@ test('a kept message holds its own bytes, not the read buffer it was cut from', 
   for (let i = 0; i < 6; i++) log.sample({ ts: i, bytesIn: i, bytesOut: 0, messagesIn: i, messagesOut: 0 });
   assert.deepEqual(log.recentSamples().map((x) => x.ts), [2, 3, 4, 5], 'samples are bounded too');
 });
+
+test('a busy log copies only the messages it still keeps a moment later: those pushed out first are never copied', async () => {
+  const log = new RecentLog({ maxEvents: 5, maxBytes: 1 << 30, maxPayloadBytes: 1024, maxSamples: 4 });
+  const pool = Buffer.alloc(8192, 0x62);
+  const events = [];
+  for (let i = 0; i < 10; i++) {
+    const e = { event: 'data', ts: i, session: 's1', id: 1, peer: 'p', n: i + 1, bytes: 64, payload: pool.subarray(i * 64, i * 64 + 64), text: undefined };
+    events.push(e);
+    log.record(e);
+  }
+  await waitFor(() => events[9].payload.buffer !== pool.buffer, { what: 'the kept messages moved into the log\'s own memory' });
+  for (const e of events.slice(0, 5)) assert.equal(e.payload.buffer, pool.buffer, 'a message pushed out before the log settled is left as it was');
+  for (const e of events.slice(5)) assert.notEqual(e.payload.buffer, pool.buffer, 'a kept message no longer holds the pool');
+  assert.deepEqual([...events[9].payload], Array(64).fill(0x62));
+});
