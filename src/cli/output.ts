@@ -217,8 +217,8 @@ export function createEventRenderer(writer: LineWriter, options: RenderOptions):
   /** A message whose text is its own printable ASCII, the usual case, written from kept parts and the bytes themselves. */
   const plainMessage = (e: DataEvent | SendEvent, way: Way): boolean => {
     const p = e.payload;
-    if (options.hex || p.length > OWN_TEXT_MAX || p.length > limit || e.opcode !== undefined) return false;
-    if (e.text !== undefined ? !isOwnText(p, e.text) : !(sentAscii && isPlainAscii(p))) return false;
+    if (options.hex || p.length > limit || e.opcode !== undefined) return false;
+    if (e.text !== undefined ? p.length > OWN_TEXT_MAX || !isOwnText(p, e.text) : !(sentAscii && isPlainAscii(p))) return false;
     writer.raw(parts.clock(e.ts));
     writer.raw(parts.head(e.id, e.peer, way));
     writer.raw(parts.size(e.bytes));

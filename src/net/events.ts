@@ -112,7 +112,7 @@ export function writeJsonLine(e: SessionEvent, payload: PayloadForm, sink: JsonS
   // a message the session left without text, its bytes being UTF-8 on their own: they spell it
   const implied = e.text === undefined && impliedText && e.event === 'data';
   if (e.text !== undefined || implied) {
-    if (s === '"' && p.length <= OWN_TEXT_MAX && (implied ? isPlainAscii(p, 'json') : isOwnText(p, e.text!, 'json'))) {
+    if (s === '"' && (implied ? isPlainAscii(p, 'json') : p.length <= OWN_TEXT_MAX && isOwnText(p, e.text!, 'json'))) {
       sink.raw(TEXT_OPEN);
       sink.raw(p);
     } else s += `,"text":${JSON.stringify(e.text ?? p.toString('utf8'))}`;

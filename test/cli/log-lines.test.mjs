@@ -100,3 +100,18 @@ test('--json through the CLI writer: an echo\'s send repeats its message\'s hex 
     assert.equal(render(events, { json: true, hex: false, color: false, payload }), expected, `--payload ${payload}`);
   }
 });
+
+test('a long message goes out in whole chunks: the line\'s short head is not a write of its own', () => {
+  const out = new PassThrough();
+  const writes = [];
+  out.on('data', (b) => writes.push(b.length));
+  const writer = new LineWriter(out);
+  const show = createEventRenderer(writer, { json: false, hex: false, color: false });
+  const long = Buffer.alloc(200 * 1024, 'y');
+  show(data(long, undefined));
+  show(send(long));
+  writer.flush();
+  const total = writes.reduce((a, b) => a + b, 0);
+  assert.ok(total > 2 * long.length, `both lines written (${total} bytes)`);
+  assert.ok(writes.slice(0, -1).every((n) => n === 64 * 1024), `every write but the last is a whole 64 KiB chunk: ${writes.join(', ')}`);
+});

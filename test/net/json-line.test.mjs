@@ -64,14 +64,18 @@ test('a session that leaves out the text of UTF-8 messages: the line spells it f
   const client = await connectTcp({ host: '127.0.0.1', port: server.port }, () => {});
   t.after(() => client.close());
   // plain ASCII, text JSON escapes, characters past ASCII, and bytes that are not UTF-8 (decoded, so they keep their text)
-  const messages = [Buffer.from('plain'), Buffer.from('"quoted" \\ tab\t\u0001 line\n'), Buffer.from('héllo 你好 🙂'), Buffer.from([0x61, 0xff, 0x62])];
+  // and long ones: plain, and plain but for one byte JSON escapes near the end
+  const long = Buffer.alloc(5000, 'y');
+  const longQuoted = Buffer.alloc(5000, 'y');
+  longQuoted[4990] = 0x22;
+  const messages = [Buffer.from('plain'), Buffer.from('"quoted" \\ tab\t\u0001 line\n'), Buffer.from('héllo 你好 🙂'), long, longQuoted, Buffer.from([0x61, 0xff, 0x62])];
   for (const m of messages) {
     await client.send(m);
     await waitFor(() => events.filter((e) => e.event === 'data').length >= messages.indexOf(m) + 1 || undefined, { what: `the server read message ${messages.indexOf(m) + 1}` });
   }
   const data = events.filter((e) => e.event === 'data');
   assert.equal(data.length, messages.length);
-  assert.deepEqual(data.map((e) => e.text === undefined), [true, true, true, false], 'only the bytes that are not UTF-8 come with their text');
+  assert.deepEqual(data.map((e) => e.text === undefined), [true, true, true, true, true, false], 'only the bytes that are not UTF-8 come with their text');
   for (const e of data) {
     const decoded = { ...e, text: e.text ?? e.payload.toString('utf8') };
     for (const form of FORMS) assert.equal(toJsonLine(e, form, true), JSON.stringify(toJsonEvent(decoded, form)), `${JSON.stringify(decoded.text)} with --payload ${form}`);
