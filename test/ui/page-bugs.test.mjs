@@ -1,6 +1,7 @@
 // The assistant as a NetAssist user works it, in Chromium: each failure once seen there, held to the behaviour that fixed it.
 import { describe, test, before, after } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startUi } from '../../dist/bridge/ui-server.js';
@@ -220,18 +221,36 @@ describe('the assistant as NetAssist users work it', { skip: skipWithoutChromium
     await waitFor(async () => (await page.locator('.log .row.out').count()) === 0, { what: 'the sent line to leave the log' });
   });
 
-  test('a refused form puts the focus on its first bad field', async (t) => {
+  test('a refused form puts the focus on the field that says why, in the frame that says it', async (t) => {
     const ui = await uiFor(t);
     const page = await openApp(t, browser, ui.url);
+    // a port in use: only sockit's answer marks the field, so the mark and the focus come in one frame
+    // (a value checked as its field is left would be marked before the refusal)
+    const holder = net.createServer();
+    await new Promise((r) => holder.listen(0, '127.0.0.1', r));
+    t.after(() => holder.close());
+    const busy = holder.address().port;
     await page.getByTestId('new-session').click();
     const dialog = page.getByTestId('new-dialog');
     await dialog.locator('[data-kind="tcp-server"]').click();
-    await dialog.locator('[name=port]').fill('70000');
-    await dialog.locator('[name=encoding]').fill('gbkk');
+    await dialog.locator('[name=port]').fill(String(busy));
+    await dialog.locator('[name=host]').fill('127.0.0.1');
+    // where the focus is when the refusal is first in the page, before the browser paints it
+    await page.evaluate((text) => {
+      const form = document.querySelector('[data-testid=new-dialog] form');
+      window.focusAtRefusal = new Promise((resolve) => {
+        const seen = new MutationObserver(() => {
+          if (!form.querySelector('.field.invalid')?.textContent.includes(text)) return;
+          seen.disconnect();
+          resolve(document.activeElement?.getAttribute('name') ?? document.activeElement?.tagName);
+        });
+        seen.observe(form, { childList: true, subtree: true, characterData: true, attributes: true });
+      });
+    }, `port ${busy} is already in use`);
     await page.getByTestId('start-session').click();
-    await dialog.locator('.field.invalid', { hasText: 'from 0 to 65535' }).waitFor();
-    // in the frame that shows the refusal: typing begun then must not be moved to another field
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'port');
+    await dialog.locator('.field.invalid', { hasText: `port ${busy} is already in use` }).waitFor();
+    // typing begun then must not be moved to another field
+    assert.equal(await page.evaluate(() => window.focusAtRefusal), 'port');
   });
 
   test('choosing a kind puts the focus in its first field at once, so typing begun right after lands there', async (t) => {
