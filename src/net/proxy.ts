@@ -11,7 +11,7 @@ import { buildBlockList, type AccessLists } from './access.js';
 import { localOf, peerOf } from './address.js';
 import type { ReadSettings } from './conversation.js';
 import type { CloseHow } from './events.js';
-import { plainClient, Relay, resetSide, targetReads, type RelayHost, type RelayInfo, type RelaySide } from './relay.js';
+import { inPlaceReads, plainClient, Relay, resetSide, type RelayHost, type RelayInfo, type RelaySide } from './relay.js';
 import { RelaySession, type RelayEndpoints, type RelayFaultOptions } from './relay-session.js';
 import type { SessionEvent } from './session.js';
 import { UdpProxy, type UdpProxyOptions } from './udp-proxy.js';
@@ -134,7 +134,7 @@ export class TcpProxy extends RelaySession implements RelayHost {
     const { targetHost: host, targetPort: port } = this.options;
     const started = performance.now();
     const plain = !this.options.targetTls;
-    const raw = net.connect({ host, port, allowHalfOpen: true, noDelay: true, ...(plain ? { onread: targetReads } : {}) });
+    const raw = net.connect({ host, port, allowHalfOpen: true, noDelay: true, ...(plain ? { onread: inPlaceReads } : {}) });
     // a plain target reads in place from the moment it connects: not before its relay starts
     if (plain) raw.pause();
     relay.connecting = raw;

@@ -22,12 +22,12 @@ export interface RelaySide {
  */
 const relayReads = new ReadBuffers(256 * 1024, 256);
 
-/** The `onread` option of a plain target connection: read in place once its relay starts (create it paused). */
-export const targetReads: net.OnReadOpts = relayReads.onread(onRelayRead);
+/** The `onread` option of a relay's plain sockets (a target connection is created paused, to read once its relay starts). */
+export const inPlaceReads: net.OnReadOpts = relayReads.onread(onRelayRead);
 
 /** A plain client, accepted paused, taken over to read in place. */
 export function plainClient(raw: net.Socket): RelaySide {
-  const stream = adoptReads(raw, targetReads);
+  const stream = adoptReads(raw, inPlaceReads);
   return { stream, raw: stream, inPlace: stream !== raw };
 }
 
