@@ -14,8 +14,11 @@ export function flushAllWriters(): void {
   for (const w of writers) w.flush();
 }
 
-/** Bytes a writer gathers before it writes them: large enough for few writes, small enough to reuse. */
-const CHUNK = 64 * 1024;
+/** Bytes a writer gathers before it writes them: large enough for few writes and for the hex of a 64 KiB message, small enough to reuse. */
+const CHUNK = 256 * 1024;
+
+/** Hex digits at least this long start in a chunk of their own rather than split, so an echo's `send` line can copy them. */
+const WHOLE_HEX = 16 * 1024;
 
 /** Text shorter than this goes into its log line whole (see `message` in createEventRenderer). */
 const SHORT_LINE = 16 * 1024;
@@ -30,6 +33,8 @@ export class LineWriter extends ByteChunks implements JsonSink {
   /** The bytes last written as hex in this chunk, and where their digits start: an echo's `send` repeats its message. */
   private hexOf: Uint8Array | undefined;
   private hexAt = 0;
+  /** The chunk that holds them: read again only until it is the one being filled anew. */
+  private hexIn: Buffer | undefined;
 
   constructor(private readonly stream: NodeJS.WritableStream) {
     // the chunk itself goes to the stream, which may hold it until written (a socket, a terminal)
@@ -79,23 +84,32 @@ export class LineWriter extends ByteChunks implements JsonSink {
   /** Bytes as hex digits, written in pieces straight into the buffer (or copied from the digits of the same bytes just before). */
   hex(bytes: Uint8Array): void {
     const digits = bytes.length * 2;
-    if (bytes === this.hexOf && digits <= CHUNK - this.used) {
-      this.chunk.copyWithin(this.used, this.hexAt, this.hexAt + digits);
-      this.used += digits;
-      this.schedule();
-      return;
+    if (bytes === this.hexOf && digits <= CHUNK) {
+      if (digits > CHUNK - this.used) this.flush();
+      // a flush may have made the chunk holding the digits the one to fill again
+      if (bytes === this.hexOf) {
+        const from = this.hexIn!;
+        if (from === this.chunk) this.chunk.copyWithin(this.used, this.hexAt, this.hexAt + digits);
+        else this.chunk.set(from.subarray(this.hexAt, this.hexAt + digits), this.used);
+        this.used += digits;
+        this.schedule();
+        return;
+      }
     }
+    if (digits >= WHOLE_HEX && digits <= CHUNK && digits > CHUNK - this.used) this.flush();
     const at = this.used;
+    const chunk = this.chunk;
     for (let i = 0; i < bytes.length; ) {
       this.room(2);
       const n = Math.min((CHUNK - this.used) >> 1, bytes.length - i);
       this.used = writeHexInto(bytes, this.chunk, this.used, i, i + n);
       i += n;
     }
-    // only digits that all sit in this chunk can be copied again
-    if (this.used - at === digits) {
+    // only digits that all sit in one chunk can be copied again
+    if (this.chunk === chunk && this.used - at === digits) {
       this.hexOf = bytes;
       this.hexAt = at;
+      this.hexIn = chunk;
     } else this.hexOf = undefined;
     this.schedule();
   }
@@ -108,10 +122,11 @@ export class LineWriter extends ByteChunks implements JsonSink {
 
   override flush(): void {
     this.scheduled = false;
-    this.hexOf = undefined;
     if (this.used === 0) return;
     this.lastFlush = performance.now();
     super.flush();
+    // a chunk handed on keeps its bytes until it comes back to be filled
+    if (this.chunk === this.hexIn) this.hexOf = undefined;
   }
 
   private schedule(): void {

@@ -2,6 +2,7 @@
 import { test } from '../helpers/test.mjs';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { LineWriter, createEventRenderer, clock, escapeControl } from '../../dist/cli/output.js';
 import { toJsonEvent, encodeText, decodeText } from '../../dist/index.js';
 
@@ -101,17 +102,50 @@ test('--json through the CLI writer: an echo\'s send repeats its message\'s hex 
   }
 });
 
+test('--json through the CLI writer: long echoes copy their digits from the chunk before, never from one being filled again', () => {
+  // 60 echoes of 8 to 120 KiB: digits start whole in a chunk, and the send line often needs the next one
+  const events = [];
+  for (let i = 0; i < 60; i++) {
+    const payload = randomBytes(8 * 1024 + ((i * 7919) % (112 * 1024)));
+    events.push(data(payload, undefined, { n: i + 1 }), send(payload));
+  }
+  const expected = events.map((e) => JSON.stringify(toJsonEvent(e, 'hex')) + '\n').join('');
+  assert.ok(render(events, { json: true, hex: false, color: false, payload: 'hex' }) === expected, 'the same bytes as the generic lines');
+});
+
 test('a long message goes out in whole chunks: the line\'s short head is not a write of its own', () => {
   const out = new PassThrough();
   const writes = [];
   out.on('data', (b) => writes.push(b.length));
   const writer = new LineWriter(out);
   const show = createEventRenderer(writer, { json: false, hex: false, color: false });
-  const long = Buffer.alloc(200 * 1024, 'y');
+  const long = Buffer.alloc(600 * 1024, 'y');
   show(data(long, undefined));
   show(send(long));
   writer.flush();
   const total = writes.reduce((a, b) => a + b, 0);
   assert.ok(total > 2 * long.length, `both lines written (${total} bytes)`);
-  assert.ok(writes.slice(0, -1).every((n) => n === 64 * 1024), `every write but the last is a whole 64 KiB chunk: ${writes.join(', ')}`);
+  assert.ok(writes.length > 2 && writes[0] >= 64 * 1024, `written in chunks: ${writes.join(', ')}`);
+  assert.ok(writes.slice(0, -1).every((n) => n === writes[0]), `every write but the last is a whole chunk: ${writes.join(', ')}`);
+});
+
+test('--json through the CLI writer: digits kept for an echo are not copied once their chunk is being filled again', async () => {
+  const out = new PassThrough();
+  const chunks = [];
+  out.on('data', (b) => chunks.push(Buffer.from(b)));
+  const writer = new LineWriter(out);
+  const show = createEventRenderer(writer, { json: true, hex: false, color: false, payload: 'hex' });
+  const payload = randomBytes(100 * 1024);
+  show(data(payload, undefined));
+  // the chunk with the digits goes out and comes back; a long line fills the next one, and the
+  // chunk after that is the one that held the digits
+  writer.flush();
+  await new Promise((resolve) => setImmediate(resolve));
+  writer.line('z'.repeat(256 * 1024 - 1));
+  writer.line('q'.repeat(4096));
+  show(send(payload));
+  writer.flush();
+  await new Promise((resolve) => setImmediate(resolve));
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+  assert.equal(lines[3], JSON.stringify(toJsonEvent(send(payload), 'hex')), 'the send line has its own bytes\' digits');
 });
