@@ -468,8 +468,9 @@ function machineInfo() {
 /** The one table: each scenario's rates and ratios against bare Node and C (per client), then the idle connections. */
 function formatTable(results) {
   const lines = [];
-  const W = 38;
   const ids = Object.keys(results.servers);
+  // the longest server's name and a space, so every row's figures line up under their heads
+  const W = Math.max(38, ...ids.map((id) => results.servers[id].length + 1));
   const all = Object.entries(results.scenarios);
   for (const client of [...new Set(all.map(([, s]) => s.client))]) {
     const scs = all.filter(([, s]) => s.client === client);
