@@ -105,8 +105,8 @@ export class LineWriter extends ByteChunks implements JsonSink {
       this.used = writeHexInto(bytes, this.chunk, this.used, i, i + n);
       i += n;
     }
-    // only digits that all sit in one chunk can be copied again
-    if (this.chunk === chunk && this.used - at === digits) {
+    // only digits that all sit in one chunk can be copied again: no flush came between
+    if (this.chunk === chunk) {
       this.hexOf = bytes;
       this.hexAt = at;
       this.hexIn = chunk;

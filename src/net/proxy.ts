@@ -157,7 +157,7 @@ export class TcpProxy extends RelaySession implements RelayHost {
       relay.client.stream.once('secure', () => resolve(true));
       relay.client.stream.once('close', () => resolve(false));
     }) : Promise.resolve(true);
-    const ready = (stream: net.Socket, inPlace = false) => {
+    const ready = (stream: net.Socket) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -174,12 +174,12 @@ export class TcpProxy extends RelaySession implements RelayHost {
         if (this.observed) {
           this.emitEvent({ event: 'target', peer: relay.peer, id: relay.id, target: peerOf(raw) || target, local: localOf(raw), connectMs: Math.round((performance.now() - started) * 10) / 10, ...(tlsInfo ? { tls: tlsInfo } : {}) });
         }
-        relay.attach({ stream, raw, inPlace }, target);
+        relay.attach({ stream, raw, inPlace: plain }, target);
       });
     };
     raw.once('connect', () => {
       const t = this.options.targetTls;
-      if (!t) return ready(raw, true);
+      if (!t) return ready(raw);
       const stream = tls.connect({
         socket: raw,
         servername: t.servername ?? (net.isIP(host) ? undefined : host),

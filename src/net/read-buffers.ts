@@ -50,7 +50,6 @@ export class ReadBuffers {
 
   /** The `onread` option of a socket that reads here; `callback` gets each read (see {@link take}). */
   onread<S extends net.Socket>(callback: (this: S, n: number, buffer: Buffer) => void): net.OnReadOpts {
-    nextRead = SHARED;
     // Node ignores the callback's result unless it is false (pause), so one returning nothing fits
     return { buffer: nextReadBuffer, callback } as unknown as net.OnReadOpts;
   }

@@ -12,8 +12,9 @@ const noop = () => {};
  * Gathers bytes in one chunk of `size` and hands the chunk on when it is full or flushed; the chunk
  * comes back to be filled again once `handOn` calls `written`: fresh memory for every batch costs
  * more than what is in it. Text is encoded as it comes, never joined into one string (V8 is slow to
- * make a string past 128 KiB, and a busy batch is larger than that). What does not fit in a chunk
- * at all is handed on by itself, in order.
+ * make a string past 128 KiB, and a busy batch is larger than that). Bytes longer than the room
+ * left fill the chunk and go on in the next; text longer than a whole chunk is handed on by
+ * itself, in order.
  */
 export class ByteChunks {
   protected chunk: Chunk;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { PYTHON } from './peers.mjs';
@@ -176,6 +177,19 @@ export function runCli(args, options) {
 /** Runs a python3 peer script from test/peers. */
 export function runPeer(script, args, options) {
   return run(PYTHON, [join(PEERS, script), ...args.map(String)], options);
+}
+
+/**
+ * Streams random bytes to an echo at `port` from the textbook peer tcp_stream_check.py: 4
+ * connections at once, 24 MiB each, the readers stopping every 512 KiB so the echoes queue; every
+ * connection must get back exactly what it sent (SHA-256).
+ */
+export async function assertStreamsEchoed(port) {
+  const { code, stdout, stderr } = await runPeer('tcp_stream_check.py', ['127.0.0.1', port, 4, 24 * 1024, 512]);
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split('\n');
+  assert.equal(lines.length, 4, stdout);
+  for (const line of lines) assert.match(line, /^ok \d+ 25165824 [0-9a-f]{64}$/, stdout);
 }
 
 /** A temporary folder removed when the test ends. */
